@@ -1,0 +1,14 @@
+# The two README commands. Each one sets itself up on a fresh Debian machine first.
+.PHONY: demo test bench
+
+demo:
+	scripts/setup
+	.venv/bin/rater demo
+
+test:
+	scripts/setup --dev
+	.venv/bin/python -m pytest -q
+
+bench:
+	scripts/setup --dev
+	for b in bench/*.py; do .venv/bin/python $$b; done

@@ -1,0 +1,1 @@
+"""One module per CLI command, each exposing `run(args) -> int`; thin wrappers over the library."""

@@ -1,0 +1,193 @@
+"""The record types that flow through the pipeline, one per stage, in one direction.
+
+    Sample ──render──> Render ──checks──> Verdict ──pairing──> Pair ──rating──> Rating
+
+Every stage takes the previous stage's record and returns its own; nothing goes back.
+All records are frozen so they can cross process boundaries and sit in caches safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One tune (or text) as read from a samples file.
+
+    `id` is derived from the normalised content, so the same tune read from two files, or
+    twice from one file, has one id; caches and journals key on it.
+    """
+
+    id: str
+    text: str
+    source: str
+    index: int
+    title: str = ""
+    kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Everything that changes the rendered audio; its `key` names the cache bucket."""
+
+    soundfont: str
+    clip_seconds: float = 10.0
+    speed: float = 1.1
+    sample_rate: int = 22050
+    time_limit: float = 10.0
+    program: int = 0  # General MIDI program (0 = acoustic grand piano)
+
+    def key(self) -> str:
+        """Cache key: settings plus the SoundFont's identity (path, size, mtime)."""
+        import os
+
+        try:
+            st = os.stat(self.soundfont)
+            sf_ident = f"{os.path.abspath(self.soundfont)}:{st.st_size}:{int(st.st_mtime)}"
+        except OSError:
+            sf_ident = self.soundfont
+        payload = json.dumps(
+            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, 1]
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """A note of the played clip, in clip seconds (after the speed-up); for the piano roll."""
+
+    start: float
+    end: float
+    pitch: int
+
+
+@dataclass(frozen=True)
+class Render:
+    """The result of rendering one sample: a WAV clip on disk, or the reason it failed.
+
+    `error` is a machine-readable reason ("unparseable", "unrenderable", "timeout",
+    "no-notes") when rendering failed, else None. `music_seconds` is the length of the whole
+    tune at the sped-up tempo (the clip is at most `clip_seconds` of it).
+    """
+
+    sample_id: str
+    wav_path: str | None
+    clip_seconds: float = 0.0
+    music_seconds: float = 0.0
+    peak: float = 0.0  # max |amplitude| of the clip, 0..1
+    rms: float = 0.0
+    notes: tuple[NoteEvent, ...] = ()
+    error: str | None = None
+    detail: str = ""
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.wav_path is not None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a sample may be shown to a person; `reasons` are machine-readable codes.
+
+    Reason codes: "unparseable", "unrenderable", "timeout", "no-notes", "silent",
+    "too-short", "blacklist", "compressible", "repetitive", "empty", "too-long".
+    `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
+    """
+
+    sample_id: str
+    ok: bool
+    reasons: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A sample with its render and verdict: what the render stream yields to its consumers."""
+
+    sample: Sample
+    render: Render | None
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two samples to compare. `query` is the shared context (prompt/prefix), often empty."""
+
+    a: Sample
+    b: Sample
+    query: str = ""
+    swapped: bool = False  # True when left/right were randomised away from (first, second)
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One journal line: a best_of_2 record plus metadata that training code ignores.
+
+    `query`, `sample0`, `sample1` are GPT-2 BPE ids; `best` is 0 or 1.
+    """
+
+    query: list[int]
+    sample0: list[int]
+    sample1: list[int]
+    best: int
+    ids: tuple[str, str]
+    texts: tuple[str, str]
+    sources: tuple[str, str] = ("", "")
+    rater: str = ""
+    time: str = ""
+    broken: int = 0
+    tie: bool = False
+    reasons: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "query": list(self.query),
+            "sample0": list(self.sample0),
+            "sample1": list(self.sample1),
+            "best": self.best,
+            "ids": list(self.ids),
+            "texts": list(self.texts),
+            "sources": list(self.sources),
+            "rater": self.rater,
+            "time": self.time,
+        }
+        if self.broken:
+            d["broken"] = 1
+            d["reasons"] = [list(r) for r in self.reasons]
+        if self.tie:
+            d["tie"] = True
+        d.update(self.extra)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Rating:
+        known = {
+            "query", "sample0", "sample1", "best", "ids", "texts", "sources",
+            "rater", "time", "broken", "tie", "reasons",
+        }
+        reasons = d.get("reasons") or [[], []]
+        return cls(
+            query=list(d["query"]),
+            sample0=list(d["sample0"]),
+            sample1=list(d["sample1"]),
+            best=int(d["best"]),
+            ids=tuple(d.get("ids") or ("", "")),  # type: ignore[arg-type]
+            texts=tuple(d.get("texts") or ("", "")),  # type: ignore[arg-type]
+            sources=tuple(d.get("sources") or ("", "")),  # type: ignore[arg-type]
+            rater=str(d.get("rater", "")),
+            time=str(d.get("time", "")),
+            broken=int(d.get("broken", 0)),
+            tie=bool(d.get("tie", False)),
+            reasons=(tuple(reasons[0]), tuple(reasons[1])),
+            extra={k: v for k, v in d.items() if k not in known},
+        )
+
+
+def as_dict(record: Any) -> dict[str, Any]:
+    return asdict(record)
