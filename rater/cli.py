@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--special", action="store_true", help="encode <|endoftext|> as the special id 50256"
     )
+    p.add_argument(
+        "--keep-newline", action="store_true", help="keep stdin's final newline (echo adds one)"
+    )
 
     p = sub.add_parser("extract", help="unique samples from a training log / transcript")
     p.add_argument("logs", nargs="+", metavar="LOG")

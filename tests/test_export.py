@@ -1,0 +1,171 @@
+"""Export validity: oa checked the way lm-human-preferences loads labels, trl via `datasets`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from rater import bpe
+from rater.errors import ExportError
+from rater.export import ExportOptions, export_oa, export_text, export_trl
+from rater.journal import Journal
+from rater.outcome import auto_decide, decide
+from rater.records import Pair, Sample, Verdict
+
+ONEILLS = Path(find_spec("music21").origin).parent / "corpus" / "oneills1850"  # no import
+
+
+def tunes(n: int) -> list[Sample]:
+    text = (ONEILLS / "0051-0100.abc").read_text(encoding="utf-8", errors="replace")
+    out = []
+    for i, t in enumerate(["X:" + t for t in text.split("\nX:")[1:]][:n]):
+        out.append(Sample(id=f"{i:016x}", text=t, source="0051-0100.abc", index=i))
+    return out
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    """7 people decisions (one tie), 2 one-broken, 1 both-broken: 12 records."""
+    s = tunes(20)
+    j = Journal(tmp_path / "ratings" / "r.jsonl")
+    for k in range(7):
+        j.append(
+            decide(Pair(s[2 * k], s[2 * k + 1], query="X:"), "tie" if k == 3 else k % 2, "ann")
+        )
+    bad = Verdict("", False, ("repetitive",))
+    ok = Verdict("", True)
+    j.append(auto_decide(Pair(s[14], s[15]), bad, ok, "auto"))
+    j.append(auto_decide(Pair(s[16], s[17]), ok, bad, "auto"))
+    j.append(auto_decide(Pair(s[18], s[19]), bad, bad, "auto"))
+    assert len(j.records()) == 12
+    return j
+
+
+def load_like_lm_human_preferences(path: Path, q: int, r: int, batch: int | None) -> list:
+    """The checks lm-human-preferences' label loading implies for best_of_2 files."""
+    import numpy as np
+
+    with open(path) as f:
+        data = json.load(f)
+    assert isinstance(data, list) and data
+    for rec in data:
+        assert set(rec) == {"query", "sample0", "sample1", "best"}
+        for key, n in (("query", q), ("sample0", r), ("sample1", r)):
+            assert isinstance(rec[key], list) and len(rec[key]) == n
+            assert all(type(x) is int for x in rec[key])
+        assert rec["best"] in (0, 1) and type(rec["best"]) is int
+    if batch:
+        assert len(data) % batch == 0
+    for key, n in (("query", q), ("sample0", r), ("sample1", r)):  # stacks into a tensor
+        assert np.array([x[key] for x in data], dtype=np.int32).shape == (len(data), n)
+    return data
+
+
+def test_oa_export_valid(journal: Journal, tmp_path: Path) -> None:
+    out = tmp_path / "oa.json"
+    res = export_oa(
+        journal.records(), out, ExportOptions(query_length=8, response_length=64, batch_size=5)
+    )
+    assert res.written == 10 and sum(res.dropped.values()) == 2
+    data = load_like_lm_human_preferences(out, 8, 64, 5)
+    recs = journal.records()
+    assert data[0]["query"] == [55, 25] + [50259] * 6
+    assert data[0]["sample0"] == bpe.fit(recs[0].sample0, 64)
+    assert [d["best"] for d in data] == [r.best for r in recs[:10]]  # newest ones dropped
+    assert data[3]["sample0"] == data[4]["sample0"]  # tie: two records, each side winning
+    assert {data[3]["best"], data[4]["best"]} == {0, 1}
+
+
+def test_oa_padding_and_filters(journal: Journal, tmp_path: Path) -> None:
+    out = tmp_path / "oa27.json"
+    opts = ExportOptions(
+        query_length=4, response_length=2000, pad_token=27, drop_broken=True, drop_ties=True
+    )
+    res = export_oa(journal.records(), out, opts)
+    assert res.written == 6 and res.dropped == {"broken": 4, "tie": 2}
+    data = load_like_lm_human_preferences(out, 4, 2000, None)
+    assert data[0]["sample0"][-1] == 27 and data[0]["query"] == [55, 25, 27, 27]
+    short = bpe.encode(journal.records()[0].texts[0])
+    assert data[0]["sample0"][: len(short)] == short
+
+
+def test_oa_errors(journal: Journal, tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="nothing to export"):
+        export_oa(journal.records(), tmp_path / "x.json", ExportOptions(batch_size=64))
+    with pytest.raises(ExportError, match="query-length"):
+        export_oa(journal.records(), tmp_path / "x.json", ExportOptions(query_length=0))
+    assert not (tmp_path / "x.json").exists()
+    assert list(tmp_path.glob(".x.json*")) == []  # no temp file left behind
+
+
+def test_trl_loads_with_datasets(journal: Journal, tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    out = tmp_path / "trl.jsonl"
+    res = export_trl(journal.records(), out)
+    assert res.written == 8 and res.dropped == {"tie": 4}
+    ds = datasets.load_dataset(
+        "json", data_files=str(out), split="train", cache_dir=str(tmp_path / "hf")
+    )
+    assert ds.column_names == ["prompt", "chosen", "rejected"] and len(ds) == 8
+    recs = [r for r in journal.records() if not r.tie]
+    assert ds[0]["prompt"] == "X:"
+    for row, r in zip(ds, recs, strict=True):
+        assert row["chosen"] == r.texts[r.best] and row["rejected"] == r.texts[1 - r.best]
+    res = export_trl(journal.records(), out, ExportOptions(drop_broken=True))
+    assert res.written == 6
+
+
+def test_text_export(journal: Journal, tmp_path: Path) -> None:
+    out = tmp_path / "r.txt"
+    export_text(journal.records(), out)
+    text = out.read_text()
+    assert text.count("=== #") == 10  # the tie is shown once
+    assert "tie" in text and "auto: broken sample" in text and "broken: repetitive" in text
+
+
+def test_cli_export_several_journals_with_torn_tail(journal: Journal, tmp_path: Path) -> None:
+    second = Journal(tmp_path / "ratings" / "second.jsonl")
+    second.append(journal.records()[0:1])
+    with open(second.path, "ab") as f:
+        f.write(b'{"query":[1,2')  # crashed writer
+    out = tmp_path / "out" / "labels.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "rater",
+        "export",
+        str(journal.path),
+        str(second.path),
+        "--format",
+        "oa",
+        "--out",
+        str(out),
+        "--query-length",
+        "4",
+        "--response-length",
+        "16",
+        "--batch-size",
+        "4",
+        "--pad-token",
+        "27",
+    ]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    assert p.returncode == 0, p.stderr
+    assert "wrote 12 records" in p.stdout and "dropped 1" in p.stdout
+    assert "torn last line set aside" in p.stderr
+    assert second.torn_path.read_bytes() == b'{"query":[1,2\n'
+    load_like_lm_human_preferences(out, 4, 16, 4)
+    p = subprocess.run(
+        cmd[:4] + [str(tmp_path / "missing.jsonl")] + cmd[5:],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert p.returncode == 2 and "no such ratings journal" in p.stderr
+    assert "Traceback" not in p.stderr

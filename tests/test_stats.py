@@ -1,0 +1,81 @@
+"""`rater stats`: counts per decision, reasons, raters, sources, rate, agreement."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from rater.journal import Journal
+from rater.outcome import auto_decide, decide
+from rater.records import Pair, Sample, Verdict
+from rater.stats import summarise
+
+
+def sample(i: int, source: str) -> Sample:
+    return Sample(id=f"{i:016x}", text=f"X:{i}\nK:C\nCDEF GABc|", source=source, index=i)
+
+
+def at(records: list, minute: float) -> list:
+    h, m = divmod(minute, 60)
+    s = (m - int(m)) * 60
+    stamp = f"2026-11-23T{10 + int(h):02d}:{int(m):02d}:{int(s):02d}+00:00"
+    return [replace(r, time=stamp) for r in records]
+
+
+def build(path: Path) -> Journal:
+    j = Journal(path)
+    pairs = [Pair(sample(2 * k, "gen.abc"), sample(2 * k + 1, "ref.abc")) for k in range(6)]
+    # ann: 6 decisions 20 s apart (A, B, A, tie, A, B), then a 2-hour break, then one more
+    for k, best in enumerate([0, 1, 0, "tie", 0, 1]):
+        j.append(at(decide(pairs[k], best, "ann"), k / 3))
+    j.append(at(decide(pairs[0], 1, "ann"), 125))
+    # bob re-rates pairs 1..4: agrees on 1 and 3 (tie), disagrees on 2 and 4
+    for k, best in [(1, 1), (2, 1), (3, "tie"), (4, 1)]:
+        j.append(at(decide(pairs[k], best, "bob"), 200 + k / 3))
+    bad = Verdict("", False, ("repetitive", "blacklist"))
+    j.append(auto_decide(pairs[5], bad, Verdict("", True), "auto"))
+    j.append(auto_decide(pairs[5], bad, Verdict("", False, ("silent",)), "auto"))
+    return j
+
+
+def test_summarise(tmp_path: Path) -> None:
+    s = summarise(build(tmp_path / "r.jsonl").records())
+    assert s.records == 16 and s.decisions == 13
+    assert (s.a_wins, s.b_wins, s.ties) == (3, 7, 3)
+    assert s.broken == 2 and s.broken_ties == 1
+    assert s.reasons == {"repetitive": 2, "blacklist": 2, "silent": 1}
+    assert s.raters == {"ann": 7, "bob": 4, "auto": 2}
+    assert s.sources == {"gen.abc": 13, "ref.abc": 13}
+    # 11 human decisions; active time excludes the breaks: ann 5 gaps of 20 s, bob 3 of 20 s
+    assert s.human_decisions == 11
+    assert abs(s.active_hours * 3600 - 160) < 1e-6
+    assert s.per_hour is not None and abs(s.per_hour - 11 / (160 / 3600)) < 1e-6
+    assert s.first.startswith("2026-11-23T10:00")
+
+
+def test_cli_stats_with_agreement(tmp_path: Path) -> None:
+    j = build(tmp_path / "r.jsonl")
+    p = subprocess.run(
+        [sys.executable, "-m", "rater", "stats", str(j.path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"},
+    )
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert "decisions" in out and "13" in out and "repetitive" in out
+    agree = next(line for line in out.splitlines() if "ann" in line and "bob" in line)
+    cells = [c.strip() for c in agree.replace("┃", "│").split("│") if c.strip()]
+    assert cells[:4] == ["ann", "bob", "4", "2"]  # shared pairs 1..4, two agreements
+    missing = subprocess.run(
+        [sys.executable, "-m", "rater", "stats", str(tmp_path / "no")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 2 and "no such ratings journal" in missing.stderr
