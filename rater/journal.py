@@ -139,7 +139,9 @@ class Journal:
         try:
             last = _parse(os.pread(fd, end - start, start))
         except ValueError:
-            return start
+            # A torn write never ends in a newline, so a complete but invalid last line was
+            # not torn by us: leave it for the strict reader to report, never move it.
+            return end
         # A large multi-line decision (a tie) can be cut between its lines; half a tie would
         # read as a plain win, so the incomplete group goes to the side file as well.
         want = int(last.extra.get("decision_lines", 1))

@@ -88,7 +88,7 @@ def test_undo_of_foreign_lines_without_decision_id(tmp_path: Path) -> None:
     assert len(j.records()) == 2
 
 
-@pytest.mark.parametrize("tail", [b'{"query":[],"sample0":[1,2', b"\x00\x00\x00", b"{}\n"])
+@pytest.mark.parametrize("tail", [b'{"query":[],"sample0":[1,2', b"\x00\x00\x00"])
 def test_torn_tail_is_set_aside_not_lost(tmp_path: Path, tail: bytes) -> None:
     j = Journal(tmp_path / "r.jsonl")
     j.append([rating(1)])
@@ -102,6 +102,20 @@ def test_torn_tail_is_set_aside_not_lost(tmp_path: Path, tail: bytes) -> None:
     j2.append([rating(3)])
     assert len(j2.records()) == 3
     assert j.path.read_bytes().endswith(b"\n")
+
+
+def test_complete_invalid_last_line_is_an_error_not_a_torn_tail(tmp_path: Path) -> None:
+    # A torn write never ends in a newline: a whole bad line was written by someone else,
+    # and moving it (or the lines before it, one per start) would lose data silently.
+    j = Journal(tmp_path / "r.jsonl")
+    j.append([rating(1)])
+    before = j.path.read_bytes() + b"{}\n"
+    j.path.write_bytes(before)
+    for _ in range(2):
+        with pytest.raises(JournalError, match=r"r\.jsonl:2: "):
+            Journal(j.path).records()
+    assert j.path.read_bytes() == before
+    assert not j.torn_path.exists()
 
 
 def test_invalid_middle_line_is_an_error_naming_the_line(tmp_path: Path) -> None:

@@ -1,0 +1,101 @@
+"""The command-line edge: every command turns bad input into one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rater.cli import build_parser
+
+COMMANDS = [
+    "demo", "rate", "render", "check", "autorate", "export", "encode", "extract", "rank",
+    "ab-report", "stats",
+]
+
+
+def run_cli(*args: str, cwd: Path, env_extra: dict[str, str] | None = None, stdin: str = ""):
+    env = dict(os.environ)
+    env["RATER_CACHE_DIR"] = str(cwd / "cache")
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "rater", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    text = build_parser().format_help()
+    for command in COMMANDS:
+        assert command in text
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from rater.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "heavy = [m for m in ('music21', 'fluidsynth', 'textual', 'tiktoken', 'numpy') "
+        "if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> dict[str, Path]:
+    binary = tmp_path / "binary.abc"
+    binary.write_bytes(bytes(range(256)) * 10)
+    empty = tmp_path / "empty.abc"
+    empty.write_text("")
+    torn = tmp_path / "torn.jsonl"
+    torn.write_text('{"query": [], "sample0": [1]\n{"query": [], "sample0"')
+    return {"missing": tmp_path / "nope.abc", "binary": binary, "empty": empty, "torn": torn}
+
+
+@pytest.mark.parametrize("command", ["check", "render", "autorate"])
+@pytest.mark.parametrize("kind", ["missing", "binary", "empty"])
+def test_corpus_commands_reject_bad_input_in_one_line(
+    command: str, kind: str, bad_files: dict[str, Path], tmp_path: Path
+) -> None:
+    extra = ["--ratings", str(tmp_path / "r.jsonl")] if command == "autorate" else []
+    result = run_cli(command, str(bad_files[kind]), *extra, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("rater: ")
+    assert bad_files[kind].name in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["rank", "stats", "ab-report"])
+def test_journal_commands_reject_a_missing_file(command: str, tmp_path: Path) -> None:
+    result = run_cli(command, str(tmp_path / "none.jsonl"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "none.jsonl" in result.stderr
+
+
+def test_export_rejects_a_corrupt_middle_line(tmp_path: Path) -> None:
+    journal = tmp_path / "bad.jsonl"
+    journal.write_text("not json at all\n" + "{}\n")
+    result = run_cli("export", str(journal), "--format", "oa", "--out", "o.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "bad.jsonl" in result.stderr
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_encode_known_answer_through_the_cli(tmp_path: Path) -> None:
+    result = run_cli("encode", cwd=tmp_path, stdin="X:")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[55, 25]"
