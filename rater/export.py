@@ -76,6 +76,49 @@ def _select(
     return kept
 
 
+def _decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
+    """Records grouped by decision: the two records of a tie stay together."""
+    groups: list[list[Rating]] = []
+    for r in ratings:
+        prev = groups[-1][-1] if groups else None
+        same_tie = (
+            prev is not None
+            and r.tie
+            and prev.tie
+            and len(groups[-1]) == 1
+            and frozenset(r.ids) == frozenset(prev.ids)
+            and r.extra.get("decision") == prev.extra.get("decision")
+        )
+        if same_tie:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
+
+
+def _cut_to_multiple(ratings: Sequence[Rating], batch: int) -> list[Rating]:
+    """Drop the newest whole decisions until the count is a multiple of `batch`.
+
+    Half a tie would train as a plain win, so a tie is kept or dropped whole; when only ties
+    would fit the cut, the cut grows to the next multiple down.
+    """
+    groups = _decisions(ratings)
+    need = len(ratings) % batch
+    while need and need <= len(ratings):
+        drop: set[int] = set()
+        left = need
+        for i in range(len(groups) - 1, -1, -1):
+            if len(groups[i]) <= left:
+                drop.add(i)
+                left -= len(groups[i])
+                if not left:
+                    break
+        if not left:
+            return [r for i, g in enumerate(groups) if i not in drop for r in g]
+        need += batch
+    return [] if need else list(ratings)
+
+
 def export_oa(
     ratings: Sequence[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
 ) -> ExportResult:
@@ -94,9 +137,11 @@ def export_oa(
     result = ExportResult()
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
     if opts.batch_size:
-        extra = len(kept) % opts.batch_size
-        result.drop(f"newest, beyond a multiple of batch size {opts.batch_size}", extra)
-        kept = kept[: len(kept) - extra]
+        before = len(kept)
+        kept = _cut_to_multiple(kept, opts.batch_size)
+        result.drop(
+            f"newest, beyond a multiple of batch size {opts.batch_size}", before - len(kept)
+        )
     if not kept:
         raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
     q, n, pad = opts.query_length, opts.response_length, opts.pad_token

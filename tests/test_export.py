@@ -15,7 +15,7 @@ from rater.errors import ExportError
 from rater.export import ExportOptions, export_oa, export_text, export_trl
 from rater.journal import Journal
 from rater.outcome import auto_decide, decide
-from rater.records import Pair, Sample, Verdict
+from rater.records import Pair, Rating, Sample, Verdict
 
 ONEILLS = Path(find_spec("music21").origin).parent / "corpus" / "oneills1850"  # no import
 
@@ -169,3 +169,31 @@ def test_cli_export_several_journals_with_torn_tail(journal: Journal, tmp_path: 
     )
     assert p.returncode == 2 and "no such ratings journal" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_batch_cut_never_splits_a_tie() -> None:
+    from rater.export import _cut_to_multiple
+
+    def rec(i: int, tie: bool = False, best: int = 0, decision: int | None = None) -> Rating:
+        extra = {} if decision is None else {"decision": decision}
+        return Rating(
+            query=[],
+            sample0=[1],
+            sample1=[2],
+            best=best,
+            ids=(f"a{i}", f"b{i}"),
+            texts=("a", "b"),
+            tie=tie,
+            extra=extra,
+        )
+
+    plain = [rec(i, decision=i) for i in range(5)]
+    tie = [rec(9, tie=True, best=0, decision=9), rec(9, tie=True, best=1, decision=9)]
+    # 7 records, batch 2: the newest is a tie, so the plain record before it goes instead.
+    cut = _cut_to_multiple(plain + tie, 2)
+    assert len(cut) == 6 and cut[-2:] == tie
+    # Only ties at the end and an odd count: the cut grows to the next multiple down.
+    ties = [rec(i, tie=True, best=b, decision=i) for i in range(3) for b in (0, 1)]
+    cut = _cut_to_multiple([rec(7, decision=7)] + ties, 4)
+    assert len(cut) % 4 == 0
+    assert all(sum(1 for r in cut if r.ids == t.ids) in (0, 2) for t in ties)
