@@ -1,0 +1,143 @@
+"""`rater render` and `rater check` as a user runs them: real processes, files and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+MIXED = (
+    """X:1
+T:Good One
+M:6/8
+L:1/8
+K:D
+d2A FAd | f2d e2c | dcB AGF | GFE D3 |
+d2A FAd | f2d e2c | dcB AGF | GFE D3 |
+
+X:2
+T:Loop
+M:4/4
+L:1/8
+K:C
+"""
+    + "cccc cccc | " * 40
+    + """
+
+X:3
+T:Unclosed
+K:C
+CDEF|GABc|cd[ef|gabc|
+"""
+)
+
+
+def rater(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k != "RATER_SOUNDFONT"}
+    full.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "rater", *argv],
+        cwd=REPO,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    path = tmp_path / "mixed.abc"
+    path.write_text(MIXED)
+    return path, {"RATER_CACHE_DIR": str(tmp_path / "cache")}
+
+
+def test_check_json_lines(corpus: tuple[Path, dict[str, str]]) -> None:
+    path, env = corpus
+    done = rater("check", str(path), "--json", "--blacklist", "none", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [x["title"] for x in lines] == ["Good One", "Loop", "Unclosed"]
+    for x in lines:
+        assert set(x) >= {"id", "ok", "reasons", "source", "title", "details"}
+        assert len(x["id"]) == 16 and x["source"] == str(path)
+        assert len(x["details"]) == len(x["reasons"])
+    assert lines[0]["ok"] is True and lines[0]["reasons"] == []
+    assert lines[1]["ok"] is False and "repetitive" in lines[1]["reasons"]
+    assert lines[2]["ok"] is False and lines[2]["reasons"] == ["unparseable"]
+
+
+@pytest.mark.slow
+def test_render_summary_then_cache_and_check_table(corpus: tuple[Path, dict[str, str]]) -> None:
+    path, env = corpus
+    first = rater("render", str(path), "--blacklist", "none", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "3 samples: 1 ok, 2 broken" in first.stdout
+    assert "repetitive" in first.stdout and "unparseable" in first.stdout
+    assert "2 (0 from cache, 2 new)" in first.stdout
+    second = rater("render", str(path), "--blacklist", "none", env=env)
+    assert "2 (2 from cache, 0 new)" in second.stdout
+    table = rater("check", str(path), "--blacklist", "none", env=env)
+    assert table.returncode == 0
+    assert "Good One" in table.stdout and "unparseable" in table.stdout
+    assert "3 samples: 1 ok, 2 broken" in table.stdout
+
+
+def test_missing_soundfont_is_one_line_exit_2(corpus: tuple[Path, dict[str, str]]) -> None:
+    path, env = corpus
+    done = rater("render", str(path), env={**env, "RATER_SOUNDFONT": "/nonexistent/x.sf2"})
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("rater: SoundFont not found: /nonexistent/x.sf2")
+    assert "apt-get install timgm6mb-soundfont" in done.stderr
+    explicit = rater("check", str(path), "--soundfont", "/nonexistent/y.sf2", env=env)
+    assert explicit.returncode == 2 and "/nonexistent/y.sf2 (from --soundfont)" in explicit.stderr
+
+
+def test_unusable_soundfont_or_cache_is_one_line_exit_2(
+    corpus: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    path, env = corpus
+    fake = tmp_path / "fake.sf2"
+    fake.write_text("not a SoundFont")
+    done = rater("render", str(path), "--soundfont", str(fake), env=env)
+    assert done.returncode == 2
+    assert done.stderr == f"rater: cannot load SoundFont {fake}: not a valid .sf2 file\n"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = rater("render", str(path), env={"RATER_CACHE_DIR": str(blocker)})
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"rater: cannot create the render cache {blocker}")
+
+
+def test_missing_libfluidsynth_is_one_line_exit_2(corpus: tuple[Path, dict[str, str]]) -> None:
+    path, env = corpus
+    code = (
+        "import sys; sys.modules['fluidsynth'] = None\n"
+        "from rater.cli import main\n"
+        f"sys.exit(main(['render', {str(path)!r}, '--blacklist', 'none']))\n"
+    )
+    full = {k: v for k, v in os.environ.items() if k != "RATER_SOUNDFONT"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**full, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "rater: libfluidsynth not found: install it with `sudo apt-get install libfluidsynth3`\n"
+    )
+
+
+def test_missing_samples_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    done = rater("check", str(tmp_path / "nope.abc"), "--json")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "nope.abc" in done.stderr

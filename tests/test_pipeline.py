@@ -1,0 +1,105 @@
+"""judge_stream / judge_all / settings_from_args with real checks, renders and cache."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from rater import pipeline
+from rater.checks import CheckSettings
+from rater.errors import SetupError
+from rater.records import RenderSettings, Sample
+from rater.synth import find_soundfont
+
+GOOD = "X:1\nT:Good\nM:6/8\nL:1/8\nK:D\nd2A FAd | f2d e2c | dcB AGF | GFE D3 |\n" * 2
+SHORT = "M:6/8\nK:Cmin\nc 4\n"
+GARBAGE = "X:1\nT:broken\nK:C\nCDEF|GABc|cd[ef|gabc|\n"  # unclosed chord: music21 rejects
+REPEAT = "X:1\nT:Loop\nM:4/4\nL:1/8\nK:C\n" + "cccc cccc | " * 40 + "\n"
+
+
+def s(text: str, sid: str, kind: str = "abc") -> Sample:
+    return Sample(id=sid, text=text, source="mixed.abc", index=0, kind=kind)
+
+
+@pytest.fixture
+def settings() -> RenderSettings:
+    return RenderSettings(soundfont=find_soundfont(), clip_seconds=3.0)
+
+
+def test_text_broken_and_text_kind_are_never_rendered(
+    settings: RenderSettings, tmp_path: Path
+) -> None:
+    samples = [
+        s(GOOD, "good"),
+        s(REPEAT, "loop"),
+        s("a short poem\nof two lines", "poem", "text"),
+        s(GARBAGE, "garbage"),
+        s(SHORT, "short"),
+    ]
+    judged = {
+        j.sample.id: j
+        for j in pipeline.judge_stream(
+            samples, settings, CheckSettings(), workers=2, cache_dir=tmp_path
+        )
+    }
+    assert set(judged) == {"good", "loop", "poem", "garbage", "short"}
+    assert judged["good"].verdict.ok and judged["good"].render.ok
+    assert judged["loop"].render is None and "repetitive" in judged["loop"].verdict.reasons
+    assert judged["poem"].render is None and judged["poem"].verdict.ok
+    assert judged["garbage"].render.error == "unparseable"
+    assert judged["garbage"].verdict.reasons == ("unparseable",)
+    assert judged["short"].verdict.reasons == ("too-short",)
+    rendered = {p.stem for p in tmp_path.rglob("*.json")}
+    assert rendered == {"good", "garbage", "short"}
+
+
+def test_judge_all_keeps_input_order(settings: RenderSettings, tmp_path: Path) -> None:
+    samples = [s(GARBAGE, "g"), s(REPEAT, "r"), s(GOOD, "a"), s(SHORT, "b")]
+    out = pipeline.judge_all(samples, settings, CheckSettings(), workers=2, cache_dir=tmp_path)
+    assert [j.sample.id for j in out] == ["g", "r", "a", "b"]
+    again = pipeline.judge_all(samples, settings, CheckSettings(), cache_dir=tmp_path)
+    assert [j.verdict for j in again] == [j.verdict for j in out]
+    assert all(j.render.cached for j in again if j.render is not None)
+
+
+def _args(**kw: object) -> argparse.Namespace:
+    base = {
+        "soundfont": None,
+        "clip_seconds": 10.0,
+        "speed": 1.1,
+        "time_limit": 10.0,
+        "blacklist": None,
+        "workers": 2,
+    }
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_settings_from_args(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RATER_SOUNDFONT", raising=False)
+    words = tmp_path / "words.txt"
+    words.write_text("Bad Snippet\n")
+    rs, cs = pipeline.settings_from_args(
+        _args(clip_seconds=5.0, speed=1.25, time_limit=3.0, blacklist=[str(words)])
+    )
+    assert rs == RenderSettings(
+        soundfont=find_soundfont(), clip_seconds=5.0, speed=1.25, time_limit=3.0
+    )
+    assert cs.blacklist == ("bad snippet",)
+    _, cs = pipeline.settings_from_args(_args(blacklist=["none"]))
+    assert cs.blacklist == ()
+    with pytest.raises(SetupError, match="apt-get install"):
+        pipeline.settings_from_args(_args(soundfont=str(tmp_path / "missing.sf2")))
+
+
+def test_stopping_early_stops_the_render_pool(settings: RenderSettings, tmp_path: Path) -> None:
+    import multiprocessing
+
+    samples = [s(GOOD.replace("Good", f"Good {i}"), f"g{i}") for i in range(10)]
+    stream = pipeline.judge_stream(samples, settings, CheckSettings(), cache_dir=tmp_path)
+    first = next(stream)
+    assert first.sample.id in {"g0", "g1"} and first.verdict.ok
+    stream.close()
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]

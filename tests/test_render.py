@@ -1,0 +1,223 @@
+"""ABC -> WAV clips with real music21, mido, fluidsynth and SoundFont; cache and pool."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import wave
+from dataclasses import replace
+from pathlib import Path
+
+import music21
+import pytest
+
+from rater import cache, render
+from rater.pool import Pool
+from rater.records import Render, RenderSettings, Sample
+from rater.synth import find_soundfont
+
+SCALE = (
+    "X:1\nT:Scale\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\n" + "C D E F | G A B c | c B A G | F E D C |\n" * 4
+)  # 64 quarter notes at 120 per minute: 32 s of music, C4 first, G4 at 2.0 s
+ONEILL = Path(music21.__file__).parent / "corpus" / "oneills1850" / "0001-0050.abc"
+FOLKRNN = "M:6/8\nK:Cmaj\nD E 2 D E 2 | F E D C A, 2 | G, C 2 C E 2 | E G 2 E D 2 |\n"
+GARBAGE = "X:1\nT:broken\nK:C\nCDEF|GABc|cd[ef|gabc|\n"  # unclosed chord: music21 rejects
+# Parsing grows to the whole body when the head is too short for the clip: at this tempo
+# every head is, so the whole 20,000 characters get parsed, which takes seconds.
+SLOW = "X:1\nM:4/4\nL:1/8\nQ:1/4=20000\nK:C\n" + ("abcd efga | " * 8 + "\n") * 200
+
+
+def sample(text: str, sid: str = "s") -> Sample:
+    return Sample(id=sid, text=text, source="test.abc", index=0)
+
+
+@pytest.fixture
+def settings() -> RenderSettings:
+    return RenderSettings(soundfont=find_soundfont(), clip_seconds=4.0, speed=1.1)
+
+
+def frames(path: str) -> tuple[int, int]:
+    with wave.open(path) as w:
+        return w.getnframes(), w.getframerate()
+
+
+def test_prepare_adds_missing_header_fields() -> None:
+    header, body = render.prepare_abc(FOLKRNN)
+    assert header.startswith("X:1\n") and "L:" not in header and "M:6/8" in header
+    assert body.startswith("D E 2")
+    header, _ = render.prepare_abc("K:C\nCDEF|\n")
+    assert header == "X:1\nL:1/8\nK:C\n"
+    header, _ = render.prepare_abc("X:7\nT:t\nK:G\nGABc|\n")
+    assert header == "X:7\nL:1/8\nT:t\nK:G\n"
+
+
+def test_body_head_cuts_at_lines_then_bars() -> None:
+    body = "abc|def|\n" * 10
+    assert render.body_head(body, 1000) == body
+    assert render.body_head(body, 30) == "abc|def|\nabc|def|\nabc|def|"
+    one_line = "abcd|" * 1000
+    head = render.body_head(one_line, 52)
+    assert head == "abcd|" * 10
+
+
+def test_known_tune_clip_length_level_and_notes(settings: RenderSettings, tmp_path: Path) -> None:
+    r = render.render_one(sample(SCALE), settings, tmp_path)
+    assert r.ok, r.detail
+    n, rate = frames(r.wav_path)
+    assert rate == settings.sample_rate
+    assert n / rate == pytest.approx(4.0 / 1.1, abs=0.01)
+    assert r.clip_seconds == pytest.approx(4.0 / 1.1, abs=0.01)
+    assert r.music_seconds == pytest.approx(32.0 / 1.1, abs=0.05)
+    assert r.peak > 0.05 and r.rms > 0.005
+    first, fifth = r.notes[0], r.notes[4]
+    assert (first.pitch, first.start) == (60, 0.0)
+    assert first.end == pytest.approx(0.5 / 1.1)
+    assert fifth.pitch == 67 and fifth.start == pytest.approx(2.0 / 1.1)
+    assert len(r.notes) == 8 and max(x.end for x in r.notes) <= r.clip_seconds + 1e-9
+
+
+def test_speed_scales_length_not_pitch(settings: RenderSettings, tmp_path: Path) -> None:
+    slow = render.render_one(sample(SCALE), replace(settings, speed=1.0), tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    fast = render.render_one(sample(SCALE), settings, tmp_path / "b")
+    ratio = frames(slow.wav_path)[0] / frames(fast.wav_path)[0]
+    assert ratio == pytest.approx(1.1, rel=0.01)
+    assert [x.pitch for x in slow.notes] == [x.pitch for x in fast.notes]
+
+
+@pytest.fixture(autouse=True)
+def _dirs(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir(exist_ok=True)
+
+
+def test_ties_chords_grace_notes_and_default_tempo(
+    settings: RenderSettings, tmp_path: Path
+) -> None:
+    tune = "X:1\nM:4/4\nL:1/4\nK:C\n{g}C2- C [EG] | z4 |\n"
+    r = render.render_one(sample(tune), settings, tmp_path)
+    assert r.ok, r.detail
+    # No Q: field -> 120 quarter notes per minute; the tied C lasts 3 quarters = 1.5 s.
+    assert [(x.pitch, round(x.start * 1.1, 3), round(x.end * 1.1, 3)) for x in r.notes] == [
+        (60, 0.0, 1.5),
+        (64, 1.5, 2.0),
+        (67, 1.5, 2.0),
+    ]
+    assert r.music_seconds == pytest.approx(2.0 / 1.1)
+    assert r.clip_seconds == pytest.approx(2.0 / 1.1)
+
+
+def test_real_and_generated_tunes_render(settings: RenderSettings, tmp_path: Path) -> None:
+    text = ONEILL.read_text().split("\n\n\n")[0]
+    for i, t in enumerate([text, FOLKRNN]):
+        r = render.render_one(sample(t, f"t{i}"), settings, tmp_path)
+        assert r.ok, r.detail
+        assert r.peak > 0.01 and len(r.notes) > 5
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [(GARBAGE, "unparseable"), ("X:1\nK:C\n| | |]\n", "no-notes"), ("", "no-notes")],
+)
+def test_bad_tunes_become_errors(
+    settings: RenderSettings, tmp_path: Path, text: str, error: str
+) -> None:
+    r = render.render_one(sample(text), settings, tmp_path)
+    assert r.error == error and r.wav_path is None and r.detail
+    assert not list(tmp_path.glob("*.wav"))
+
+
+def test_time_limit_stops_a_slow_parse_promptly(settings: RenderSettings, tmp_path: Path) -> None:
+    start = time.monotonic()
+    r = render.render_one(sample(SLOW), replace(settings, time_limit=0.3), tmp_path)
+    assert r.error == "timeout"
+    assert time.monotonic() - start < 3.0
+
+
+def test_absurd_line_is_cheap(settings: RenderSettings, tmp_path: Path) -> None:
+    r = render.render_one(sample("X:1\nL:1/8\nK:C\n" + "cdef|" * 1_000_000), settings, tmp_path)
+    assert r.ok and r.clip_seconds == pytest.approx(4.0 / 1.1)
+    assert r.music_seconds > 1000  # estimated from the parsed head
+
+
+def test_cache_round_trip_and_env_dir(
+    settings: RenderSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "env-cache"))
+    assert cache.cache_dir() == tmp_path / "env-cache"
+    r = render.render_one(sample(SCALE, "abc123"), settings, cache.bucket(None, settings))
+    cache.put(r, settings)
+    hit = cache.get("abc123", settings)
+    assert hit is not None and hit.cached and not r.cached
+    assert replace(hit, cached=False) == r
+    assert Path(hit.wav_path).parent.parent == tmp_path / "env-cache"
+    assert cache.get("abc123", replace(settings, speed=1.2)) is None
+    Path(hit.wav_path).unlink()
+    assert cache.get("abc123", settings) is None  # an entry whose WAV is gone is a miss
+
+
+def test_stream_renders_then_hits_cache(
+    settings: RenderSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "c"))
+    samples = [sample(SCALE, "scale"), sample(GARBAGE, "garbage"), sample(FOLKRNN, "folk")]
+    cold = {r.sample_id: r for r in render.render_stream(samples, settings, workers=2)}
+    assert set(cold) == {"scale", "garbage", "folk"}
+    assert not any(r.cached for r in cold.values())
+    assert cold["garbage"].error == "unparseable" and cold["scale"].ok and cold["folk"].ok
+    wav_bytes = Path(cold["scale"].wav_path).read_bytes()
+    warm = list(render.render_stream(samples, settings, workers=2))
+    assert [r.sample_id for r in warm] == ["scale", "garbage", "folk"]  # input order
+    assert all(r.cached for r in warm)
+    assert warm[1].error == "unparseable"  # failures are cached too
+    assert Path(warm[0].wav_path).read_bytes() == wav_bytes
+    assert warm[0].notes == cold["scale"].notes
+
+
+def test_stream_closed_early_stops_workers(settings: RenderSettings, tmp_path: Path) -> None:
+    samples = [sample(SCALE.replace("Scale", f"Scale {i}"), f"s{i}") for i in range(12)]
+    stream = render.render_stream(samples, settings, workers=2, cache_dir=tmp_path)
+    first = next(stream)
+    assert isinstance(first, Render) and first.sample_id in {"s0", "s1"}
+    assert multiprocessing.active_children()
+    stream.close()
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+    assert len(list(tmp_path.rglob("*.json"))) < 12
+
+
+def test_watchdog_replaces_a_stuck_worker(settings: RenderSettings, tmp_path: Path) -> None:
+    # No in-worker alarm (time_limit 0), so only the parent's watchdog can end the slow parse.
+    pool = Pool(replace(settings, time_limit=0), tmp_path, workers=1)
+    pool.watchdog = 0.5
+    try:
+        results = list(pool.run([sample(SLOW, "slow"), sample(SCALE, "scale")]))
+    finally:
+        pool.close()
+    by_id = {r.sample_id: r for r in results}
+    assert by_id["slow"].error == "timeout" and "stuck" in by_id["slow"].detail
+    assert by_id["scale"].ok  # a fresh worker took over
+
+
+def test_in_process_mode(settings: RenderSettings, tmp_path: Path) -> None:
+    out = list(
+        render.render_stream([sample(FOLKRNN, "f")], settings, workers=0, cache_dir=tmp_path)
+    )
+    assert len(out) == 1 and out[0].ok and not multiprocessing.active_children()
+
+
+def test_stream_and_render_one_work_from_a_thread(settings: RenderSettings, tmp_path: Path) -> None:
+    """The TUI renders from a worker thread: no SIGALRM there, and no fork of a threaded app."""
+    import threading
+
+    out: dict[str, object] = {}
+
+    def work() -> None:
+        out["stream"] = list(
+            render.render_stream([sample(FOLKRNN, "f")], settings, cache_dir=tmp_path)
+        )
+        out["one"] = render.render_one(sample(SCALE, "s"), settings, tmp_path)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    assert [r.ok for r in out["stream"]] == [True]  # type: ignore[attr-defined]
+    assert out["one"].ok  # type: ignore[attr-defined]
