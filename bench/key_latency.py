@@ -1,0 +1,173 @@
+"""Key press -> next pair on screen, in-process with Pilot, with every clip rendered ahead.
+
+What a person feels between pressing `1` and seeing the next pair: the decision record is
+built (BPE-encoded), appended and fsync'd to the journal, the next pair is chosen and both
+panels (ABC text, piano rolls) are redrawn. Rendering is not part of it: the corpus is
+rendered into the cache first, as it would be by the background worker in a real session.
+
+Two figures per press, both from the moment the key event is handed to the app: `handler`
+(key handled, journal fsync'd, widgets updated: the app's `shown_at` stamp) and
+`press->painted` (the first frame composed after that, i.e. the new pair on screen), plus
+the event-loop thread's CPU time over the same span (what the work costs, whatever else
+the machine is doing: wall times on a shared, loaded machine include waiting for a core).
+Pilot's own `press()` is not used for timing: it sleeps in 20 ms steps until the process
+looks idle, which would measure the harness, not the app.
+The baseline printed beside them is a bare fsync'd append of the same bytes to a file, the
+part of the latency no UI work can remove.
+
+Run: .venv/bin/python bench/key_latency.py [--tunes 240]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def tunes_file(dest: Path, n: int) -> Path:
+    import music21
+
+    from rater import corpus
+
+    base = Path(music21.__file__).parent / "corpus" / "oneills1850"
+    texts: list[str] = []
+    for path in sorted(base.glob("*.abc")):
+        texts += [s.text for s in corpus.read_samples([str(path)])]
+        if len(texts) >= n:
+            break
+    out = dest / "tunes.abc"
+    out.write_text("\n\n".join(texts[:n]) + "\n")
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def measure(
+    path: Path, journal: Path, presses: int
+) -> tuple[list[float], list[float], list[float]]:
+    from rater import corpus, pipeline
+    from rater.player import RecordingPlayer
+    from rater.tui.app import make_app
+
+    samples = corpus.read_samples([str(path)])
+    rs, cs = pipeline.settings_from_args(argparse.Namespace())
+    print(f"pre-rendering {len(samples)} tunes into the cache (not timed)...")
+    t = time.perf_counter()
+    for _ in pipeline.judge_stream(samples, rs, cs, workers=2):
+        pass
+    print(f"  done in {time.perf_counter() - t:.1f} s")
+    app = make_app(
+        samples,
+        ratings_path=journal,
+        rater="bench",
+        render_settings=rs,
+        check_settings=cs,
+        player=RecordingPlayer(),
+    )
+    handler: list[float] = []
+    painted: list[float] = []
+    cpu: list[float] = []
+    frames: list[float] = []
+    cpu_frames: list[float] = []
+    async with app.run_test(size=(160, 48)) as pilot:
+        # Stamp every composed frame: `_display` is where Textual hands a frame to the
+        # terminal (headless: composed, then dropped), so this is "the next pair is shown".
+        display = app._display
+
+        def stamped(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+            if renderable is not None:
+                frames.append(time.perf_counter())
+                cpu_frames.append(time.thread_time())
+            display(screen, renderable)
+
+        app._display = stamped  # type: ignore[method-assign]
+        while not app.session.judging_done.is_set() or app.session.state == "waiting":
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        from textual import events
+
+        for i in range(presses):
+            if app.session.state != "showing":
+                break
+            key = "12"[i % 2]
+            shown_before = app.shown_at
+            c0 = time.thread_time()
+            t0 = time.perf_counter()
+            app._driver.send_message(events.Key(key, key))
+            deadline = t0 + 5.0
+            while time.perf_counter() < deadline:
+                await asyncio.sleep(0.001)
+                if app.shown_at != shown_before and frames and frames[-1] > app.shown_at:
+                    break
+            if app.session.state == "showing" and app.shown_at != shown_before:
+                handler.append(app.shown_at - t0)
+                k = next(i for i, f in enumerate(frames) if f > app.shown_at)
+                painted.append(frames[k] - t0)
+                cpu.append(cpu_frames[k] - c0)
+            await asyncio.sleep(0.05)
+        await pilot.press("x")
+    return handler, painted, cpu
+
+
+def fsync_baseline(dest: Path, n: int = 50) -> float:
+    line = b'{"query":[],"sample0":[' + b"1," * 300 + b'1],"best":0}\n'
+    path = dest / "baseline.jsonl"
+    times = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        for _ in range(n):
+            t = time.perf_counter()
+            os.write(fd, line)
+            os.fsync(fd)
+            times.append(time.perf_counter() - t)
+    finally:
+        os.close(fd)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tunes", type=int, default=240)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rater-bench-") as tmp:
+        tmpdir = Path(tmp)
+        os.environ["RATER_CACHE_DIR"] = str(tmpdir / "cache")
+        path = tunes_file(tmpdir, args.tunes)
+        handler, painted, cpu = asyncio.run(measure(path, tmpdir / "r.jsonl", args.tunes // 2))
+        base = fsync_baseline(tmpdir)
+    ms = 1000.0
+    print(f"key presses measured:           {len(handler)}")
+    print(
+        f"handler (record+fsync+redraw):  median {statistics.median(handler) * ms:.1f} ms, "
+        f"p95 {pct(handler, 0.95) * ms:.1f} ms"
+    )
+    print(
+        f"press -> painted frame:         median {statistics.median(painted) * ms:.1f} ms, "
+        f"p95 {pct(painted, 0.95) * ms:.1f} ms   (target p95 <= 50 ms)"
+    )
+    print(
+        f"event-loop CPU per press:       median {statistics.median(cpu) * ms:.1f} ms, "
+        f"p95 {pct(cpu, 0.95) * ms:.1f} ms   (the work itself, independent of machine load)"
+    )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine load average (1 min):   {load:.1f} on {os.cpu_count()} cores")
+    print(
+        f"baseline: bare fsync'd append:  median {base * ms:.2f} ms "
+        f"(handler median = {statistics.median(handler) / base:.1f}x the baseline)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Playing clips: A, a one-second gap, then B; stoppable at once by a deciding key.
+
+The rating screen only talks to the `Player` protocol, so the same screen runs with real
+sound (simpleaudio), silently (no audio device: tests, CI, servers) or with a recording fake
+that lets tests check what would have been heard. Every player keeps the schedule of what it
+is (or would be) playing, so the play position is shown even when nothing is audible.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import wave
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Clock = Callable[[], float]
+
+NO_DEVICE_NOTICE = (
+    "no audio device: running silent (connect an output and check `aplay -l` to hear clips)"
+)
+SILENT_NOTICE = "silent mode (--silent): clips are not played"
+NO_SIMPLEAUDIO_NOTICE = "simpleaudio missing: running silent (pip install simpleaudio)"
+
+
+def wav_seconds(path: str | os.PathLike[str]) -> float:
+    """Duration from the WAV header; cheap, so the schedule is known before playing."""
+    with wave.open(str(path), "rb") as wav:
+        rate = wav.getframerate()
+        return wav.getnframes() / rate if rate else 0.0
+
+
+@dataclass(frozen=True)
+class Position:
+    """What is playing now: which clip of the sequence, how far into it, and its length."""
+
+    index: int
+    seconds: float
+    duration: float
+    in_gap: bool = False
+
+
+class Player(Protocol):
+    """What the rating screen needs from an audio backend."""
+
+    available: bool  # True when clips are actually audible
+    notice: str  # shown on screen when not available ("" otherwise)
+
+    def play_sequence(self, wav_paths: Sequence[str], gap: float = 1.0) -> None:
+        """Start playing the clips in order with `gap` seconds between; returns at once."""
+        ...
+
+    def stop(self) -> None:
+        """Stop at once (a decision was made); a no-op when nothing plays."""
+        ...
+
+    def position(self) -> Position | None:
+        """The current play position, or None when idle."""
+        ...
+
+
+class ScheduledPlayer:
+    """A player that plays nothing but keeps the schedule: the silent player and base class.
+
+    The schedule (start time, clip durations, gap) gives the play position from the clock, so
+    a silent session still shows the rater where a real one would be.
+    """
+
+    available = False
+
+    def __init__(self, notice: str = NO_DEVICE_NOTICE, clock: Clock = time.monotonic) -> None:
+        self.notice = notice
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._started: float | None = None
+        self._durations: list[float] = []
+        self._gap = 1.0
+
+    def play_sequence(self, wav_paths: Sequence[str], gap: float = 1.0) -> None:
+        self._halt()
+        durations = [wav_seconds(p) for p in wav_paths]
+        with self._lock:
+            self._durations = durations
+            self._gap = gap
+            self._started = self._clock() if durations else None
+        self._start_audio(list(wav_paths), durations, gap)
+
+    # Alias matching the module map in DESIGN.md.
+    def play(self, wav_paths: Sequence[str], gap: float = 1.0) -> None:
+        self.play_sequence(wav_paths, gap)
+
+    def stop(self) -> None:
+        self._halt()
+
+    def _halt(self) -> None:
+        with self._lock:
+            self._started = None
+        self._stop_audio()
+
+    def position(self) -> Position | None:
+        with self._lock:
+            if self._started is None:
+                return None
+            elapsed = self._clock() - self._started
+            durations, gap = self._durations, self._gap
+        for index, duration in enumerate(durations):
+            if elapsed < duration:
+                return Position(index, elapsed, duration)
+            elapsed -= duration
+            if index < len(durations) - 1:
+                if elapsed < gap:
+                    return Position(index, duration, duration, in_gap=True)
+                elapsed -= gap
+        return None
+
+    def _start_audio(self, paths: list[str], durations: list[float], gap: float) -> None:
+        return None
+
+    def _stop_audio(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class PlayCall:
+    """One recorded play request: what a person would have heard, in order."""
+
+    paths: tuple[str, ...]
+    durations: tuple[float, ...]
+    gap: float
+
+
+class RecordingPlayer(ScheduledPlayer):
+    """Test fake: records every request and stop, with durations read from the WAV headers."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        super().__init__(notice="recording player (test): running silent", clock=clock)
+        self.calls: list[PlayCall] = []
+        self.stops = 0
+        self.stopped_while_playing = 0
+
+    def _start_audio(self, paths: list[str], durations: list[float], gap: float) -> None:
+        self.calls.append(PlayCall(tuple(paths), tuple(durations), gap))
+
+    def stop(self) -> None:
+        if self.position() is not None:
+            self.stopped_while_playing += 1
+        self.stops += 1
+        super().stop()
+
+
+class SimpleAudioPlayer(ScheduledPlayer):
+    """Real sound through simpleaudio, played in a thread so the screen never waits."""
+
+    available = True
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        super().__init__(notice="", clock=clock)
+        self._cancel = threading.Event()
+        self._current: Any = None
+        self._thread: threading.Thread | None = None
+
+    def _start_audio(self, paths: list[str], durations: list[float], gap: float) -> None:
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(paths, gap, self._cancel), daemon=True, name="player"
+        )
+        self._thread.start()
+
+    def _run(self, paths: list[str], gap: float, cancel: threading.Event) -> None:
+        import simpleaudio
+
+        for index, path in enumerate(paths):
+            if cancel.is_set():
+                return
+            with wave.open(path, "rb") as wav:
+                frames = wav.readframes(wav.getnframes())
+                channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+            try:
+                self._current = simpleaudio.play_buffer(frames, channels, width, rate)
+            except simpleaudio._simpleaudio.SimpleaudioError:
+                return  # the device went away mid-session; the schedule still shows position
+            while self._current.is_playing() and not cancel.wait(0.02):
+                pass
+            if index < len(paths) - 1 and cancel.wait(gap):
+                return
+
+    def _stop_audio(self) -> None:
+        self._cancel.set()
+        current = self._current
+        if current is not None:
+            current.stop()
+        self._current = None
+
+
+def _probe_simpleaudio() -> str:
+    """ "" when a clip can be played, else the notice to show.
+
+    ALSA prints its complaints straight to file descriptor 2, which is the terminal the TUI
+    draws on, so the probe runs (before the TUI starts) with fd 2 pointed at /dev/null.
+    """
+    try:
+        import simpleaudio
+    except ImportError:
+        return NO_SIMPLEAUDIO_NOTICE
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        try:
+            play = simpleaudio.play_buffer(b"\x00\x00" * 64, 1, 2, 22050)
+            play.stop()
+        except Exception:  # simpleaudio raises its own error type from C; any means no device
+            return NO_DEVICE_NOTICE
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return ""
+
+
+def make_player(silent: bool = False) -> ScheduledPlayer:
+    """The best player this machine supports; silent (with a notice saying why) otherwise."""
+    if silent:
+        return ScheduledPlayer(notice=SILENT_NOTICE)
+    problem = _probe_simpleaudio()
+    if problem:
+        return ScheduledPlayer(notice=problem)
+    return SimpleAudioPlayer()

@@ -1,0 +1,447 @@
+"""One rating session, without a screen: pairs in, decisions to the journal, counters out.
+
+The Textual app only turns keys into calls on `Session` and draws what it reports, so the
+rules that matter for the data (every decision on disk before the next pair appears; broken
+pairs auto-rated and never shown; undo takes back exactly the last decision; resume skips
+decided pairs) live here and are tested without a terminal.
+
+Rendering runs beside the person: `run_judging` consumes `pipeline.judge_stream` over the
+samples in pair order (first pairs first) and fills `judged`; `advance` never waits for it,
+it says "waiting" and the caller asks again when another sample is judged. The render pool
+takes a second or more to start (a fresh interpreter importing music21), so the first pairs
+are also rendered in this process (`prefetch_first`); whichever result lands first is kept.
+
+Undo takes back the last decision a *person* made, together with the auto-ratings written
+after it (they are redone when their pairs come up again), so `u` never just re-creates
+an automatic record. Skips write nothing: a skipped pair comes back in the next session.
+
+"Stop and auto-rate the rest" (`autorate_rest`) means what `rater autorate` means: every
+remaining pair with a broken sample gets its automatic record; pairs of two good samples are
+left for a person (nothing may invent a human preference), and counted in the summary.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rater.records import Judged, Pair, Rating, Sample
+
+Best = Literal[0, 1, "tie"]
+Clock = Callable[[], float]
+JudgeFn = Callable[[Sequence[Sample]], Iterable[Judged]]
+
+SHOWING, WAITING, DONE = "showing", "waiting", "done"
+INLINE_MAX_CHARS = 4000  # first-pair renders in this process: typical tunes, not monsters
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What the status line shows; `remaining` includes the pair on screen."""
+
+    rated: int
+    auto: int
+    skipped: int
+    remaining: int | None
+    elapsed: float
+    judged: int
+    total: int
+
+    @property
+    def per_hour(self) -> float:
+        return self.rated * 3600.0 / self.elapsed if self.elapsed >= 1.0 else 0.0
+
+
+@dataclass(frozen=True)
+class AutorateSummary:
+    auto: int  # pairs auto-rated now
+    left: int  # pairs of two good samples left for a person
+
+
+@dataclass
+class _Entry:
+    pair: Pair
+    auto: bool
+
+
+class Session:
+    """The state of one sitting: the pair on screen, the queue, the journal, the counters.
+
+    Methods that change state (`advance`, `decide`, `skip`, `undo`) are called from one thread
+    (the UI's); `run_judging` runs on another and only adds to `judged`.
+    """
+
+    def __init__(
+        self,
+        samples: Sequence[Sample],
+        journal: Any,
+        *,
+        rater: str,
+        seed: int = 0,
+        pairing: str = "halves",
+        prefix_chars: int = 20,
+        judge: JudgeFn | None = None,
+        render_settings: Any = None,
+        check_settings: Any = None,
+        workers: int = 2,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        from rater import pairing as pairing_mod
+
+        self.samples = list(samples)
+        self.by_id = {s.id: s for s in self.samples}
+        self.journal = journal
+        self.rater = rater
+        self.clock = clock
+        self.started = clock()
+        history = journal.records()
+        self.resumed = len(history)
+        try:
+            self.source = pairing_mod.source(
+                pairing, self.samples, seed=seed, history=history, prefix_chars=prefix_chars
+            )
+        except ValueError as exc:  # an unknown or unusable strategy is the user's to fix
+            from rater.errors import RaterError
+
+            raise RaterError(f"--pairing {pairing}: {exc}") from exc
+        # The pool needs a second or more to start (a fresh interpreter importing music21), so
+        # with the real pipeline the first pairs are also rendered in this process, at once.
+        self._inline = judge is None and render_settings is not None and check_settings is not None
+        self._settings = (render_settings, check_settings)
+        self._prefetching = False
+        if judge is None:
+            judge = _pipeline_judge(render_settings, check_settings, workers)
+        self._judge = judge
+        self.judged: dict[str, Judged] = {}
+        self._lock = threading.Lock()
+        self.judging_done = threading.Event()
+        self.judge_error: str = ""
+        self.current: Pair | None = None
+        self.state = WAITING
+        self._queue: deque[Pair] = deque()
+        self._log: list[_Entry] = []
+        self.rated = self.auto = self.skipped = 0
+        self.order = self.render_order()
+
+    # -- background judging ---------------------------------------------------------------
+
+    def render_order(self) -> list[Sample]:
+        """Samples in the order pairs will come up, so the first pair is ready first."""
+        upcoming = getattr(self.source, "upcoming", None)
+        if upcoming is None:
+            return list(self.samples)
+        seen: set[str] = set()
+        order: list[Sample] = []
+        for pair in upcoming(getattr(self.source, "remaining", len(self.samples))):
+            for s in (pair.a, pair.b):
+                if s.id not in seen:
+                    seen.add(s.id)
+                    order.append(s)
+        return order
+
+    def run_judging(
+        self,
+        stop: threading.Event | None = None,
+        on_judged: Callable[[Judged], object] | None = None,
+    ) -> None:
+        """Blocking: judge every sample (render + checks), filling `judged`. Run it in a thread.
+
+        A RaterError (no SoundFont, no fluidsynth) is kept in `judge_error` for the UI to
+        show, and re-raised so a non-UI caller sees it too.
+        """
+        from rater.errors import RaterError
+
+        self.prefetch_first(stop, on_judged)
+        stream: Iterator[Judged] = iter(self._judge(self.order))
+        try:
+            for judged in stream:
+                self._add(judged, on_judged)
+                if stop is not None and stop.is_set():
+                    break
+        except RaterError as exc:
+            self.judge_error = str(exc)
+            raise
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+            self.judging_done.set()
+
+    def _add(self, judged: Judged, on_judged: Callable[[Judged], object] | None) -> None:
+        """Keep the first result for a sample (inline and pool may both deliver one)."""
+        with self._lock:
+            if judged.sample.id in self.judged:
+                return
+            self.judged[judged.sample.id] = judged
+        if on_judged is not None:
+            on_judged(judged)
+
+    def prefetch_first(
+        self,
+        stop: threading.Event | None = None,
+        on_judged: Callable[[Judged], object] | None = None,
+    ) -> None:
+        """Start rendering the first pairs in-process now (once); callers poll `advance`."""
+        if not self._inline or self._prefetching:
+            return
+        self._prefetching = True
+        threading.Thread(
+            target=self._judge_first_inline,
+            args=(stop, on_judged),
+            daemon=True,
+            name="first-pair",
+        ).start()
+
+    def _judge_first_inline(
+        self,
+        stop: threading.Event | None,
+        on_judged: Callable[[Judged], object] | None,
+        max_pairs: int = 3,
+    ) -> None:
+        """Render the first pairs in this process while the pool starts; stop once one pair
+        is good or the pool has caught up. The pool renders these too (and caches them), so
+        a slow or failing inline render costs nothing but a little CPU."""
+        from rater import checks, render
+        from rater.errors import RaterError
+
+        upcoming = getattr(self.source, "upcoming", None)
+        if upcoming is None:
+            return
+        render_settings, check_settings = self._settings
+        for pair in upcoming(max_pairs):
+            good = True
+            for sample in (pair.a, pair.b):
+                if stop is not None and stop.is_set():
+                    return
+                known = self.judged_of(sample.id)
+                if known is None:
+                    verdict = checks.text_verdict(sample, check_settings)
+                    if len(sample.text) > INLINE_MAX_CHARS:
+                        return  # no time limit off the main thread: long ones go to the pool
+                    if verdict.ok and sample.kind != "text":
+                        try:
+                            result = render.render_one(sample, render_settings)
+                        except RaterError:
+                            return  # the pool reports setup problems
+                        verdict = checks.judge(sample, result, check_settings)
+                        known = Judged(sample, result, verdict)
+                    else:
+                        known = Judged(sample, None, verdict)
+                    self._add(known, on_judged)
+                good = good and known.verdict.ok
+            if good:
+                return
+
+    def start_judging(self) -> threading.Thread:
+        """`run_judging` on a daemon thread, for callers without a worker framework."""
+        thread = threading.Thread(target=self._judge_quietly, daemon=True, name="judging")
+        thread.start()
+        return thread
+
+    def _judge_quietly(self) -> None:
+        from rater.errors import RaterError
+
+        try:
+            self.run_judging()
+        except RaterError:
+            pass  # kept in judge_error for whoever polls
+
+    def judged_of(self, sample_id: str) -> Judged | None:
+        with self._lock:
+            return self.judged.get(sample_id)
+
+    # -- moving through pairs -------------------------------------------------------------
+
+    def advance(self) -> str:
+        """Move to the next pair a person must see; auto-rate broken pairs on the way.
+
+        Returns SHOWING (self.current is set), WAITING (the next pair is not judged yet; call
+        again when a sample is judged) or DONE.
+        """
+        if self.current is not None:
+            self.state = SHOWING
+            return self.state
+        while True:
+            pair = self._queue.popleft() if self._queue else self.source.next_pair()
+            if pair is None:
+                self.state = DONE
+                return self.state
+            ja, jb = self.judged_of(pair.a.id), self.judged_of(pair.b.id)
+            if ja is None or jb is None:
+                self._queue.appendleft(pair)
+                self.state = WAITING
+                return self.state
+            try:
+                rated = self._auto_rate(pair, ja, jb)
+            except Exception:
+                self._queue.appendleft(pair)  # not written: it comes up again next time
+                raise
+            if rated:
+                continue
+            self.current = pair
+            self.state = SHOWING
+            return self.state
+
+    def _auto_rate(self, pair: Pair, ja: Judged, jb: Judged) -> bool:
+        from rater import outcome
+
+        ratings = outcome.auto_decide(pair, ja.verdict, jb.verdict, self.rater)
+        if not ratings:
+            return False
+        for j in (ja, jb):
+            if not j.verdict.ok:
+                self.source.exclude(j.sample.id)
+        self._write(ratings)
+        self._log.append(_Entry(pair, auto=True))
+        self.auto += 1
+        return True
+
+    def _write(self, ratings: Sequence[Rating]) -> list[Rating]:
+        written = list(self.journal.append(ratings))
+        self.source.record(written)
+        return written
+
+    def decide(self, best: Best) -> list[Rating]:
+        """Record the person's choice (on disk before returning), then move on."""
+        from rater import outcome
+
+        pair = self.current
+        if pair is None:
+            return []
+        written = self._write(outcome.decide(pair, best, self.rater))
+        self._log.append(_Entry(pair, auto=False))
+        self.rated += 1
+        self.current = None
+        self.state = WAITING  # if advancing fails (auto-rating write), the next call retries
+        self.advance()
+        return written
+
+    def skip(self) -> None:
+        """No record: the pair stays undecided and comes back in a later session."""
+        if self.current is None:
+            return
+        self.skipped += 1
+        self.current = None
+        self.state = WAITING
+        self.advance()
+
+    def undo(self) -> bool:
+        """Take back the last decision a person made and show that pair again.
+
+        Auto-ratings written after it are taken back too (they are re-made when their pairs
+        come up again), so the journal stays in pair order. With no decision in this
+        session, the journal's last record is taken back if a person made it on this corpus.
+        """
+        humans = [i for i, e in enumerate(self._log) if not e.auto]
+        if humans:
+            start = humans[-1]
+            entries = self._log[start:]
+            for _ in entries:
+                if not self.journal.undo():
+                    break
+            del self._log[start:]
+            self.rated = max(0, self.rated - 1)
+            self.auto = max(0, self.auto - (len(entries) - 1))
+            again = [e.pair for e in entries]
+        else:
+            records = self.journal.records()
+            if not records or records[-1].broken:
+                return False
+            pair = self._pair_of(records[-1])
+            if pair is None:
+                return False
+            self.journal.undo()
+            again = [pair]
+        waiting = ([self.current] if self.current is not None else []) + list(self._queue)
+        self._queue = deque(again[1:] + waiting)
+        self.current = again[0]
+        self.state = SHOWING
+        return True
+
+    def _pair_of(self, record: Rating) -> Pair | None:
+        a, b = (self.by_id.get(i) for i in record.ids)
+        if a is None or b is None:
+            return None
+        return Pair(a=a, b=b, swapped=bool(record.extra.get("swapped", False)))
+
+    # -- the rest -------------------------------------------------------------------------
+
+    def autorate_rest(
+        self,
+        stop: threading.Event | None = None,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> AutorateSummary:
+        """Wait for every render, then auto-rate all remaining pairs that have a broken sample.
+
+        Runs off the UI thread (it waits for the renderer). The records go to the journal in
+        one write + fsync. Returns early (writing nothing) when `stop` is set.
+        """
+        total = len(self.order)
+        while not self.judging_done.wait(0.1):
+            if progress is not None:
+                progress(len(self.judged), total)
+            if stop is not None and stop.is_set():
+                return AutorateSummary(0, 0)
+        pairs: list[Pair] = ([self.current] if self.current else []) + list(self._queue)
+        self.current = None
+        self._queue.clear()
+        limit = getattr(self.source, "remaining", len(self.samples) // 2)
+        for _ in range(limit):
+            pair = self.source.next_pair()
+            if pair is None:
+                break
+            pairs.append(pair)
+        from rater import outcome
+
+        decisions: list[list[Rating]] = []
+        left = 0
+        for pair in pairs:
+            ja, jb = self.judged_of(pair.a.id), self.judged_of(pair.b.id)
+            if ja is None or jb is None:
+                left += 1  # the renderer stopped early (error); nothing known about it
+                continue
+            ratings = outcome.auto_decide(pair, ja.verdict, jb.verdict, self.rater)
+            if ratings:
+                decisions.append(ratings)
+            else:
+                left += 1
+        if decisions:
+            self.journal.append_many(decisions)
+        self.auto += len(decisions)
+        self.state = DONE
+        return AutorateSummary(len(decisions), left)
+
+    def counters(self) -> Counters:
+        remaining = getattr(self.source, "remaining", None)
+        if remaining is not None:
+            remaining += len(self._queue) + (1 if self.current is not None else 0)
+        with self._lock:
+            judged = len(self.judged)
+        return Counters(
+            rated=self.rated,
+            auto=self.auto,
+            skipped=self.skipped,
+            remaining=remaining,
+            elapsed=max(0.0, self.clock() - self.started),
+            judged=judged,
+            total=len(self.order),
+        )
+
+    def verdicts(self) -> tuple[Judged | None, Judged | None]:
+        """The judged samples of the pair on screen (for verdicts, clips, piano rolls)."""
+        if self.current is None:
+            return None, None
+        return self.judged_of(self.current.a.id), self.judged_of(self.current.b.id)
+
+
+def _pipeline_judge(render_settings: Any, check_settings: Any, workers: int) -> JudgeFn:
+    def judge(samples: Sequence[Sample]) -> Iterable[Judged]:
+        from rater import pipeline
+
+        return pipeline.judge_stream(samples, render_settings, check_settings, workers=workers)
+
+    return judge

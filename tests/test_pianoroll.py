@@ -1,0 +1,108 @@
+"""The piano roll: a pure function from notes to braille lines, checked dot by dot."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rater.pianoroll import BRAILLE_BASE, EMPTY_TEXT, piano_roll
+from rater.records import NoteEvent
+
+
+def dots(lines: list[str]) -> list[tuple[int, int]]:
+    """(x, y) of every raised dot, y = 0 at the top; decodes the braille bit layout."""
+    layout = {
+        0x01: (0, 0),
+        0x02: (0, 1),
+        0x04: (0, 2),
+        0x40: (0, 3),
+        0x08: (1, 0),
+        0x10: (1, 1),
+        0x20: (1, 2),
+        0x80: (1, 3),
+    }
+    out = []
+    for row, line in enumerate(lines):
+        for col, ch in enumerate(line):
+            bits = ord(ch) - BRAILLE_BASE if ch != " " else 0
+            for bit, (dx, dy) in layout.items():
+                if bits & bit:
+                    out.append((col * 2 + dx, row * 4 + dy))
+    return out
+
+
+def test_shape_and_alphabet() -> None:
+    notes = [NoteEvent(i * 0.5, i * 0.5 + 0.4, 60 + i) for i in range(12)]
+    lines = piano_roll(notes, width=40, height=8)
+    assert len(lines) == 8
+    assert all(len(line) == 40 for line in lines)
+    assert all(ch == " " or 0x2800 <= ord(ch) <= 0x28FF for line in lines for ch in line)
+
+
+def test_rising_scale_goes_up_and_right() -> None:
+    notes = [NoteEvent(i, i + 1, 60 + 2 * i) for i in range(8)]
+    points = dots(piano_roll(notes, width=32, height=8))
+    assert points
+    # The mean height of the first notes' dots is below (larger y) the last notes'.
+    first = [y for x, y in points if x < 8]
+    last = [y for x, y in points if x >= 56]
+    assert sum(first) / len(first) > sum(last) / len(last)
+
+
+def test_one_pitch_is_one_row_in_the_middle() -> None:
+    notes = [NoteEvent(0.0, 1.0, 67), NoteEvent(1.0, 2.0, 67)]
+    points = dots(piano_roll(notes, width=20, height=4))
+    rows = {y for _, y in points}
+    assert len(rows) == 1
+    assert rows.pop() in (7, 8)  # centred in 16 dot rows
+    # Two notes of one pitch stay two notes: a gap of at least one dot between them.
+    xs = sorted({x for x, _ in points})
+    assert len(xs) < 40 and xs[0] == 0
+
+
+def test_time_axis_can_be_fixed() -> None:
+    notes = [NoteEvent(0.0, 1.0, 60)]
+    full = dots(piano_roll(notes, width=20, height=2))
+    half = dots(piano_roll(notes, width=20, height=2, seconds=2.0))
+    assert max(x for x, _ in full) > 30
+    assert max(x for x, _ in half) < 20
+
+
+def test_wide_range_is_scaled_into_the_picture() -> None:
+    notes = [NoteEvent(0, 1, 21), NoteEvent(1, 2, 108)]
+    points = dots(piano_roll(notes, width=10, height=2))
+    ys = {y for _, y in points}
+    assert min(ys) == 0 and max(ys) == 7
+
+
+def test_no_notes_says_so() -> None:
+    lines = piano_roll([], width=30, height=5)
+    assert len(lines) == 5 and all(len(line) == 30 for line in lines)
+    assert EMPTY_TEXT in "".join(lines)
+
+
+def test_bad_size_is_refused() -> None:
+    with pytest.raises(ValueError):
+        piano_roll([], width=0, height=3)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 30, allow_nan=False),
+            st.floats(0.01, 5, allow_nan=False),
+            st.integers(0, 127),
+        ),
+        max_size=60,
+    ),
+    st.integers(1, 60),
+    st.integers(1, 12),
+)
+def test_any_notes_fit_the_box(
+    raw: list[tuple[float, float, int]], width: int, height: int
+) -> None:
+    notes = [NoteEvent(s, s + d, p) for s, d, p in raw]
+    lines = piano_roll(notes, width=width, height=height)
+    assert len(lines) == height
+    assert all(len(line) == width for line in lines)

@@ -1,0 +1,119 @@
+"""Players: the schedule (play position), the recording fake, and the silent fallback."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import pytest
+
+from rater import player as player_mod
+from rater.player import (
+    NO_DEVICE_NOTICE,
+    SILENT_NOTICE,
+    RecordingPlayer,
+    ScheduledPlayer,
+    SimpleAudioPlayer,
+    make_player,
+    wav_seconds,
+)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def write_wav(path: Path, seconds: float, rate: int = 22050) -> str:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x00" * int(seconds * rate))
+    return str(path)
+
+
+def test_wav_seconds_reads_the_header(tmp_path: Path) -> None:
+    assert wav_seconds(write_wav(tmp_path / "a.wav", 2.5)) == pytest.approx(2.5, abs=1e-3)
+
+
+def test_recording_player_records_a_then_b_with_gap(tmp_path: Path) -> None:
+    a = write_wav(tmp_path / "a.wav", 2.0)
+    b = write_wav(tmp_path / "b.wav", 3.0)
+    clock = FakeClock()
+    p = RecordingPlayer(clock=clock)
+    p.play_sequence([a, b], gap=1.0)
+    assert len(p.calls) == 1
+    call = p.calls[0]
+    assert call.paths == (a, b)
+    assert call.durations == pytest.approx((2.0, 3.0), abs=1e-3)
+    assert call.gap == 1.0
+    # The schedule: A for 2 s, a 1 s gap, then B for 3 s, then idle.
+    pos = p.position()
+    assert pos is not None and pos.index == 0 and pos.seconds == 0.0
+    clock.now += 1.5
+    pos = p.position()
+    assert pos is not None and pos.index == 0 and pos.seconds == pytest.approx(1.5)
+    clock.now += 1.0
+    pos = p.position()
+    assert pos is not None and pos.in_gap
+    clock.now += 1.0
+    pos = p.position()
+    assert pos is not None and pos.index == 1 and pos.seconds == pytest.approx(0.5, abs=1e-3)
+    clock.now += 3.0
+    assert p.position() is None
+
+
+def test_stop_ends_playback_at_once(tmp_path: Path) -> None:
+    clip = write_wav(tmp_path / "a.wav", 5.0)
+    clock = FakeClock()
+    p = RecordingPlayer(clock=clock)
+    p.play_sequence([clip])
+    p.stop()
+    assert p.position() is None
+    assert p.stops == 1 and p.stopped_while_playing == 1
+    p.stop()  # idle: counted, but not as interrupting anything
+    assert p.stops == 2 and p.stopped_while_playing == 1
+
+
+def test_a_new_sequence_replaces_the_old(tmp_path: Path) -> None:
+    a = write_wav(tmp_path / "a.wav", 5.0)
+    b = write_wav(tmp_path / "b.wav", 1.0)
+    clock = FakeClock()
+    p = RecordingPlayer(clock=clock)
+    p.play_sequence([a])
+    clock.now += 2.0
+    p.play_sequence([b])
+    pos = p.position()
+    assert pos is not None and pos.duration == pytest.approx(1.0, abs=1e-3)
+    assert pos.seconds == 0.0
+
+
+def test_silent_flag_forces_a_silent_player() -> None:
+    p = make_player(silent=True)
+    assert not p.available
+    assert p.notice == SILENT_NOTICE
+
+
+def test_no_audio_device_falls_back_to_silent_with_notice() -> None:
+    if player_mod._probe_simpleaudio() == "":
+        pytest.skip("this machine has an audio device")
+    p = make_player()
+    assert isinstance(p, ScheduledPlayer) and not isinstance(p, SimpleAudioPlayer)
+    assert not p.available
+    assert p.notice == NO_DEVICE_NOTICE
+
+
+def test_simpleaudio_player_survives_a_missing_device(tmp_path: Path) -> None:
+    clip = write_wav(tmp_path / "a.wav", 0.5)
+    p = SimpleAudioPlayer()
+    p.play_sequence([clip, clip], gap=0.1)
+    assert p.position() is not None  # the schedule runs even if the device refuses
+    p.stop()
+    assert p.position() is None
+    if p._thread is not None:
+        p._thread.join(timeout=2.0)
+        assert not p._thread.is_alive()

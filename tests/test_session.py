@@ -1,0 +1,236 @@
+"""The rating session without a screen: real pipeline, real journal on disk.
+
+Text samples (`kind="text"`) keep these tests fast: they go through the real judge_stream
+(text checks, no rendering), so every rule about pairs, the journal and the counters is
+exercised exactly as in the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from rater import corpus, pipeline
+from rater.journal import Journal
+from rater.session import DONE, SHOWING, Session
+
+GOOD = [
+    "the river bends where the old mill stood, and the heron waits",
+    "a quiet morning; frost on the gate and smoke from one chimney",
+    "we counted the boats coming in until the light went out",
+    "under the bridge the water speaks in a language of stones",
+    "she kept the letters in a tin box that smelled of tea",
+    "the bus was late again so we walked along the seafront",
+    "rain on the tin roof all night, and in the morning, swallows",
+    "he painted the door blue and the neighbours all complained",
+    "in the market a man sold honey from a cart with one wheel",
+    "the lighthouse keeper's cat slept on the warm lens housing",
+]
+BROKEN = [
+    "la la la " * 40,
+    "ok ok ok ok " * 30,
+    "buy now! " * 50,
+    "",
+]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> list:
+    path = tmp_path / "texts.txt"
+    path.write_text("\n===\n".join(GOOD + BROKEN[:3]) + "\n")
+    return corpus.read_samples([str(path)], kind="text")
+
+
+@pytest.fixture
+def settings() -> tuple:
+    args = argparse.Namespace(blacklist=["none"])
+    return pipeline.settings_from_args(args)
+
+
+def make(
+    samples: list, journal: Path, settings: tuple, clock: Clock | None = None, seed: int = 0
+) -> Session:
+    rs, cs = settings
+    s = Session(
+        samples,
+        Journal(journal),
+        rater="tester",
+        seed=seed,
+        render_settings=rs,
+        check_settings=cs,
+        clock=clock or time.monotonic,
+    )
+    s.start_judging()
+    return s
+
+
+def ready(session: Session, timeout: float = 20.0) -> str:
+    end = time.monotonic() + timeout
+    while session.advance() == "waiting":
+        assert time.monotonic() < end, "judging never delivered the next pair"
+        time.sleep(0.01)
+    return session.state
+
+
+def lines(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_every_shown_pair_is_ok_and_broken_pairs_are_auto_rated(
+    samples, settings, tmp_path: Path
+) -> None:
+    journal = tmp_path / "r.jsonl"
+    s = make(samples, journal, settings)
+    shown = []
+    while ready(s) == SHOWING:
+        pair = s.current
+        shown.append(pair)
+        before = len(lines(journal))
+        s.decide(1)
+        after = lines(journal)
+        # The person's record is on disk when decide() returns, right after the old lines.
+        human = after[before]
+        assert human["ids"] == [pair.a.id, pair.b.id] and human["best"] == 1
+        assert "broken" not in human and "tie" not in human
+    assert s.state == DONE
+    verdict = {sid: j.verdict for sid, j in s.judged.items()}
+    for pair in shown:
+        assert verdict[pair.a.id].ok and verdict[pair.b.id].ok
+    records = lines(journal)
+    auto = [r for r in records if r.get("broken") == 1]
+    auto_pairs = {tuple(r["ids"]) for r in auto}
+    assert len(auto_pairs) == s.auto > 0
+    for r in auto:
+        ok0, ok1 = verdict[r["ids"][0]].ok, verdict[r["ids"][1]].ok
+        assert not (ok0 and ok1)
+        if ok0 != ok1:
+            assert r["best"] == (0 if ok0 else 1) and "tie" not in r
+        else:
+            assert r.get("tie") is True
+    both_broken = [p for p in auto_pairs if not verdict[p[0]].ok and not verdict[p[1]].ok]
+    assert len(auto) == len(auto_pairs) + len(both_broken)  # a tie is two records
+    assert s.rated == len(shown)
+    c = s.counters()
+    assert c.remaining == 0 and c.rated == len(shown) and c.auto == len(auto_pairs)
+    for r in records:
+        assert r["sample0"] and all(isinstance(t, int) for t in r["sample0"] + r["sample1"])
+        assert r["texts"] == [next(x.text for x in samples if x.id == i) for i in r["ids"]]
+
+
+def test_tie_skip_undo(samples, settings, tmp_path: Path) -> None:
+    journal = tmp_path / "r.jsonl"
+    s = make(samples, journal, settings)
+    assert ready(s) == SHOWING
+    first = s.current
+    s.decide("tie")
+    ties = [r for r in lines(journal) if r.get("tie") and not r.get("broken")]
+    assert sorted(r["best"] for r in ties) == [0, 1]
+    assert all(r["ids"] == [first.a.id, first.b.id] for r in ties)
+    assert ready(s) == SHOWING
+    second = s.current
+    n = len(lines(journal))
+    s.skip()
+    assert s.skipped == 1
+    skipped_lines = lines(journal)[n:]
+    assert all(r.get("broken") == 1 for r in skipped_lines)  # only auto-ratings, if any
+    assert second not in (s.current,)
+    ready(s)
+    third = s.current
+    s.decide(0)
+    assert s.undo()
+    # The last human decision is gone (with any auto-ratings after it) and its pair is back.
+    assert s.current == third
+    human = [r for r in lines(journal) if not r.get("broken")]
+    assert [r["best"] for r in human] == [0, 1]  # only the tie remains
+    assert s.rated == 1
+    assert s.undo()  # now the tie: both lines go
+    assert s.current == first
+    assert [r for r in lines(journal) if not r.get("broken")] == []
+    assert s.rated == 0
+
+
+def test_undo_with_nothing_to_undo(samples, settings, tmp_path: Path) -> None:
+    s = make(samples, tmp_path / "r.jsonl", settings)
+    ready(s)
+    shown = s.current
+    assert s.undo() is False
+    assert s.current == shown
+
+
+def test_resume_skips_decided_pairs(samples, settings, tmp_path: Path) -> None:
+    journal = tmp_path / "r.jsonl"
+    s = make(samples, journal, settings)
+    decided = []
+    for _ in range(2):
+        assert ready(s) == SHOWING
+        decided.append(frozenset((s.current.a.id, s.current.b.id)))
+        s.decide(0)
+    records = lines(journal)
+    again = make(samples, journal, settings)
+    assert again.resumed == len(records)
+    assert ready(again) == SHOWING
+    assert frozenset((again.current.a.id, again.current.b.id)) not in decided
+    done = {frozenset(r["ids"]) for r in records}
+    while again.state == SHOWING:
+        assert frozenset((again.current.a.id, again.current.b.id)) not in done
+        again.skip()
+        ready(again)
+    after = lines(journal)
+    assert after[: len(records)] == records
+    new = after[len(records) :]
+    assert all(r.get("broken") == 1 for r in new)  # skips write nothing; only later auto pairs
+    assert not {frozenset(r["ids"]) for r in new} & done  # decided pairs are not redone
+
+
+def test_autorate_rest_rates_broken_pairs_and_leaves_good_ones(
+    samples, settings, tmp_path: Path
+) -> None:
+    journal = tmp_path / "r.jsonl"
+    s = make(samples, journal, settings, seed=3)
+    assert ready(s) == SHOWING
+    s.decide(0)
+    before = lines(journal)
+    summary = s.autorate_rest()
+    after = lines(journal)
+    new = after[len(before) :]
+    verdict = {sid: j.verdict for sid, j in s.judged.items()}
+    assert all(r.get("broken") == 1 for r in new)
+    new_pairs = {tuple(r["ids"]) for r in new}
+    assert summary.auto == len(new_pairs)
+    decided = {tuple(r["ids"]) for r in after}
+    # Every pair is either decided or made of two good samples (left for a person).
+    from rater.pairing import halves
+
+    left = [p for p in halves(samples, 3) if (p.a.id, p.b.id) not in decided]
+    assert all(verdict[p.a.id].ok and verdict[p.b.id].ok for p in left)
+    assert summary.left == len(left)
+    assert s.state == DONE
+
+
+def test_counters_use_the_injected_clock(samples, settings, tmp_path: Path) -> None:
+    clock = Clock()
+    s = make(samples, tmp_path / "r.jsonl", settings, clock=clock)
+    ready(s)
+    total = s.counters().remaining
+    assert total is not None and total >= 1
+    clock.now += 60.0
+    s.decide(0)
+    ready(s)
+    c = s.counters()
+    assert c.elapsed == 60.0
+    assert c.per_hour == pytest.approx(60.0)
+    assert c.remaining == total - 1 - c.auto

@@ -1,0 +1,382 @@
+"""The rating app driven by Pilot: keys -> journal lines on disk, with real rendering.
+
+One small corpus (real tunes from the demo corpus, a short tune of known length and two
+degenerate tunes) is rendered once per module into a private cache; every test then runs
+the real app on it with a recording player, and reads the journal file after each key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import html
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rater import corpus, demo, pipeline, render
+from rater.player import RecordingPlayer
+from rater.tui.app import RaterApp, make_app
+
+SHORT_TUNE = "X:1\nT:Four bars\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\nCDEF|GABc|cBAG|FEDC|]\n"
+LOOPS = [
+    "X:1\nT:Loop one\nM:4/4\nL:1/8\nK:G\n" + "GABc dBAG|" * 60 + "\n",
+    "X:1\nT:Loop two\nM:4/4\nL:1/8\nK:D\n" + "d2d2 d2d2|" * 60 + "\n",
+]
+SIZE = (160, 48)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("RATER_CACHE_DIR")
+    os.environ["RATER_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        del os.environ["RATER_CACHE_DIR"]
+    else:
+        os.environ["RATER_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="module")
+def samples(cache: Path, tmp_path_factory: pytest.TempPathFactory) -> list:
+    base = tmp_path_factory.mktemp("corpus")
+    tunes = demo.demo_corpus(base / "demo").read_text().split("\nX:")[:19]
+    text = "\nX:".join(tunes) + "\n\n" + SHORT_TUNE + "\n" + "\n".join(LOOPS)
+    path = base / "small.abc"
+    path.write_text(text)
+    return corpus.read_samples([str(path)])
+
+
+@pytest.fixture(scope="module")
+def settings() -> tuple:
+    return pipeline.settings_from_args(argparse.Namespace(blacklist=["none"]))
+
+
+def new_app(samples: list, journal: Path, settings: tuple, **kw) -> RaterApp:
+    rs, cs = settings
+    kw.setdefault("player", RecordingPlayer())
+    return make_app(
+        samples, ratings_path=journal, rater="tester", render_settings=rs, check_settings=cs, **kw
+    )
+
+
+async def showing(pilot, app: RaterApp, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while app.session.state == "waiting":
+        assert time.monotonic() < end, "no pair became ready"
+        await pilot.pause(0.05)
+
+
+def records(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def human(path: Path) -> list[dict]:
+    return [r for r in records(path) if not r.get("broken")]
+
+
+def check_record(r: dict, shown) -> None:
+    assert r["ids"] == [shown.a.id, shown.b.id]
+    assert r["texts"] == [shown.a.text, shown.b.text]
+    for key in ("sample0", "sample1"):
+        assert r[key] and all(isinstance(t, int) and t >= 0 for t in r[key])
+    assert r["query"] == [] and r["rater"] == "tester" and r["time"]
+
+
+@pytest.mark.slow
+def test_each_key_writes_what_spec_says(samples, settings, tmp_path: Path) -> None:
+    journal = tmp_path / "ratings.jsonl"
+    app = new_app(samples, journal, settings)
+    final: list[dict] = []
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            tie_ids: list[str] = []
+            for key, best, tie in (("1", [0], False), ("2", [1], False), ("3", [0, 1], True)):
+                shown = app.session.current
+                before = len(records(journal))
+                await pilot.press(key)
+                new = records(journal)[before:]
+                mine = new[: len(best)]
+                assert [r["best"] for r in mine] == best
+                for r in mine:
+                    check_record(r, shown)
+                    assert "broken" not in r
+                    assert r.get("tie", False) is tie
+                # Anything else written is the automatic rating of a pair never shown.
+                assert all(r.get("broken") == 1 and r["reasons"] for r in new[len(best) :])
+                if tie:
+                    tie_ids = [shown.a.id, shown.b.id]
+                await showing(pilot, app)
+            assert [r["best"] for r in human(journal)] == [0, 1, 0, 1]
+            # Enter skips: no human record, and a different pair is shown.
+            shown = app.session.current
+            await pilot.press("enter")
+            await showing(pilot, app)
+            assert len(human(journal)) == 4
+            assert app.session.current != shown and app.session.skipped == 1
+            # u takes back the last decision (the tie: both lines) and shows that pair again.
+            await pilot.press("u")
+            assert [r["best"] for r in human(journal)] == [0, 1]
+            assert [app.session.current.a.id, app.session.current.b.id] == tie_ids
+            final.extend(records(journal))
+            await pilot.press("x")
+
+    asyncio.run(run())
+    assert app.return_code == 0
+    assert final and records(journal) == final  # x writes nothing
+
+
+def test_resume_skips_decided_pairs(samples, settings, tmp_path: Path) -> None:
+    journal = tmp_path / "ratings.jsonl"
+    decided: list[frozenset] = []
+
+    async def first_session() -> None:
+        app = new_app(samples, journal, settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            for key in "12":
+                decided.append(frozenset((app.session.current.a.id, app.session.current.b.id)))
+                await pilot.press(key)
+                await showing(pilot, app)
+            await pilot.press("x")
+
+    async def second_session() -> None:
+        app = new_app(samples, journal, settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            assert app.session.resumed == len(before)
+            seen = frozenset((app.session.current.a.id, app.session.current.b.id))
+            assert seen not in {frozenset(r["ids"]) for r in before}
+            await pilot.press("x")
+
+    asyncio.run(first_session())
+    before = records(journal)
+    assert [frozenset(r["ids"]) for r in human(journal)] == decided
+    asyncio.run(second_session())
+
+
+def test_r_auto_rates_the_rest_and_exits(samples, settings, tmp_path: Path) -> None:
+    journal = tmp_path / "ratings.jsonl"
+    app = new_app(samples, journal, settings)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            await pilot.press("1")
+            await pilot.press("r")
+            end = time.monotonic() + 60
+            while app.return_code is None:
+                assert time.monotonic() < end
+                await pilot.pause(0.05)
+
+    asyncio.run(run())
+    assert app.return_code == 0
+    got = records(journal)
+    verdict = {sid: j.verdict for sid, j in app.session.judged.items()}
+    decided = {tuple(r["ids"]) for r in got}
+    from rater.pairing import halves
+
+    pairs = halves(samples, 0)
+    for p in pairs:
+        broken = not (verdict[p.a.id].ok and verdict[p.b.id].ok)
+        # Every pair with a broken sample has its automatic record; good pairs wait for people.
+        assert ((p.a.id, p.b.id) in decided) == broken or (
+            not broken and any(r["ids"] == [p.a.id, p.b.id] and not r.get("broken") for r in got)
+        )
+    assert len(human(journal)) == 1
+    assert "left for a person" in (app.return_value or "")
+
+
+def test_playback_a_then_b_and_a_key_stops_it(samples, settings, tmp_path: Path) -> None:
+    player = RecordingPlayer()
+    app = new_app(samples, tmp_path / "r.jsonl", settings, player=player)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            ja, jb = app.session.verdicts()
+            call = player.calls[-1]
+            assert call.paths == (ja.render.wav_path, jb.render.wav_path)
+            assert call.gap == 1.0
+            assert call.durations[0] == pytest.approx(ja.render.clip_seconds, abs=0.01)
+            assert player.position() is not None  # still playing A
+            await pilot.press("b")
+            assert player.calls[-1].paths == (jb.render.wav_path,)
+            await pilot.press("space")
+            assert player.calls[-1].paths == call.paths
+            interrupted = player.stopped_while_playing
+            await pilot.press("2")
+            assert player.stopped_while_playing == interrupted + 1
+            await showing(pilot, app)
+            await pilot.press("x")
+
+    asyncio.run(run())
+
+
+def test_played_clip_is_the_sped_up_render(samples, settings, tmp_path: Path) -> None:
+    """The clip heard is the 1.1x render: ~1/1.1 of the same tune rendered at speed 1.0."""
+    short = next(s for s in samples if s.title == "Four bars")
+    other = next(s for s in samples if s.title.startswith("Demo"))
+    player = RecordingPlayer()
+    app = new_app([short, other], tmp_path / "r.jsonl", settings, player=player)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            await pilot.pause(0.05)
+            await pilot.press("x")
+
+    asyncio.run(run())
+    played = dict(zip(player.calls[0].paths, player.calls[0].durations, strict=True))
+    clip = played[app.session.judged[short.id].render.wav_path]
+    rs = dataclasses.replace(settings[0], speed=1.0)
+    plain = render.render_one(short, rs, out_dir=tmp_path)
+    assert plain.ok
+    from rater.player import wav_seconds
+
+    assert clip / wav_seconds(plain.wav_path) == pytest.approx(1 / 1.1, rel=0.02)
+
+
+def test_text_kind_has_no_audio(tmp_path: Path, settings) -> None:
+    path = tmp_path / "poems.txt"
+    path.write_text("first small poem about rain\n===\nsecond one, about the sea\n")
+    player = RecordingPlayer()
+    app = make_app(
+        paths=[str(path)],
+        kind="text",
+        ratings_path=tmp_path / "r.jsonl",
+        rater="tester",
+        render_settings=settings[0],
+        check_settings=settings[1],
+        player=player,
+    )
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            assert not app.query(".roll")
+            await pilot.press("1")
+            await pilot.press("x")
+
+    asyncio.run(run())
+    got = records(tmp_path / "r.jsonl")
+    assert len(got) == 1 and got[0]["best"] == 0
+    assert player.calls == []
+
+
+def test_help_screen_lists_every_key_and_closes(samples, settings, tmp_path: Path) -> None:
+    from rater.tui.screens import HelpScreen
+
+    app = new_app(samples, tmp_path / "r.jsonl", settings)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            screen = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+            assert "rater: keys" in screen
+            for binding in app.BINDINGS:
+                # Once in the footer ("A wins "), once more in the help table.
+                assert screen.count(binding.description) >= 2, binding.description
+            await pilot.press("1")  # rating keys wait while a dialog is open
+            assert human(tmp_path / "r.jsonl") == []
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen)
+            await pilot.press("x")
+
+    asyncio.run(run())
+    assert app.return_code == 0
+
+
+def test_cli_refuses_bad_corpus_before_the_screen(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    one = tmp_path / "one.abc"
+    one.write_text("X:1\nT:Alone\nK:C\nCDEF|GABc|\n")
+    for target in (str(tmp_path / "missing.abc"), str(one)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "rater", "rate", target, "--silent"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == 2
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("rater: ") and target in lines[0]
+        assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "ratings").exists()
+
+
+def test_default_journal_and_rater(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rater.commands.rate import default_journal, default_rater
+
+    assert default_journal(["data/gen-7.abc", "more.abc"]) == Path("ratings/gen-7.jsonl")
+    assert default_journal(["samples/"]) == Path("ratings/samples.jsonl")
+    monkeypatch.setenv("USER", "ada")
+    assert default_rater() == "ada"
+    monkeypatch.delenv("USER")
+    assert default_rater() == "anonymous"
+
+
+def test_render_setup_failure_ends_the_session_with_a_message(
+    samples, settings, tmp_path: Path
+) -> None:
+    """A SoundFont that vanished after start-up: one clear error and exit 2, never a hang."""
+    gone = tmp_path / "gone.sf2"
+    gone.write_bytes(b"not a soundfont")
+    rs = dataclasses.replace(settings[0], soundfont=str(gone), clip_seconds=3.0)
+    gone.unlink()
+    app = make_app(
+        samples,
+        ratings_path=tmp_path / "r.jsonl",
+        rater="tester",
+        render_settings=rs,
+        check_settings=settings[1],
+        player=RecordingPlayer(),
+    )
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            end = time.monotonic() + 30
+            while app.return_code is None:
+                assert time.monotonic() < end, "the app kept waiting for renders"
+                await pilot.pause(0.05)
+
+    asyncio.run(run())
+    assert app.return_code == 2
+    assert "SoundFont" in app.error and "\n" not in app.error
+
+
+def test_a_failed_write_keeps_the_pair_and_the_app(samples, settings, tmp_path: Path) -> None:
+    journal = tmp_path / "r.jsonl"
+    app = new_app(samples, journal, settings)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            shown = app.session.current
+            journal.unlink(missing_ok=True)
+            journal.mkdir()  # the journal path can no longer be written
+            await pilot.press("1")
+            assert app.return_code is None  # still running
+            assert app.session.current == shown and app.session.rated == 0
+            journal.rmdir()
+            await pilot.press("1")  # the person retries: now it is saved
+            assert [r["ids"] for r in human(journal)] == [[shown.a.id, shown.b.id]]
+            await pilot.press("x")
+
+    asyncio.run(run())
+    assert app.return_code == 0
