@@ -1,0 +1,63 @@
+"""extract: samples out of a training log, log lines dropped, readable by read_samples."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from rater.commands import extract as cmd
+from rater.corpus import normalise, read_samples
+from rater.errors import CorpusError
+from rater.extract import extract_samples, format_samples
+
+TUNE_A = "X:1\nT:A\nM:4/4\nL:1/8\nK:G\nGABc dedB|cBAG FGAB|]"
+TUNE_B = "M:6/8\nK:D\nABc def|gfe dcB|ABc def|edc BAG|]"
+LOG = f"""step 10 ppo loss 0.31
+k = 3 score = 0.5
+{TUNE_A}
+kl = 0.02 total = 1.2
+{TUNE_B}
+<|endoftext|>short one
+{TUNE_A}
+
+===
+{TUNE_B.replace(chr(10), '⏎')}
+"""
+
+
+def test_extract_drops_log_lines_short_and_duplicate_samples() -> None:
+    samples = extract_samples([LOG])
+    assert [normalise(s) for s in samples] == [normalise(TUNE_A), normalise(TUNE_B)]
+    assert "short one" in extract_samples([LOG], min_chars=1)
+
+
+def test_tunes_without_blank_lines_between_are_split() -> None:
+    log = TUNE_A + "\n" + TUNE_A.replace("X:1", "X:2").replace("T:A", "T:C")
+    assert len(extract_samples([log])) == 2
+
+
+def test_output_reads_back_with_same_ids(tmp_path: Path) -> None:
+    samples = extract_samples([LOG])
+    out = tmp_path / "out.txt"
+    out.write_text(format_samples(samples), encoding="utf-8")
+    back = read_samples([str(out)])
+    assert [s.text for s in back] == samples
+
+
+def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "train.log"
+    log.write_text(LOG, encoding="utf-8")
+    out = tmp_path / "samples.txt"
+    args = argparse.Namespace(logs=[str(log)], out=str(out), min_chars=42)
+    assert cmd.run(args) == 0
+    assert "found 2 unique samples" in capsys.readouterr().out
+    assert len(read_samples([str(out)])) == 2
+    empty = tmp_path / "empty.log"
+    empty.write_text("ppo step 1\nkl = 0\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no samples of at least 42 chars"):
+        cmd.run(argparse.Namespace(logs=[str(empty)], out=str(out), min_chars=42))
+    with pytest.raises(CorpusError, match="missing.log: no such file"):
+        cmd.run(argparse.Namespace(logs=[str(tmp_path / "missing.log")], out=str(out),
+                                   min_chars=42))
