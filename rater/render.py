@@ -206,7 +206,8 @@ def render_one(
             raise RenderTimeout()
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, settings.time_limit)
+        # Re-fire every 0.25 s: music21 has broad `except:` clauses that can swallow one.
+        signal.setitimer(signal.ITIMER_REAL, settings.time_limit, 0.25)
     try:
         return _render(sample, settings, Path(out_dir) if out_dir else default_out_dir())
     except RenderTimeout:
