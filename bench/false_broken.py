@@ -48,8 +48,9 @@ def abc2midi_ok(sample: Sample, workdir: Path) -> bool:
     mid = workdir / f"{sample.id}.mid"
     abc.write_text(sample.text + "\n", encoding="utf-8")
     try:
-        subprocess.run(["abc2midi", str(abc), "-o", str(mid)], capture_output=True,
-                       timeout=30, check=False)
+        subprocess.run(
+            ["abc2midi", str(abc), "-o", str(mid)], capture_output=True, timeout=30, check=False
+        )
         if not mid.is_file() or mid.stat().st_size == 0:
             return False
         return any(m.type == "note_on" and m.velocity > 0 for m in mido.MidiFile(mid))
@@ -76,8 +77,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d, ThreadPoolExecutor(args.workers) as pool:
         keep = list(pool.map(lambda s: abc2midi_ok(s, Path(d)), tunes))
     real = [s for s, k in zip(tunes, keep, strict=True) if k]
-    print(f"real tunes: {len(tunes)} read, {len(real)} kept by abc2midi "
-          f"({len(tunes) - len(real)} dropped) in {time.monotonic() - t0:.1f} s")
+    print(
+        f"real tunes: {len(tunes)} read, {len(real)} kept by abc2midi "
+        f"({len(tunes) - len(real)} dropped) in {time.monotonic() - t0:.1f} s"
+    )
 
     settings = default_settings()
     t0 = time.monotonic()
@@ -96,8 +99,12 @@ def main() -> int:
         try:
             judged = judge_all(real, rs, settings, workers=args.workers, cache_dir=cache)
             elapsed = time.monotonic() - t0
-            folk = [] if args.no_folk_rnn else judge_all(
-                read_samples([FOLK_RNN]), rs, settings, workers=args.workers, cache_dir=cache
+            folk = (
+                []
+                if args.no_folk_rnn
+                else judge_all(
+                    read_samples([FOLK_RNN]), rs, settings, workers=args.workers, cache_dir=cache
+                )
             )
             elapsed_folk = time.monotonic() - t0 - elapsed
         finally:
@@ -126,13 +133,13 @@ def main() -> int:
 
     if not args.text_only and folk:
         counts = Counter(" + ".join(j.verdict.reasons) or "ok" for j in folk)
-        print(f"folk-rnn ({len(folk)} samples, full pipeline, "
-              f"{elapsed_folk:.1f} s): " + ", ".join(f"{k} {v}" for k, v in
-                                                   counts.most_common()))
+        print(
+            f"folk-rnn ({len(folk)} samples, full pipeline, "
+            f"{elapsed_folk:.1f} s): " + ", ".join(f"{k} {v}" for k, v in counts.most_common())
+        )
     print("degenerate examples (text checks):")
     caught = Counter()
     for name, (text, want) in degenerate_examples().items():
-
         v = text_verdict(Sample(sample_id(text), text, "synthetic", 0), settings)
         caught[want in v.reasons] += 1
         print(f"  {name}: {'caught' if want in v.reasons else 'MISSED'} {list(v.reasons)}")

@@ -105,8 +105,13 @@ def _build() -> tuple[str, dict[str, str]]:
     entries: list[tuple[list[str], str, str]] = []
     for t in real:
         headers, body = _split(t.text)
-        entries.append((headers, body, f"{Path(t.source).parent.name}/{Path(t.source).name}"
-                        f" #{t.index} {t.title}"))
+        entries.append(
+            (
+                headers,
+                body,
+                f"{Path(t.source).parent.name}/{Path(t.source).name} #{t.index} {t.title}",
+            )
+        )
     for temperature in TEMPERATURES:
         for _ in range(5):
             headers = _split(rng.choice(training).text)[0]

@@ -12,7 +12,7 @@ class CorpusError(RaterError):
 
 
 class SetupError(RaterError):
-    """A system piece is missing (libfluidsynth, a SoundFont); the message says how to install it."""
+    """A system piece is missing (libfluidsynth, a SoundFont); the message says how to fix it."""
 
 
 class RenderError(RaterError):

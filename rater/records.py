@@ -168,8 +168,18 @@ class Rating:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Rating:
         known = {
-            "query", "sample0", "sample1", "best", "ids", "texts", "sources",
-            "rater", "time", "broken", "tie", "reasons",
+            "query",
+            "sample0",
+            "sample1",
+            "best",
+            "ids",
+            "texts",
+            "sources",
+            "rater",
+            "time",
+            "broken",
+            "tie",
+            "reasons",
         }
         reasons = d.get("reasons") or [[], []]
         return cls(

@@ -38,8 +38,11 @@ def test_degenerate_samples_fail_with_the_right_reason(name: str) -> None:
 
 
 def test_real_tunes_pass(real_tunes: list[Sample]) -> None:
-    failed = [(s.source, s.title, text_verdict(s, SETTINGS).details) for s in real_tunes
-              if not text_verdict(s, SETTINGS).ok]
+    failed = [
+        (s.source, s.title, text_verdict(s, SETTINGS).details)
+        for s in real_tunes
+        if not text_verdict(s, SETTINGS).ok
+    ]
     assert failed == []
 
 
@@ -92,8 +95,14 @@ def test_text_kind_skips_abc_checks() -> None:
 
 
 def render(**kw) -> Render:
-    base = dict(sample_id="x", wav_path="/tmp/x.wav", clip_seconds=10.0, music_seconds=30.0,
-                peak=0.4, rms=0.05)
+    base = dict(
+        sample_id="x",
+        wav_path="/tmp/x.wav",
+        clip_seconds=10.0,
+        music_seconds=30.0,
+        peak=0.4,
+        rms=0.05,
+    )
     base.update(kw)
     return Render(**base)
 
@@ -106,9 +115,7 @@ def test_judge_render_reasons() -> None:
     assert judge(s, render(), SETTINGS).ok
     assert judge(s, None, SETTINGS).ok
     assert judge(s, render(peak=0.0, rms=0.0), SETTINGS).reasons == ("silent",)
-    assert judge(s, render(music_seconds=0.5, clip_seconds=0.5), SETTINGS).reasons == (
-        "too-short",
-    )
+    assert judge(s, render(music_seconds=0.5, clip_seconds=0.5), SETTINGS).reasons == ("too-short",)
     for code in ("unparseable", "unrenderable", "timeout", "no-notes"):
         v = judge(s, render(wav_path=None, error=code, detail="why"), SETTINGS)
         assert v.reasons == (code,) and v.details == ("why",) and not v.ok
@@ -132,8 +139,17 @@ def test_folk_rnn_samples_all_get_verdicts() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["L:1/8>L:1000/1", "L:1/8>L:1/100000", "L:1/8>L:1/0", "M:4/4>M:1000000/1", "M:4/4>M:0/0",
-     "L:1/8>Q:1/4=100000000", "L:1/8>Q:1/4=0", "L:1/8>Q:-5", "DFAd>DFAd99999999"],
+    [
+        "L:1/8>L:1000/1",
+        "L:1/8>L:1/100000",
+        "L:1/8>L:1/0",
+        "M:4/4>M:1000000/1",
+        "M:4/4>M:0/0",
+        "L:1/8>Q:1/4=100000000",
+        "L:1/8>Q:1/4=0",
+        "L:1/8>Q:-5",
+        "DFAd>DFAd99999999",
+    ],
 )
 def test_absurd_fields_and_lengths_are_unparseable(change: str) -> None:
     old, new = change.split(">")

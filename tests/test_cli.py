@@ -12,8 +12,17 @@ import pytest
 from rater.cli import build_parser
 
 COMMANDS = [
-    "demo", "rate", "render", "check", "autorate", "export", "encode", "extract", "rank",
-    "ab-report", "stats",
+    "demo",
+    "rate",
+    "render",
+    "check",
+    "autorate",
+    "export",
+    "encode",
+    "extract",
+    "rank",
+    "ab-report",
+    "stats",
 ]
 
 

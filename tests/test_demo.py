@@ -13,8 +13,9 @@ from rater.demo import demo_corpus
 
 
 @pytest.mark.slow
-def test_demo_is_deterministic_cached_and_mixed(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_is_deterministic_cached_and_mixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = demo_corpus(tmp_path / "one")
     second = demo_corpus(tmp_path / "two")
     assert first.read_bytes() == second.read_bytes()

@@ -23,7 +23,7 @@ kl = 0.02 total = 1.2
 {TUNE_A}
 
 ===
-{TUNE_B.replace(chr(10), '⏎')}
+{TUNE_B.replace(chr(10), "⏎")}
 """
 
 
@@ -59,5 +59,6 @@ def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(CorpusError, match="no samples of at least 42 chars"):
         cmd.run(argparse.Namespace(logs=[str(empty)], out=str(out), min_chars=42))
     with pytest.raises(CorpusError, match="missing.log: no such file"):
-        cmd.run(argparse.Namespace(logs=[str(tmp_path / "missing.log")], out=str(out),
-                                   min_chars=42))
+        cmd.run(
+            argparse.Namespace(logs=[str(tmp_path / "missing.log")], out=str(out), min_chars=42)
+        )

@@ -26,11 +26,61 @@ CHECKS = default_settings()
 RENDER_ERRORS = {None, "unparseable", "unrenderable", "timeout", "no-notes"}
 STEP_LIMIT = 5.0  # seconds one input may take through corpus + checks (a hang guard)
 TOKENS = [
-    "A", "B", "c", "d'", "e,", "z", "x", "2", "/", "3/2", "|", "||", ":|", "|:", "[1", "[2",
-    "(3", "(", ")", "[", "]", "{", "}", "^", "_", "=", "<", ">", "-", "~", ".", "!trill!",
-    '"Am"', "\n", " ", "X:1\n", "T:t\n", "M:4/4\n", "M:0/0\n", "L:1/0\n", "K:G\n", "K:Hp\n",
-    "Q:1/4=99999999\n", "V:1\n", "V:2\n", "%", "w: la la\n", "&", "\\", "<|endoftext|>",
-    "===\n", "⏎", "\x00", "\xff", "{\"text\": 1}\n",
+    "A",
+    "B",
+    "c",
+    "d'",
+    "e,",
+    "z",
+    "x",
+    "2",
+    "/",
+    "3/2",
+    "|",
+    "||",
+    ":|",
+    "|:",
+    "[1",
+    "[2",
+    "(3",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "^",
+    "_",
+    "=",
+    "<",
+    ">",
+    "-",
+    "~",
+    ".",
+    "!trill!",
+    '"Am"',
+    "\n",
+    " ",
+    "X:1\n",
+    "T:t\n",
+    "M:4/4\n",
+    "M:0/0\n",
+    "L:1/0\n",
+    "K:G\n",
+    "K:Hp\n",
+    "Q:1/4=99999999\n",
+    "V:1\n",
+    "V:2\n",
+    "%",
+    "w: la la\n",
+    "&",
+    "\\",
+    "<|endoftext|>",
+    "===\n",
+    "⏎",
+    "\x00",
+    "\xff",
+    '{"text": 1}\n',
 ]
 _counter = {"n": 0}
 
@@ -67,8 +117,12 @@ inputs = st.one_of(
 
 
 @pytest.mark.slow
-@settings(max_examples=900, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=900,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=inputs)
 def test_garbage_through_corpus_and_checks(workdir: Path, data: bytes) -> None:
     through_corpus_and_checks(workdir, data)
@@ -92,8 +146,21 @@ def nasty_inputs() -> list[bytes]:
         (head + "".join(f"V:{i}\n{tune}" for i in range(40))).encode(),
         (head + "(((((((((((A)))))))))) [[[[C]]]] {{{{g}}}}A " + tune).encode(),
     ]
-    for field in ("Q:1/4=100000000", "Q:1/4=0", "Q:-5", "Q:1/4=1", "L:1/100000", "L:1000/1",
-                  "L:1/0", "L:0/0", "L:1/256", "M:1000000/1", "M:0/0", "M:64/64", "M:1/1"):
+    for field in (
+        "Q:1/4=100000000",
+        "Q:1/4=0",
+        "Q:-5",
+        "Q:1/4=1",
+        "L:1/100000",
+        "L:1000/1",
+        "L:1/0",
+        "L:0/0",
+        "L:1/256",
+        "M:1000000/1",
+        "M:0/0",
+        "M:64/64",
+        "M:1/1",
+    ):
         cases.append((head.replace("L:1/8" if field[0] != "M" else "M:4/4", field) + tune).encode())
     cases += [
         (head + "C99999999 D/99999999|" + tune).encode(),
@@ -111,8 +178,7 @@ def _render_child(texts: list[str], time_limit: float, out_dir: str, queue) -> N
     from rater.render import render_one
     from rater.synth import find_soundfont
 
-    rsettings = RenderSettings(soundfont=find_soundfont(), clip_seconds=3.0,
-                               time_limit=time_limit)
+    rsettings = RenderSettings(soundfont=find_soundfont(), clip_seconds=3.0, time_limit=time_limit)
     for i, text in enumerate(texts):
         sample = Sample(id=sample_id(text), text=text, source="fuzz", index=i)
         start = time.monotonic()
