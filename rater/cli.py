@@ -127,9 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source")
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
     p.add_argument("--top", type=int, default=20, help="rows shown in the table")
+    p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
 
     p = sub.add_parser("ab-report", help="blind A/B report: which source won")
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
 
     p = sub.add_parser("stats", help="counts by outcome, reasons, raters, sources, agreement")
     p.add_argument("ratings", nargs="+", metavar="RATINGS")

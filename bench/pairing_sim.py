@@ -1,0 +1,166 @@
+"""How many comparisons does `active` pairing save over the seed workflow?
+
+A simulated rater judges 500 samples with known latent qualities q ~ N(0, 1): it prefers
+sample a over b with probability sigmoid(q_a - q_b), i.e. Bradley-Terry with logistic
+noise, never ties. Two strategies get the same simulated rater:
+
+- random: the seed workflow's `halves` round (every sample once), then uniformly random
+  pairs not yet compared;
+- active: `rater.pairing.ActiveSource`, the strategy `rater rate --pairing active` uses.
+
+After every CHECK_EVERY comparisons the scores are fitted with `rater.rank.fit_arrays`
+(the same fit `rater rank` uses) and compared with the truth: the first checkpoint where
+Kendall tau >= 0.8 is "comparisons needed", and at 1,000 comparisons the share of the true
+top 10 that is in the fitted top 10 is "top-10 recall". Medians over 20 seeds.
+
+In the simulation `ActiveSource` refits every REFIT_EVERY comparisons (its variances are
+still updated after each one); the interactive default refits after every decision.
+
+`--oracle` adds a reference that pairs by the TRUE qualities (balanced counts, partner
+nearest in quality + N(0, w) noise, w = 0.5 or 1.0): an upper bound for close-pair choice.
+
+    .venv/bin/python bench/pairing_sim.py [--seeds 20] [--samples 500] [--oracle]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from rater import rank
+from rater.pairing import ActiveSource, halves
+from rater.records import Pair, Rating, Sample
+
+TAU_TARGET = 0.8
+RECALL_AT = 1000
+CHECK_EVERY = 100
+REFIT_EVERY = 20
+
+
+class RandomSource:
+    """`halves` first, then uniformly random pairs that were not compared yet."""
+
+    def __init__(self, samples: list[Sample], seed: int) -> None:
+        self._first = halves(samples, seed)
+        self._samples = samples
+        self._rng = np.random.default_rng(seed + 10_000)
+        self._done = {frozenset((p.a.id, p.b.id)) for p in self._first}
+
+    def next_pair(self) -> Pair | None:
+        if self._first:
+            return self._first.pop(0)
+        n = len(self._samples)
+        while True:
+            i, j = self._rng.integers(0, n, 2)
+            key = frozenset((self._samples[i].id, self._samples[j].id))
+            if i != j and key not in self._done:
+                self._done.add(key)
+                return Pair(a=self._samples[i], b=self._samples[j])
+
+    def record(self, ratings: list[Rating]) -> None:
+        return None
+
+
+class OracleSource:
+    """Reference, not a strategy: balanced counts and partners near in the TRUE quality
+    (plus N(0, window) noise). No real strategy knows the truth, so this bounds what
+    choosing close pairs can gain (`--oracle`)."""
+
+    def __init__(self, samples: list[Sample], seed: int, quality: np.ndarray, window: float):
+        self._samples, self._quality, self._window = samples, quality, window
+        self._rng = np.random.default_rng(seed + 20_000)
+        self._count = np.zeros(len(samples))
+        self._partners: list[set[int]] = [set() for _ in samples]
+
+    def next_pair(self) -> Pair | None:
+        n = len(self._samples)
+        i = int(np.lexsort((self._rng.random(n), self._count))[0])
+        draw = self._quality + self._window * self._rng.standard_normal(n)
+        gap = np.abs(draw - draw[i])
+        gap[[i, *self._partners[i]]] = np.inf
+        j = int(np.argmin(gap))
+        self._partners[i].add(j)
+        self._partners[j].add(i)
+        self._count[[i, j]] += 1
+        return Pair(a=self._samples[i], b=self._samples[j])
+
+    def record(self, ratings: list[Rating]) -> None:
+        return None
+
+
+def run(strategy: str, seed: int, n: int, max_comparisons: int) -> tuple[int | None, float]:
+    rng = np.random.default_rng(seed)
+    quality = rng.normal(size=n)
+    samples = [Sample(id=f"s{k:05d}", text=f"tune {k}", source="sim", index=k) for k in range(n)]
+    index = {s.id: k for k, s in enumerate(samples)}
+    if strategy == "random":
+        src: RandomSource | ActiveSource | OracleSource = RandomSource(samples, seed)
+    elif strategy.startswith("oracle"):
+        src = OracleSource(samples, seed, quality, float(strategy.split("-")[1]))
+    else:
+        src = ActiveSource(samples, seed=seed, refit_every=REFIT_EVERY)
+    win: list[int] = []
+    los: list[int] = []
+    needed: int | None = None
+    recall = float("nan")
+    true_top = set(np.argsort(-quality)[:10])
+    scores = np.zeros(n)
+    for t in range(1, max_comparisons + 1):
+        pair = src.next_pair()
+        if pair is None:
+            break
+        a, b = index[pair.a.id], index[pair.b.id]
+        best = 0 if rng.random() < 1.0 / (1.0 + np.exp(quality[b] - quality[a])) else 1
+        win.append((a, b)[best])
+        los.append((a, b)[1 - best])
+        src.record([Rating([], [], [], best, (pair.a.id, pair.b.id), ("", ""))])
+        if t % CHECK_EVERY == 0 or t == RECALL_AT:
+            scores = rank.fit_arrays(n, np.array(win), np.array(los), x0=scores, tol=1e-6)
+            if t == RECALL_AT:
+                recall = len(true_top & set(np.argsort(-scores)[:10])) / 10
+            if needed is None and t % CHECK_EVERY == 0:
+                if kendalltau(scores, quality).statistic >= TAU_TARGET:
+                    needed = t
+            if needed is not None and t >= RECALL_AT:
+                break
+    return needed, recall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--samples", type=int, default=500)
+    ap.add_argument("--max-comparisons", type=int, default=30_000)
+    ap.add_argument(
+        "--oracle", action="store_true", help="also run the truth-knowing reference (slower)"
+    )
+    args = ap.parse_args()
+    results: dict[str, tuple[float, float]] = {}
+    strategies = ["random", "active"] + (["oracle-0.5", "oracle-1.0"] if args.oracle else [])
+    for strategy in strategies:
+        t0 = time.perf_counter()
+        needed, recalls = [], []
+        for seed in range(args.seeds):
+            k, r = run(strategy, seed, args.samples, args.max_comparisons)
+            needed.append(k if k is not None else float("inf"))
+            recalls.append(r)
+        med_needed = statistics.median(needed)
+        med_recall = statistics.median(recalls)
+        results[strategy] = (med_needed, med_recall)
+        print(
+            f"{strategy:>10}: comparisons to Kendall tau >= {TAU_TARGET}: median {med_needed:g} "
+            f"(min {min(needed):g}, max {max(needed):g}); top-10 recall at {RECALL_AT}: "
+            f"median {med_recall:.2f}  [{time.perf_counter() - t0:.0f} s]",
+            flush=True,
+        )
+    for strategy in strategies[1:]:
+        ratio = results[strategy][0] / results["random"][0]
+        print(f"{strategy} / random comparisons needed: {ratio:.2f} (target <= 0.6)")
+
+
+if __name__ == "__main__":
+    main()
