@@ -1,10 +1,10 @@
 """On-disk render cache: `<root>/<settings.key()>/<sample id>.wav` + `.json`.
 
 Keys come from content hashes and render settings (including the SoundFont's identity), so a
-cache never needs invalidating: changed settings simply land in another bucket. Failed renders
-(except timeouts) are stored too, so a broken tune costs its parse time once, not on every
-run. Writes go to a temporary name and are renamed into place, so a crash never leaves a
-half-written entry that a later run would trust.
+cache never needs invalidating: changed settings simply land in another bucket. Failed
+renders (except timeouts and crashes) are stored too, so a broken tune costs its parse time
+once, not on every run. Writes go to a temporary name and are renamed into place, so a crash
+never leaves a half-written entry that a later run would trust.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 
 from rater.errors import RenderError
 from rater.records import NoteEvent, Render, RenderSettings
+
+TRANSIENT_ERRORS = frozenset({"timeout", "crashed"})
 
 
 def cache_dir() -> Path:
@@ -61,10 +63,10 @@ def get(sample_id: str, settings: RenderSettings, root: str | Path | None = None
 def put(render: Render, settings: RenderSettings, root: str | Path | None = None) -> Render:
     """Store `render` (copying its WAV into the bucket unless a worker wrote it there).
 
-    A timeout is not stored: it may come from a loaded machine rather than the tune, and a
-    cached one would mark the tune broken on every later run.
+    A timeout or a crashed worker is not stored: either may come from the machine (load, the
+    OOM killer) rather than the tune, and a cached one would mark the tune broken for good.
     """
-    if render.error == "timeout":
+    if render.error in TRANSIENT_ERRORS:
         return render
     folder = bucket(root, settings)
     try:

@@ -40,7 +40,15 @@ _LOOKS_ABC = re.compile(r"\||^[A-Za-z]:", re.MULTILINE)
 
 
 def clean_text(text: str) -> str:
-    """Newlines unified, `⏎` expanded, trailing spaces and edge blank lines dropped."""
+    """Newlines unified, `⏎` expanded, trailing spaces and edge blank lines dropped.
+
+    Lone surrogates (JSON allows "\\ud800") become U+FFFD: they cannot be hashed, written
+    to a journal or encoded, and no real sample needs them.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace(NEWLINE_MARK, "\n")
     lines = [line.rstrip() for line in text.split("\n")]
     first = next((i for i, line in enumerate(lines) if line), len(lines))

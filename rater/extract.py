@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from rater.corpus import EOT, NEWLINE_MARK, clean_text, sample_id
 
-_LOG_LINE = re.compile(r"ppo|k =|score =|kl =|total =", re.IGNORECASE)
+_LOG_LINE = re.compile(r"\bppo|k =|score =|kl =|total =", re.IGNORECASE)  # not "T:Opposite"
 _SEP_LINE = re.compile(r"^\s*(={3,}|-{3,})\s*$")
 _X_LINE = re.compile(r"^X:")
 

@@ -90,8 +90,11 @@ def settings_from_args(args: argparse.Namespace) -> tuple[RenderSettings, CheckS
         raise RaterError(f"--clip-seconds must be positive, got {clip:g}")
     if not 0.1 <= speed <= 10:
         raise RaterError(f"--speed must be between 0.1 and 10, got {speed:g}")
+    explicit = getattr(args, "soundfont", None)
+    # Text samples are never rendered: they must not need a SoundFont (or libfluidsynth).
+    text_only = getattr(args, "kind", "abc") == "text"
     render = RenderSettings(
-        soundfont=find_soundfont(getattr(args, "soundfont", None)),
+        soundfont=(explicit or "") if text_only else find_soundfont(explicit),
         clip_seconds=clip,
         speed=speed,
         time_limit=limit,

@@ -209,7 +209,7 @@ class Pool:
                     ) from None
             self._retire(w, kill=True)
             if sample is not None:
-                yield failed(sample, "unrenderable", "the render process died")
+                yield failed(sample, "crashed", "the render process died")
             return
         if kind == "fatal":
             raise SetupError(payload)

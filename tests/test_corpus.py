@@ -168,3 +168,11 @@ def test_folk_rnn_files_read() -> None:
     samples = read_samples([str(FOLK_RNN)])
     assert len(samples) == 256
     assert all(s.text.startswith("M:") and "\nK:" in s.text for s in samples)
+
+
+def test_lone_surrogate_in_jsonl_is_replaced_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"text": "X:1\\nK:D\\nabc \\ud800 def|"}\n', encoding="utf-8")
+    (sample,) = read_samples([str(path)])
+    assert "\ufffd" in sample.text
+    sample.text.encode("utf-8")  # writable to a journal

@@ -62,3 +62,9 @@ def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         cmd.run(
             argparse.Namespace(logs=[str(tmp_path / "missing.log")], out=str(out), min_chars=42)
         )
+
+
+def test_a_tune_line_containing_ppo_inside_a_word_is_kept() -> None:
+    tune = "X:1\nT:The Opposite Reel\nM:4/4\nK:D\nabcd efga|bagf edcB|AFDF A2dc|"
+    log = f"ppo step 3 loss 0.1\n{tune}\n\nkl = 0.3\n"
+    assert extract_samples([log], min_chars=10) == [tune]

@@ -103,3 +103,12 @@ def test_stopping_early_stops_the_render_pool(settings: RenderSettings, tmp_path
     assert first.sample.id in {"g0", "g1"} and first.verdict.ok
     stream.close()
     assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+def test_text_samples_need_no_soundfont(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATER_SOUNDFONT", str(tmp_path / "missing.sf2"))
+    rs, _ = pipeline.settings_from_args(_args(kind="text"))
+    texts = [s("A poem about the sea", "p1", kind="text"), s("", "p2", kind="text")]
+    judged = pipeline.judge_all(texts, rs, CheckSettings(), workers=2, cache_dir=tmp_path)
+    assert [j.render for j in judged] == [None, None]
+    assert [j.verdict.ok for j in judged] == [True, False]
