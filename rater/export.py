@@ -17,6 +17,7 @@ from typing import IO
 
 from rater import bpe
 from rater.errors import ExportError
+from rater.journal import decisions
 from rater.records import Rating
 
 
@@ -36,6 +37,7 @@ class ExportResult:
 
     written: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    unit: str = "records"  # what `written` counts (text shows a tie once: "decisions")
 
     def drop(self, why: str, n: int = 1) -> None:
         if n:
@@ -76,33 +78,13 @@ def _select(
     return kept
 
 
-def _decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
-    """Records grouped by decision: the two records of a tie stay together."""
-    groups: list[list[Rating]] = []
-    for r in ratings:
-        prev = groups[-1][-1] if groups else None
-        same_tie = (
-            prev is not None
-            and r.tie
-            and prev.tie
-            and len(groups[-1]) == 1
-            and frozenset(r.ids) == frozenset(prev.ids)
-            and r.extra.get("decision") == prev.extra.get("decision")
-        )
-        if same_tie:
-            groups[-1].append(r)
-        else:
-            groups.append([r])
-    return groups
-
-
 def _cut_to_multiple(ratings: Sequence[Rating], batch: int) -> list[Rating]:
     """Drop the newest whole decisions until the count is a multiple of `batch`.
 
     Half a tie would train as a plain win, so a tie is kept or dropped whole; when only ties
     would fit the cut, the cut grows to the next multiple down.
     """
-    groups = _decisions(ratings)
+    groups = decisions(ratings)
     need = len(ratings) % batch
     while need and need <= len(ratings):
         drop: set[int] = set()
@@ -173,22 +155,36 @@ def export_trl(
     ratings: Sequence[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
 ) -> ExportResult:
     """Hugging Face TRL preference JSONL (prompt/chosen/rejected texts); ties carry no
-    preference, so they are always dropped."""
+    preference, so they are always dropped, and so are records without both texts (an
+    empty chosen/rejected pair would train on nothing).
+
+    TRL concatenates prompt + chosen, so chosen/rejected are the continuations: the full text
+    minus the prompt when it starts with it (prefix pairing), else the full text.
+    """
     result = ExportResult()
-    kept = _select(ratings, result, opts.drop_broken, drop_ties=True)
+    kept = []
+    for r in _select(ratings, result, opts.drop_broken, drop_ties=True):
+        if r.texts[0] and r.texts[1]:
+            kept.append(r)
+        else:
+            result.drop("without both texts")
     if not kept:
         raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
     prompts: dict[tuple[int, ...], str] = {}
+
+    def after(text: str, prompt: str) -> str:
+        return text[len(prompt) :] if prompt and text.startswith(prompt) else text
 
     def write(f: IO[str]) -> None:
         for r in kept:
             key = tuple(r.query)
             if key not in prompts:
                 prompts[key] = bpe.decode(r.query) if r.query else ""
+            prompt = prompts[key]
             row = {
-                "prompt": prompts[key],
-                "chosen": r.texts[r.best],
-                "rejected": r.texts[1 - r.best],
+                "prompt": prompt,
+                "chosen": after(r.texts[r.best], prompt),
+                "rejected": after(r.texts[1 - r.best], prompt),
             }
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -200,21 +196,11 @@ def export_trl(
 def export_text(
     ratings: Sequence[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
 ) -> ExportResult:
-    """A readable version for people checking what was rated (a tie is shown once)."""
-    result = ExportResult()
+    """A readable version for people checking what was rated: one entry per decision (a tie
+    is shown once), so `written` counts decisions."""
+    result = ExportResult(unit="decisions")
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
-    shown: list[Rating] = []
-    for r in kept:
-        prev = shown[-1] if shown else None
-        if (
-            r.tie
-            and prev is not None
-            and prev.tie
-            and prev.ids == r.ids
-            and prev.extra.get("decision") == r.extra.get("decision")
-        ):
-            continue  # second record of the same tie
-        shown.append(r)
+    shown = [group[0] for group in decisions(kept)]
 
     def write(f: IO[str]) -> None:
         for i, r in enumerate(shown, start=1):
@@ -229,7 +215,7 @@ def export_text(
             f.write("\n")
 
     _atomic_write(out, write)
-    result.written = len(kept)
+    result.written = len(shown)
     return result
 
 
@@ -248,6 +234,24 @@ FORMATS: dict[str, Format] = {
         Format("text", "readable text", export_text),
     )
 }
+
+
+def overwrites_input(
+    out: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]]
+) -> str | None:
+    """The input that `out` names (same file, through links or `..`), else None: writing
+    the output would destroy what is being read."""
+    target = Path(out)
+    for p in inputs:
+        src = Path(p)
+        try:
+            if target.exists() and src.exists() and os.path.samefile(target, src):
+                return str(p)
+        except OSError:
+            pass
+        if target.resolve() == src.resolve():
+            return str(p)
+    return None
 
 
 def _describe(dropped: dict[str, int]) -> str:

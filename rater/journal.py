@@ -3,8 +3,12 @@
 A rating costs a person ~20 s of attention, so none may be lost: every decision is written in
 one `os.write` on an O_APPEND descriptor and fsync'd before `append` returns, under an
 exclusive `flock` so concurrent writers never interleave. A crash mid-write can only leave a
-torn *last* line; it is moved to `<name>.torn` (appended there, never dropped) the next time
-the journal is opened. Any other bad line is an error naming the line, never skipped.
+torn *last* line; a writer (a rating session, autorate) moves it to `<name>.torn` (appended
+there, never dropped) when it opens the journal, while readers (stats, rank, export) only read
+around it and leave the file alone. A last line that is a whole record cut just before its
+newline is kept (the newline is added). Nothing is repaired unless line 1 is a rating record,
+so a file that is not a journal is never cut. Any other bad line is an error naming the line,
+never skipped.
 
 The lines of one decision (a tie is two) share a `"decision"` id, which is how `undo` knows
 how many lines to take back.
@@ -16,8 +20,9 @@ import errno
 import fcntl
 import json
 import os
+import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +31,8 @@ from rater.errors import JournalError
 from rater.records import Rating
 
 _CHUNK = 1 << 16
+# How every record line starts (spaces aside); a torn first write is a prefix of it.
+_RECORD_START = b'{"query":['
 
 
 def _line(rating: Rating) -> bytes:
@@ -45,16 +52,23 @@ def _with_decision(ratings: Sequence[Rating]) -> list[Rating]:
 
 
 class Journal:
-    """One ratings file. Cheap to construct; every method takes the lock for its duration."""
+    """One ratings file. Cheap to construct; every method takes the lock for its duration.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    A writer (the default) sets a torn tail aside when it opens the file. `read_only=True` is
+    for commands that only read: the file is never modified, a torn tail is read around and
+    `torn_ignored` says so (the CLI warns).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.torn_path = self.path.with_name(self.path.name + ".torn")
-        self._readonly = False
+        self.read_only = read_only
+        self._readonly = read_only
         self.set_aside = 0  # torn tails this object moved to `torn_path` (the CLI warns)
+        self.torn_ignored = False  # a torn tail was read around, not moved (the CLI warns)
         if self.path.is_dir():
             raise JournalError(f"{self.path}: is a directory, not a ratings journal")
-        if self.path.exists():
+        if self.path.exists() and not read_only:
             with self._locked() as fd:
                 self._repair_tail(fd)
 
@@ -64,18 +78,23 @@ class Journal:
     def _locked(self, create: bool = False) -> Iterator[int]:
         """The journal's fd under an exclusive lock; a read-only journal (someone else's
         file being exported) is opened read-only under a shared lock instead."""
-        self._readonly = False
+        if self.read_only and create:
+            raise JournalError(f"{self.path}: opened read-only, cannot write")
+        self._readonly = self.read_only
         try:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
-            try:
-                fd = os.open(self.path, flags, 0o644)
-            except OSError as exc:
-                if create or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-                    raise
+            if self.read_only:
                 fd = os.open(self.path, os.O_RDONLY)
-                self._readonly = True
+            else:
+                try:
+                    fd = os.open(self.path, flags, 0o644)
+                except OSError as exc:
+                    if create or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                        raise
+                    fd = os.open(self.path, os.O_RDONLY)
+                    self._readonly = True
         except OSError as exc:
             msg = f"{self.path}: cannot open ratings journal ({exc.strerror})"
             raise JournalError(msg) from exc
@@ -115,27 +134,82 @@ class Journal:
                 f"{self.path}: cannot set aside a torn last line ({exc.strerror})"
             ) from exc
 
-    def _repair_tail(self, fd: int) -> int:
-        """Set aside a torn last line (no final newline, or a final line that is not a record)
-        and the lines of an incomplete last decision.
+    def _repair_tail(self, fd: int) -> tuple[int, bool]:
+        """Set aside a torn last line (no final newline and not a whole record) and the lines
+        of an incomplete last decision; a whole last record missing only its newline gets it.
 
-        A torn write is a prefix of one payload, so only the end of the file can be affected.
+        Returns (end of the complete records, whether the last one still lacks its newline,
+        which only happens when the file could not be touched). A torn write is a prefix of
+        one payload, so only the end of the file can be affected.
         """
         size = os.fstat(fd).st_size
-        cut = size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            cut = self._tail_start(fd, size)
-        if cut:
-            cut = self._complete_end(fd, cut)
-        if cut < size:
-            if self._readonly:  # cannot move it: read around it and leave the file alone
-                return cut
-            self._set_aside(fd, cut, size)
-        return cut
+        end, unterminated = self._complete(fd, size)
+        if end == size and not unterminated:
+            return end, False
+        self._check_is_journal(fd, size)
+        if self._readonly:  # cannot (or must not) touch it: read around the torn tail
+            self.torn_ignored = self.torn_ignored or end < size
+            return end, unterminated
+        if unterminated:
+            self._terminate(fd)
+            return size + 1, False
+        self._set_aside(fd, end, size)
+        return end, False
 
-    def _complete_end(self, fd: int, end: int) -> int:
-        """Where the complete records end, given that [0, end) ends with a newline."""
-        start = self._tail_start(fd, end - 1)
+    def _complete(self, fd: int, size: int) -> tuple[int, bool]:
+        """(where the complete records end, whether the last of them lacks its newline)."""
+        if not size:
+            return 0, False
+        if os.pread(fd, 1, size - 1) == b"\n":
+            return self._complete_end(fd, size), False
+        start = self._tail_start(fd, size)
+        try:
+            _parse(os.pread(fd, size - start, start))
+        except ValueError:
+            return (self._complete_end(fd, start) if start else 0), False
+        # A write cut right before its newline still holds a whole record.
+        end = self._complete_end(fd, size, terminated=False)
+        return end, end == size
+
+    def _check_is_journal(self, fd: int, size: int) -> None:
+        """Refuse to repair anything but a ratings journal: cutting the "torn tail" off a
+        tune file or a binary someone passed by mistake would destroy it."""
+        parts: list[bytes] = []
+        offset, terminated = 0, False
+        while offset < size:
+            chunk = os.pread(fd, min(_CHUNK, size - offset), offset)
+            if not chunk:
+                break
+            nl = chunk.find(b"\n")
+            if nl >= 0:
+                parts.append(chunk[:nl])
+                terminated = True
+                break
+            parts.append(chunk)
+            offset += len(chunk)
+        first = b"".join(parts)
+        try:
+            _parse(first)
+            return
+        except ValueError:
+            pass
+        # The only line, torn during the very first write: a prefix of a record's start.
+        head = first[:64].replace(b" ", b"")[: len(_RECORD_START)]
+        if not terminated and _RECORD_START.startswith(head):
+            return
+        raise JournalError(f"{self.path}: not a ratings journal (line 1 is not a rating record)")
+
+    def _terminate(self, fd: int) -> None:
+        try:
+            os.write(fd, b"\n")
+            os.fsync(fd)
+        except OSError as exc:
+            raise JournalError(f"{self.path}: cannot end the last line ({exc.strerror})") from exc
+
+    def _complete_end(self, fd: int, end: int, terminated: bool = True) -> int:
+        """Where the complete records end, given that [0, end) holds whole lines (the last
+        one without its newline when not `terminated`)."""
+        start = self._tail_start(fd, end - 1 if terminated else end)
         try:
             last = _parse(os.pread(fd, end - start, start))
         except ValueError:
@@ -159,9 +233,9 @@ class Journal:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _read(self, fd: int, end: int) -> list[tuple[int, Rating]]:
+    def _read(self, fd: int, end: int, unterminated: bool = False) -> list[tuple[int, Rating]]:
         """(offset, record) per line of [0, end), strictly (the tail was checked already)."""
-        data = os.pread(fd, end, 0)
+        data = os.pread(fd, end, 0) + (b"\n" if unterminated else b"")
         out: list[tuple[int, Rating]] = []
         offset = 0
         for lineno, raw in enumerate(data.split(b"\n")[:-1], start=1):
@@ -177,7 +251,7 @@ class Journal:
         if not self.path.exists():
             return []
         with self._locked() as fd:
-            return [r for _, r in self._read(fd, self._repair_tail(fd))]
+            return [r for _, r in self._read(fd, *self._repair_tail(fd))]
 
     def decided(self) -> set[frozenset[str]]:
         """Pairs (as id sets) that already have a decision, so resume can skip them."""
@@ -226,17 +300,26 @@ class Journal:
             f"{self.path}: rating NOT saved ({exc.strerror}); earlier ratings are intact"
         ) from exc
 
-    def undo(self) -> list[Rating]:
-        """Remove the last decision (both lines of a tie); returns what was removed."""
+    def undo(self, expect_decision: str | None = None) -> list[Rating]:
+        """Remove the last decision (both lines of a tie); returns what was removed.
+
+        Several raters may append to one journal, so a session passes the id of its own last
+        decision: if someone else wrote after it, nothing is removed (JournalError).
+        """
         if not self.path.exists():
             return []
         with self._locked() as fd:
-            lines = self._read(fd, self._repair_tail(fd))
             if self._readonly:
                 raise JournalError(f"{self.path}: read-only, cannot undo")
+            lines = self._read(fd, *self._repair_tail(fd))
             if not lines:
                 return []
             last = lines[-1][1].extra.get("decision")
+            if expect_decision is not None and last != expect_decision:
+                raise JournalError(
+                    f"the last decision in {self.path} is not yours (another rater wrote "
+                    "after it); nothing undone"
+                )
             cut = len(lines) - 1
             if last is not None:
                 while cut > 0 and lines[cut - 1][1].extra.get("decision") == last:
@@ -250,31 +333,112 @@ class Journal:
 
 
 def _parse(raw: bytes) -> Rating:
-    """One line -> Rating; ValueError (with the reason) when it is not a record."""
+    """One line -> Rating; ValueError (with the reason) when it is not a record.
+
+    Every field the readers index or do arithmetic on is checked here, so a hand-edited or
+    foreign line is one error naming its line, never a traceback in export or rank.
+    """
     try:
         d = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"invalid JSON: {exc}") from exc
     if not isinstance(d, dict):
         raise ValueError("not a JSON object")
+    _check_fields(d)
     try:
-        rating = Rating.from_json(d)
+        return Rating.from_json(d)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"missing or bad field {exc}") from exc
+
+
+def _is_int(x: object) -> bool:
+    return type(x) is int  # bool and float are not token ids or labels
+
+
+def _check_fields(d: dict[str, object]) -> None:
     for name in ("query", "sample0", "sample1"):
-        if not all(type(x) is int for x in getattr(rating, name)):
+        if name not in d:
+            raise ValueError(f"missing field {name!r}")
+        v = d[name]
+        if not isinstance(v, list) or not all(_is_int(x) for x in v):
             raise ValueError(f"{name} must be a list of token ids")
-    if rating.best not in (0, 1):
-        raise ValueError(f"best must be 0 or 1, got {rating.best}")
-    return rating
+    best = d.get("best")
+    if not _is_int(best) or best not in (0, 1):
+        raise ValueError(f"best must be 0 or 1, got {json.dumps(best)}")
+    for name, required in (("ids", True), ("texts", False), ("sources", False)):
+        v = d.get(name)
+        if v is None and not required:
+            continue  # missing -> ("", "")
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)):
+            raise ValueError(f"{name} must be a list of 2 strings")
+    reasons = d.get("reasons")
+    if reasons is not None and not (
+        isinstance(reasons, list)
+        and len(reasons) == 2
+        and all(isinstance(side, list) for side in reasons)
+        and all(isinstance(x, str) for side in reasons for x in side)
+    ):
+        raise ValueError("reasons must be 2 lists of strings")
+    lines = d.get("decision_lines", 1)
+    if not (_is_int(lines) and lines >= 1):  # type: ignore[operator]
+        raise ValueError("decision_lines must be a positive int")
+    if "decision" in d and not isinstance(d["decision"], str):
+        raise ValueError("decision must be a string")
+    if d.get("broken", 0) not in (0, 1) or not _is_int(d.get("broken", 0)):
+        raise ValueError("broken must be 0 or 1")
+    if "tie" in d and not isinstance(d["tie"], bool):
+        raise ValueError("tie must be true or false")
 
 
-def read_journals(paths: Sequence[str | os.PathLike[str]]) -> list[Rating]:
-    """Records of several journals, in the order given (export, rank and stats read these)."""
+def decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
+    """Records grouped by decision (a tie's two records together), in order.
+
+    A decision's lines are written in one locked write, so they are adjacent and share a
+    `"decision"` id; lines written before there were ids pair up as consecutive tie records
+    of the same two samples with different winners.
+    """
+    groups: list[list[Rating]] = []
+    for r in ratings:
+        group = groups[-1] if groups else None
+        prev = group[-1] if group else None
+        did = r.extra.get("decision")
+        if prev is not None and group is not None:
+            if did is not None and prev.extra.get("decision") == did:
+                group.append(r)
+                continue
+            if (
+                did is None
+                and prev.extra.get("decision") is None
+                and r.tie
+                and prev.tie
+                and len(group) == 1
+                and frozenset(r.ids) == frozenset(prev.ids)
+                and r.best != prev.best
+            ):
+                group.append(r)
+                continue
+        groups.append([r])
+    return groups
+
+
+def _stderr(message: str) -> None:
+    print(f"rater: {message}", file=sys.stderr)
+
+
+def read_journals(
+    paths: Sequence[str | os.PathLike[str]], warn: Callable[[str], None] = _stderr
+) -> list[Rating]:
+    """Records of several journals, in the order given (export, rank and stats read these).
+
+    Readers never change a journal: a torn tail is read around, with one warning per file.
+    """
     out: list[Rating] = []
     for p in paths:
         path = Path(p)
         if not path.is_file():
             raise JournalError(f"{path}: no such ratings journal")
-        out.extend(Journal(path).records())
+        journal = Journal(path, read_only=True)
+        out.extend(journal.records())
+        if journal.torn_ignored:
+            warn(f"{path}: torn last line ignored (it is set aside when rating resumes)")
     return out

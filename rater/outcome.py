@@ -24,6 +24,15 @@ def _tokens(text: str) -> tuple[int, ...]:
     return tuple(bpe.encode(text))
 
 
+def _response(text: str, query: str) -> list[int]:
+    """The tokens after the prompt: best_of_2 training feeds query + sample, so a sample that
+    repeated the prompt (prefix pairing, where the prompt is the texts' shared start) would
+    train on the prompt twice. Byte-level BPE decodes query + continuation to the full text."""
+    if query and text.startswith(query):
+        return list(_tokens(text[len(query) :]))
+    return list(_tokens(text))
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -40,7 +49,7 @@ def _records(
     extra: dict[str, Any] | None = None,
 ) -> list[Rating]:
     query = list(query_tokens) if query_tokens is not None else list(_tokens(pair.query))
-    sample0, sample1 = list(_tokens(pair.a.text)), list(_tokens(pair.b.text))
+    sample0, sample1 = _response(pair.a.text, pair.query), _response(pair.b.text, pair.query)
     note: dict[str, Any] = dict(extra or {})
     if pair.swapped:
         # sample0 is what was shown on the left; blind A/B needs to know it was randomised.
@@ -73,7 +82,10 @@ def decide(
     query_tokens: Sequence[int] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> list[Rating]:
-    """A person's decision: 0 (A, sample0, wins), 1 (B wins) or "tie" (two records)."""
+    """A person's decision: 0 (A, sample0, wins), 1 (B wins) or "tie" (two records).
+
+    With a `pair.query` the texts start with, sample0/sample1 hold only the continuations
+    (`texts` keep the full tunes)."""
     if best == "tie":
         return _records(pair, (0, 1), rater, tie=True, query_tokens=query_tokens, extra=extra)
     if best not in (0, 1):

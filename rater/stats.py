@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from rater.journal import decisions
 from rater.records import Rating
 
 # Gaps longer than this between two decisions are breaks, not rating time.
@@ -41,26 +42,6 @@ class Stats:
         return self.human_decisions / self.active_hours if self.active_hours > 0 else None
 
 
-def _decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
-    """Group records into decisions: the two records of a tie go together."""
-    out: list[list[Rating]] = []
-    for r in ratings:
-        prev = out[-1][-1] if out else None
-        same = (
-            prev is not None
-            and r.tie
-            and prev.tie
-            and prev.ids == r.ids
-            and len(out[-1]) == 1
-            and prev.extra.get("decision") == r.extra.get("decision")
-        )
-        if same:
-            out[-1].append(r)
-        else:
-            out.append([r])
-    return out
-
-
 def _when(stamp: str) -> datetime | None:
     try:
         return datetime.fromisoformat(stamp)
@@ -70,9 +51,10 @@ def _when(stamp: str) -> datetime | None:
 
 def summarise(ratings: Sequence[Rating]) -> Stats:
     s = Stats(records=len(ratings))
+    groups = decisions(ratings)
     human_times: list[datetime] = []
     stamps: list[tuple[datetime, str]] = []
-    for d in _decisions(ratings):
+    for d in groups:
         r = d[0]
         s.decisions += 1
         if r.tie:
@@ -96,7 +78,7 @@ def summarise(ratings: Sequence[Rating]) -> Stats:
                 human_times.append(t)
     if stamps:
         s.first, s.last = min(stamps)[1], max(stamps)[1]
-    s.human_decisions = sum(1 for d in _decisions(ratings) if not d[0].broken)
+    s.human_decisions = sum(1 for d in groups if not d[0].broken)
     human_times.sort()
     active = 0.0
     for a, b in zip(human_times, human_times[1:], strict=False):

@@ -90,7 +90,7 @@ def test_oa_padding_and_filters(journal: Journal, tmp_path: Path) -> None:
     assert res.written == 6 and res.dropped == {"broken": 4, "tie": 2}
     data = load_like_lm_human_preferences(out, 4, 2000, None)
     assert data[0]["sample0"][-1] == 27 and data[0]["query"] == [55, 25, 27, 27]
-    short = bpe.encode(journal.records()[0].texts[0])
+    short = bpe.encode(journal.records()[0].texts[0][len("X:") :])  # after the query
     assert data[0]["sample0"][: len(short)] == short
 
 
@@ -114,8 +114,11 @@ def test_trl_loads_with_datasets(journal: Journal, tmp_path: Path) -> None:
     assert ds.column_names == ["prompt", "chosen", "rejected"] and len(ds) == 8
     recs = [r for r in journal.records() if not r.tie]
     assert ds[0]["prompt"] == "X:"
-    for row, r in zip(ds, recs, strict=True):
-        assert row["chosen"] == r.texts[r.best] and row["rejected"] == r.texts[1 - r.best]
+    for row, r in zip(ds, recs, strict=True):  # prompt + continuation = the full text
+        assert row["prompt"] + row["chosen"] == r.texts[r.best]
+        assert row["prompt"] + row["rejected"] == r.texts[1 - r.best]
+        assert row["prompt"] == ("X:" if r.query else "")  # auto-rated pairs had no query
+        assert not row["chosen"].startswith("X:") or not r.query
     res = export_trl(journal.records(), out, ExportOptions(drop_broken=True))
     assert res.written == 6
 
@@ -157,8 +160,11 @@ def test_cli_export_several_journals_with_torn_tail(journal: Journal, tmp_path: 
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert p.returncode == 0, p.stderr
     assert "wrote 12 records" in p.stdout and "dropped 1" in p.stdout
-    assert "torn last line set aside" in p.stderr
-    assert second.torn_path.read_bytes() == b'{"query":[1,2\n'
+    # export only reads: the torn tail is read around, the journal left as it was
+    assert "torn last line ignored" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert second.path.read_bytes().endswith(b'{"query":[1,2')
+    assert not second.torn_path.exists()
     load_like_lm_human_preferences(out, 4, 16, 4)
     p = subprocess.run(
         cmd[:4] + [str(tmp_path / "missing.jsonl")] + cmd[5:],
@@ -197,3 +203,92 @@ def test_batch_cut_never_splits_a_tie() -> None:
     cut = _cut_to_multiple([rec(7, decision=7)] + ties, 4)
     assert len(cut) % 4 == 0
     assert all(sum(1 for r in cut if r.ids == t.ids) in (0, 2) for t in ties)
+
+
+def test_out_that_is_an_input_is_refused(journal: Journal, tmp_path: Path) -> None:
+    """`--out` naming the journal being read (directly, via `..` or a symlink) would replace
+    the ratings with the export."""
+    from rater.cli import main
+
+    before = journal.path.read_bytes()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(journal.path)
+    dotted = journal.path.parent / ".." / "ratings" / journal.path.name
+    for out in (journal.path, dotted, link):
+        for fmt in ("trl", "oa", "text"):
+            assert main(["export", str(journal.path), "--format", fmt, "--out", str(out)]) == 2
+    assert journal.path.read_bytes() == before
+    log = tmp_path / "train.log"
+    log.write_text("step 1 sample:\nX:1\nT:T\nK:D\nABcd efga|fedc BAGF|ABcd efga|fedc BAGF|\n")
+    log_before = log.read_bytes()
+    assert main(["extract", str(log), "--out", str(log)]) == 2
+    assert log.read_bytes() == log_before
+
+
+def test_cli_refusal_is_one_line(journal: Journal, tmp_path: Path) -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "rater", "export", str(journal.path), "--format", "trl"]
+        + ["--out", str(journal.path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert p.returncode == 2 and p.stderr.count("\n") == 1
+    assert "is the input journal" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_text_export_counts_what_the_file_shows(
+    journal: Journal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rater.cli import main
+
+    out = tmp_path / "r.txt"
+    assert main(["export", str(journal.path), "--format", "text", "--out", str(out)]) == 0
+    shown = out.read_text().count("=== #")
+    assert shown == 10  # 12 records: two ties, each shown once
+    assert f"wrote {shown} decisions (text) from 12 records" in capsys.readouterr().out
+    assert export_text(journal.records(), out).written == shown
+    assert export_oa(journal.records(), tmp_path / "o.json").written == 12  # oa: records
+
+
+def test_trl_drops_records_without_texts(journal: Journal, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    recs = journal.records()
+    blank = [replace(recs[0], texts=("", "")), replace(recs[1], texts=(recs[1].texts[0], ""))]
+    out = tmp_path / "trl.jsonl"
+    res = export_trl(blank + recs, out)
+    assert res.written == 8 and res.dropped == {"tie": 4, "without both texts": 2}
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(rows) == 8 and all(r["chosen"] and r["rejected"] for r in rows)
+    with pytest.raises(ExportError, match="without both texts"):
+        export_trl(blank, out)
+
+
+@pytest.mark.parametrize("command", ["export", "stats", "rank", "ab-report"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"reasons": [[]], "broken": 1},
+        {"decision_lines": "two"},
+        {"ids": ["a"]},
+        {"ids": [1, 2]},
+        {"best": 0.7},
+    ],
+)
+def test_malformed_journal_fields_are_one_line_errors(
+    tmp_path: Path, command: str, bad: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rater.cli import main
+
+    good = Rating([], [1], [2], 0, ("a" * 16, "b" * 16), ("X:1\nK:C\nC|", "X:2\nK:C\nD|"))
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        json.dumps(good.to_json()) + "\n" + json.dumps({**good.to_json(), **bad}) + "\n"
+    )
+    extra = ["--out", str(tmp_path / "o.jsonl"), "--format", "trl"] if command == "export" else []
+    assert main([command, str(path), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "r.jsonl:2: not a rating record" in err
+    assert not (tmp_path / "o.jsonl").exists()

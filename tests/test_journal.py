@@ -321,3 +321,235 @@ def test_resume_skips_decided_pairs_with_same_seed(tmp_path: Path) -> None:
         left.append((p.a.id, p.b.id))
     assert left == [(p.a.id, p.b.id) for k, p in enumerate(pairs) if k not in (0, 2)]
     assert j.decided() == {frozenset((pairs[k].a.id, pairs[k].b.id)) for k in (0, 2)}
+
+
+# -- review fixes: repair only journals, only by writers; undo only your own; strict fields ----
+
+
+def test_whole_last_record_missing_its_newline_is_kept(tmp_path: Path) -> None:
+    """A write cut right before its newline still holds a whole decision: a writer adds the
+    newline, a reader reads the record; nothing goes to the side file."""
+    from rater.journal import read_journals
+
+    j = Journal(tmp_path / "r.jsonl")
+    j.append([rating(1)])
+    j.append([rating(2)])
+    data = j.path.read_bytes()
+    j.path.write_bytes(data[:-1])
+    warnings: list[str] = []
+    assert strip(read_journals([j.path], warn=warnings.append)) == strip([rating(1), rating(2)])
+    assert warnings == [] and j.path.read_bytes() == data[:-1]  # the reader changed nothing
+    w = Journal(j.path)
+    assert w.set_aside == 0 and not w.torn_path.exists()
+    assert j.path.read_bytes() == data
+    assert strip(w.records()) == strip([rating(1), rating(2)])
+
+
+def test_half_a_tie_without_newline_is_still_set_aside(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "r.jsonl")
+    j.append([rating(1)])
+    j.append(tie(2))
+    data = j.path.read_bytes()
+    lines = data.split(b"\n")
+    # the whole second tie line minus its newline: complete, so kept
+    j.path.write_bytes(data[:-1])
+    assert len(Journal(j.path).records()) == 3 and j.path.read_bytes() == data
+    # the first tie line minus its newline: a whole record, but half a decision
+    j.path.write_bytes(lines[0] + b"\n" + lines[1])
+    w = Journal(j.path)
+    assert w.set_aside == 1 and strip(w.records()) == strip([rating(1)])
+    assert w.torn_path.read_bytes() == lines[1] + b"\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"X:1\nT:Tune\nK:D\nabc|def|\nfed|cba|",  # a tune file without its final newline
+        bytes(range(1, 256)).replace(b"\n", b"") * 4,  # a binary file with no newline at all
+        b'{"not": "a record"}\n{"query":[1',  # JSON, but line 1 is not a rating record
+    ],
+)
+def test_a_file_that_is_not_a_journal_is_never_cut(tmp_path: Path, content: bytes) -> None:
+    from rater.journal import read_journals
+
+    path = tmp_path / "tune.abc"
+    path.write_bytes(content)
+    for open_it in (lambda: Journal(path), lambda: Journal(path).append([rating(1)])):
+        with pytest.raises(JournalError, match=r"tune\.abc: not a ratings journal \(line 1 "):
+            open_it()
+    with pytest.raises(JournalError, match="not a ratings journal"):
+        read_journals([path], warn=lambda m: None)
+    assert path.read_bytes() == content
+    assert not (tmp_path / "tune.abc.torn").exists()
+
+
+def test_a_torn_first_write_is_still_set_aside(tmp_path: Path) -> None:
+    """A journal whose very first append was torn holds only a prefix of a record line."""
+    path = tmp_path / "r.jsonl"
+    line = json.dumps(rating(1).to_json(), separators=(",", ":")).encode()
+    for cut in (1, 5, 10, 200):
+        path.write_bytes(line[:cut])
+        j = Journal(path)
+        assert j.set_aside == 1 and j.records() == [] and path.read_bytes() == b""
+
+
+def test_readers_never_modify_a_journal_and_warn_once(tmp_path: Path) -> None:
+    from rater.journal import read_journals
+
+    j = Journal(tmp_path / "r.jsonl")
+    j.append([rating(1)])
+    j.append(tie(2))
+    data = j.path.read_bytes()
+    torn = data + b'{"query":[],"sample0":[1,'
+    half_tie = data[: data.rindex(b"\n", 0, len(data) - 1) + 1]  # the tie's last line lost
+    for content, want in ((torn, [rating(1), *tie(2)]), (half_tie, [rating(1)])):
+        j.path.write_bytes(content)
+        warnings: list[str] = []
+        got = read_journals([j.path, j.path], warn=warnings.append)
+        assert strip(got) == strip(want + want)
+        assert (
+            warnings
+            == [f"{j.path}: torn last line ignored (it is set aside when rating resumes)"] * 2
+        )
+        assert j.path.read_bytes() == content and not j.torn_path.exists()
+        ro = Journal(j.path, read_only=True)
+        assert strip(ro.records()) == strip(want) and ro.torn_ignored
+        with pytest.raises(JournalError, match="read-only"):
+            ro.undo()
+        with pytest.raises(JournalError, match="read-only"):
+            ro.append([rating(9)])
+        assert j.path.read_bytes() == content
+    # the next writer sets the tail aside
+    w = Journal(j.path)
+    assert w.set_aside == 1 and strip(w.records()) == strip([rating(1)])
+
+
+def test_stats_cli_reads_around_a_torn_tail_and_leaves_files_alone(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    j = Journal(tmp_path / "r.jsonl")
+    j.append([rating(1)])
+    j.append([rating(2, best=1)])
+    whole = j.path.read_bytes()
+    j.path.write_bytes(whole[:-1])  # valid journal, final newline missing
+    tune = tmp_path / "tune.abc"
+    tune.write_bytes(b"X:1\nT:Tune\nK:D\nabc|def|\nfed|cba|")
+    run = [sys.executable, "-m", "rater", "stats"]
+    p = subprocess.run([*run, str(j.path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stderr == ""
+    assert "│ decisions" in p.stdout and "│ 2 " in p.stdout.split("│ decisions")[1][:40]
+    assert j.path.read_bytes() == whole[:-1]
+    j.path.write_bytes(whole + b'{"query":[')
+    p = subprocess.run([*run, str(j.path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0
+    assert (
+        p.stderr
+        == f"rater: {j.path}: torn last line ignored (it is set aside when rating resumes)\n"
+    )
+    assert j.path.read_bytes() == whole + b'{"query":[' and not j.torn_path.exists()
+    p = subprocess.run([*run, str(tune)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "not a ratings journal" in p.stderr
+    assert tune.read_bytes() == b"X:1\nT:Tune\nK:D\nabc|def|\nfed|cba|"
+    assert not (tmp_path / "tune.abc.torn").exists()
+
+
+def test_undo_refuses_another_raters_decision(tmp_path: Path) -> None:
+    path = tmp_path / "shared.jsonl"
+    ann, bob = Journal(path), Journal(path)
+    mine = ann.append([rating(1)])
+    ann_id = mine[0].extra["decision"]
+    theirs = bob.append(tie(2))
+    assert theirs[0].extra["decision"] == theirs[1].extra["decision"] != ann_id
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match=r"the last decision in .*shared\.jsonl is not yours"):
+        ann.undo(expect_decision=ann_id)
+    assert path.read_bytes() == before
+    removed = bob.undo(expect_decision=theirs[0].extra["decision"])
+    assert strip(removed) == strip(tie(2))
+    assert strip(ann.undo(expect_decision=ann_id)) == strip([rating(1)])
+    assert ann.records() == []
+
+
+def _line_with(**changes: object) -> str:
+    d = rating(2).to_json()
+    d["decision"] = "0123456789abcdef"
+    for k, v in changes.items():
+        if v is _DROP:
+            d.pop(k, None)
+        else:
+            d[k] = v
+    return json.dumps(d)
+
+
+_DROP = object()
+
+BAD_FIELDS = [
+    ({"reasons": [[]], "broken": 1}, "reasons"),
+    ({"reasons": [["a"], [1]], "broken": 1}, "reasons"),
+    ({"decision_lines": "two"}, "decision_lines"),
+    ({"decision_lines": True}, "decision_lines"),
+    ({"ids": ["a"]}, "ids"),
+    ({"ids": [1, 2]}, "ids"),
+    ({"ids": _DROP}, "ids"),
+    ({"ids": None}, "ids"),
+    ({"texts": ["a", "b", "c"]}, "texts"),
+    ({"texts": "ab"}, "texts"),
+    ({"sources": [None, "x"]}, "sources"),
+    ({"best": 0.7}, "best"),
+    ({"best": 1.0}, "best"),
+    ({"best": True}, "best"),
+    ({"best": "1"}, "best"),
+    ({"sample0": [1, 2.5]}, "sample0"),
+    ({"query": [True]}, "query"),
+    ({"sample1": "12"}, "sample1"),
+    ({"decision": ["x"]}, "decision"),
+    ({"broken": 0.5}, "broken"),
+    ({"tie": "no"}, "tie"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field"), BAD_FIELDS)
+def test_malformed_fields_are_one_error_naming_the_line(
+    tmp_path: Path, changes: dict, field: str
+) -> None:
+    from rater.cli import main
+
+    path = tmp_path / "r.jsonl"
+    good = json.dumps(rating(1).to_json())
+    path.write_text(f"{good}\n{_line_with(**changes)}\n{good}\n")
+    with pytest.raises(JournalError, match=rf"r\.jsonl:2: not a rating record \(.*{field}"):
+        Journal(path).records()
+    for command in (["export", "--format", "oa", "--out", str(tmp_path / "o.json")], ["rank"]):
+        assert main([command[0], str(path), *command[1:]]) == 2
+
+
+def test_missing_or_null_texts_and_sources_default(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        _line_with(texts=None, sources=_DROP) + "\n" + _line_with(texts=_DROP, reasons=None) + "\n"
+    )
+    recs = Journal(path).records()
+    assert [r.texts for r in recs] == [("", ""), ("", "")] and recs[0].sources == ("", "")
+
+
+def test_decisions_groups_ties_by_id_and_legacy_ties_by_pair() -> None:
+    from dataclasses import replace
+
+    from rater.journal import decisions
+
+    def tag(rs: list[Rating], d: str | None) -> list[Rating]:
+        return [replace(r, extra={} if d is None else {"decision": d}) for r in rs]
+
+    recs = [
+        *tag([rating(1)], "d1"),
+        *tag(tie(2), "d2"),
+        *tag(tie(3), None),  # written before decision ids: consecutive tie records pair up
+        *tag(tie(3), None),  # the same pair tied again: a second decision
+        *tag([rating(4, tie=True)], None),  # a lone tie record stays alone
+        *tag([rating(5)], "d1"),  # a reused id that is not adjacent is a new decision
+    ]
+    groups = decisions(recs)
+    assert [len(g) for g in groups] == [1, 2, 2, 2, 1, 1]
+    assert [r for g in groups for r in g] == recs
+    assert decisions([]) == []

@@ -22,7 +22,8 @@ def test_decide_a_and_b() -> None:
     for best in (0, 1):
         (r,) = decide(pair, best, "ann")
         assert r.best == best and not r.tie and not r.broken
-        assert r.sample0 == bpe.encode(A.text) and r.sample1 == bpe.encode(B.text)
+        # the query "X:" starts both texts: samples hold only what follows it
+        assert r.sample0 == bpe.encode(A.text[2:]) and r.sample1 == bpe.encode(B.text[2:])
         assert r.query == [55, 25]
         assert r.ids == (A.id, B.id) and r.texts == (A.text, B.text)
         assert r.sources == ("gen.abc", "ref.abc") and r.rater == "ann"
@@ -44,6 +45,24 @@ def test_swapped_pair_is_noted_and_bad_best_rejected() -> None:
     assert r.to_json()["swapped"] is True
     with pytest.raises(ValueError):
         decide(Pair(A, B), 2, "ann")  # type: ignore[arg-type]
+
+
+def test_prefix_query_is_not_stored_twice() -> None:
+    """Prefix pairing: the prompt is the shared start of both texts; training feeds
+    query + sample, which must give back each full text, prompt once."""
+    prompt = "X:1\nT:Left\nK:D\n"
+    a = Sample(id="c" * 16, text=prompt + "ABcd efga|", source="gen.abc", index=0)
+    b = Sample(id="d" * 16, text=prompt + "fedc BAGF|", source="gen.abc", index=1)
+    for best in (0, 1, "tie"):
+        for r in decide(Pair(a, b, query=prompt), best, "ann"):  # type: ignore[arg-type]
+            assert r.query == bpe.encode(prompt)
+            assert bpe.decode(r.query + r.sample0) == a.text
+            assert bpe.decode(r.query + r.sample1) == b.text
+            assert r.texts == (a.text, b.text)
+            assert bpe.decode(r.sample0) == "ABcd efga|"
+    # a query the texts do not start with (a separate prompt) leaves the samples whole
+    (r,) = decide(Pair(a, b, query="Z:"), 0, "ann")
+    assert r.sample0 == bpe.encode(a.text) and r.query == bpe.encode("Z:")
 
 
 def test_query_tokens_override() -> None:

@@ -269,3 +269,13 @@ def test_drop_broken_leaves_auto_ratings_out(tmp_path) -> None:  # type: ignore[
     assert len(out.read_text().splitlines()) == 5
     assert main(["rank", journal, "--csv", str(out), "--drop-broken"]) == 0
     assert [ln.split(",")[0] for ln in out.read_text().splitlines()[1:]] == ["a1", "b1"]
+
+
+def test_rank_csv_that_is_an_input_journal_is_refused(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    journal = write_journal(tmp_path / "r.jsonl", [rec("a1", "b1", 0)])
+    before = (tmp_path / "r.jsonl").read_bytes()
+    for csv in (journal, str(tmp_path / "." / "r.jsonl")):
+        assert main(["rank", journal, "--csv", csv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("rater: ") and err.count("\n") == 1 and "input journal" in err
+    assert (tmp_path / "r.jsonl").read_bytes() == before

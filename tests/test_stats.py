@@ -79,3 +79,16 @@ def test_cli_stats_with_agreement(tmp_path: Path) -> None:
         check=False,
     )
     assert missing.returncode == 2 and "no such ratings journal" in missing.stderr
+
+
+def test_ties_without_decision_ids_count_once(tmp_path: Path) -> None:
+    """Journals written before decision ids: a tie is two consecutive records of one pair."""
+    import json
+
+    pairs = [Pair(sample(2 * k, "gen.abc"), sample(2 * k + 1, "ref.abc")) for k in range(2)]
+    recs = [*decide(pairs[0], "tie", "ann"), *decide(pairs[0], "tie", "ann")]
+    recs += decide(pairs[1], 0, "ann")
+    path = tmp_path / "old.jsonl"
+    path.write_text("".join(json.dumps(r.to_json()) + "\n" for r in recs))
+    s = summarise(Journal(path).records())
+    assert (s.records, s.decisions, s.ties, s.a_wins) == (5, 3, 2, 1)

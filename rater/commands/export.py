@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from rater.export import FORMATS, ExportOptions
-from rater.journal import Journal
+from rater.errors import ExportError
+from rater.export import FORMATS, ExportOptions, overwrites_input
+from rater.journal import read_journals
 
 
 def run(args: argparse.Namespace) -> int:
-    from rater.errors import JournalError
-
-    ratings = []
-    for path in args.ratings:
-        journal = Journal(path)
-        if not journal.path.is_file():
-            raise JournalError(f"{path}: no such ratings journal")
-        ratings.extend(journal.records())
-        if journal.set_aside:
-            print(
-                f"rater: {path}: torn last line set aside into {journal.torn_path}", file=sys.stderr
-            )
+    clash = overwrites_input(args.out, args.ratings)
+    if clash is not None:
+        raise ExportError(f"{args.out}: --out is the input journal {clash}; choose another file")
+    ratings = read_journals(args.ratings)  # readers never modify a journal
     opts = ExportOptions(
         query_length=args.query_length,
         response_length=args.response_length,
@@ -32,8 +24,8 @@ def run(args: argparse.Namespace) -> int:
     )
     result = FORMATS[args.format].export(ratings, args.out, opts)
     print(
-        f"{args.out}: wrote {result.written} records ({args.format}) "
-        f"from {len(ratings)} in {len(args.ratings)} journal(s)"
+        f"{args.out}: wrote {result.written} {result.unit} ({args.format}) "
+        f"from {len(ratings)} records in {len(args.ratings)} journal(s)"
     )
     for why, n in result.dropped.items():
         print(f"  dropped {n}: {why}")

@@ -14,6 +14,11 @@ from rater.extract import extract_samples, format_samples
 def run(args: argparse.Namespace) -> int:
     if args.min_chars < 1:
         raise CorpusError(f"--min-chars must be at least 1 (got {args.min_chars})")
+    from rater.export import overwrites_input
+
+    clash = overwrites_input(args.out, args.logs)
+    if clash is not None:
+        raise CorpusError(f"{args.out}: --out is the input log {clash}; choose another file")
     texts = [read_text(log) for log in args.logs]
     samples = extract_samples(texts, min_chars=args.min_chars)
     if not samples:

@@ -15,6 +15,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    if args.csv:
+        from rater.export import overwrites_input
+
+        clash = overwrites_input(args.csv, args.ratings)
+        if clash is not None:
+            raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
     ratings = read_journals(args.ratings)
     keep_broken = not args.drop_broken
     ranking = fit(ratings, include_broken=keep_broken)
