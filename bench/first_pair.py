@@ -77,7 +77,7 @@ def build_corpus(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
 async def measure(corpus_path: Path, journal: Path, window: float) -> dict[str, float]:
     from rater import corpus, pipeline
     from rater.player import RecordingPlayer
-    from rater.tui.app import make_app
+    from rater.tui.build import make_app
 
     t0 = time.perf_counter()
     samples = corpus.read_samples([str(corpus_path)])

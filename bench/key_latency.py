@@ -59,7 +59,7 @@ async def measure(
 ) -> tuple[list[float], list[float], list[float]]:
     from rater import corpus, pipeline
     from rater.player import RecordingPlayer
-    from rater.tui.app import make_app
+    from rater.tui.build import make_app
 
     samples = corpus.read_samples([str(path)])
     rs, cs = pipeline.settings_from_args(argparse.Namespace())
@@ -75,6 +75,7 @@ async def measure(
         render_settings=rs,
         check_settings=cs,
         player=RecordingPlayer(),
+        min_view_seconds=0.0,  # keys come 50 ms apart here; the double-press guard would drop them
     )
     handler: list[float] = []
     painted: list[float] = []

@@ -158,7 +158,8 @@ class SimpleAudioPlayer(ScheduledPlayer):
     def __init__(self, clock: Clock = time.monotonic) -> None:
         super().__init__(notice="", clock=clock)
         self._cancel = threading.Event()
-        self._current: Any = None
+        self._current: Any = None  # the play object of the live sequence, under _audio_lock
+        self._audio_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def _start_audio(self, paths: list[str], durations: list[float], gap: float) -> None:
@@ -178,20 +179,30 @@ class SimpleAudioPlayer(ScheduledPlayer):
                 frames = wav.readframes(wav.getnframes())
                 channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
             try:
-                self._current = simpleaudio.play_buffer(frames, channels, width, rate)
-            except simpleaudio._simpleaudio.SimpleaudioError:
-                return  # the device went away mid-session; the schedule still shows position
-            while self._current.is_playing() and not cancel.wait(0.02):
+                play = simpleaudio.play_buffer(frames, channels, width, rate)
+            except Exception:  # simpleaudio's C error type: the device went away mid-session
+                return  # the schedule still shows the position
+            # stop() may have run while play_buffer started the clip: it could not see this
+            # play object, so it is stopped here, under the lock stop() takes as well.
+            with self._audio_lock:
+                if cancel.is_set():
+                    play.stop()
+                    return
+                self._current = play
+            while play.is_playing() and not cancel.wait(0.02):
                 pass
-            if index < len(paths) - 1 and cancel.wait(gap):
+            with self._audio_lock:
+                if self._current is play:
+                    self._current = None
+            if cancel.is_set() or (index < len(paths) - 1 and cancel.wait(gap)):
                 return
 
     def _stop_audio(self) -> None:
-        self._cancel.set()
-        current = self._current
+        with self._audio_lock:
+            self._cancel.set()
+            current, self._current = self._current, None
         if current is not None:
             current.stop()
-        self._current = None
 
 
 def _probe_simpleaudio() -> str:

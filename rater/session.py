@@ -15,9 +15,9 @@ Undo takes back the last decision a *person* made, together with the auto-rating
 after it (they are redone when their pairs come up again), so `u` never just re-creates
 an automatic record. Skips write nothing: a skipped pair comes back in the next session.
 
-"Stop and auto-rate the rest" (`autorate_rest`) means what `rater autorate` means: every
-remaining pair with a broken sample gets its automatic record; pairs of two good samples are
-left for a person (nothing may invent a human preference), and counted in the summary.
+"Stop and auto-rate the rest" (`autorate_rest`, in `rater.autorest`) means what
+`rater autorate` means: every remaining pair with a broken sample gets its automatic record;
+pairs of two good samples are left for a person, and counted in the summary.
 """
 
 from __future__ import annotations
@@ -27,16 +27,20 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from rater import autorest, prefetch
+from rater.autorest import AutorateSummary
+from rater.errors import JournalError, RaterError
 from rater.records import Judged, Pair, Rating, Sample
 
-Best = Literal[0, 1, "tie"]
+if TYPE_CHECKING:
+    from rater.outcome import Best
+
 Clock = Callable[[], float]
 JudgeFn = Callable[[Sequence[Sample]], Iterable[Judged]]
 
 SHOWING, WAITING, DONE = "showing", "waiting", "done"
-INLINE_MAX_CHARS = 4000  # first-pair renders in this process: typical tunes, not monsters
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,18 @@ class Counters:
         return self.rated * 3600.0 / self.elapsed if self.elapsed >= 1.0 else 0.0
 
 
-@dataclass(frozen=True)
-class AutorateSummary:
-    auto: int  # pairs auto-rated now
-    left: int  # pairs of two good samples left for a person
+class AutoRateError(JournalError):
+    """The automatic record of a pair with a broken sample could not be written.
+
+    Distinct from a failed human decision: when it follows `decide`, the person's rating IS
+    on disk, and the screen must say so rather than "rating NOT saved"."""
 
 
 @dataclass
 class _Entry:
     pair: Pair
     auto: bool
+    decision: str | None = None  # the journal's id for the lines this session wrote
 
 
 class Session:
@@ -100,13 +106,15 @@ class Session:
         self.started = clock()
         history = journal.records()
         self.resumed = len(history)
+        # Samples that already have their automatic record (a broken record names its reasons).
+        self.excluded: set[str] = {
+            r.ids[k] for r in history if r.broken for k in (0, 1) if r.reasons[k]
+        }
         try:
             self.source = pairing_mod.source(
                 pairing, self.samples, seed=seed, history=history, prefix_chars=prefix_chars
             )
-        except ValueError as exc:  # an unknown or unusable strategy is the user's to fix
-            from rater.errors import RaterError
-
+        except (RaterError, ValueError) as exc:  # unknown/unusable strategy: the user's to fix
             raise RaterError(f"--pairing {pairing}: {exc}") from exc
         # The pool needs a second or more to start (a fresh interpreter importing music21), so
         # with the real pipeline the first pairs are also rendered in this process, at once.
@@ -153,8 +161,6 @@ class Session:
         A RaterError (no SoundFont, no fluidsynth) is kept in `judge_error` for the UI to
         show, and re-raised so a non-UI caller sees it too.
         """
-        from rater.errors import RaterError
-
         self.prefetch_first(stop, on_judged)
         stream: Iterator[Judged] = iter(self._judge(self.order))
         try:
@@ -190,51 +196,11 @@ class Session:
             return
         self._prefetching = True
         threading.Thread(
-            target=self._judge_first_inline,
-            args=(stop, on_judged),
+            target=prefetch.judge_first,
+            args=(self, stop, on_judged),
             daemon=True,
             name="first-pair",
         ).start()
-
-    def _judge_first_inline(
-        self,
-        stop: threading.Event | None,
-        on_judged: Callable[[Judged], object] | None,
-        max_pairs: int = 3,
-    ) -> None:
-        """Render the first pairs in this process while the pool starts; stop once one pair
-        is good or the pool has caught up. The pool renders these too (and caches them), so
-        a slow or failing inline render costs nothing but a little CPU."""
-        from rater import checks, render
-        from rater.errors import RaterError
-
-        upcoming = getattr(self.source, "upcoming", None)
-        if upcoming is None:
-            return
-        render_settings, check_settings = self._settings
-        for pair in upcoming(max_pairs):
-            good = True
-            for sample in (pair.a, pair.b):
-                if stop is not None and stop.is_set():
-                    return
-                known = self.judged_of(sample.id)
-                if known is None:
-                    verdict = checks.text_verdict(sample, check_settings)
-                    if len(sample.text) > INLINE_MAX_CHARS:
-                        return  # no time limit off the main thread: long ones go to the pool
-                    if verdict.ok and sample.kind != "text":
-                        try:
-                            result = render.render_one(sample, render_settings)
-                        except RaterError:
-                            return  # the pool reports setup problems
-                        verdict = checks.judge(sample, result, check_settings)
-                        known = Judged(sample, result, verdict)
-                    else:
-                        known = Judged(sample, None, verdict)
-                    self._add(known, on_judged)
-                good = good and known.verdict.ok
-            if good:
-                return
 
     def start_judging(self) -> threading.Thread:
         """`run_judging` on a daemon thread, for callers without a worker framework."""
@@ -243,8 +209,6 @@ class Session:
         return thread
 
     def _judge_quietly(self) -> None:
-        from rater.errors import RaterError
-
         try:
             self.run_judging()
         except RaterError:
@@ -294,9 +258,14 @@ class Session:
             return False
         for j in (ja, jb):
             if not j.verdict.ok:
-                self.source.exclude(j.sample.id)
-        self._write(ratings)
-        self._log.append(_Entry(pair, auto=True))
+                self.exclude(j.sample.id)
+        try:
+            written = self._write(ratings)
+        except (RaterError, OSError) as exc:
+            raise AutoRateError(
+                f"automatic rating of a pair with a broken sample was NOT saved ({exc}); retrying"
+            ) from exc
+        self._log.append(_Entry(pair, auto=True, decision=_decision_of(written)))
         self.auto += 1
         return True
 
@@ -313,11 +282,14 @@ class Session:
         if pair is None:
             return []
         written = self._write(outcome.decide(pair, best, self.rater))
-        self._log.append(_Entry(pair, auto=False))
+        self._log.append(_Entry(pair, auto=False, decision=_decision_of(written)))
         self.rated += 1
         self.current = None
         self.state = WAITING  # if advancing fails (auto-rating write), the next call retries
-        self.advance()
+        try:
+            self.advance()
+        except AutoRateError as exc:
+            raise AutoRateError(f"your rating was saved, but the {exc}") from exc
         return written
 
     def skip(self) -> None:
@@ -333,28 +305,28 @@ class Session:
         """Take back the last decision a person made and show that pair again.
 
         Auto-ratings written after it are taken back too (they are re-made when their pairs
-        come up again), so the journal stays in pair order. With no decision in this
-        session, the journal's last record is taken back if a person made it on this corpus.
+        come up again), so the journal stays in pair order. Every line is taken back by the
+        decision id this session wrote, so a line another process appended since is never
+        removed (JournalError instead). With no decision in this session, the journal's last
+        record is taken back if this rater made it on this corpus (undo after a restart).
         """
         humans = [i for i, e in enumerate(self._log) if not e.auto]
         if humans:
             start = humans[-1]
             entries = self._log[start:]
-            for _ in entries:
-                if not self.journal.undo():
-                    break
+            self._undo_entries(entries)
             del self._log[start:]
             self.rated = max(0, self.rated - 1)
             self.auto = max(0, self.auto - (len(entries) - 1))
             again = [e.pair for e in entries]
         else:
             records = self.journal.records()
-            if not records or records[-1].broken:
+            if not records or records[-1].broken or records[-1].rater != self.rater:
                 return False
             pair = self._pair_of(records[-1])
             if pair is None:
                 return False
-            self.journal.undo()
+            self.journal.undo(expect_decision=records[-1].extra.get("decision"))
             again = [pair]
         waiting = ([self.current] if self.current is not None else []) + list(self._queue)
         self._queue = deque(again[1:] + waiting)
@@ -362,11 +334,31 @@ class Session:
         self.state = SHOWING
         return True
 
+    def _undo_entries(self, entries: Sequence[_Entry]) -> None:
+        """Newest first, each by its decision id. If one fails (another writer appended), the
+        auto-ratings already taken back are forgotten and re-queued, then the error goes up."""
+        undone = 0
+        try:
+            for entry in reversed(entries):
+                if not self.journal.undo(expect_decision=entry.decision):
+                    break
+                undone += 1
+        except RaterError:
+            if undone:
+                gone = list(entries[len(entries) - undone :])
+                del self._log[len(self._log) - undone :]
+                self.auto = max(0, self.auto - undone)
+                self._queue = deque([e.pair for e in gone] + list(self._queue))
+            raise
+
     def _pair_of(self, record: Rating) -> Pair | None:
+        from rater import bpe
+
         a, b = (self.by_id.get(i) for i in record.ids)
         if a is None or b is None:
             return None
-        return Pair(a=a, b=b, swapped=bool(record.extra.get("swapped", False)))
+        query = bpe.decode(record.query) if record.query else ""
+        return Pair(a=a, b=b, query=query, swapped=bool(record.extra.get("swapped", False)))
 
     # -- the rest -------------------------------------------------------------------------
 
@@ -375,45 +367,14 @@ class Session:
         stop: threading.Event | None = None,
         progress: Callable[[int, int], object] | None = None,
     ) -> AutorateSummary:
-        """Wait for every render, then auto-rate all remaining pairs that have a broken sample.
+        """`r`: wait for every render, then auto-rate the remaining broken pairs (see
+        `rater.autorest`); blocking, so run it off the UI thread."""
+        return autorest.autorate_rest(self, stop, progress)
 
-        Runs off the UI thread (it waits for the renderer). The records go to the journal in
-        one write + fsync. Returns early (writing nothing) when `stop` is set.
-        """
-        total = len(self.order)
-        while not self.judging_done.wait(0.1):
-            if progress is not None:
-                progress(len(self.judged), total)
-            if stop is not None and stop.is_set():
-                return AutorateSummary(0, 0)
-        pairs: list[Pair] = ([self.current] if self.current else []) + list(self._queue)
-        self.current = None
-        self._queue.clear()
-        limit = getattr(self.source, "remaining", len(self.samples) // 2)
-        for _ in range(limit):
-            pair = self.source.next_pair()
-            if pair is None:
-                break
-            pairs.append(pair)
-        from rater import outcome
-
-        decisions: list[list[Rating]] = []
-        left = 0
-        for pair in pairs:
-            ja, jb = self.judged_of(pair.a.id), self.judged_of(pair.b.id)
-            if ja is None or jb is None:
-                left += 1  # the renderer stopped early (error); nothing known about it
-                continue
-            ratings = outcome.auto_decide(pair, ja.verdict, jb.verdict, self.rater)
-            if ratings:
-                decisions.append(ratings)
-            else:
-                left += 1
-        if decisions:
-            self.journal.append_many(decisions)
-        self.auto += len(decisions)
-        self.state = DONE
-        return AutorateSummary(len(decisions), left)
+    def exclude(self, sample_id: str) -> None:
+        """A sample is broken and has its automatic record: no strategy pairs it again."""
+        self.excluded.add(sample_id)
+        self.source.exclude(sample_id)
 
     def counters(self) -> Counters:
         remaining = getattr(self.source, "remaining", None)
@@ -436,6 +397,10 @@ class Session:
         if self.current is None:
             return None, None
         return self.judged_of(self.current.a.id), self.judged_of(self.current.b.id)
+
+
+def _decision_of(written: Sequence[Rating]) -> str | None:
+    return written[0].extra.get("decision") if written else None
 
 
 def _pipeline_judge(render_settings: Any, check_settings: Any, workers: int) -> JudgeFn:

@@ -117,3 +117,79 @@ def test_simpleaudio_player_survives_a_missing_device(tmp_path: Path) -> None:
     if p._thread is not None:
         p._thread.join(timeout=2.0)
         assert not p._thread.is_alive()
+
+
+class FakePlay:
+    """Stands in for simpleaudio's PlayObject (no audio device here): plays until stopped."""
+
+    def __init__(self) -> None:
+        self.playing = True
+
+    def is_playing(self) -> bool:
+        return self.playing
+
+    def stop(self) -> None:
+        self.playing = False
+
+
+def test_stop_while_a_clip_is_starting_stops_that_clip(tmp_path: Path, monkeypatch) -> None:
+    """stop() lands while play_buffer is starting the clip: that clip must not play on."""
+    import threading
+
+    import simpleaudio
+
+    entered, release = threading.Event(), threading.Event()
+    plays: list[FakePlay] = []
+
+    def play_buffer(*args: object) -> FakePlay:
+        entered.set()
+        release.wait(2.0)
+        plays.append(FakePlay())
+        return plays[-1]
+
+    monkeypatch.setattr(simpleaudio, "play_buffer", play_buffer)
+    clip = write_wav(tmp_path / "a.wav", 0.5)
+    p = SimpleAudioPlayer()
+    p.play_sequence([clip, clip], gap=0.05)
+    assert entered.wait(2.0)
+    p.stop()
+    release.set()
+    assert p._thread is not None
+    p._thread.join(timeout=2.0)
+    assert not p._thread.is_alive()
+    assert len(plays) == 1 and not plays[0].playing
+
+
+def test_rapid_replays_leave_nothing_playing_and_no_thread_errors(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import random
+    import threading
+    import time
+
+    import simpleaudio
+
+    errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    plays: list[FakePlay] = []
+
+    def play_buffer(*args: object) -> FakePlay:
+        time.sleep(random.random() * 0.002)
+        plays.append(FakePlay())
+        return plays[-1]
+
+    monkeypatch.setattr(simpleaudio, "play_buffer", play_buffer)
+    clip = write_wav(tmp_path / "a.wav", 0.5)
+    p = SimpleAudioPlayer()
+    threads = []
+    rng = random.Random(1)
+    for _ in range(60):
+        p.play_sequence([clip, clip], gap=0.01)  # a replay key: the old sequence must end
+        threads.append(p._thread)
+        time.sleep(rng.random() * 0.004)
+    p.stop()
+    for t in threads:
+        t.join(timeout=2.0)
+        assert not t.is_alive()
+    assert errors == []
+    assert plays and [x for x in plays if x.playing] == []

@@ -234,3 +234,142 @@ def test_counters_use_the_injected_clock(samples, settings, tmp_path: Path) -> N
     assert c.elapsed == 60.0
     assert c.per_hour == pytest.approx(60.0)
     assert c.remaining == total - 1 - c.auto
+
+
+def write_texts(path: Path, texts: list[str]) -> list:
+    path.write_text("\n===\n".join(texts) + "\n")
+    return corpus.read_samples([str(path)], kind="text")
+
+
+def wait_judged(session: Session, timeout: float = 20.0) -> None:
+    assert session.judging_done.wait(timeout), "judging never finished"
+
+
+def test_autorate_rest_rates_a_broken_sample_once_not_per_partner(settings, tmp_path: Path):
+    """ab pairing schedules every sample against every partner: a broken one gets ONE record,
+    as when the pairs come up one by one (it is excluded once found)."""
+    rs, cs = settings
+    left = write_texts(tmp_path / "gen-a.txt", GOOD[:4] + [BROKEN[0]])
+    right = write_texts(tmp_path / "gen-b.txt", GOOD[4:9])
+    journal = tmp_path / "r.jsonl"
+    s = Session(
+        left + right, Journal(journal), rater="t", pairing="ab", render_settings=rs,
+        check_settings=cs,
+    )  # fmt: skip
+    s.start_judging()
+    wait_judged(s)
+    summary = s.autorate_rest()
+    auto = [r for r in lines(journal) if r.get("broken") == 1]
+    broken_id = next(x.id for x in left if x.text.startswith("la la"))
+    assert len(auto) == 1 and broken_id in auto[0]["ids"]
+    assert summary.auto == 1 and s.auto == 1
+    assert summary.left == 4 * 5  # every good cross pair, none of them with the broken sample
+
+
+def test_undo_after_a_restart_keeps_the_prefix_query(settings, tmp_path: Path) -> None:
+    rs, cs = settings
+    prompt = "Once upon a time, by the sea, "
+    samples = write_texts(tmp_path / "c.txt", [prompt + g for g in GOOD[:4]])
+    journal = tmp_path / "r.jsonl"
+
+    def session() -> Session:
+        s = Session(
+            samples, Journal(journal), rater="t", pairing="prefix", prefix_chars=10,
+            render_settings=rs, check_settings=cs,
+        )  # fmt: skip
+        s.start_judging()
+        return s
+
+    first = session()
+    assert ready(first) == SHOWING
+    shown = first.current
+    assert shown.query == prompt
+    first.decide(1)
+    query_tokens = lines(journal)[0]["query"]
+    assert query_tokens
+    again = session()
+    assert again.undo()
+    assert lines(journal) == []
+    assert again.current.query == prompt and {again.current.a.id, again.current.b.id} == {
+        shown.a.id,
+        shown.b.id,
+    }
+    again.decide(0)
+    assert lines(journal)[0]["query"] == query_tokens
+
+
+def test_undo_never_takes_back_another_writers_line(samples, settings, tmp_path: Path) -> None:
+    from rater import outcome
+    from rater.errors import JournalError
+    from rater.records import Pair
+
+    journal = tmp_path / "r.jsonl"
+    s = make(samples, journal, settings)
+    assert ready(s) == SHOWING
+    s.decide(0)
+    assert ready(s) == SHOWING
+    shown = s.current
+    other = Journal(journal)  # a second rater appending to the same file
+    other.append(outcome.decide(Pair(a=samples[0], b=samples[1]), 1, "someone-else"))
+    before = lines(journal)
+    with pytest.raises(JournalError, match="not yours"):
+        s.undo()
+    assert lines(journal) == before  # their line and mine are both still there
+    assert s.current == shown and s.rated == 1
+
+
+def test_undo_after_a_restart_leaves_another_raters_decision(samples, settings, tmp_path):
+    from rater import outcome
+    from rater.records import Pair
+
+    journal = tmp_path / "r.jsonl"
+    Journal(journal).append(outcome.decide(Pair(a=samples[0], b=samples[1]), 1, "someone-else"))
+    s = make(samples, journal, settings)
+    ready(s)
+    before = lines(journal)
+    assert s.undo() is False
+    assert lines(journal) == before
+
+
+def test_unknown_pairing_names_the_option(samples, settings, tmp_path: Path) -> None:
+    from rater.errors import RaterError
+
+    rs, cs = settings
+    with pytest.raises(RaterError, match=r"^--pairing ab: .*two sources"):
+        Session(samples, Journal(tmp_path / "r.jsonl"), rater="t", pairing="ab",
+                render_settings=rs, check_settings=cs)  # fmt: skip
+
+
+def test_saved_rating_then_failed_auto_rating_says_so(settings, tmp_path: Path) -> None:
+    """The person's record is on disk; the auto-rating after it fails: the error must say the
+    rating was saved, and that pair must not stay current as if undecided."""
+    from rater.pairing import halves
+    from rater.session import WAITING, AutoRateError
+
+    rs, cs = settings
+    samples = write_texts(tmp_path / "c.txt", GOOD[:2] + BROKEN[:2])
+    good = {x.id for x in samples if x.text in GOOD}
+    seed = next(
+        k for k in range(100) if {halves(samples, k)[0].a.id, halves(samples, k)[0].b.id} == good
+    )
+    journal = tmp_path / "r.jsonl"
+    s = make(samples, journal, settings, seed=seed)
+    wait_judged(s)
+    assert ready(s) == SHOWING
+    real_record = s.source.record
+
+    def record_then_break_the_disk(written) -> None:  # after the person's line is written
+        real_record(written)
+        if written and not written[0].broken:
+            journal.rename(tmp_path / "saved.jsonl")
+            journal.mkdir()  # the next write (the auto-rating) fails for real
+
+    s.source.record = record_then_break_the_disk
+    with pytest.raises(AutoRateError, match="your rating was saved"):
+        s.decide(0)
+    assert [r["best"] for r in lines(tmp_path / "saved.jsonl")] == [0]
+    assert s.current is None and s.state == WAITING and s.rated == 1
+    journal.rmdir()
+    (tmp_path / "saved.jsonl").rename(journal)
+    assert ready(s) == DONE  # the auto-rating is retried and written now
+    assert [r.get("broken", 0) for r in lines(journal)] == [0, 1, 1]

@@ -18,7 +18,8 @@ import pytest
 
 from rater import corpus, pipeline
 from rater.player import RecordingPlayer
-from rater.tui.app import RaterApp, make_app
+from rater.tui.app import RaterApp
+from rater.tui.build import make_app
 
 TUNES = [
     "X:1\nT:Snapshot reel\nM:4/4\nL:1/8\nQ:1/4=110\nK:D\n"

@@ -21,7 +21,8 @@ import pytest
 
 from rater import corpus, demo, pipeline, render
 from rater.player import RecordingPlayer
-from rater.tui.app import RaterApp, make_app
+from rater.tui.app import RaterApp
+from rater.tui.build import make_app
 
 SHORT_TUNE = "X:1\nT:Four bars\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\nCDEF|GABc|cBAG|FEDC|]\n"
 LOOPS = [
@@ -61,6 +62,7 @@ def settings() -> tuple:
 def new_app(samples: list, journal: Path, settings: tuple, **kw) -> RaterApp:
     rs, cs = settings
     kw.setdefault("player", RecordingPlayer())
+    kw.setdefault("min_view_seconds", 0.0)  # these tests press keys as soon as a pair shows
     return make_app(
         samples, ratings_path=journal, rater="tester", render_settings=rs, check_settings=cs, **kw
     )
@@ -259,6 +261,7 @@ def test_text_kind_has_no_audio(tmp_path: Path, settings) -> None:
         render_settings=settings[0],
         check_settings=settings[1],
         player=player,
+        min_view_seconds=0.0,
     )
 
     async def run() -> None:
@@ -380,3 +383,178 @@ def test_a_failed_write_keeps_the_pair_and_the_app(samples, settings, tmp_path: 
 
     asyncio.run(run())
     assert app.return_code == 0
+
+
+def test_a_double_press_rates_only_the_pair_on_screen(samples, settings, tmp_path: Path) -> None:
+    """Key auto-repeat or a double press: the second key arrives just after the next pair
+    is drawn; with the view guard on (the default), it must not rate that unseen pair."""
+    journal = tmp_path / "r.jsonl"
+    app = new_app(samples, journal, settings, min_view_seconds=0.3)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            await pilot.pause(0.35)
+            shown = app.session.current
+            await pilot.press("1", "1")
+            assert [r["ids"] for r in human(journal)] == [[shown.a.id, shown.b.id]]
+            await showing(pilot, app)
+            second = app.session.current
+            assert second != shown
+            await pilot.press("2")  # still within the guard time of the new pair
+            assert len(human(journal)) == 1
+            await pilot.pause(0.35)
+            await pilot.press("2")  # looked at it long enough: this one counts
+            assert [r["ids"] for r in human(journal)][-1] == [second.a.id, second.b.id]
+            assert len(human(journal)) == 2
+            await pilot.press("x")
+
+    asyncio.run(run())
+
+
+def text_app(tmp_path: Path, settings, texts: list[str], seed: int = 0) -> RaterApp:
+    path = tmp_path / "poems.txt"
+    path.write_text("\n===\n".join(texts) + "\n")
+    return make_app(
+        paths=[str(path)],
+        kind="text",
+        ratings_path=tmp_path / "r.jsonl",
+        rater="tester",
+        seed=seed,
+        render_settings=settings[0],
+        check_settings=settings[1],
+        player=RecordingPlayer(),
+        min_view_seconds=0.0,
+    )
+
+
+GOOD_TEXTS = [
+    "the river bends where the old mill stood, and the heron waits",
+    "a quiet morning; frost on the gate and smoke from one chimney",
+    "we counted the boats coming in until the light went out",
+    "under the bridge the water speaks in a language of stones",
+]
+BROKEN_TEXTS = ["la la la " * 40, "ok ok ok ok " * 30]
+
+
+def notices(app: RaterApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def test_saved_rating_then_failed_auto_rating_is_reported_truthfully(settings, tmp_path: Path):
+    from rater.pairing import halves
+
+    journal = tmp_path / "r.jsonl"
+    texts = GOOD_TEXTS[:2] + BROKEN_TEXTS
+    samples = corpus.read_samples([str(_write(tmp_path / "poems.txt", texts))], kind="text")
+    good = {x.id for x in samples if x.text in GOOD_TEXTS}
+    seed = next(
+        k for k in range(100) if {halves(samples, k)[0].a.id, halves(samples, k)[0].b.id} == good
+    )
+    app = text_app(tmp_path, settings, texts, seed=seed)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            assert {app.session.current.a.id, app.session.current.b.id} == good
+            real_record = app.session.source.record
+
+            def record_then_break_the_disk(written) -> None:
+                real_record(written)
+                if written and not written[0].broken:
+                    journal.rename(tmp_path / "saved.jsonl")
+                    journal.mkdir()  # the auto-rating after the person's line fails
+
+            app.session.source.record = record_then_break_the_disk
+            await pilot.press("1")
+            assert [r["best"] for r in records(tmp_path / "saved.jsonl")] == [0]
+            said = " ".join(notices(app))
+            assert "your rating was saved" in said and "rating NOT saved:" not in said
+            assert app.session.current is None and app.session.rated == 1
+            assert not app.query_one("#pair").display  # the decided pair is not left up
+            journal.rmdir()
+            (tmp_path / "saved.jsonl").rename(journal)
+            await pilot.pause(0.3)  # the tick retries the auto-rating
+            assert app.session.state == "done"
+            await pilot.press("x")
+
+    asyncio.run(run())
+    assert [r.get("broken", 0) for r in records(journal)] == [0, 1, 1]
+
+
+def _write(path: Path, texts: list[str]) -> Path:
+    path.write_text("\n===\n".join(texts) + "\n")
+    return path
+
+
+def test_undo_of_another_writers_line_is_a_notice_not_a_crash(settings, tmp_path: Path) -> None:
+    from rater import outcome
+    from rater.journal import Journal
+    from rater.records import Pair
+
+    journal = tmp_path / "r.jsonl"
+    app = text_app(tmp_path, settings, GOOD_TEXTS)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            await pilot.press("1")
+            await showing(pilot, app)
+            shown = app.session.current
+            a, b = app.session.samples[:2]
+            Journal(journal).append(outcome.decide(Pair(a=a, b=b), 1, "someone-else"))
+            before = records(journal)
+            await pilot.press("u")
+            assert records(journal) == before and app.session.current == shown
+            assert any("undo failed" in n and "not yours" in n for n in notices(app))
+            assert app.return_code is None
+            await pilot.press("x")
+
+    asyncio.run(run())
+    assert app.return_code == 0
+
+
+def test_r_with_a_failing_disk_ends_with_one_line_and_status_2(samples, settings, tmp_path):
+    journal = tmp_path / "r.jsonl"
+    app = new_app(samples, journal, settings)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            await pilot.press("1")
+            await showing(pilot, app)
+            journal.unlink()
+            journal.mkdir()  # disk full, read-only...: every write fails from now on
+            await pilot.press("r")
+            end = time.monotonic() + 60
+            while app.return_code is None:
+                assert time.monotonic() < end
+                await pilot.pause(0.05)
+
+    asyncio.run(run())
+    assert app.return_code == 2
+    assert app.error.startswith("auto-rating the rest failed: ")
+    assert str(journal) in app.error and "none of the rest was auto-rated" in app.error
+    assert "\n" not in app.error
+
+
+def test_cli_bad_ratings_path_is_one_line_and_status_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    tunes = tmp_path / "two.abc"
+    tunes.write_text("X:1\nT:One\nK:C\nCDEF|GABc|\n\nX:2\nT:Two\nK:G\nGABc|dBAG|\n")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder\n")
+    target = blocker / "sub" / "r.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "rater", "rate", str(tunes), "--silent", "--ratings", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rater: ") and str(target) in lines[0]
+    assert "Traceback" not in proc.stderr

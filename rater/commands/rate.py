@@ -22,7 +22,7 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path) -> int:
     """Shared by `rate` and `demo`: everything that can fail on input fails before the screen."""
     from rater import corpus, pipeline
     from rater.errors import CorpusError
-    from rater.tui.app import make_app
+    from rater.tui.build import make_app
 
     kind = getattr(args, "kind", "abc")
     samples = corpus.read_samples(paths, kind=kind)

@@ -4,57 +4,39 @@ All slow work happens off the event loop: rendering/judging and "auto-rate the r
 thread workers that post `Message` dataclasses back; playback runs in the player's own
 thread. A decision is written (fsync'd) by `Session.decide` before the next pair is drawn;
 that write takes milliseconds, so it runs on the loop, which also guarantees the ordering.
+
+Deciding and skipping keys are ignored for `min_view_seconds` after a pair is drawn: the next
+pair appears within milliseconds of a key, so a double press or key auto-repeat would
+otherwise rate a pair the person never saw.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from rater.player import ScheduledPlayer, make_player
-from rater.records import Sample
-from rater.session import DONE, SHOWING, WAITING, AutorateSummary, Clock, JudgeFn, Session
+from rater.player import ScheduledPlayer
+from rater.session import DONE, SHOWING, WAITING, Session
+from rater.tui.messages import (
+    AutorateDone,
+    AutorateFailed,
+    AutorateProgress,
+    JudgingFailed,
+    SampleJudged,
+)
 from rater.tui.screens import AutorateScreen, HelpScreen
 from rater.tui.widgets import SamplePanel, position_text, status_text
 
 GAP_SECONDS = 1.0
-
-
-@dataclass
-class SampleJudged(Message):
-    """A sample finished rendering + checks (posted from the judging thread)."""
-
-    sample_id: str
-
-
-@dataclass
-class JudgingFailed(Message):
-    """Rendering cannot run at all (no SoundFont...): the session ends with this message."""
-
-    error: str
-
-
-@dataclass
-class AutorateProgress(Message):
-    done: int
-    total: int
-
-
-@dataclass
-class AutorateDone(Message):
-    summary: AutorateSummary
+MIN_VIEW_SECONDS = 0.3  # faster than anyone reads two tunes; slower than key auto-repeat
 
 
 class RaterApp(App[str]):
@@ -85,8 +67,10 @@ class RaterApp(App[str]):
         kind: str = "abc",
         journal_path: str = "",
         autoplay: bool = True,
+        min_view_seconds: float = MIN_VIEW_SECONDS,
     ) -> None:
         super().__init__()
+        self.min_view_seconds = min_view_seconds
         self.session = session
         self.player = player
         self.kind = kind
@@ -142,12 +126,22 @@ class RaterApp(App[str]):
         except Exception as exc:  # a bug, not bad input: end the session with it, never hang
             self.post_message(JudgingFailed(f"rendering stopped: {type(exc).__name__}: {exc}"))
 
-    @work(thread=True, exclusive=True, group="autorate")
+    @work(thread=True, exclusive=True, group="autorate", exit_on_error=False)
     def autorate_rest(self) -> None:
-        summary = self.session.autorate_rest(
-            stop=self.stop_event,
-            progress=lambda done, total: self.post_message(AutorateProgress(done, total)),
-        )
+        from rater.errors import RaterError
+
+        try:
+            summary = self.session.autorate_rest(
+                stop=self.stop_event,
+                progress=lambda done, total: self.post_message(AutorateProgress(done, total)),
+            )
+        except (RaterError, OSError) as exc:
+            self.post_message(AutorateFailed(f"auto-rating the rest failed: {exc}"))
+            return
+        except Exception as exc:  # a bug, not bad input: end with one line, never hang
+            text = f"auto-rating the rest failed: {type(exc).__name__}: {exc}"
+            self.post_message(AutorateFailed(text))
+            return
         self.post_message(AutorateDone(summary))
 
     @work(thread=True, exclusive=True, group="warm")
@@ -170,6 +164,16 @@ class RaterApp(App[str]):
 
     def on_judging_failed(self, message: JudgingFailed) -> None:
         self.error = message.error
+        self.player.stop()
+        self.stop_event.set()
+        self.exit(return_code=2)
+
+    def on_autorate_failed(self, message: AutorateFailed) -> None:
+        c = self.session.counters()
+        self.error = (
+            f"{message.error}; none of the rest was auto-rated (before that, this session:"
+            f" rated {c.rated}, auto-rated {c.auto}, skipped {c.skipped})"
+        )
         self.player.stop()
         self.stop_event.set()
         self.exit(return_code=2)
@@ -254,16 +258,18 @@ class RaterApp(App[str]):
 
     # -- actions (the keys) -----------------------------------------------------------------
 
-    def _guard(self, call: Any, *args: Any) -> Any:
+    def _guard(self, call: Any, *args: Any, failed: str = "rating NOT saved") -> Any:
         """Run a journal-writing call; a failed write (disk full, read-only) is shown and the
         pair stays on screen, so nothing is lost and the person can retry or exit.
         Returns None on failure, else the call's result (True when it returns None)."""
         from rater.errors import RaterError
+        from rater.session import AutoRateError
 
         try:
             result = call(*args)
         except (RaterError, OSError) as exc:
-            text = f"rating NOT saved: {exc}"
+            # An auto-rating's message says itself what was and was not saved.
+            text = str(exc) if isinstance(exc, AutoRateError) else f"{failed}: {exc}"
             now = time.monotonic()
             if text != self._last_error[0] or now - self._last_error[1] > 10:
                 self._last_error = (text, now)
@@ -271,28 +277,40 @@ class RaterApp(App[str]):
             return None
         return True if result is None else result
 
+    def _too_soon(self) -> bool:
+        """A decide/skip key within `min_view_seconds` of drawing the pair: a repeat, not a
+        judgement of this pair."""
+        return time.perf_counter() - self.shown_at < self.min_view_seconds
+
+    def _move_on(self, call: Any, *args: Any) -> None:
+        """Decide or skip; redraw whenever the pair on screen is no longer the current one
+        (also when the person's record was saved but a following auto-rating was not)."""
+        shown = self.session.current
+        if self._guard(call, *args) or self.session.current is not shown:
+            self.show_current()
+
     def action_decide(self, best: Any) -> None:
         if self._busy():
             return
         if self.session.state != SHOWING:
             self.bell()
             return
-        self.player.stop()
-        if self._guard(self.session.decide, best):
-            self.show_current()
-
-    def action_skip(self) -> None:
-        if self._busy() or self.session.state != SHOWING:
+        if self._too_soon():
             return
         self.player.stop()
-        if self._guard(self.session.skip):
-            self.show_current()
+        self._move_on(self.session.decide, best)
+
+    def action_skip(self) -> None:
+        if self._busy() or self.session.state != SHOWING or self._too_soon():
+            return
+        self.player.stop()
+        self._move_on(self.session.skip)
 
     def action_undo(self) -> None:
         if self._busy():
             return
         self.player.stop()
-        undone = self._guard(self.session.undo)
+        undone = self._guard(self.session.undo, failed="undo failed")
         if undone:
             self.show_current()
         elif undone is not None:
@@ -332,84 +350,3 @@ class RaterApp(App[str]):
         )
         self.summary_line = head + (f"; {self.summary_line}" if self.summary_line else "")
         self.exit(self.summary_line, return_code=0)
-
-
-def make_app(
-    samples: Sequence[Sample] | None = None,
-    *,
-    paths: Sequence[str] | None = None,
-    kind: str = "abc",
-    ratings_path: str | Path,
-    rater: str = "anonymous",
-    seed: int = 0,
-    pairing: str = "halves",
-    prefix_chars: int = 20,
-    render_settings: Any = None,
-    check_settings: Any = None,
-    workers: int = 2,
-    player: ScheduledPlayer | None = None,
-    silent: bool = False,
-    clock: Clock = time.monotonic,
-    judge: JudgeFn | None = None,
-    autoplay: bool = True,
-) -> RaterApp:
-    """Build the app and everything it needs; bad input raises here, before the screen starts.
-
-    Give `samples` or `paths` (read with `corpus.read_samples(paths, kind)`). Missing render or
-    check settings get the defaults. Tests pass a RecordingPlayer and a fixed clock.
-    """
-    from rater.journal import Journal
-
-    if samples is None:
-        from rater import corpus
-
-        samples = corpus.read_samples(list(paths or []), kind=kind)
-    if render_settings is None or check_settings is None:
-        rs, cs = _default_settings()
-        render_settings = render_settings or rs
-        check_settings = check_settings or cs
-    ratings = Path(ratings_path)
-    ratings.parent.mkdir(parents=True, exist_ok=True)
-    session = Session(
-        samples,
-        Journal(ratings),
-        rater=rater,
-        seed=seed,
-        pairing=pairing,
-        prefix_chars=prefix_chars,
-        judge=judge,
-        render_settings=render_settings,
-        check_settings=check_settings,
-        workers=workers,
-        clock=clock,
-    )
-    if player is None:
-        player = ScheduledPlayer(notice="") if kind == "text" else make_player(silent=silent)
-    if kind != "text":
-        _start_resource_tracker()
-        session.prefetch_first()  # overlaps the first renders with the app's start-up
-    return RaterApp(session, player, kind=kind, journal_path=str(ratings), autoplay=autoplay)
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker now, while sys.stderr is the real stream.
-
-    Once the app runs, Textual replaces sys.stderr with a capture object without a usable
-    file descriptor, and the tracker (started lazily by the first render process) passes
-    `sys.stderr.fileno()` to its child: "bad value(s) in fds_to_keep", and no renders.
-    """
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()
-
-
-def _default_settings() -> tuple[Any, Any]:
-    """Defaults as the CLI would build them with no options given."""
-    import argparse
-
-    from rater import pipeline
-
-    args = argparse.Namespace(
-        soundfont=None, clip_seconds=10.0, speed=1.1, workers=2, time_limit=10.0, blacklist=None
-    )
-    return pipeline.settings_from_args(args)
