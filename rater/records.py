@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -197,7 +197,3 @@ class Rating:
             reasons=(tuple(reasons[0]), tuple(reasons[1])),
             extra={k: v for k, v in d.items() if k not in known},
         )
-
-
-def as_dict(record: Any) -> dict[str, Any]:
-    return asdict(record)
