@@ -70,7 +70,8 @@ class Render:
     """The result of rendering one sample: a WAV clip on disk, or the reason it failed.
 
     `error` is a machine-readable reason ("unparseable", "unrenderable", "timeout",
-    "no-notes") when rendering failed, else None. `music_seconds` is the length of the whole
+    "crashed", "no-notes") when rendering failed, else None; "timeout" and "crashed" may be
+    the machine's fault, so they are never cached. `music_seconds` is the length of the whole
     tune at the sped-up tempo (the clip is at most `clip_seconds` of it).
     """
 
@@ -94,7 +95,7 @@ class Render:
 class Verdict:
     """Whether a sample may be shown to a person; `reasons` are machine-readable codes.
 
-    Reason codes: "unparseable", "unrenderable", "timeout", "no-notes", "silent",
+    Reason codes: "unparseable", "unrenderable", "timeout", "crashed", "no-notes", "silent",
     "too-short", "blacklist", "compressible", "repetitive", "empty", "too-long".
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
     """
