@@ -16,10 +16,13 @@ import os
 import random
 from collections.abc import Iterator, Sequence
 from itertools import islice
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rater.errors import RaterError
 from rater.records import Pair, Rating, Sample
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def halves(samples: Sequence[Sample], seed: int = 0) -> list[Pair]:
@@ -80,6 +83,8 @@ class PairingError(RaterError):
 
 
 WINDOW = 0.5  # active: logit spread of partners around a sample (see ActiveSource)
+BALANCE_FIRST = 5  # active: comparisons every sample gets before crowded ones get more
+CROWD_BAND = 0.5  # active: logit half-width in which neighbours count as crowding a sample
 SCHEDULE_LIMIT = 20_000  # pairs a fixed schedule holds at once; more than anyone rates per run
 
 
@@ -228,6 +233,14 @@ class ActiveSource:
     ranking more than an over-compared one helps it. A pair already decided or proposed is
     never offered again; when every pair among usable samples is, `next_pair` returns None.
 
+    Once every sample has BALANCE_FIRST comparisons, the next one goes to the sample whose
+    uncertainty costs the most order: a sample's expected discordant pairs grow with how
+    many others sit within its error (the crowding of scores near it) times its sd, and a
+    comparison shrinks the sd by ~var^1.5, so `_urgency` = crowding * var^1.5. Samples in the
+    crowded middle get more comparisons than the few extremes (bench/pairing_sim.py: median
+    10,900 instead of 11,250 comparisons to Kendall tau 0.8); the balanced start leaves the
+    first BALANCE_FIRST * n / 2 pairs, hence the early top-10, as they were.
+
     `record` warm-starts Newton from the last scores, which takes one or two steps; with
     `refit_every` > 1 it only updates the variances in between (used by the simulation).
     """
@@ -329,8 +342,11 @@ class ActiveSource:
         if int(self._ok.sum()) < 2:
             return None
         var = 1.0 / self._diag
-        # fewest comparisons first (ties: the most uncertain), so every sample keeps up
-        order = np.lexsort((self._rng.random(n), -var, self._count))
+        if self._count[self._ok].min() < BALANCE_FIRST:
+            # fewest comparisons first (ties: the most uncertain), so every sample keeps up
+            order = np.lexsort((self._rng.random(n), -var, self._count))
+        else:
+            order = np.lexsort((self._rng.random(n), -_urgency(self._scores, var, self._ok)))
         # partner: nearest in a draw widened by WINDOW, so pairs are close (informative)
         # but not always the same neighbours (a local-only graph ranks far pairs badly)
         draw = self._scores + np.sqrt(var + WINDOW**2) * self._rng.standard_normal(n)
@@ -352,6 +368,18 @@ class ActiveSource:
                 a, b = b, a
             return Pair(a=a, b=b)
         return None
+
+
+def _urgency(scores: np.ndarray, var: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """How much order one more comparison of each sample would settle: the usable samples
+    scored within CROWD_BAND of it (per logit) times var^1.5 (see ActiveSource)."""
+    import numpy as np
+
+    usable = np.sort(scores[ok])
+    crowd = np.searchsorted(usable, scores + CROWD_BAND) - np.searchsorted(
+        usable, scores - CROWD_BAND
+    )
+    return crowd / (2 * CROWD_BAND) * var**1.5
 
 
 def source(

@@ -148,3 +148,48 @@ def test_active_brings_the_least_compared_sample_in_next() -> None:
     for seed in range(5):
         p = pairing.source("active", samples, seed=seed, history=history).next_pair()
         assert p is not None and "id-07" in key(p)
+
+
+def test_urgency_prefers_crowded_and_uncertain_samples() -> None:
+    """After the balanced start, comparisons go where uncertainty costs the most order."""
+    import numpy as np
+
+    scores = np.array([0.0, 0.1, -0.1, 0.2, -0.2, 3.0])  # #5 is alone far out, #0 crowded
+    var = np.full(6, 0.1)
+    ok = np.ones(6, dtype=bool)
+    u = pairing._urgency(scores, var, ok)
+    assert u[0] > u[5] > 0
+    wider = var.copy()
+    wider[5] = 1.0  # same crowding, ten times the variance: far more urgent
+    assert pairing._urgency(scores, wider, ok)[5] > 10 * u[5]
+    ok[1:5] = False  # excluded samples do not crowd anyone
+    assert pairing._urgency(scores, var, ok)[0] == pytest.approx(u[5])
+
+
+def test_active_gives_crowded_samples_more_comparisons_after_the_balanced_start() -> None:
+    """Every sample first gets BALANCE_FIRST comparisons; then the crowded middle of the
+    quality scale gets more than the sparse extremes (simulated Bradley-Terry rater)."""
+    import math
+    import random
+
+    samples = [sample(f"{k:02d}") for k in range(30)]
+    quality = {s.id: (3.0 * (k - 14.5) / 14.5) ** 3 / 9 for k, s in enumerate(samples)}
+    ranked = sorted(quality, key=quality.__getitem__)
+    middle = ends = 0
+    for seed in (1, 2, 3):
+        coin = random.Random(seed)
+        src = pairing.source("active", samples, seed=seed)
+        counts = dict.fromkeys(quality, 0)
+        for t in range(240):
+            p = src.next_pair()
+            assert p is not None
+            if t < pairing.BALANCE_FIRST * 15:
+                assert min(counts.values()) >= (2 * t) // 30 - 1  # balanced while counts are low
+            counts[p.a.id] += 1
+            counts[p.b.id] += 1
+            p_a = 1.0 / (1.0 + math.exp(quality[p.b.id] - quality[p.a.id]))
+            src.record([decide(p, 0 if coin.random() < p_a else 1)])
+        assert min(counts.values()) >= pairing.BALANCE_FIRST
+        middle += sum(counts[s] for s in ranked[10:20])
+        ends += sum(counts[s] for s in ranked[:5] + ranked[-5:])
+    assert middle > 1.1 * ends  # balanced counts would give about the same
