@@ -88,8 +88,17 @@ CROWD_BAND = 0.5  # active: logit half-width in which neighbours count as crowdi
 SCHEDULE_LIMIT = 20_000  # pairs a fixed schedule holds at once; more than anyone rates per run
 
 
+def broken_ids(history: Sequence[Rating]) -> set[str]:
+    """Samples an earlier auto-rating found broken (each side's reasons say which)."""
+    return {r.ids[k] for r in history if r.broken for k in (0, 1) if r.reasons[k]}
+
+
 class _ScheduleSource:
-    """A fixed, seeded schedule of pairs; decided pairs and excluded samples are skipped."""
+    """A fixed, seeded schedule of pairs; decided pairs and excluded samples are skipped.
+
+    Samples found broken in an earlier session stay excluded, so resuming never auto-rates
+    the same broken sample against yet another partner.
+    """
 
     def __init__(self, schedule: Iterator[Pair], history: Sequence[Rating]) -> None:
         done = {frozenset(r.ids) for r in history}
@@ -97,7 +106,7 @@ class _ScheduleSource:
             islice((p for p in schedule if frozenset((p.a.id, p.b.id)) not in done), SCHEDULE_LIMIT)
         )
         self._next = 0
-        self._excluded: set[str] = set()
+        self._excluded: set[str] = broken_ids(history)
 
     def _live(self) -> list[Pair]:
         return [
@@ -302,10 +311,9 @@ class ActiveSource:
     def record(self, ratings: Sequence[Rating]) -> None:
         from rater import rank
 
+        for sample_id in broken_ids(ratings):
+            self.exclude(sample_id)
         for r in ratings:
-            for k in (0, 1):
-                if r.broken and r.reasons[k]:
-                    self.exclude(r.ids[k])
             if r.ids[0] in self._index and r.ids[1] in self._index:
                 self._pair_up(self._index[r.ids[0]], self._index[r.ids[1]])
         added = 0

@@ -193,3 +193,29 @@ def test_active_gives_crowded_samples_more_comparisons_after_the_balanced_start(
         middle += sum(counts[s] for s in ranked[10:20])
         ends += sum(counts[s] for s in ranked[:5] + ranked[-5:])
     assert middle > 1.1 * ends  # balanced counts would give about the same
+
+
+def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> None:
+    from rater.pairing import source
+
+    samples = [
+        Sample(id=f"{src}{i}", text=f"X:1\nK:D\n{src}{i}", source=src, index=i)
+        for src in ("a", "b")
+        for i in range(4)
+    ]
+    broken = Rating(
+        query=[],
+        sample0=[1],
+        sample1=[2],
+        best=1,
+        ids=("a0", "b3"),
+        texts=("x", "y"),
+        broken=1,
+        reasons=(("blacklist",), ()),
+    )
+    src = source("ab", samples, seed=1, history=[broken])
+    pairs = []
+    while (p := src.next_pair()) is not None:
+        pairs.append(p)
+    assert pairs and all("a0" not in (p.a.id, p.b.id) for p in pairs)
+    assert any("b3" in (p.a.id, p.b.id) for p in pairs)  # only the broken side is excluded
