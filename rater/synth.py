@@ -61,9 +61,17 @@ def find_soundfont(explicit: str | None = None) -> str:
 
 
 def require_fluidsynth() -> Any:
-    """Import pyfluidsynth, turning a missing shared library into an install hint."""
+    """Import pyfluidsynth, turning a missing shared library into an install hint.
+
+    pyfluidsynth prints where it found the library on stdout at import when $CI is set; that
+    line would corrupt `rater check --json` and the TUI's screen, so it goes nowhere.
+    """
+    import contextlib
+    import io
+
     try:
-        import fluidsynth
+        with contextlib.redirect_stdout(io.StringIO()):
+            import fluidsynth
     except (ImportError, OSError) as exc:
         raise SetupError(f"libfluidsynth not found: {FLUIDSYNTH_HINT}") from exc
     return fluidsynth
