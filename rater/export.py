@@ -18,6 +18,7 @@ from typing import IO
 from rater import bpe
 from rater.errors import ExportError
 from rater.journal import decisions
+from rater.outcome import continuation
 from rater.records import Rating
 
 
@@ -172,9 +173,6 @@ def export_trl(
         raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
     prompts: dict[tuple[int, ...], str] = {}
 
-    def after(text: str, prompt: str) -> str:
-        return text[len(prompt) :] if prompt and text.startswith(prompt) else text
-
     def write(f: IO[str]) -> None:
         for r in kept:
             key = tuple(r.query)
@@ -183,8 +181,8 @@ def export_trl(
             prompt = prompts[key]
             row = {
                 "prompt": prompt,
-                "chosen": after(r.texts[r.best], prompt),
-                "rejected": after(r.texts[1 - r.best], prompt),
+                "chosen": continuation(r.texts[r.best], prompt),
+                "rejected": continuation(r.texts[1 - r.best], prompt),
             }
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 

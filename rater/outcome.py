@@ -24,13 +24,16 @@ def _tokens(text: str) -> tuple[int, ...]:
     return tuple(bpe.encode(text))
 
 
-def _response(text: str, query: str) -> list[int]:
-    """The tokens after the prompt: best_of_2 training feeds query + sample, so a sample that
+def continuation(text: str, prompt: str) -> str:
+    """The part of `text` after `prompt`: training feeds prompt + sample, so a sample that
     repeated the prompt (prefix pairing, where the prompt is the texts' shared start) would
-    train on the prompt twice. Byte-level BPE decodes query + continuation to the full text."""
-    if query and text.startswith(query):
-        return list(_tokens(text[len(query) :]))
-    return list(_tokens(text))
+    train on the prompt twice. A text that does not start with the prompt is kept whole."""
+    return text[len(prompt) :] if prompt and text.startswith(prompt) else text
+
+
+def _response(text: str, query: str) -> list[int]:
+    """BPE of the continuation; byte-level BPE decodes query + continuation to the full text."""
+    return list(_tokens(continuation(text, query)))
 
 
 def now() -> str:
