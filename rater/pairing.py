@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
@@ -49,12 +49,17 @@ class PairSource(Protocol):
         ...
 
 
+def _undecided(pairs: Iterable[Pair], history: Sequence[Rating]) -> Iterator[Pair]:
+    """`pairs` minus those the journal already decided (either order): what makes resume work."""
+    done = {frozenset(r.ids) for r in history}
+    return (p for p in pairs if frozenset((p.a.id, p.b.id)) not in done)
+
+
 class HalvesSource:
     """The seed workflow as a PairSource: a fixed list, pairs already decided are skipped."""
 
     def __init__(self, samples: Sequence[Sample], seed: int, history: Sequence[Rating]) -> None:
-        done = {frozenset(r.ids) for r in history}
-        self._pairs = [p for p in halves(samples, seed) if frozenset((p.a.id, p.b.id)) not in done]
+        self._pairs = list(_undecided(halves(samples, seed), history))
         self._next = 0
 
     @property
@@ -101,10 +106,7 @@ class _ScheduleSource:
     """
 
     def __init__(self, schedule: Iterator[Pair], history: Sequence[Rating]) -> None:
-        done = {frozenset(r.ids) for r in history}
-        self._pairs = list(
-            islice((p for p in schedule if frozenset((p.a.id, p.b.id)) not in done), SCHEDULE_LIMIT)
-        )
+        self._pairs = list(islice(_undecided(schedule, history), SCHEDULE_LIMIT))
         self._next = 0
         self._excluded: set[str] = broken_ids(history)
 
