@@ -75,6 +75,13 @@ async def showing(pilot, app: RaterApp, timeout: float = 60.0) -> None:
         await pilot.pause(0.05)
 
 
+async def exited(pilot, app: RaterApp, timeout: float = 60.0, why: str = "") -> None:
+    end = time.monotonic() + timeout
+    while app.return_code is None:
+        assert time.monotonic() < end, why or "the app did not exit"
+        await pilot.pause(0.05)
+
+
 def records(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -176,10 +183,7 @@ def test_r_auto_rates_the_rest_and_exits(samples, settings, tmp_path: Path) -> N
             await showing(pilot, app)
             await pilot.press("1")
             await pilot.press("r")
-            end = time.monotonic() + 60
-            while app.return_code is None:
-                assert time.monotonic() < end
-                await pilot.pause(0.05)
+            await exited(pilot, app)
 
     asyncio.run(run())
     assert app.return_code == 0
@@ -353,10 +357,7 @@ def test_render_setup_failure_ends_the_session_with_a_message(
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            end = time.monotonic() + 30
-            while app.return_code is None:
-                assert time.monotonic() < end, "the app kept waiting for renders"
-                await pilot.pause(0.05)
+            await exited(pilot, app, 30, "the app kept waiting for renders")
 
     asyncio.run(run())
     assert app.return_code == 2
@@ -526,10 +527,7 @@ def test_r_with_a_failing_disk_ends_with_one_line_and_status_2(samples, settings
             journal.unlink()
             journal.mkdir()  # disk full, read-only...: every write fails from now on
             await pilot.press("r")
-            end = time.monotonic() + 60
-            while app.return_code is None:
-                assert time.monotonic() < end
-                await pilot.pause(0.05)
+            await exited(pilot, app)
 
     asyncio.run(run())
     assert app.return_code == 2
