@@ -158,6 +158,33 @@ def encode(
     return fit(ids, length, pad_token)
 
 
+def clean_prompt(texts: Sequence[str], prefix: str) -> str:
+    """The longest start of `prefix` (shared by every text) at which each text's tokens split
+    cleanly: encode(start) + encode(rest) == encode(text). A character-level common prefix
+    can end inside a token ("|:G" of "|:GAB|" and "|:GB|"), and a reward model should see the
+    prompt and the continuation as the generator would have tokenised them."""
+    enc = encoding()
+    whole = [enc.encode_ordinary(t) for t in texts]
+    if not whole:
+        return ""
+    ends, at = [], 0  # token boundaries of the first text, within the prefix
+    for token in whole[0]:
+        at += len(enc.decode_single_token_bytes(token))
+        ends.append(at)
+    limit = len(prefix.encode("utf-8"))
+    for end in sorted((e for e in ends if e <= limit), reverse=True):
+        start = prefix.encode("utf-8")[:end].decode("utf-8", errors="ignore")
+        if len(start.encode("utf-8")) != end:
+            continue  # inside a multi-byte character
+        head = enc.encode_ordinary(start)
+        if all(
+            ids[: len(head)] == head and ids[len(head) :] == enc.encode_ordinary(t[len(start) :])
+            for t, ids in zip(texts, whole, strict=True)
+        ):
+            return start
+    return ""
+
+
 def decode(ids: Sequence[int]) -> str:
     """Text of `ids`, skipping padding (ids outside GPT-2's vocabulary, e.g. 50259)."""
     return encoding().decode([i for i in ids if 0 <= i < N_VOCAB])

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
+from rater import bpe
 from rater.errors import RaterError
 from rater.records import Pair, Rating, Sample
 
@@ -183,7 +184,8 @@ def prefix_pairs(
     samples: Sequence[Sample], seed: int = 0, prefix_chars: int = 20
 ) -> Iterator[Pair]:
     """Completions of the same prompt: samples whose first `prefix_chars` characters agree
-    are grouped; each pair's query is the group's whole common prefix (the prompt).
+    are grouped; each pair's query is the group's common prefix (the prompt), cut back to
+    the last point where every member's GPT-2 tokens split cleanly (`bpe.clean_prompt`).
 
     Pairs come in rounds (round-robin within every group) so each sample is shown once per
     round before any is shown again.
@@ -201,7 +203,8 @@ def prefix_pairs(
         if len(members) < 2:
             continue
         rng.shuffle(members)
-        query = common_prefix([m.text for m in members])
+        texts = [m.text for m in members]
+        query = bpe.clean_prompt(texts, common_prefix(texts))
         schedules.append((query, _round_robin(members)))
     if not schedules:
         raise PairingError(

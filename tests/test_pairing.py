@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from rater import pairing
+from rater import bpe, pairing
 from rater.errors import RaterError
 from rater.records import Pair, Rating, Sample
 
@@ -103,11 +103,27 @@ def test_prefix_pairs_share_the_prompt_and_query_is_it() -> None:
     for p in pairs:
         assert len(p.query) >= 20
         assert p.a.text.startswith(p.query) and p.b.text.startswith(p.query)
-        assert p.query == os.path.commonprefix(
-            [s.text for s in samples if s.text[:20] == p.a.text[:20]]
-        )
+        for s in (p.a, p.b):  # the prompt and the rest tokenise as the whole text does
+            assert bpe.encode(p.query) + bpe.encode(s.text[len(p.query) :]) == bpe.encode(s.text)
     assert "id-lonely" not in {s for p in pairs for s in key(p)}
-    assert {p.query for p in pairs} == {PROMPTS[0], PROMPTS[1]}
+    # "d2" ends a token in every reel; "|:G" does not ("|:GAB|" has the token "GAB"), so the
+    # jigs' prompt is cut back to before the "G"
+    assert {p.query for p in pairs} == {PROMPTS[0], PROMPTS[1][:-1]}
+
+
+def test_clean_prompt_cuts_back_to_a_token_boundary_every_text_shares() -> None:
+    texts = ["K:D\nabcdef edcB|", "K:D\nabcd efg|", "K:D\nabc\u00e9\u00e8|"]
+    prefix = os.path.commonprefix(texts)
+    assert prefix == "K:D\nabc"
+    prompt = bpe.clean_prompt(texts, prefix)
+    assert prompt == "K:D\n"  # "abc" is inside "abcdef", "abcd" and "abc\u00e9..." tokens
+    for t in texts:
+        assert bpe.encode(prompt) + bpe.encode(t[len(prompt) :]) == bpe.encode(t)
+    accents = ["\u00e9\u00e8a", "\u00e9\u00e8b"]  # a cut never splits a character
+    prompt = bpe.clean_prompt(accents, "\u00e9\u00e8")
+    assert accents[0].startswith(prompt)
+    assert bpe.encode(prompt) + bpe.encode(accents[0][len(prompt) :]) == bpe.encode(accents[0])
+    assert bpe.clean_prompt([], "") == ""
 
 
 def test_prefix_without_any_shared_prefix_is_an_error() -> None:

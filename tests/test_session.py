@@ -283,14 +283,15 @@ def test_undo_after_a_restart_keeps_the_prefix_query(settings, tmp_path: Path) -
     first = session()
     assert ready(first) == SHOWING
     shown = first.current
-    assert shown.query == prompt
+    query = prompt.rstrip()  # GPT-2 tokens carry the space before a word: " X" is one token
+    assert shown.query == query
     first.decide(1)
     query_tokens = lines(journal)[0]["query"]
     assert query_tokens
     again = session()
     assert again.undo()
     assert lines(journal) == []
-    assert again.current.query == prompt and {again.current.a.id, again.current.b.id} == {
+    assert again.current.query == query and {again.current.a.id, again.current.b.id} == {
         shown.a.id,
         shown.b.id,
     }
