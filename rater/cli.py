@@ -52,7 +52,8 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         "--pairing",
         default="halves",
         choices=["halves", "active", "ab", "prefix"],
-        help="how pairs are chosen",
+        help="how pairs are chosen: halves (each sample once), active (from the current fit), "
+        "ab (two files, blind), prefix (same prompt)",
     )
     p.add_argument("--prefix-chars", type=int, default=20, help="prefix pairing: shared chars")
     p.add_argument("--silent", action="store_true", help="do not play audio")
