@@ -211,6 +211,30 @@ def test_active_gives_crowded_samples_more_comparisons_after_the_balanced_start(
     assert middle > 1.1 * ends  # balanced counts would give about the same
 
 
+def test_active_partners_an_uncertain_sample_near_its_estimate() -> None:
+    """A sample with no comparisons yet (prior variance 9) is paired near its estimate,
+    not anywhere a full posterior draw could land: far partners are foregone conclusions."""
+    import statistics
+
+    import numpy as np
+
+    samples = [sample(f"{k:02d}") for k in range(41)]
+    history = [
+        decide(Pair(a=samples[i], b=samples[j]), 0)  # the higher index always won
+        for i in range(40)
+        for j in range(max(0, i - 4), i)
+    ]
+    gaps = []
+    for seed in range(20):
+        src = pairing.ActiveSource(samples, seed=seed, history=history)
+        p = src.next_pair()
+        assert p is not None and "id-40" in key(p)  # the uncompared sample goes first
+        other = p.b if p.a.id == "id-40" else p.a
+        gaps.append(abs(float(src._scores[src._index[other.id]])))
+    assert float(np.ptp(src._scores)) > 6  # the others' scores are spread widely
+    assert statistics.mean(gaps) < 1.2  # an uncapped draw (sd 3) averages about 2.8
+
+
 def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> None:
     from rater.pairing import source
 
