@@ -81,6 +81,7 @@ def test_render_summary_then_cache_and_check_table(corpus: tuple[Path, dict[str,
     assert "3 samples: 1 ok, 2 broken" in first.stdout
     assert "repetitive" in first.stdout and "unparseable" in first.stdout
     assert "2 (0 from cache, 2 new)" in first.stdout
+    assert "not rendered: 1 (failed text checks, or text)" in first.stdout.splitlines()
     second = rater("render", str(path), "--blacklist", "none", env=env)
     assert "2 (2 from cache, 0 new)" in second.stdout
     table = rater("check", str(path), "--blacklist", "none", env=env)

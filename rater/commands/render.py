@@ -45,10 +45,9 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"{len(samples)} samples: {ok} ok, {broken} broken")
     for reason, count in reasons.most_common():
         out.print(f"  {reason:<14} {count}")
-    out.print(
-        f"renders: {rendered} ({cached} from cache, {rendered - cached} new); "
-        f"{len(samples) - rendered} not rendered (failed text checks or text samples)"
-    )
+    out.print(f"renders: {rendered} ({cached} from cache, {rendered - cached} new)")
+    if len(samples) > rendered:
+        out.print(f"not rendered: {len(samples) - rendered} (failed text checks, or text)")
     out.print(f"elapsed: {elapsed:.1f} s; cache: {_bucket(render_settings)}")
     return 0
 
