@@ -90,6 +90,7 @@ class PairingError(RaterError):
 
 WINDOW = 0.5  # active: logit spread of partners around a sample (see ActiveSource)
 BALANCE_FIRST = 5  # active: comparisons every sample gets before crowded ones get more
+STALE_LIMIT = 20  # active with deferred refits: decisions a fit may lag before next_pair refits
 CROWD_BAND = 0.5  # active: logit half-width in which neighbours count as crowding a sample
 SCHEDULE_LIMIT = 20_000  # pairs a fixed schedule holds at once; more than anyone rates per run
 
@@ -261,6 +262,10 @@ class ActiveSource:
 
     `record` warm-starts Newton from the last scores, which takes one or two steps; with
     `refit_every` > 1 it only updates the variances in between (used by the simulation).
+    With `defer_refit` it never refits itself: the owner calls `settle` when it is idle (the
+    TUI does once the next pair is on screen, so a refit over 50,000 samples is not between
+    a key press and the next pair); the pair after that comes from a fit one decision old.
+    `next_pair` refits anyway once STALE_LIMIT decisions are waiting.
     """
 
     def __init__(
@@ -270,6 +275,7 @@ class ActiveSource:
         history: Sequence[Rating] = (),
         prior_sd: float | None = None,
         refit_every: int = 1,
+        defer_refit: bool = False,
     ) -> None:
         import numpy as np
 
@@ -289,6 +295,7 @@ class ActiveSource:
         self._scores = np.zeros(n)
         self._diag = np.full(n, 1.0 / self._prior_sd**2)  # H_ii: posterior precisions
         self._refit_every = max(1, refit_every)
+        self._defer = defer_refit
         self._since = 0
         self.record(history)
         if self._since:
@@ -337,7 +344,12 @@ class ActiveSource:
                 self._diag[i] += p * (1 - p)  # until the next refit
                 self._diag[j] += p * (1 - p)
         self._since += added
-        if self._since >= self._refit_every:
+        if self._since >= self._refit_every and not self._defer:
+            self._refit()
+
+    def settle(self) -> None:
+        """Refit now if decisions arrived since the last fit (with `defer_refit`)."""
+        if self._since:
             self._refit()
 
     def _pair_up(self, i: int, j: int) -> None:
@@ -358,6 +370,8 @@ class ActiveSource:
         n = len(self._samples)
         if int(self._ok.sum()) < 2:
             return None
+        if self._since >= STALE_LIMIT:
+            self._refit()
         var = 1.0 / self._diag
         if self._count[self._ok].min() < BALANCE_FIRST:
             # fewest comparisons first (ties: the most uncertain), so every sample keeps up
@@ -408,12 +422,14 @@ def source(
     seed: int = 0,
     history: Sequence[Rating] = (),
     prefix_chars: int = 20,
+    defer_refit: bool = False,
 ) -> PairSource:
-    """The registry of strategies by CLI name (`rater rate --pairing NAME`)."""
+    """The registry of strategies by CLI name (`rater rate --pairing NAME`); `defer_refit`
+    (active only): the caller calls `settle()` when idle, see ActiveSource."""
     if strategy == "halves":
         return HalvesSource(samples, seed, history)
     if strategy == "active":
-        return ActiveSource(samples, seed, history)
+        return ActiveSource(samples, seed, history, defer_refit=defer_refit)
     if strategy == "ab":
         return _ScheduleSource(ab_pairs(samples, seed), history)
     if strategy == "prefix":

@@ -95,6 +95,7 @@ class Session:
         check_settings: Any = None,
         workers: int = 2,
         clock: Clock = time.monotonic,
+        defer_refit: bool = False,
     ) -> None:
         from rater import pairing as pairing_mod
 
@@ -112,7 +113,12 @@ class Session:
         }
         try:
             self.source = pairing_mod.source(
-                pairing, self.samples, seed=seed, history=history, prefix_chars=prefix_chars
+                pairing,
+                self.samples,
+                seed=seed,
+                history=history,
+                prefix_chars=prefix_chars,
+                defer_refit=defer_refit,
             )
         except (RaterError, ValueError) as exc:  # unknown/unusable strategy: the user's to fix
             raise RaterError(f"--pairing {pairing}: {exc}") from exc
@@ -291,6 +297,13 @@ class Session:
         except AutoRateError as exc:
             raise AutoRateError(f"your rating was saved, but the {exc}") from exc
         return written
+
+    def settle(self) -> None:
+        """Idle-time work of the pairing strategy (active's deferred refit); the UI calls it
+        once the next pair is on screen."""
+        settle = getattr(self.source, "settle", None)
+        if settle is not None:
+            settle()
 
     def skip(self) -> None:
         """No record: the pair stays undecided and comes back in a later session."""

@@ -235,6 +235,26 @@ def test_active_partners_an_uncertain_sample_near_its_estimate() -> None:
     assert statistics.mean(gaps) < 1.2  # an uncapped draw (sd 3) averages about 2.8
 
 
+def test_active_deferred_refit_waits_for_settle_or_the_stale_limit() -> None:
+    import numpy as np
+
+    samples = [sample(f"{k:02d}") for k in range(30)]
+    lazy = pairing.ActiveSource(samples, seed=1, defer_refit=True)
+    eager = pairing.ActiveSource(samples, seed=1)
+    for k in range(5):
+        p = Pair(a=samples[k + 5], b=samples[k])
+        lazy.record([decide(p, 0)])
+        eager.record([decide(p, 0)])
+    assert not lazy._scores.any() and eager._scores.any()  # nothing refitted yet
+    lazy.settle()
+    assert np.allclose(lazy._scores, eager._scores, atol=1e-3)  # both fit to tol 1e-4
+    for k in range(pairing.STALE_LIMIT):
+        lazy.record([decide(Pair(a=samples[k + 10], b=samples[k]), 0)])
+    before = lazy._scores.copy()
+    assert lazy.next_pair() is not None  # too many decisions waiting: it refits first
+    assert not np.allclose(before, lazy._scores)
+
+
 def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> None:
     from rater.pairing import source
 

@@ -155,6 +155,12 @@ class RaterApp(App[str]):
         """True while a dialog is open or the rest is being auto-rated: rating keys wait."""
         return self._autorating or self.stop_event.is_set() or isinstance(self.screen, ModalScreen)
 
+    def _settle(self) -> None:
+        """The pairing strategy's idle work (active's refit), never while the auto-rating
+        thread uses the session."""
+        if not self._autorating:
+            self.session.settle()
+
     def on_sample_judged(self, message: SampleJudged) -> None:
         if self.session.state == WAITING and not self._autorating and not self.stop_event.is_set():
             if self._guard(self.session.advance) not in (None, WAITING):
@@ -206,6 +212,7 @@ class RaterApp(App[str]):
             pair_box.display = True
             message.display = False
             self.shown_at = time.perf_counter()
+            self.call_after_refresh(self._settle)  # after the pair is painted
             if self.autoplay:
                 self._play(["a", "b"])
             if not self._warmed:

@@ -72,6 +72,7 @@ def make_app(
         check_settings=check_settings,
         workers=workers,
         clock=clock,
+        defer_refit=True,  # the app settles after drawing the next pair
     )
     if player is None:
         player = ScheduledPlayer(notice="") if kind == "text" else make_player(silent=silent)
