@@ -10,6 +10,7 @@ checks that the two files agree with each other).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,9 @@ DEFAULT_PAD = 50259  # what lm-human-preferences pads with
 
 # GPT-2's pre-tokeniser split (contractions, letter runs, digit runs, punctuation runs, spaces).
 GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+# A newline followed by a non-space always ends a pre-tokeniser piece, whatever came before.
+_PIECE_END = re.compile(r"\n(?=\S)")
 
 # sha256 of the published GPT-2 files; a mismatch means a different vocabulary.
 _VOCAB_BPE_SHA256 = "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"
@@ -162,27 +166,38 @@ def clean_prompt(texts: Sequence[str], prefix: str) -> str:
     """The longest start of `prefix` (shared by every text) at which each text's tokens split
     cleanly: encode(start) + encode(rest) == encode(text). A character-level common prefix
     can end inside a token ("|:G" of "|:GAB|" and "|:GB|"), and a reward model should see the
-    prompt and the continuation as the generator would have tokenised them."""
+    prompt and the continuation as the generator would have tokenised them.
+
+    Only the head of each text is encoded, up to the first newline after the prefix that
+    is followed by a non-space: GPT-2's pre-tokeniser always ends a piece there, so the
+    pieces (and tokens) before it are those of the whole text."""
     enc = encoding()
-    whole = [enc.encode_ordinary(t) for t in texts]
+    heads = [_head(t, len(prefix)) for t in texts]
+    whole = [enc.encode_ordinary(h) for h in heads]
     if not whole:
         return ""
     ends, at = [], 0  # token boundaries of the first text, within the prefix
     for token in whole[0]:
         at += len(enc.decode_single_token_bytes(token))
         ends.append(at)
-    limit = len(prefix.encode("utf-8"))
-    for end in sorted((e for e in ends if e <= limit), reverse=True):
-        start = prefix.encode("utf-8")[:end].decode("utf-8", errors="ignore")
+    raw = prefix.encode("utf-8")
+    for end in sorted((e for e in ends if e <= len(raw)), reverse=True):
+        start = raw[:end].decode("utf-8", errors="ignore")
         if len(start.encode("utf-8")) != end:
             continue  # inside a multi-byte character
-        head = enc.encode_ordinary(start)
+        first = enc.encode_ordinary(start)
         if all(
-            ids[: len(head)] == head and ids[len(head) :] == enc.encode_ordinary(t[len(start) :])
-            for t, ids in zip(texts, whole, strict=True)
+            ids[: len(first)] == first and ids[len(first) :] == enc.encode_ordinary(h[len(start) :])
+            for h, ids in zip(heads, whole, strict=True)
         ):
             return start
     return ""
+
+
+def _head(text: str, at_least: int) -> str:
+    """`text` up to the first newline at or after `at_least` that a non-space follows."""
+    cut = _PIECE_END.search(text, at_least)
+    return text if cut is None else text[: cut.start()]
 
 
 def decode(ids: Sequence[int]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rater import bpe, pairing
 from rater.errors import RaterError
@@ -124,6 +126,26 @@ def test_clean_prompt_cuts_back_to_a_token_boundary_every_text_shares() -> None:
     assert accents[0].startswith(prompt)
     assert bpe.encode(prompt) + bpe.encode(accents[0][len(prompt) :]) == bpe.encode(accents[0])
     assert bpe.clean_prompt([], "") == ""
+
+
+def _longest_clean_start(texts: list[str], prefix: str) -> str:
+    """The definition, by brute force over every start and the whole texts."""
+    for end in range(len(prefix), -1, -1):
+        start = prefix[:end]
+        if all(bpe.encode(start) + bpe.encode(t[end:]) == bpe.encode(t) for t in texts):
+            return start
+    return ""
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(alphabet="ab AB|:2/\n\u00e9'-", max_size=30),
+    st.lists(st.text(alphabet="ab AB|:2/\n\u00e9'-", max_size=12), min_size=2, max_size=4),
+)
+def test_clean_prompt_is_the_longest_clean_start(shared: str, tails: list[str]) -> None:
+    texts = [shared + t for t in tails]
+    prefix = os.path.commonprefix(texts)
+    assert bpe.clean_prompt(texts, prefix) == _longest_clean_start(texts, prefix)
 
 
 def test_prefix_without_any_shared_prefix_is_an_error() -> None:
