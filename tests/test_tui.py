@@ -386,16 +386,19 @@ def test_a_failed_write_keeps_the_pair_and_the_app(samples, settings, tmp_path: 
     assert app.return_code == 0
 
 
+GUARD = 1.0  # view guard in the guard tests: long enough for a loaded CI machine's key presses
+
+
 def test_a_double_press_rates_only_the_pair_on_screen(samples, settings, tmp_path: Path) -> None:
     """Key auto-repeat or a double press: the second key arrives just after the next pair
     is drawn; with the view guard on (the default), it must not rate that unseen pair."""
     journal = tmp_path / "r.jsonl"
-    app = new_app(samples, journal, settings, min_view_seconds=0.3)
+    app = new_app(samples, journal, settings, min_view_seconds=GUARD)
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await showing(pilot, app)
-            await pilot.pause(0.35)
+            await pilot.pause(GUARD + 0.05)
             shown = app.session.current
             await pilot.press("1", "1")
             assert [r["ids"] for r in human(journal)] == [[shown.a.id, shown.b.id]]
@@ -404,7 +407,7 @@ def test_a_double_press_rates_only_the_pair_on_screen(samples, settings, tmp_pat
             assert second != shown
             await pilot.press("2")  # still within the guard time of the new pair
             assert len(human(journal)) == 1
-            await pilot.pause(0.35)
+            await pilot.pause(GUARD + 0.05)
             await pilot.press("2")  # looked at it long enough: this one counts
             assert [r["ids"] for r in human(journal)][-1] == [second.a.id, second.b.id]
             assert len(human(journal)) == 2
@@ -438,12 +441,10 @@ GOOD_TEXTS = [
 BROKEN_TEXTS = ["la la la " * 40, "ok ok ok ok " * 30]
 
 
-def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_path: Path):
-    """The refit that chooses pairs (~40 ms with 50,000 samples) is not between a key press
-    and the next pair: the app settles it once the next pair is drawn."""
+def active_text_app(tmp_path: Path, settings, min_view_seconds: float = 0.0) -> RaterApp:
     path = tmp_path / "poems.txt"
     path.write_text("\n===\n".join(f"{t} ({k})" for k, t in enumerate(GOOD_TEXTS * 3)) + "\n")
-    app = make_app(
+    return make_app(
         paths=[str(path)],
         kind="text",
         pairing="active",
@@ -452,8 +453,14 @@ def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_pa
         render_settings=settings[0],
         check_settings=settings[1],
         player=RecordingPlayer(),
-        min_view_seconds=0.0,
+        min_view_seconds=min_view_seconds,
     )
+
+
+def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_path: Path):
+    """The refit that chooses pairs (~40 ms with 50,000 samples) is not between a key press
+    and the next pair: the app settles it once the next pair is drawn."""
+    app = active_text_app(tmp_path, settings)
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -476,6 +483,34 @@ def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_pa
             # decide() left the decision unfitted; the settle came with the next pair shown
             assert (1, second) in settled
             assert source._since == 0 and len(source._win) == 1
+            await pilot.press("x")
+
+    asyncio.run(run())
+
+
+def test_a_slow_settle_does_not_count_as_viewing_time(settings, tmp_path: Path) -> None:
+    """A key queued while the loop refits is not a judgement of a pair nobody could see
+    for min_view_seconds: the settle's time is added to the view guard."""
+    app = active_text_app(tmp_path, settings, min_view_seconds=GUARD)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            source = app.session.source
+            real = source.settle
+
+            def slow() -> None:
+                if source._since:  # a decision to fit in (not the first pair's settle)
+                    time.sleep(GUARD + 0.5)  # longer than the guard: a huge refit, a slow machine
+                real()
+
+            source.settle = slow
+            await pilot.pause(GUARD + 0.05)
+            await pilot.press("1", "1")  # the second arrives while the next pair settles
+            assert len(human(tmp_path / "r.jsonl")) == 1
+            await pilot.pause(GUARD + 0.05)
+            await pilot.press("1")
+            assert len(human(tmp_path / "r.jsonl")) == 2
             await pilot.press("x")
 
     asyncio.run(run())

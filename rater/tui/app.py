@@ -81,6 +81,7 @@ class RaterApp(App[str]):
         self.summary_line = ""
         self._sides: list[str] = []  # which panel each clip of the playing sequence belongs to
         self.shown_at: float = 0.0  # perf_counter when the current pair was last drawn
+        self._view_from = 0.0  # start of the pair's viewing time (minus the loop's settle time)
         self._exiting = False
         self._warmed = False
         self._autorating = False
@@ -159,7 +160,10 @@ class RaterApp(App[str]):
         """The pairing strategy's idle work (active's refit), never while the auto-rating
         thread uses the session."""
         if not self._autorating:
+            start = time.perf_counter()
             self.session.settle()
+            # keys queued while the loop was busy here did not see the pair for that long
+            self._view_from += time.perf_counter() - start
 
     def on_sample_judged(self, message: SampleJudged) -> None:
         if self.session.state == WAITING and not self._autorating and not self.stop_event.is_set():
@@ -211,7 +215,7 @@ class RaterApp(App[str]):
             self.query_one("#panel-b", SamplePanel).show(session.current.b, jb, seconds)
             pair_box.display = True
             message.display = False
-            self.shown_at = time.perf_counter()
+            self.shown_at = self._view_from = time.perf_counter()
             self.call_after_refresh(self._settle)  # after the pair is painted
             if self.autoplay:
                 self._play(["a", "b"])
@@ -287,7 +291,7 @@ class RaterApp(App[str]):
     def _too_soon(self) -> bool:
         """A decide/skip key within `min_view_seconds` of drawing the pair: a repeat, not a
         judgement of this pair."""
-        return time.perf_counter() - self.shown_at < self.min_view_seconds
+        return time.perf_counter() - self._view_from < self.min_view_seconds
 
     def _move_on(self, call: Any, *args: Any) -> None:
         """Decide or skip; redraw whenever the pair on screen is no longer the current one
