@@ -7,7 +7,7 @@ corpus is read to the moment the first pair is on screen with its clips handed t
 The full-corpus render time is estimated from the render rate measured over a window of
 the same run (rendering all 5,000 would take minutes); the output says so.
 
-Run: .venv/bin/python bench/first_pair.py [--samples 5000] [--window 40]
+Run: .venv/bin/python bench/first_pair.py [--samples 5000] [--window 40] [--pairing active]
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def build_corpus(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
     return out, counts
 
 
-async def measure(corpus_path: Path, journal: Path, window: float) -> dict[str, float]:
+async def measure(
+    corpus_path: Path, journal: Path, window: float, pairing: str = "halves"
+) -> dict[str, float]:
     from rater import corpus, pipeline
     from rater.player import RecordingPlayer
     from rater.tui.build import make_app
@@ -88,6 +90,7 @@ async def measure(corpus_path: Path, journal: Path, window: float) -> dict[str, 
         samples,
         ratings_path=journal,
         rater="bench",
+        pairing=pairing,
         render_settings=rs,
         check_settings=cs,
         player=player,
@@ -113,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=5000)
     parser.add_argument("--window", type=float, default=40.0, help="seconds to measure rate")
+    parser.add_argument("--pairing", default="halves", help="pairing strategy (rate --pairing)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rater-bench-") as tmp:
         tmpdir = Path(tmp)
@@ -120,11 +124,12 @@ def main() -> None:
         print(f"building a {args.samples}-sample corpus (not timed)...")
         path, counts = build_corpus(tmpdir, args.samples)
         print("  origins:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        r = asyncio.run(measure(path, tmpdir / "ratings.jsonl", args.window))
+        r = asyncio.run(measure(path, tmpdir / "ratings.jsonl", args.window, args.pairing))
     full = r["order"] / r["rate"] if r["rate"] > 0 else float("inf")
     print(f"samples read:                      {int(r['samples'])} (read in {r['read']:.2f} s)")
     print(
-        f"start -> first playable pair:      {r['first_pair']:.2f} s  (target <= 2 s; "
+        f"start -> first playable pair:      {r['first_pair']:.2f} s  (--pairing {args.pairing}; "
+        f"target <= 2 s; "
         f"{int(r['auto_before_first'])} broken pairs auto-rated before it)"
     )
     print(

@@ -263,6 +263,9 @@ class ActiveSource:
 
     `record` warm-starts Newton from the last scores, which takes one or two steps; with
     `refit_every` > 1 it only updates the variances in between (used by the simulation).
+    With `wait_for_ready` it pairs only samples named by `mark_ready` (the session names
+    them as they are judged, so a pair never waits for a render far down the queue); while
+    usable samples are still to come, `next_pair` returns None and `waiting` is True.
     With `defer_refit` it never refits itself: the owner calls `settle` when it is idle (the
     TUI does once the next pair is on screen, so a refit over 50,000 samples is not between
     a key press and the next pair); the pair after that comes from a fit one decision old.
@@ -277,6 +280,7 @@ class ActiveSource:
         prior_sd: float | None = None,
         refit_every: int = 1,
         defer_refit: bool = False,
+        wait_for_ready: bool = False,
     ) -> None:
         import numpy as np
 
@@ -288,6 +292,7 @@ class ActiveSource:
         self._prior_sd = prior_sd or rank.PRIOR_SD
         self._rng = np.random.default_rng(seed)
         self._ok = np.ones(n, dtype=bool)
+        self._ready = np.full(n, not wait_for_ready)
         self._partners: list[set[int]] = [set() for _ in range(n)]
         self._count = np.zeros(n)  # len(partners), kept as an array for the chooser
         self._win: list[int] = []
@@ -365,20 +370,33 @@ class ActiveSource:
         if k is not None:
             self._ok[k] = False
 
+    def mark_ready(self, sample_ids: Iterable[str]) -> None:
+        """These samples are judged (with `wait_for_ready`, only such samples are paired)."""
+        for sample_id in sample_ids:
+            k = self._index.get(sample_id)
+            if k is not None:
+                self._ready[k] = True
+
+    @property
+    def waiting(self) -> bool:
+        """Usable samples are still to be judged: a None from `next_pair` means "not yet"."""
+        return bool((self._ok & ~self._ready).any())
+
     def next_pair(self) -> Pair | None:
         import numpy as np
 
         n = len(self._samples)
-        if int(self._ok.sum()) < 2:
+        usable = self._ok & self._ready
+        if int(usable.sum()) < 2:
             return None
         if self._since >= STALE_LIMIT:
             self._refit()
         var = 1.0 / self._diag
-        if self._count[self._ok].min() < BALANCE_FIRST:
+        if self._count[usable].min() < BALANCE_FIRST:
             # fewest comparisons first (ties: the most uncertain), so every sample keeps up
             order = np.lexsort((self._rng.random(n), -var, self._count))
         else:
-            order = np.lexsort((self._rng.random(n), -_urgency(self._scores, var, self._ok)))
+            order = np.lexsort((self._rng.random(n), -_urgency(self._scores, var, usable)))
         # partner: nearest in a draw widened by WINDOW, so pairs are close (informative)
         # but not always the same neighbours (a local-only graph ranks far pairs badly); the
         # posterior part is capped at WINDOW^2, or an uncertain sample's draw lands far away
@@ -387,9 +405,9 @@ class ActiveSource:
         draw = self._scores + spread * self._rng.standard_normal(n)
         for i in order:
             i = int(i)
-            if not self._ok[i]:
+            if not usable[i]:
                 continue
-            allowed = self._ok.copy()
+            allowed = usable.copy()
             allowed[i] = False
             if self._partners[i]:
                 allowed[list(self._partners[i])] = False
@@ -424,13 +442,17 @@ def source(
     history: Sequence[Rating] = (),
     prefix_chars: int = 20,
     defer_refit: bool = False,
+    wait_for_ready: bool = False,
 ) -> PairSource:
-    """The registry of strategies by CLI name (`rater rate --pairing NAME`); `defer_refit`
-    (active only): the caller calls `settle()` when idle, see ActiveSource."""
+    """The registry of strategies by CLI name (`rater rate --pairing NAME`). Active only:
+    `defer_refit` (the caller calls `settle()` when idle) and `wait_for_ready` (the caller
+    calls `mark_ready(ids)` as samples are judged), see ActiveSource."""
     if strategy == "halves":
         return HalvesSource(samples, seed, history)
     if strategy == "active":
-        return ActiveSource(samples, seed, history, defer_refit=defer_refit)
+        return ActiveSource(
+            samples, seed, history, defer_refit=defer_refit, wait_for_ready=wait_for_ready
+        )
     if strategy == "ab":
         return _ScheduleSource(ab_pairs(samples, seed), history)
     if strategy == "prefix":

@@ -119,6 +119,7 @@ class Session:
                 history=history,
                 prefix_chars=prefix_chars,
                 defer_refit=defer_refit,
+                wait_for_ready=True,  # pair what is judged, not what the renders reach last
             )
         except (RaterError, ValueError) as exc:  # unknown/unusable strategy: the user's to fix
             raise RaterError(f"--pairing {pairing}: {exc}") from exc
@@ -131,6 +132,8 @@ class Session:
             judge = _pipeline_judge(render_settings, check_settings, workers)
         self._judge = judge
         self.judged: dict[str, Judged] = {}
+        self._judged_order: list[str] = []  # ids in the order judged, for `mark_ready`
+        self._ready_sent = 0
         self._lock = threading.Lock()
         self.judging_done = threading.Event()
         self.judge_error: str = ""
@@ -189,6 +192,7 @@ class Session:
             if judged.sample.id in self.judged:
                 return
             self.judged[judged.sample.id] = judged
+            self._judged_order.append(judged.sample.id)
         if on_judged is not None:
             on_judged(judged)
 
@@ -236,9 +240,10 @@ class Session:
             self.state = SHOWING
             return self.state
         while True:
-            pair = self._queue.popleft() if self._queue else self.source.next_pair()
+            pair = self._queue.popleft() if self._queue else self._next_from_source()
             if pair is None:
-                self.state = DONE
+                # an adaptive source may only be waiting for samples still being judged
+                self.state = WAITING if getattr(self.source, "waiting", False) else DONE
                 return self.state
             ja, jb = self.judged_of(pair.a.id), self.judged_of(pair.b.id)
             if ja is None or jb is None:
@@ -255,6 +260,22 @@ class Session:
             self.current = pair
             self.state = SHOWING
             return self.state
+
+    def _next_from_source(self) -> Pair | None:
+        """The source's next pair, after telling it (if it asks) which samples are judged;
+        once judging has ended every sample counts, so nothing waits for a result that
+        will not come."""
+        mark_ready = getattr(self.source, "mark_ready", None)
+        if mark_ready is not None and self._ready_sent >= 0:
+            done = self.judging_done.is_set()
+            with self._lock:
+                new = self._judged_order[self._ready_sent :]
+                self._ready_sent = len(self._judged_order)
+            mark_ready(new)
+            if done:
+                mark_ready(s.id for s in self.samples)
+                self._ready_sent = -1  # everything is marked; nothing more to tell
+        return self.source.next_pair()
 
     def _auto_rate(self, pair: Pair, ja: Judged, jb: Judged) -> bool:
         from rater import outcome

@@ -374,3 +374,39 @@ def test_saved_rating_then_failed_auto_rating_says_so(settings, tmp_path: Path) 
     (tmp_path / "saved.jsonl").rename(journal)
     assert ready(s) == DONE  # the auto-rating is retried and written now
     assert [r.get("broken", 0) for r in lines(journal)] == [0, 1, 1]
+
+
+def test_active_pairs_only_judged_samples_and_waits_for_more(tmp_path: Path) -> None:
+    """With --pairing active, a pair never waits on a sample the renders reach last: the
+    source pairs what is judged, waits (not done) while more is coming, then uses it."""
+    import threading
+
+    from rater.records import Judged, Verdict
+
+    path = tmp_path / "texts.txt"
+    path.write_text("\n===\n".join(f"{g} ({k})" for k, g in enumerate(GOOD * 2)) + "\n")
+    samples = corpus.read_samples([str(path)], kind="text")
+    first = samples[:4]
+    go_on = threading.Event()
+
+    def judge(order):
+        assert [s.id for s in order] == [s.id for s in samples]
+        for k, s in enumerate(order):
+            if k == len(first):
+                go_on.wait(30)  # the renders of the rest take a while
+            yield Judged(s, None, Verdict(s.id, True))
+
+    s = Session(samples, Journal(tmp_path / "r.jsonl"), rater="t", pairing="active", judge=judge)
+    s.start_judging()
+    early = {x.id for x in first}
+    shown = []
+    assert ready(s) == SHOWING
+    while s.state == SHOWING:  # every pair among the four judged ones, then "waiting"
+        shown.append(s.current)
+        assert {s.current.a.id, s.current.b.id} <= early
+        s.decide(0)  # moves on: the next pair, or waiting
+        assert len(shown) <= 6
+    assert len(shown) == 6 and s.advance() == "waiting"
+    go_on.set()
+    assert ready(s) == SHOWING
+    assert not {s.current.a.id, s.current.b.id} <= early
