@@ -248,10 +248,10 @@ class ActiveSource:
     lands far away when qualities are spread widely, and such a comparison is a foregone
     conclusion (bench/pairing_sim.py, share of random's comparisons, mean of 20 paired
     seeds: --spread 2 0.74 -> 0.70, --spread 3 0.70 -> 0.68, --spread 1 0.86 either way;
-    the bench prints medians). Balanced counts
-    matter for the same reason as the widening: an under-compared sample drags the ranking
-    more than an over-compared one helps it. A pair already decided or proposed is never
-    offered again; when every pair among usable samples is, `next_pair` returns None.
+    the bench prints medians). Balanced counts matter for the same reason as the widening:
+    an under-compared sample drags the ranking more than an over-compared one helps it. A
+    pair already decided or proposed is never offered again; when every pair among usable
+    samples is, `next_pair` returns None.
 
     Once every sample has BALANCE_FIRST comparisons, the next one goes to the sample whose
     uncertainty costs the most order: a sample's expected discordant pairs grow with how

@@ -132,7 +132,9 @@ class Session:
             judge = _pipeline_judge(render_settings, check_settings, workers)
         self._judge = judge
         self.judged: dict[str, Judged] = {}
-        self._judged_order: list[str] = []  # ids in the order judged, for `mark_ready`
+        # ids in the order judged, for `mark_ready`: `judged` has the same order, but
+        # skipping into a dict is O(n) on every key press, slicing this list is O(new)
+        self._judged_order: list[str] = []
         self._ready_sent = 0
         self._lock = threading.Lock()
         self.judging_done = threading.Event()

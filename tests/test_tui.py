@@ -416,9 +416,10 @@ def test_a_double_press_rates_only_the_pair_on_screen(samples, settings, tmp_pat
     asyncio.run(run())
 
 
-def text_app(tmp_path: Path, settings, texts: list[str], seed: int = 0) -> RaterApp:
+def text_app(tmp_path: Path, settings, texts: list[str], seed: int = 0, **kw) -> RaterApp:
     path = tmp_path / "poems.txt"
     path.write_text("\n===\n".join(texts) + "\n")
+    kw.setdefault("min_view_seconds", 0.0)
     return make_app(
         paths=[str(path)],
         kind="text",
@@ -428,7 +429,7 @@ def text_app(tmp_path: Path, settings, texts: list[str], seed: int = 0) -> Rater
         render_settings=settings[0],
         check_settings=settings[1],
         player=RecordingPlayer(),
-        min_view_seconds=0.0,
+        **kw,
     )
 
 
@@ -442,19 +443,8 @@ BROKEN_TEXTS = ["la la la " * 40, "ok ok ok ok " * 30]
 
 
 def active_text_app(tmp_path: Path, settings, min_view_seconds: float = 0.0) -> RaterApp:
-    path = tmp_path / "poems.txt"
-    path.write_text("\n===\n".join(f"{t} ({k})" for k, t in enumerate(GOOD_TEXTS * 3)) + "\n")
-    return make_app(
-        paths=[str(path)],
-        kind="text",
-        pairing="active",
-        ratings_path=tmp_path / "r.jsonl",
-        rater="tester",
-        render_settings=settings[0],
-        check_settings=settings[1],
-        player=RecordingPlayer(),
-        min_view_seconds=min_view_seconds,
-    )
+    texts = [f"{t} ({k})" for k, t in enumerate(GOOD_TEXTS * 3)]
+    return text_app(tmp_path, settings, texts, pairing="active", min_view_seconds=min_view_seconds)
 
 
 def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_path: Path):
