@@ -28,15 +28,15 @@ SIZES = ((500, 5_000), (5_000, 10_000), (50_000, 25_000))
 
 
 def judge_ok(samples):  # noqa: ANN001, ANN201 - the Session's JudgeFn
-    from rater.records import Judged, Verdict
+    from rater.core.records import Judged, Verdict
 
     for s in samples:
         yield Judged(s, None, Verdict(s.id, True))
 
 
 def history(samples: list, n: int, seed: int) -> list:
-    from rater import outcome
-    from rater.records import Pair
+    from rater.core.records import Pair
+    from rater.rating import outcome
 
     rng = random.Random(seed)
     decisions = []
@@ -47,8 +47,8 @@ def history(samples: list, n: int, seed: int) -> list:
 
 
 def time_decide(samples: list, journal_path: Path, presses: int, defer: bool) -> tuple:
-    from rater.journal import Journal
-    from rater.session import SHOWING, Session
+    from rater.rating.journal import Journal
+    from rater.rating.session import SHOWING, Session
 
     session = Session(
         samples, Journal(journal_path), rater="bench", pairing="active", judge=judge_ok,
@@ -75,9 +75,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presses", type=int, default=40)
     args = ap.parse_args()
-    from rater import bpe
-    from rater.journal import Journal
-    from rater.records import Sample
+    from rater.core import bpe
+    from rater.core.records import Sample
+    from rater.rating.journal import Journal
 
     bpe.encoding()
     for n, h in SIZES:

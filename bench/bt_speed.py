@@ -21,8 +21,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import spearmanr
 
-from rater import rank
-from rater.records import Rating
+from rater.analysis import rank
+from rater.core.records import Rating
 
 PRIOR_SD = rank.PRIOR_SD
 ALPHA = 1.0 / (2.0 * PRIOR_SD**2)  # choix penalises alpha * sum(theta^2)

@@ -19,9 +19,9 @@ import time
 from importlib.util import find_spec
 from pathlib import Path
 
-from rater import bpe
-from rater.export import ExportOptions, export_oa
-from rater.records import Rating
+from rater.analysis.export import ExportOptions, export_oa
+from rater.core import bpe
+from rater.core.records import Rating
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 25_000
 Q, R = 64, 512

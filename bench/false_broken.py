@@ -23,10 +23,10 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from rater.checks import default_settings, text_verdict
-from rater.corpus import read_samples, sample_id
-from rater.demo import degenerate_examples, music21_corpus_dir
-from rater.records import Sample
+from rater.core.checks import default_settings, text_verdict
+from rater.core.corpus import read_samples, sample_id
+from rater.core.demo import degenerate_examples, music21_corpus_dir
+from rater.core.records import Sample
 
 FOLK_RNN = "/work/shared/data/folk-rnn"
 RYAN_SAMPLE = 500
@@ -89,9 +89,9 @@ def main() -> int:
         elapsed = time.monotonic() - t0
         mode = "text checks only"
     else:
-        from rater.pipeline import judge_all
-        from rater.records import RenderSettings
-        from rater.synth import find_soundfont
+        from rater.audio.pipeline import judge_all
+        from rater.audio.synth import find_soundfont
+        from rater.core.records import RenderSettings
 
         cache = tempfile.mkdtemp(prefix="rater-bench-")
         os.environ["RATER_CACHE_DIR"] = cache

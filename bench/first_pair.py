@@ -41,7 +41,7 @@ def build_corpus(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
     """A cold corpus of n distinct real + machine-made tunes, mixed so both kinds come early."""
     import random
 
-    from rater import corpus
+    from rater.core import corpus
 
     by_origin: dict[str, list[str]] = {}
     for path in corpus_sources():
@@ -77,8 +77,9 @@ def build_corpus(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
 async def measure(
     corpus_path: Path, journal: Path, window: float, pairing: str = "halves"
 ) -> dict[str, float]:
-    from rater import corpus, pipeline
-    from rater.player import RecordingPlayer
+    from rater.audio import pipeline
+    from rater.audio.player import RecordingPlayer
+    from rater.core import corpus
     from rater.tui.build import make_app
 
     t0 = time.perf_counter()

@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 def tunes_file(dest: Path, n: int) -> Path:
     import music21
 
-    from rater import corpus
+    from rater.core import corpus
 
     base = Path(music21.__file__).parent / "corpus" / "oneills1850"
     texts: list[str] = []
@@ -57,8 +57,9 @@ def pct(values: list[float], q: float) -> float:
 async def measure(
     path: Path, journal: Path, presses: int
 ) -> tuple[list[float], list[float], list[float]]:
-    from rater import corpus, pipeline
-    from rater.player import RecordingPlayer
+    from rater.audio import pipeline
+    from rater.audio.player import RecordingPlayer
+    from rater.core import corpus
     from rater.tui.build import make_app
 
     samples = corpus.read_samples([str(path)])

@@ -6,9 +6,9 @@ Bradley-Terry with logistic noise, never ties. Two strategies get the same simul
 
 - random: the seed workflow's `halves` round (every sample once), then uniformly random
   pairs not yet compared;
-- active: `rater.pairing.ActiveSource`, the strategy `rater rate --pairing active` uses.
+- active: `rater.rating.pairing.ActiveSource`, the strategy `rater rate --pairing active` uses.
 
-After every CHECK_EVERY comparisons the scores are fitted with `rater.rank.fit_arrays`
+After every CHECK_EVERY comparisons the scores are fitted with `rater.analysis.rank.fit_arrays`
 (the same fit `rater rank` uses) and compared with the truth: the first checkpoint where
 Kendall tau >= 0.8 is "comparisons needed", and at 1,000 comparisons the share of the true
 top 10 that is in the fitted top 10 is "top-10 recall". Medians over 20 seeds.
@@ -56,9 +56,9 @@ import time
 import numpy as np
 from scipy.stats import kendalltau
 
-from rater import rank
-from rater.pairing import ActiveSource, halves
-from rater.records import Pair, Rating, Sample
+from rater.analysis import rank
+from rater.core.records import Pair, Rating, Sample
+from rater.rating.pairing import ActiveSource, halves
 
 TAU_TARGET = 0.8
 RECALL_AT = 1000

@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rater.corpus import read_samples  # noqa: E402
-from rater.records import RenderSettings, Sample  # noqa: E402
-from rater.render import render_stream  # noqa: E402
-from rater.synth import find_soundfont  # noqa: E402
+from rater.audio.render import render_stream  # noqa: E402
+from rater.audio.synth import find_soundfont  # noqa: E402
+from rater.core.corpus import read_samples  # noqa: E402
+from rater.core.records import RenderSettings, Sample  # noqa: E402
 
 # Found without importing music21: this process stands for the CLI's main process, whose
 # memory is part of the measured peak, and that process never imports music21.

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from rater.cli import main
+from rater.cli.main import main
 
 raise SystemExit(main())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rater.agreement import AgreementRow, agreement_summary, cohen_kappa
-from rater.records import Rating
+from rater.analysis.agreement import AgreementRow, agreement_summary, cohen_kappa
+from rater.core.records import Rating
 
 
 def rec(a: str, b: str, best: int, rater: str, *, tie: bool = False, broken: int = 0) -> Rating:

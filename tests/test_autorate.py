@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from rater import bpe
-from rater.corpus import read_samples
-from rater.journal import Journal
-from rater.pairing import halves
+from rater.core import bpe
+from rater.core.corpus import read_samples
+from rater.rating.journal import Journal
+from rater.rating.pairing import halves
 
 ONEILLS = Path(find_spec("music21").origin).parent / "corpus" / "oneills1850"  # no import
 REPEATS = "CDEF GABc|" * 16

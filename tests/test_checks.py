@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from rater.checks import CheckSettings, default_settings, judge, load_blacklist, text_verdict
-from rater.corpus import read_samples, sample_id
-from rater.demo import degenerate_examples, music21_corpus_dir
-from rater.errors import CorpusError
-from rater.records import Render, Sample
+from rater.core.checks import CheckSettings, default_settings, judge, load_blacklist, text_verdict
+from rater.core.corpus import read_samples, sample_id
+from rater.core.demo import degenerate_examples, music21_corpus_dir
+from rater.core.errors import CorpusError
+from rater.core.records import Render, Sample
 
 SETTINGS = default_settings()
 

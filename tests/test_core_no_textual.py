@@ -32,8 +32,8 @@ def core_modules() -> list[str]:
 
 def test_core_modules_do_not_import_textual() -> None:
     names = core_modules()
-    assert "rater.session" in names and "rater.player" in names and "rater.pianoroll" in names
-    assert "rater.commands.rate" in names
+    assert "rater.rating.session" in names and "rater.audio.player" in names
+    assert "rater.cli.commands.rate" in names
     proc = subprocess.run(
         [sys.executable, "-c", CHECK.format(names=names)],
         capture_output=True,

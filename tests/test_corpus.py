@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rater.corpus import normalise, read_samples, sample_id, split_text
-from rater.errors import CorpusError
+from rater.core.corpus import normalise, read_samples, sample_id, split_text
+from rater.core.errors import CorpusError
 
 FOLK_RNN = Path("/work/shared/data/folk-rnn")
 TUNE_A = "T:First\nM:6/8\nL:1/8\nK:D\nABc def|gfe dcB|]"
@@ -150,9 +150,9 @@ def test_device_is_refused() -> None:
 
 
 def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rater.corpus
+    import rater.core.corpus
 
-    monkeypatch.setattr(rater.corpus, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(rater.core.corpus, "MAX_FILE_BYTES", 100)
     path = write(tmp_path, "big.abc", TUNE_A * 10)
     with pytest.raises(CorpusError, match=r"big\.abc: file too large"):
         read_samples([path])

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rater.checks import default_settings, text_verdict
-from rater.corpus import read_samples
-from rater.demo import demo_corpus
+from rater.core.checks import default_settings, text_verdict
+from rater.core.corpus import read_samples
+from rater.core.demo import demo_corpus
 
 
 @pytest.mark.slow

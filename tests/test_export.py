@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rater import bpe
-from rater.errors import ExportError
-from rater.export import ExportOptions, export_oa, export_text, export_trl
-from rater.journal import Journal
-from rater.outcome import auto_decide, decide
-from rater.records import Pair, Rating, Sample, Verdict
+from rater.analysis.export import ExportOptions, export_oa, export_text, export_trl
+from rater.core import bpe
+from rater.core.errors import ExportError
+from rater.core.records import Pair, Rating, Sample, Verdict
+from rater.rating.journal import Journal
+from rater.rating.outcome import auto_decide, decide
 
 ONEILLS = Path(find_spec("music21").origin).parent / "corpus" / "oneills1850"  # no import
 
@@ -178,7 +178,7 @@ def test_cli_export_several_journals_with_torn_tail(journal: Journal, tmp_path: 
 
 
 def test_batch_cut_never_splits_a_tie() -> None:
-    from rater.export import _cut_to_multiple
+    from rater.analysis.export import _cut_to_multiple
 
     def rec(i: int, tie: bool = False, best: int = 0, decision: int | None = None) -> Rating:
         extra = {} if decision is None else {"decision": decision}

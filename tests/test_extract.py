@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rater.commands import extract as cmd
-from rater.corpus import normalise, read_samples
-from rater.errors import CorpusError
-from rater.extract import extract_samples, format_samples
+from rater.cli.commands import extract as cmd
+from rater.core.corpus import normalise, read_samples
+from rater.core.errors import CorpusError
+from rater.core.extract import extract_samples, format_samples
 
 TUNE_A = "X:1\nT:A\nM:4/4\nL:1/8\nK:G\nGABc dedB|cBAG FGAB|]"
 TUNE_B = "M:6/8\nK:D\nABc def|gfe dcB|ABc def|edc BAG|]"

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rater.checks import default_settings, judge, text_verdict
-from rater.corpus import read_samples, sample_id
-from rater.errors import CorpusError
-from rater.records import RenderSettings, Sample, Verdict
+from rater.core.checks import default_settings, judge, text_verdict
+from rater.core.corpus import read_samples, sample_id
+from rater.core.errors import CorpusError
+from rater.core.records import RenderSettings, Sample, Verdict
 
 CHECKS = default_settings()
 RENDER_ERRORS = {None, "unparseable", "unrenderable", "timeout", "no-notes"}
@@ -175,8 +175,8 @@ def nasty_inputs() -> list[bytes]:
 
 
 def _render_child(texts: list[str], time_limit: float, out_dir: str, queue) -> None:
-    from rater.render import render_one
-    from rater.synth import find_soundfont
+    from rater.audio.render import render_one
+    from rater.audio.synth import find_soundfont
 
     rsettings = RenderSettings(soundfont=find_soundfont(), clip_seconds=3.0, time_limit=time_limit)
     for i, text in enumerate(texts):

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rater.errors import JournalError
-from rater.journal import Journal
-from rater.records import Rating
+from rater.core.errors import JournalError
+from rater.core.records import Rating
+from rater.rating.journal import Journal
 
 
 def rating(i: int, best: int = 0, tie: bool = False, text: str = "") -> Rating:
@@ -298,9 +298,9 @@ def test_read_only_journal_is_read_around_its_torn_tail(
 
 def test_resume_skips_decided_pairs_with_same_seed(tmp_path: Path) -> None:
     """Same corpus + journal + seed: the seeded pairs come back minus those decided."""
-    from rater.outcome import decide
-    from rater.pairing import HalvesSource, halves
-    from rater.records import Sample
+    from rater.core.records import Sample
+    from rater.rating.outcome import decide
+    from rater.rating.pairing import HalvesSource, halves
 
     samples = [
         Sample(id=f"{i:016x}", text=f"X:{i}\nK:C\nC{i}|", source="s.abc", index=i)
@@ -329,7 +329,7 @@ def test_resume_skips_decided_pairs_with_same_seed(tmp_path: Path) -> None:
 def test_whole_last_record_missing_its_newline_is_kept(tmp_path: Path) -> None:
     """A write cut right before its newline still holds a whole decision: a writer adds the
     newline, a reader reads the record; nothing goes to the side file."""
-    from rater.journal import read_journals
+    from rater.rating.journal import read_journals
 
     j = Journal(tmp_path / "r.jsonl")
     j.append([rating(1)])
@@ -370,7 +370,7 @@ def test_half_a_tie_without_newline_is_still_set_aside(tmp_path: Path) -> None:
     ],
 )
 def test_a_file_that_is_not_a_journal_is_never_cut(tmp_path: Path, content: bytes) -> None:
-    from rater.journal import read_journals
+    from rater.rating.journal import read_journals
 
     path = tmp_path / "tune.abc"
     path.write_bytes(content)
@@ -394,7 +394,7 @@ def test_a_torn_first_write_is_still_set_aside(tmp_path: Path) -> None:
 
 
 def test_readers_never_modify_a_journal_and_warn_once(tmp_path: Path) -> None:
-    from rater.journal import read_journals
+    from rater.rating.journal import read_journals
 
     j = Journal(tmp_path / "r.jsonl")
     j.append([rating(1)])
@@ -536,7 +536,7 @@ def test_missing_or_null_texts_and_sources_default(tmp_path: Path) -> None:
 def test_decisions_groups_ties_by_id_and_legacy_ties_by_pair() -> None:
     from dataclasses import replace
 
-    from rater.journal import decisions
+    from rater.rating.journal import decisions
 
     def tag(rs: list[Rating], d: str | None) -> list[Rating]:
         return [replace(r, extra={} if d is None else {"decision": d}) for r in rs]

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from rater.journal import Journal
-from rater.records import Rating
+from rater.core.records import Rating
+from rater.rating.journal import Journal
 
 KILLS = 100
 

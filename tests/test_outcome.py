@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from rater import bpe
-from rater.outcome import auto_decide, decide
-from rater.records import Pair, Sample, Verdict
+from rater.core import bpe
+from rater.core.records import Pair, Sample, Verdict
+from rater.rating.outcome import auto_decide, decide
 
 A = Sample(id="a" * 16, text="X:1\nT:Left\nK:D\nABcd efga|", source="gen.abc", index=0)
 B = Sample(id="b" * 16, text="X:2\nT:Right\nK:G\nGABc dedB|", source="ref.abc", index=3)

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rater import bpe, pairing
-from rater.errors import RaterError
-from rater.records import Pair, Rating, Sample
+from rater.core import bpe
+from rater.core.errors import RaterError
+from rater.core.records import Pair, Rating, Sample
+from rater.rating import pairing
 
 
 def sample(name: str, source: str = "gen.abc", text: str | None = None) -> Sample:
@@ -278,7 +279,7 @@ def test_active_deferred_refit_waits_for_settle_or_the_stale_limit() -> None:
 
 
 def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> None:
-    from rater.pairing import source
+    from rater.rating.pairing import source
 
     samples = [
         Sample(id=f"{src}{i}", text=f"X:1\nK:D\n{src}{i}", source=src, index=i)

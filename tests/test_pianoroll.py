@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rater.pianoroll import BRAILLE_BASE, EMPTY_TEXT, piano_roll
-from rater.records import NoteEvent
+from rater.core.records import NoteEvent
+from rater.tui.pianoroll import BRAILLE_BASE, EMPTY_TEXT, piano_roll
 
 
 def dots(lines: list[str]) -> list[tuple[int, int]]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from rater import pipeline
-from rater.checks import CheckSettings
-from rater.errors import SetupError
-from rater.records import RenderSettings, Sample
-from rater.synth import find_soundfont
+from rater.audio import pipeline
+from rater.audio.synth import find_soundfont
+from rater.core.checks import CheckSettings
+from rater.core.errors import SetupError
+from rater.core.records import RenderSettings, Sample
 
 GOOD = "X:1\nT:Good\nM:6/8\nL:1/8\nK:D\nd2A FAd | f2d e2c | dcB AGF | GFE D3 |\n" * 2
 SHORT = "M:6/8\nK:Cmin\nc 4\n"

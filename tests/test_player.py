@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rater import player as player_mod
-from rater.player import (
+from rater.audio import player as player_mod
+from rater.audio.player import (
     NO_DEVICE_NOTICE,
     SILENT_NOTICE,
     RecordingPlayer,

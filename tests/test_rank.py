@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from rater import rank
+from rater.analysis import rank
 from rater.cli import main
-from rater.errors import RankError
-from rater.records import Rating
+from rater.core.errors import RankError
+from rater.core.records import Rating
 
 
 def rec(

@@ -11,10 +11,10 @@ from pathlib import Path
 import music21
 import pytest
 
-from rater import cache, render
-from rater.pool import Pool
-from rater.records import Render, RenderSettings, Sample
-from rater.synth import find_soundfont
+from rater.audio import cache, render
+from rater.audio.pool import Pool
+from rater.audio.synth import find_soundfont
+from rater.core.records import Render, RenderSettings, Sample
 
 SCALE = (
     "X:1\nT:Scale\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\n" + "C D E F | G A B c | c B A G | F E D C |\n" * 4

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from rater import corpus, pipeline
-from rater.journal import Journal
-from rater.session import DONE, SHOWING, Session
+from rater.audio import pipeline
+from rater.core import corpus
+from rater.rating.journal import Journal
+from rater.rating.session import DONE, SHOWING, Session
 
 GOOD = [
     "the river bends where the old mill stood, and the heron waits",
@@ -213,7 +214,7 @@ def test_autorate_rest_rates_broken_pairs_and_leaves_good_ones(
     assert summary.auto == len(new_pairs)
     decided = {tuple(r["ids"]) for r in after}
     # Every pair is either decided or made of two good samples (left for a person).
-    from rater.pairing import halves
+    from rater.rating.pairing import halves
 
     left = [p for p in halves(samples, 3) if (p.a.id, p.b.id) not in decided]
     assert all(verdict[p.a.id].ok and verdict[p.b.id].ok for p in left)
@@ -300,9 +301,9 @@ def test_undo_after_a_restart_keeps_the_prefix_query(settings, tmp_path: Path) -
 
 
 def test_undo_never_takes_back_another_writers_line(samples, settings, tmp_path: Path) -> None:
-    from rater import outcome
-    from rater.errors import JournalError
-    from rater.records import Pair
+    from rater.core.errors import JournalError
+    from rater.core.records import Pair
+    from rater.rating import outcome
 
     journal = tmp_path / "r.jsonl"
     s = make(samples, journal, settings)
@@ -320,8 +321,8 @@ def test_undo_never_takes_back_another_writers_line(samples, settings, tmp_path:
 
 
 def test_undo_after_a_restart_leaves_another_raters_decision(samples, settings, tmp_path):
-    from rater import outcome
-    from rater.records import Pair
+    from rater.core.records import Pair
+    from rater.rating import outcome
 
     journal = tmp_path / "r.jsonl"
     Journal(journal).append(outcome.decide(Pair(a=samples[0], b=samples[1]), 1, "someone-else"))
@@ -333,7 +334,7 @@ def test_undo_after_a_restart_leaves_another_raters_decision(samples, settings, 
 
 
 def test_unknown_pairing_names_the_option(samples, settings, tmp_path: Path) -> None:
-    from rater.errors import RaterError
+    from rater.core.errors import RaterError
 
     rs, cs = settings
     with pytest.raises(RaterError, match=r"^--pairing ab: .*two sources"):
@@ -344,8 +345,8 @@ def test_unknown_pairing_names_the_option(samples, settings, tmp_path: Path) -> 
 def test_saved_rating_then_failed_auto_rating_says_so(settings, tmp_path: Path) -> None:
     """The person's record is on disk; the auto-rating after it fails: the error must say the
     rating was saved, and that pair must not stay current as if undecided."""
-    from rater.pairing import halves
-    from rater.session import WAITING, AutoRateError
+    from rater.rating.pairing import halves
+    from rater.rating.session import WAITING, AutoRateError
 
     rs, cs = settings
     samples = write_texts(tmp_path / "c.txt", GOOD[:2] + BROKEN[:2])
@@ -381,7 +382,7 @@ def test_active_pairs_only_judged_samples_and_waits_for_more(tmp_path: Path) -> 
     source pairs what is judged, waits (not done) while more is coming, then uses it."""
     import threading
 
-    from rater.records import Judged, Verdict
+    from rater.core.records import Judged, Verdict
 
     path = tmp_path / "texts.txt"
     path.write_text("\n===\n".join(f"{g} ({k})" for k, g in enumerate(GOOD * 2)) + "\n")

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from rater import corpus, pipeline
-from rater.player import RecordingPlayer
+from rater.audio import pipeline
+from rater.audio.player import RecordingPlayer
+from rater.core import corpus
 from rater.tui.app import RaterApp
 from rater.tui.build import make_app
 

@@ -7,10 +7,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from rater.journal import Journal
-from rater.outcome import auto_decide, decide
-from rater.records import Pair, Sample, Verdict
-from rater.stats import summarise
+from rater.analysis.stats import summarise
+from rater.core.records import Pair, Sample, Verdict
+from rater.rating.journal import Journal
+from rater.rating.outcome import auto_decide, decide
 
 
 def sample(i: int, source: str) -> Sample:

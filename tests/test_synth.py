@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rater import synth
-from rater.errors import SetupError
+from rater.audio import synth
+from rater.core.errors import SetupError
 
 SF = synth.find_soundfont()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rater import player
+from rater.audio import player
 
 pytestmark = [
     pytest.mark.slow,

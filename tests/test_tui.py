@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from rater import corpus, demo, pipeline, render
-from rater.player import RecordingPlayer
+from rater.audio import pipeline, render
+from rater.audio.player import RecordingPlayer
+from rater.core import corpus, demo
 from rater.tui.app import RaterApp
 from rater.tui.build import make_app
 
@@ -190,7 +191,7 @@ def test_r_auto_rates_the_rest_and_exits(samples, settings, tmp_path: Path) -> N
     got = records(journal)
     verdict = {sid: j.verdict for sid, j in app.session.judged.items()}
     decided = {tuple(r["ids"]) for r in got}
-    from rater.pairing import halves
+    from rater.rating.pairing import halves
 
     pairs = halves(samples, 0)
     for p in pairs:
@@ -248,7 +249,7 @@ def test_played_clip_is_the_sped_up_render(samples, settings, tmp_path: Path) ->
     rs = dataclasses.replace(settings[0], speed=1.0)
     plain = render.render_one(short, rs, out_dir=tmp_path)
     assert plain.ok
-    from rater.player import wav_seconds
+    from rater.audio.player import wav_seconds
 
     assert clip / wav_seconds(plain.wav_path) == pytest.approx(1 / 1.1, rel=0.02)
 
@@ -328,7 +329,7 @@ def test_cli_refuses_bad_corpus_before_the_screen(tmp_path: Path) -> None:
 
 
 def test_default_journal_and_rater(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rater.commands.rate import default_journal, default_rater
+    from rater.cli.commands.rate import default_journal, default_rater
 
     assert default_journal(["data/gen-7.abc", "more.abc"]) == Path("ratings/gen-7.jsonl")
     assert default_journal(["samples/"]) == Path("ratings/samples.jsonl")
@@ -511,7 +512,7 @@ def notices(app: RaterApp) -> list[str]:
 
 
 def test_saved_rating_then_failed_auto_rating_is_reported_truthfully(settings, tmp_path: Path):
-    from rater.pairing import halves
+    from rater.rating.pairing import halves
 
     journal = tmp_path / "r.jsonl"
     texts = GOOD_TEXTS[:2] + BROKEN_TEXTS
@@ -557,9 +558,9 @@ def _write(path: Path, texts: list[str]) -> Path:
 
 
 def test_undo_of_another_writers_line_is_a_notice_not_a_crash(settings, tmp_path: Path) -> None:
-    from rater import outcome
-    from rater.journal import Journal
-    from rater.records import Pair
+    from rater.core.records import Pair
+    from rater.rating import outcome
+    from rater.rating.journal import Journal
 
     journal = tmp_path / "r.jsonl"
     app = text_app(tmp_path, settings, GOOD_TEXTS)

@@ -23,8 +23,8 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from rater.player import ScheduledPlayer
-from rater.session import DONE, SHOWING, WAITING, Session
+from rater.audio.player import ScheduledPlayer
+from rater.rating.session import DONE, SHOWING, WAITING, Session
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
@@ -115,7 +115,7 @@ class RaterApp(App[str]):
 
     @work(thread=True, exclusive=True, group="judging", exit_on_error=False)
     def judge_samples(self) -> None:
-        from rater.errors import RaterError
+        from rater.core.errors import RaterError
 
         try:
             self.session.run_judging(
@@ -129,7 +129,7 @@ class RaterApp(App[str]):
 
     @work(thread=True, exclusive=True, group="autorate", exit_on_error=False)
     def autorate_rest(self) -> None:
-        from rater.errors import RaterError
+        from rater.core.errors import RaterError
 
         try:
             summary = self.session.autorate_rest(
@@ -148,7 +148,7 @@ class RaterApp(App[str]):
     @work(thread=True, exclusive=True, group="warm")
     def warm_encoder(self) -> None:
         """Load the GPT-2 encoder (~1 s) while the first pair plays, not on the first key."""
-        from rater import bpe
+        from rater.core import bpe
 
         bpe.encoding()
 
@@ -273,8 +273,8 @@ class RaterApp(App[str]):
         """Run a journal-writing call; a failed write (disk full, read-only) is shown and the
         pair stays on screen, so nothing is lost and the person can retry or exit.
         Returns None on failure, else the call's result (True when it returns None)."""
-        from rater.errors import RaterError
-        from rater.session import AutoRateError
+        from rater.core.errors import RaterError
+        from rater.rating.session import AutoRateError
 
         try:
             result = call(*args)

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rater.player import ScheduledPlayer, make_player
-from rater.records import Sample
-from rater.session import Clock, JudgeFn, Session
+from rater.audio.player import ScheduledPlayer, make_player
+from rater.core.records import Sample
+from rater.rating.session import Clock, JudgeFn, Session
 from rater.tui.app import MIN_VIEW_SECONDS, RaterApp
 
 
@@ -43,11 +43,11 @@ def make_app(
     check settings get the defaults. Tests pass a RecordingPlayer and a fixed clock.
     `min_view_seconds`: how long after a pair is drawn its decide/skip keys are ignored.
     """
-    from rater.errors import JournalError
-    from rater.journal import Journal
+    from rater.core.errors import JournalError
+    from rater.rating.journal import Journal
 
     if samples is None:
-        from rater import corpus
+        from rater.core import corpus
 
         samples = corpus.read_samples(list(paths or []), kind=kind)
     if render_settings is None or check_settings is None:
@@ -105,7 +105,7 @@ def _default_settings() -> tuple[Any, Any]:
     """Defaults as the CLI would build them with no options given."""
     import argparse
 
-    from rater import pipeline
+    from rater.audio import pipeline
 
     args = argparse.Namespace(
         soundfont=None, clip_seconds=10.0, speed=1.1, workers=2, time_limit=10.0, blacklist=None

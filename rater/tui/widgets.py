@@ -20,10 +20,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from rater.pianoroll import piano_roll
-from rater.player import Position
-from rater.records import Judged, NoteEvent, Sample
-from rater.session import Counters
+from rater.audio.player import Position
+from rater.core.records import Judged, NoteEvent, Sample
+from rater.rating.session import Counters
+from rater.tui.pianoroll import piano_roll
 
 BAR_WIDTH = 24
 

@@ -1,0 +1,129 @@
+"""Summary of journals: what was decided, by whom, from which sources, how fast.
+
+Counts are per decision (a tie's two records are one decision), because that is what a
+person spent attention on; `records` is what training code will see.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rater.core.records import Rating
+from rater.rating.journal import decisions
+
+# Gaps longer than this between two decisions are breaks, not rating time.
+ACTIVE_GAP_SECONDS = 300.0
+
+
+@dataclass
+class Stats:
+    records: int = 0
+    decisions: int = 0
+    a_wins: int = 0
+    b_wins: int = 0
+    ties: int = 0
+    broken: int = 0  # auto-rated decisions (a broken sample), ties included
+    broken_ties: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    raters: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)
+    first: str = ""
+    last: str = ""
+    human_decisions: int = 0
+    active_hours: float = 0.0
+
+    @property
+    def per_hour(self) -> float | None:
+        """Human decisions per hour of active rating (breaks excluded)."""
+        return self.human_decisions / self.active_hours if self.active_hours > 0 else None
+
+
+def _when(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
+def summarise(ratings: Sequence[Rating]) -> Stats:
+    s = Stats(records=len(ratings))
+    groups = decisions(ratings)
+    human_times: list[datetime] = []
+    stamps: list[tuple[datetime, str]] = []
+    for d in groups:
+        r = d[0]
+        s.decisions += 1
+        if r.tie:
+            s.ties += 1
+        elif r.best == 0:
+            s.a_wins += 1
+        else:
+            s.b_wins += 1
+        if r.broken:
+            s.broken += 1
+            s.broken_ties += int(r.tie)
+            for side in r.reasons:
+                s.reasons.update(side)
+        s.raters[r.rater or "(none)"] += 1
+        for src in set(r.sources):
+            s.sources[src or "(unknown)"] += 1
+        t = _when(r.time)
+        if t is not None:
+            stamps.append((t, r.time))
+            if not r.broken:
+                human_times.append(t)
+    if stamps:
+        s.first, s.last = min(stamps)[1], max(stamps)[1]
+    s.human_decisions = sum(1 for d in groups if not d[0].broken)
+    human_times.sort()
+    active = 0.0
+    for a, b in zip(human_times, human_times[1:], strict=False):
+        gap = (b - a).total_seconds()
+        if 0 <= gap <= ACTIVE_GAP_SECONDS:
+            active += gap
+    s.active_hours = active / 3600
+    return s
+
+
+def render(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:
+    """rich renderables for the terminal (tables; empty sections left out)."""
+    from rich.table import Table
+
+    out: list[Any] = []
+    t = Table(title="Decisions", show_header=False)
+    t.add_row("records (training lines)", str(stats.records))
+    t.add_row("decisions", str(stats.decisions))
+    t.add_row("A wins", str(stats.a_wins))
+    t.add_row("B wins", str(stats.b_wins))
+    t.add_row("ties", str(stats.ties))
+    t.add_row("auto-rated (broken sample)", f"{stats.broken} ({stats.broken_ties} both broken)")
+    if stats.first:
+        t.add_row("time span", f"{stats.first} .. {stats.last}")
+    rate = stats.per_hour
+    t.add_row("human ratings per active hour", f"{rate:.0f}" if rate is not None else "-")
+    out.append(t)
+    for title, counter in (
+        ("Broken reasons (per sample)", stats.reasons),
+        ("Raters (decisions)", stats.raters),
+        ("Sources (decisions involving)", stats.sources),
+    ):
+        if counter:
+            ct = Table(title=title)
+            ct.add_column("name")
+            ct.add_column("count", justify="right")
+            for name, n in counter.most_common():
+                ct.add_row(name, str(n))
+            out.append(ct)
+    if agreement:
+        at = Table(title="Rater agreement (shared pairs)")
+        for col in ("rater A", "rater B", "shared", "agree", "kappa"):
+            at.add_column(col, justify="right" if col != "rater A" and col != "rater B" else "left")
+        for row in agreement:
+            kappa = f"{row.kappa:.2f}" if row.kappa is not None else "-"
+            at.add_row(row.rater_a, row.rater_b, str(row.shared_pairs), str(row.agreements), kappa)
+        out.append(at)
+    return out

@@ -1,0 +1,239 @@
+"""The render process pool: a few workers fed one sample at a time, with a watchdog.
+
+Kept apart from `render` (what one sample becomes) because this is about processes: start
+without re-running the caller's script, recycle to bound memory, replace a stuck worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rater.audio.render import RenderTimeout, failed, render_one
+from rater.core.errors import SetupError
+from rater.core.records import Render, RenderSettings, Sample
+
+MAX_TASKS_PER_WORKER = 100  # music21 grows a process by a few MB per 100 tunes; recycle
+WATCHDOG_GRACE = 5.0
+START_LIMIT = 120.0
+PRELOAD = ["music21", "mido", "numpy", "rater.audio.render", "rater.audio.synth"]
+
+
+def _context() -> Any:
+    """forkserver (with music21 preloaded, so recycling a worker costs a fork, not an import);
+    never plain fork, which is unsafe from the TUI's threads."""
+    import multiprocessing as mp
+
+    try:
+        ctx = mp.get_context("forkserver")
+    except ValueError:
+        return mp.get_context("spawn")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def _worker_main(conn: Any, settings: RenderSettings, out_dir: str, max_tasks: int) -> None:
+    """Load the SoundFont once, then render samples sent over `conn` until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # fluidsynth and music21 print warnings that would tear a TUI screen
+    os.dup2(devnull, 2)
+    try:
+        from rater.audio import synth
+
+        synth.get_synth(settings.soundfont, settings.sample_rate)
+        conn.send(("ready", None))
+        for _ in range(max_tasks):
+            sample = conn.recv()
+            if sample is None:
+                return
+            try:
+                result = render_one(sample, settings, out_dir)
+            except RenderTimeout:  # the alarm fired in the instant between finishing and disarming
+                result = failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
+            conn.send(("done", result))
+    except SetupError as exc:
+        conn.send(("fatal", str(exc)))
+    except (EOFError, OSError, KeyboardInterrupt):
+        return
+
+
+class _Worker:
+    def __init__(self, ctx: Any, settings: RenderSettings, out_dir: Path, max_tasks: int):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, settings, str(out_dir), max_tasks), daemon=True
+        )
+        _start_without_main(self.proc)
+        child.close()
+        self.ready = False
+        self.task: Sample | None = None
+        self.since = _now()
+        self.done = 0
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill and self.proc.is_alive() and self.task is None:
+            try:
+                self.conn.send(None)
+            except OSError:
+                kill = True
+        if kill and self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(timeout=2.0)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(timeout=2.0)
+        self.conn.close()
+
+
+def _start_without_main(proc: Any) -> None:
+    """Start `proc` without making the child re-run the caller's main script.
+
+    spawn/forkserver children normally re-import `__main__` by path; an unguarded script (or a
+    notebook) would then run again inside every worker. The worker needs nothing from it.
+    """
+    import sys
+
+    main = sys.modules.get("__main__")
+    if main is None:
+        proc.start()
+        return
+    had_file, file = hasattr(main, "__file__"), getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    if had_file:
+        del main.__file__
+    main.__spec__ = None
+    try:
+        proc.start()
+    finally:
+        main.__spec__ = spec
+        if had_file:
+            main.__file__ = file
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+class Pool:
+    """A few render processes fed one sample at a time.
+
+    One task per worker (rather than a ProcessPoolExecutor's prefetching queue) keeps the
+    given order, tells us which sample a stuck or crashed worker was on, and lets us replace
+    just that worker: a crash in fluidsynth or a runaway parse costs one sample, not the pool.
+    """
+
+    def __init__(
+        self,
+        settings: RenderSettings,
+        out_dir: Path,
+        workers: int = 2,
+        max_tasks: int = MAX_TASKS_PER_WORKER,
+    ):
+        self.settings = settings
+        self.out_dir = out_dir
+        self.size = max(1, workers)
+        self.max_tasks = max(1, max_tasks)
+        self.ctx = _context()
+        self.workers: list[_Worker] = []
+        self.start_failures = 0
+        self.watchdog = (
+            2 * settings.time_limit + WATCHDOG_GRACE if settings.time_limit > 0 else float("inf")
+        )
+
+    def _spawn(self) -> None:
+        self.workers.append(_Worker(self.ctx, self.settings, self.out_dir, self.max_tasks))
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        self.workers.remove(worker)
+        worker.stop(kill=kill)
+
+    def run(self, source: Iterable[Sample | Render]) -> Iterator[Render]:
+        """Results as they finish; Renders found in `source` (cache hits) pass straight through.
+
+        `source` is pulled only when a worker is free, so its order is the dispatch order.
+        """
+        from multiprocessing.connection import wait
+
+        items = iter(source)
+        pending: list[Sample] = []
+        exhausted = False
+        for _ in range(self.size):
+            self._spawn()
+        while True:
+            while not exhausted and not pending:
+                item = next(items, None)
+                if item is None:
+                    exhausted = True
+                elif isinstance(item, Render):
+                    yield item
+                else:
+                    pending.append(item)
+            if not pending and not self._busy():
+                return
+            while len(self.workers) < self.size and pending:
+                self._spawn()
+            idle = [w for w in self.workers if w.ready and w.task is None]
+            if idle and pending:
+                w = idle[0]
+                w.task = pending.pop()
+                w.since = _now()
+                w.conn.send(w.task)
+                continue  # refill `pending` before waiting, so the other idle worker gets work
+            ready = wait([w.conn for w in self.workers], timeout=0.25)
+            for w in [w for w in self.workers if w.conn in ready]:
+                yield from self._receive(w)
+            yield from self._watch()
+
+    def _busy(self) -> int:
+        return sum(1 for w in self.workers if w.task is not None)
+
+    def _receive(self, w: _Worker) -> Iterator[Render]:
+        try:
+            kind, payload = w.conn.recv()
+        except (EOFError, OSError):
+            sample = w.task
+            if not w.ready:
+                self.start_failures += 1
+                if self.start_failures > 3:
+                    from rater.core.errors import RenderError
+
+                    raise RenderError(
+                        "render processes die while starting (see `rater render`"
+                        " with --workers 0 for the error)"
+                    ) from None
+            self._retire(w, kill=True)
+            if sample is not None:
+                yield failed(sample, "crashed", "the render process died")
+            return
+        if kind == "fatal":
+            raise SetupError(payload)
+        if kind == "ready":
+            w.ready = True
+            return
+        w.task = None
+        w.done += 1
+        if w.done >= self.max_tasks:
+            self._retire(w, kill=False)
+        yield payload
+
+    def _watch(self) -> Iterator[Render]:
+        from rater.core.errors import RenderError
+
+        now = _now()
+        for w in list(self.workers):
+            if not w.ready and now - w.since > START_LIMIT:
+                raise RenderError(f"a render process did not start within {START_LIMIT:g} s")
+            if w.task is not None and now - w.since > self.watchdog:
+                sample = w.task
+                self._retire(w, kill=True)
+                yield failed(sample, "timeout", f"render process stuck for {now - w.since:.0f} s")
+
+    def close(self) -> None:
+        for w in list(self.workers):
+            self._retire(w, kill=w.task is not None)

@@ -1,0 +1,362 @@
+"""ABC text -> notes (music21) -> MIDI (mido) -> WAV clip (fluidsynth), one sample at a time.
+
+music21 is used only as a parser: its own MIDI writer is several times slower than its parser
+and raises on a few percent of real tunes, so notes are walked here and written with mido.
+Only the first `clip_seconds` of music become audio, because that is all a rater hears.
+`render_stream` runs this for a whole corpus in a small process pool (`rater.audio.pool.Pool`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import signal
+import tempfile
+import threading
+from collections.abc import Generator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rater.core.errors import SetupError
+from rater.core.records import NoteEvent, Render, RenderSettings, Sample
+
+MAX_CHARS = 20_000  # never parse more than this; real tunes are < 5,000 characters
+HEAD_CHARS = 1_500  # body characters parsed first; most tunes fit whole, long ones need less
+DEFAULT_QPM = 120.0  # abc2midi's tempo when a tune has no Q: field
+TICKS = 480
+_FIELD = re.compile(r"^\s*([A-Za-z]):")
+
+
+class RenderTimeout(BaseException):
+    """Raised by SIGALRM; a BaseException so music21's broad `except Exception` can't eat it."""
+
+
+def prepare_abc(text: str) -> tuple[str, str]:
+    """Split a sample into (header, body), adding `X:` and a unit length if missing.
+
+    Generator output often lacks `X:` (folk-rnn) and sometimes both `L:` and `M:`; the ABC
+    standard says the unit length is then 1/8.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fields: set[str] = set()
+    end = 0
+    for i, line in enumerate(lines):
+        m = _FIELD.match(line)
+        if not m and line.strip() and not line.lstrip().startswith("%"):
+            break
+        end = i + 1
+        if m:
+            fields.add(m.group(1))
+            if m.group(1) == "K":
+                break
+    header, body = lines[:end], "\n".join(lines[end:])
+    extra = [] if "L" in fields or "M" in fields else ["L:1/8"]
+    if "X" in fields:
+        x = next(i for i, line in enumerate(header) if line.strip().startswith("X:"))
+        header[x + 1 : x + 1] = extra
+    else:
+        header = ["X:1", *extra, *header]
+    return "\n".join(header) + "\n", body
+
+
+def body_head(body: str, budget: int) -> str:
+    """The start of `body`, about `budget` characters, cut at a line end or else a bar line.
+
+    Parsing time grows faster than linearly with tune length in music21 (a 200-line body
+    takes seconds), while a 10 s clip needs a few bars; cutting keeps absurd inputs cheap.
+    """
+    if len(body) <= budget:
+        return body
+    cut = body.rfind("\n", 0, budget)
+    if cut < budget // 4:
+        cut = body.rfind("|", 0, budget) + 1
+    return body[: cut if cut > 0 else budget]
+
+
+def _parse(abc: str) -> Any:
+    """music21's ABC import, minus beaming: beams are engraving, not sound, and computing them
+    is two thirds of the import time."""
+    import music21
+
+    stream_class = music21.stream.Stream
+    original = stream_class.makeBeams
+    stream_class.makeBeams = _no_beams  # type: ignore[method-assign]
+    try:
+        parsed = music21.converter.parse(abc, format="abc")
+    finally:
+        stream_class.makeBeams = original  # type: ignore[method-assign]
+    if isinstance(parsed, music21.stream.Opus):
+        scores = list(parsed.scores)
+        if not scores:
+            raise ValueError("no tune in the text")
+        parsed = scores[0]
+    return parsed
+
+
+def _no_beams(self: Any, *args: Any, **kwargs: Any) -> Any:
+    return None if kwargs.get("inPlace") else self
+
+
+def _walk(score: Any) -> tuple[list[list[float]], list[tuple[float, float]]]:
+    """Notes as [start, end, pitch] in quarter lengths, ties merged, grace notes and chord
+    symbols dropped; and tempo changes as (offset, quarter notes per minute)."""
+    flat = score.flatten()
+    notes: list[list[float]] = []
+    open_ties: dict[int, int] = {}
+    for el in flat.notes:
+        ql = float(el.quarterLength)
+        if ql <= 0 or el.duration.isGrace or "ChordSymbol" in el.classes:
+            continue
+        start = float(el.offset)
+        members = list(el.notes) if el.isChord else [el]
+        for member in members:
+            pitch = int(member.pitch.midi)
+            if not 0 <= pitch <= 127:
+                continue
+            tie = member.tie if member.tie is not None else el.tie
+            kind = tie.type if tie is not None else None
+            if kind in ("stop", "continue") and pitch in open_ties:
+                notes[open_ties[pitch]][1] = start + ql
+                if kind == "stop":
+                    del open_ties[pitch]
+                continue
+            notes.append([start, start + ql, pitch])
+            if kind in ("start", "continue"):
+                open_ties[pitch] = len(notes) - 1
+    tempos: list[tuple[float, float]] = []
+    for mark in flat.getElementsByClass("MetronomeMark"):
+        qpm = mark.getQuarterBPM()
+        if qpm and qpm > 0:
+            tempos.append((float(mark.offset), float(qpm)))
+    if not tempos or tempos[0][0] > 0:
+        tempos.insert(0, (0.0, DEFAULT_QPM))
+    return notes, tempos
+
+
+def _seconds_fn(tempos: list[tuple[float, float]]) -> Any:
+    """Quarter-length offset -> seconds at the written tempo (piecewise over tempo changes)."""
+    starts = [0.0]
+    for (q0, qpm0), (q1, _) in zip(tempos, tempos[1:], strict=False):
+        starts.append(starts[-1] + (q1 - q0) * 60.0 / qpm0)
+
+    def seconds(q: float) -> float:
+        i = len(tempos) - 1
+        while i > 0 and tempos[i][0] > q:
+            i -= 1
+        return starts[i] + (q - tempos[i][0]) * 60.0 / tempos[i][1]
+
+    return seconds
+
+
+def _midi(
+    notes: list[list[float]], tempos: list[tuple[float, float]], speed: float, program: int
+) -> Any:
+    """A one-track mido file; the speed-up is a tempo change, so pitch is unchanged."""
+    import mido
+
+    events: list[tuple[int, int, Any]] = []
+    for q, qpm in tempos:
+        tempo = mido.bpm2tempo(qpm * speed)
+        events.append((round(q * TICKS), 0, mido.MetaMessage("set_tempo", tempo=tempo)))
+    for start, end, pitch in notes:
+        on, off = round(start * TICKS), max(round(end * TICKS), round(start * TICKS) + 1)
+        events.append((on, 2, mido.Message("note_on", note=int(pitch), velocity=80)))
+        events.append((off, 1, mido.Message("note_off", note=int(pitch), velocity=0)))
+    events.sort(key=lambda e: (e[0], e[1]))  # at equal ticks: tempo, then offs, then ons
+    track = mido.MidiTrack([mido.Message("program_change", program=program, time=0)])
+    now = 0
+    for tick, _, msg in events:
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    midi = mido.MidiFile(ticks_per_beat=TICKS)
+    midi.tracks.append(track)
+    return midi
+
+
+def failed(sample: Sample, error: str, detail: str) -> Render:
+    return Render(sample_id=sample.id, wav_path=None, error=error, detail=detail[:200])
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200]
+
+
+def default_out_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / f"rater-clips-{os.getuid()}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def render_one(
+    sample: Sample, settings: RenderSettings, out_dir: str | Path | None = None
+) -> Render:
+    """Render one sample to `out_dir/<id>.wav`; failures come back as `Render.error`.
+
+    The time limit uses SIGALRM, which only works on the main thread; elsewhere (a TUI
+    thread) the caller's own watchdog is the only limit. SetupError (no fluidsynth, bad
+    SoundFont) is raised: it is not this sample's fault and no other sample would fare better.
+    """
+    use_alarm = settings.time_limit > 0 and threading.current_thread() is threading.main_thread()
+    previous: Any = None
+    if use_alarm:
+
+        def on_alarm(signum: int, frame: Any) -> None:
+            raise RenderTimeout()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        # Re-fire every 0.25 s: music21 has broad `except:` clauses that can swallow one.
+        signal.setitimer(signal.ITIMER_REAL, settings.time_limit, 0.25)
+    try:
+        return _render(sample, settings, Path(out_dir) if out_dir else default_out_dir())
+    except RenderTimeout:
+        return failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _parse_enough(header: str, body: str, clip: float) -> tuple[Any, Any, Any, float]:
+    """Parse the shortest head of the body that covers `clip` seconds of music.
+
+    Returns (notes, tempos, seconds-fn, fraction of the body parsed). If a head fails to parse
+    (a cut inside a chord spanning lines, say), the whole capped body gets one try before the
+    tune is called unparseable.
+    """
+    capped = body_head(body, MAX_CHARS)
+    whole_voices = re.search(r"^\s*V:", capped, re.M) is not None  # voices come in blocks
+    budget = len(capped) if whole_voices else HEAD_CHARS
+    while True:
+        part = body_head(capped, budget)
+        try:
+            notes, tempos = _walk(_parse(header + part))
+        except (Exception, RecursionError):
+            if len(part) >= len(capped):
+                raise
+            budget = len(capped)
+            continue
+        seconds = _seconds_fn(tempos)
+        done = len(part) >= len(capped)
+        if done or (notes and seconds(max(n[1] for n in notes)) >= clip):
+            return notes, tempos, seconds, len(part) / max(1, len(body))
+        budget *= 4
+
+
+def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
+    header, body = prepare_abc(sample.text)
+    try:
+        notes, tempos, seconds, fraction = _parse_enough(header, body, settings.clip_seconds)
+    except (Exception, RecursionError) as exc:
+        return failed(sample, "unparseable", _short(exc))
+    if not notes:
+        return failed(sample, "no-notes", "the tune has no playable notes")
+    speed = settings.speed
+    parsed_end = seconds(max(end for _, end, _ in notes))
+    clip_music = min(parsed_end, settings.clip_seconds)
+    music_end = parsed_end / fraction if fraction < 1 else parsed_end  # estimate when cut
+    in_clip = [n for n in notes if seconds(n[0]) < clip_music]
+    events = tuple(
+        NoteEvent(seconds(s) / speed, min(seconds(e), clip_music) / speed, int(p))
+        for s, e, p in sorted(in_clip)
+    )
+    wav_path = out_dir / f"{sample.id}.wav"
+    tmp = out_dir / f".{sample.id}.{os.getpid()}.tmp"
+    from rater.audio import synth
+
+    try:
+        midi = _midi(in_clip, tempos, speed, settings.program)
+        peak, rms = synth.synthesise(
+            midi, tmp, clip_music / speed, settings.soundfont, settings.sample_rate
+        )
+        os.replace(tmp, wav_path)
+    except SetupError:
+        raise
+    except Exception as exc:
+        return failed(sample, "unrenderable", _short(exc))
+    finally:
+        tmp.unlink(missing_ok=True)  # after a failure or a timeout; gone already on success
+    return Render(
+        sample_id=sample.id,
+        wav_path=str(wav_path),
+        clip_seconds=clip_music / speed,
+        music_seconds=music_end / speed,
+        peak=peak,
+        rms=rms,
+        notes=events,
+    )
+
+
+def render_stream(
+    samples: Iterable[Sample],
+    settings: RenderSettings,
+    workers: int = 2,
+    cache_dir: str | Path | None = None,
+) -> Generator[Render, None, None]:
+    """Renders for `samples`, cached ones at once, the rest from a process pool as they finish.
+
+    `samples` is consumed lazily, in order, as workers free up, so a caller can feed a long
+    or slow iterable and still get the first results in a fraction of a second. No process
+    is started when everything is cached. Closing the generator stops the pool.
+    """
+    from rater.audio import cache
+
+    root = Path(cache_dir) if cache_dir else cache.cache_dir()
+    inflight: dict[str, int] = {}
+    source = _lookup(samples, settings, root, inflight)
+    first: Sample | None = None
+    for item in source:
+        if isinstance(item, Render):
+            yield item
+        else:
+            first = item
+            break
+    if first is None:
+        return
+    from rater.audio import synth
+
+    synth.require_fluidsynth()
+    if not os.path.isfile(settings.soundfont):
+        raise SetupError(f"SoundFont not found: {settings.soundfont}; {synth.SOUNDFONT_HINT}")
+    out_dir = cache.bucket(root, settings)
+    if workers <= 0:  # in-process: for debugging, and where processes cannot be started
+        for item in itertools.chain([first], source):
+            result = item if isinstance(item, Render) else render_one(item, settings, out_dir)
+            if not result.cached:
+                result = cache.put(result, settings, root)
+            for _ in range(1 if result.cached else inflight.pop(result.sample_id, 1)):
+                yield result
+        return
+    from rater.audio.pool import Pool
+
+    pool = Pool(settings, out_dir, workers=workers)
+    try:
+        for result in pool.run(itertools.chain([first], source)):
+            if not result.cached:
+                result = cache.put(result, settings, root)
+                for _ in range(inflight.pop(result.sample_id, 1)):
+                    yield result
+            else:
+                yield result
+    finally:
+        pool.close()
+
+
+def _lookup(
+    samples: Iterable[Sample], settings: RenderSettings, root: Path, inflight: dict[str, int]
+) -> Iterator[Sample | Render]:
+    """Cache hits as Renders, misses as Samples; a repeat of a sample being rendered is only
+    counted, so it is rendered once and yielded once per occurrence."""
+    from rater.audio import cache
+
+    for sample in samples:
+        if sample.id in inflight:
+            inflight[sample.id] += 1
+            continue
+        hit = cache.get(sample.id, settings, root)
+        if hit is not None:
+            yield hit
+        else:
+            inflight[sample.id] = 1
+            yield sample

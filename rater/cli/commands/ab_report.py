@@ -1,0 +1,22 @@
+"""`rater ab-report`: the blind A/B verdict, which source won how often, with 95% CIs."""
+
+from __future__ import annotations
+
+import argparse
+
+from rater.analysis.rank import games, head_to_head
+from rater.core.errors import RankError
+from rater.rating.journal import read_journals
+
+
+def run(args: argparse.Namespace) -> int:
+    ratings = read_journals(args.ratings)
+    keep_broken = not args.drop_broken
+    if not games(ratings, keep_broken):
+        raise RankError("no usable rating records in " + ", ".join(args.ratings))
+    rows = head_to_head(ratings, keep_broken)
+    if not rows:
+        raise RankError("no record compares samples from two different sources")
+    for w in rows:
+        print(w.sentence())
+    return 0

@@ -1,0 +1,65 @@
+"""`rater check`: the verdict for every sample, as a table or as JSON lines for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+
+
+def run(args: argparse.Namespace) -> int:
+    from rater.audio.pipeline import judge_all, settings_from_args
+    from rater.core.corpus import read_samples
+
+    samples = read_samples(args.samples, kind=args.kind)
+    render_settings, check_settings = settings_from_args(args)
+    judged = judge_all(samples, render_settings, check_settings, workers=args.workers)
+    if args.json:
+        for j in judged:
+            line = {
+                "id": j.sample.id,
+                "ok": j.verdict.ok,
+                "reasons": list(j.verdict.reasons),
+                "details": list(j.verdict.details),
+                "source": j.sample.source,
+                "index": j.sample.index,
+                "title": j.sample.title,
+            }
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return 0
+    _table(judged)
+    return 0
+
+
+def _table(judged: list) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for name in ("verdict", "id", "title", "source"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("why", overflow="fold")
+    reasons: Counter[str] = Counter()
+    for j in judged:
+        v = j.verdict
+        reasons.update(v.reasons)
+        verdict = "[green]ok[/]" if v.ok else "[red]" + escape(", ".join(v.reasons)) + "[/]"
+        source = f"{os.path.basename(j.sample.source)}#{j.sample.index + 1}"
+        table.add_row(
+            verdict,
+            j.sample.id,
+            escape(j.sample.title or "-"),
+            escape(source),
+            escape("; ".join(v.details)),
+        )
+    console = Console(highlight=False)
+    console.print(table)
+    ok = sum(1 for j in judged if j.verdict.ok)
+    summary = ", ".join(f"{r} {n}" for r, n in reasons.most_common())
+    console.print(
+        f"{len(judged)} samples: {ok} ok, {len(judged) - ok} broken"
+        + (f" ({summary})" if summary else "")
+    )

@@ -1,0 +1,82 @@
+"""`rater rank`: Bradley-Terry scores with standard errors, and win rates per source."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+
+from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.core.errors import RankError
+from rater.rating.journal import read_journals
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    if args.csv:
+        from rater.analysis.export import overwrites_input
+
+        clash = overwrites_input(args.csv, args.ratings)
+        if clash is not None:
+            raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
+    ratings = read_journals(args.ratings)
+    keep_broken = not args.drop_broken
+    ranking = fit(ratings, include_broken=keep_broken)
+    if args.csv:
+        write_csv(ranking, args.csv)
+    console = Console()
+    rows = ranking.rows[: max(0, args.top)]
+    table = Table(title=f"Bradley-Terry scores (top {len(rows)} of {len(ranking.rows)})")
+    for name, justify in (
+        ("#", "right"),
+        ("id", "left"),
+        ("title", "left"),
+        ("score", "right"),
+        ("se", "right"),
+        ("W/L/T", "right"),
+        ("source", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=name in ("id", "score", "se"))  # type: ignore[arg-type]
+    for k, r in enumerate(rows, 1):
+        table.add_row(
+            str(k),
+            r.id,
+            r.title[:40],
+            f"{r.score:+.2f}",
+            f"{r.se:.2f}",
+            f"{r.wins}/{r.losses}/{r.ties}",
+            os.path.basename(r.source),
+        )
+    console.print(table)
+    console.print(
+        f"{ranking.games} games; prior sd {ranking.prior_sd:g}; "
+        f"standard errors {ranking.se_method}; csv: {args.csv or '-'}",
+        highlight=False,
+    )
+    rates = source_winrates(ratings, keep_broken)
+    if rates:
+        console.print("Win rates against other sources:", highlight=False)
+        for w in rates:
+            console.print(f"  {w.sentence()}", highlight=False, markup=False)
+    if args.by_source:
+        console.print("Blind A/B, head to head:", highlight=False)
+        for w in head_to_head(ratings, keep_broken):
+            console.print(w.sentence(), highlight=False, markup=False)
+        if not rates:
+            console.print("no games between samples of different sources", highlight=False)
+    return 0
+
+
+def write_csv(ranking: Ranking, path: str) -> None:
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(["id", "score", "se", "wins", "losses", "ties", "source"])
+            for r in ranking.rows:
+                out.writerow(
+                    [r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties, r.source]
+                )
+    except OSError as exc:
+        raise RankError(f"{path}: cannot write csv ({exc.strerror or exc})") from exc

@@ -1,0 +1,59 @@
+"""`rater rate SAMPLES...`: the rating TUI on a corpus; the journal is written as you go."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def default_rater() -> str:
+    return os.environ.get("USER") or "anonymous"
+
+
+def default_journal(paths: list[str]) -> Path:
+    """`ratings/<first corpus file stem>.jsonl` under the current directory."""
+    first = Path(paths[0].rstrip("/"))
+    return Path("ratings") / f"{first.stem or first.name or 'ratings'}.jsonl"
+
+
+def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path) -> int:
+    """Shared by `rate` and `demo`: everything that can fail on input fails before the screen."""
+    from rater.audio import pipeline
+    from rater.core import corpus
+    from rater.core.errors import CorpusError
+    from rater.tui.build import make_app
+
+    kind = getattr(args, "kind", "abc")
+    samples = corpus.read_samples(paths, kind=kind)
+    if len(samples) < 2:
+        raise CorpusError(
+            f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
+        )
+    render_settings, check_settings = pipeline.settings_from_args(args)
+    app = make_app(
+        samples,
+        kind=kind,
+        ratings_path=ratings,
+        rater=args.rater or default_rater(),
+        seed=args.seed,
+        pairing=args.pairing,
+        prefix_chars=args.prefix_chars,
+        render_settings=render_settings,
+        check_settings=check_settings,
+        workers=args.workers,
+        silent=args.silent,
+    )
+    summary = app.run()
+    if app.error:
+        print(f"rater: {app.error}", file=sys.stderr)
+        return 2
+    if summary:
+        print(summary)
+    return app.return_code or 0
+
+
+def run(args: argparse.Namespace) -> int:
+    ratings = Path(args.ratings) if args.ratings else default_journal(args.samples)
+    return run_tui(args, list(args.samples), ratings)

@@ -1,0 +1,58 @@
+"""`rater render`: precompile every clip into the cache, so rating sessions start warm."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from rater.audio.pipeline import judge_stream, settings_from_args
+    from rater.core.corpus import read_samples
+
+    samples = read_samples(args.samples, kind=args.kind)
+    render_settings, check_settings = settings_from_args(args)
+    err = Console(stderr=True)
+    start = time.monotonic()
+    reasons: Counter[str] = Counter()
+    ok = cached = rendered = 0
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("rendering", total=len(samples))
+        for judged in judge_stream(samples, render_settings, check_settings, args.workers):
+            progress.advance(task)
+            if judged.render is not None:
+                rendered += 1
+                cached += judged.render.cached
+            if judged.verdict.ok:
+                ok += 1
+            else:
+                reasons.update(judged.verdict.reasons)
+    elapsed = time.monotonic() - start
+    out = Console(highlight=False)
+    broken = len(samples) - ok
+    out.print(f"{len(samples)} samples: {ok} ok, {broken} broken")
+    for reason, count in reasons.most_common():
+        out.print(f"  {reason:<14} {count}")
+    out.print(f"renders: {rendered} ({cached} from cache, {rendered - cached} new)")
+    if len(samples) > rendered:
+        out.print(f"not rendered: {len(samples) - rendered} (failed text checks, or text)")
+    out.print(f"elapsed: {elapsed:.1f} s; cache: {_bucket(render_settings)}")
+    return 0
+
+
+def _bucket(settings: object) -> str:
+    from rater.audio import cache
+
+    return str(cache.cache_dir() / settings.key())  # type: ignore[attr-defined]

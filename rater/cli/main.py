@@ -1,0 +1,160 @@
+"""Command line: argument parsing only. Each command lives in `rater.cli.commands.<name>`.
+
+Heavy libraries are imported by the command modules when they run, so `rater --help` is
+instant. Library exceptions (`RaterError`) become one line on stderr and exit status 2 here,
+at the edge, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+EPILOG = """\
+keys in the rating screen: 1 A wins, 2 B wins, 3 equal, Enter skip, r auto-rate the rest,
+x exit, space replay, a/b play one side, u undo, ? help.
+Set RATER_CACHE_DIR to choose where rendered clips are cached."""
+
+
+def _add_corpus_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+    p.add_argument(
+        "--kind",
+        choices=["abc", "text"],
+        default="abc",
+        help="abc: render and play; text: show only (poems, chat replies)",
+    )
+
+
+def _add_render_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--soundfont", metavar="FILE", help="SoundFont (.sf2) to synthesise with")
+    p.add_argument("--clip-seconds", type=float, default=10.0, help="seconds of music per clip")
+    p.add_argument("--speed", type=float, default=1.1, help="tempo factor (pitch unchanged)")
+    p.add_argument("--workers", type=int, default=2, help="render processes")
+    p.add_argument(
+        "--time-limit", type=float, default=10.0, help="seconds allowed to render one sample"
+    )
+    p.add_argument(
+        "--blacklist",
+        metavar="FILE|none",
+        action="append",
+        help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
+    )
+
+
+def _add_rate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ratings", metavar="FILE", help="journal (default ratings/<corpus>.jsonl)")
+    p.add_argument("--rater", default=None, help="rater name stored in every record")
+    p.add_argument("--seed", type=int, default=0, help="pairing seed (same seed, same pairs)")
+    p.add_argument(
+        "--pairing",
+        default="halves",
+        choices=["halves", "active", "ab", "prefix"],
+        help="how pairs are chosen: halves (each sample once), active (from the current fit), "
+        "ab (two files, blind), prefix (same prompt)",
+    )
+    p.add_argument("--prefix-chars", type=int, default=20, help="prefix pairing: shared chars")
+    p.add_argument("--silent", action="store_true", help="do not play audio")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rater",
+        description="Collect pairwise preference ratings of machine-generated music (ABC) "
+        "and turn them into reward-model training data.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from rater import __version__
+
+    parser.add_argument("--version", action="version", version=f"rater {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="rate the built-in demo corpus (nothing else needed)")
+    _add_render_args(p)
+    _add_rate_args(p)
+
+    p = sub.add_parser("rate", help="rate pairs of samples in the terminal")
+    _add_corpus_args(p)
+    _add_render_args(p)
+    _add_rate_args(p)
+
+    p = sub.add_parser("render", help="precompile clips with a progress bar; summary at the end")
+    _add_corpus_args(p)
+    _add_render_args(p)
+
+    p = sub.add_parser("check", help="verdict per sample: ok or broken with reasons")
+    _add_corpus_args(p)
+    _add_render_args(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per sample per line")
+
+    p = sub.add_parser("autorate", help="auto-rate pairs with a broken sample, without asking")
+    _add_corpus_args(p)
+    _add_render_args(p)
+    p.add_argument("--ratings", metavar="FILE", required=True, help="journal to append to")
+    p.add_argument("--rater", default="auto", help="rater name stored in every record")
+    p.add_argument("--seed", type=int, default=0, help="pairing seed")
+
+    p = sub.add_parser("export", help="journals -> training files (oa, trl, text)")
+    p.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
+    p.add_argument("--format", choices=["oa", "trl", "text"], required=True)
+    p.add_argument("--out", metavar="FILE", required=True)
+    p.add_argument("--query-length", type=int, default=64, help="oa: query tokens")
+    p.add_argument("--response-length", type=int, default=512, help="oa: response tokens")
+    p.add_argument("--pad-token", type=int, default=50259, help="oa: padding id (seed used 27)")
+    p.add_argument("--batch-size", type=int, default=None, help="oa: cut count to a multiple")
+    p.add_argument("--drop-broken", action="store_true", help="drop auto-rated broken records")
+    p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
+
+    p = sub.add_parser("encode", help="GPT-2 BPE ids of stdin as a JSON array")
+    p.add_argument("--length", type=int, default=None, help="truncate/pad to N tokens")
+    p.add_argument("--pad-token", type=int, default=50259, help="padding id")
+    p.add_argument(
+        "--special", action="store_true", help="encode <|endoftext|> as the special id 50256"
+    )
+    p.add_argument(
+        "--keep-newline", action="store_true", help="keep stdin's final newline (echo adds one)"
+    )
+
+    p = sub.add_parser("extract", help="unique samples from a training log / transcript")
+    p.add_argument("logs", nargs="+", metavar="LOG")
+    p.add_argument("--out", metavar="FILE", required=True)
+    p.add_argument("--min-chars", type=int, default=42)
+
+    p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
+    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source")
+    p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
+    p.add_argument("--top", type=int, default=20, help="rows shown in the table")
+    p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+
+    p = sub.add_parser("ab-report", help="blind A/B report: which source won")
+    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+
+    p = sub.add_parser("stats", help="counts by outcome, reasons, raters, sources, agreement")
+    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from rater.core.errors import RaterError
+
+    module = importlib.import_module(f"rater.cli.commands.{args.command.replace('-', '_')}")
+    try:
+        return int(module.run(args) or 0)
+    except RaterError as exc:
+        print(f"rater: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rater: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,295 @@
+"""Auto-fail checks: which samples are too broken to spend a person's attention on.
+
+A rater's minutes are the scarce resource, so anything a machine can tell is broken (empty,
+unparseable, silent, degenerate repetition, a known-bad snippet) is failed here with a
+machine-readable reason and never played. The thresholds are `CheckSettings` fields; their
+defaults were set from the distributions of each statistic over the real tunes shipped with
+music21 (O'Neill's 1850, Ryan's Mammoth, Nottingham; checked against Essen, Aird's Airs and
+miscFolk as a hold-out) with a wide margin, so human-written tunes essentially never fail
+while loops and noise do; `bench/false_broken.py` measures the false-broken rate.
+
+Text checks need no audio and run first, so a text-broken sample is never rendered.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rater.core.errors import CorpusError
+from rater.core.records import Render, Sample, Verdict
+
+BLACKLIST_DIR = Path(__file__).resolve().parents[2] / "blacklists"
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Thresholds of the auto-fail checks; defaults tuned on real tunes (see module doc)."""
+
+    min_seconds: float = 2.0  # whole tune shorter than this (at the played speed): too-short
+    silent_peak: float = 0.005  # clip peak |amplitude| below this: silent
+    silent_rms: float = 0.0005  # clip RMS below this: silent
+    max_compress_ratio: float = 6.0  # len(body) / len(zlib(body)) above this: compressible
+    min_compress_chars: int = 200  # shorter bodies are not judged on compressibility
+    max_period_repeats: int = 12  # a unit of <= max_period chars repeated more: repetitive
+    max_period: int = 24
+    min_period_span: int = 48  # ... and the repeated run covers at least this many chars
+    max_bar_run: int = 8  # the same bar this many times in a row: repetitive
+    min_distinct_bars: float = 0.15  # distinct bars / bars below this (>= 16 bars): repetitive
+    min_abc_fraction: float = 0.8  # share of body chars that are ABC symbols; less: unparseable
+    max_field_number: int = 256  # a number in L:/M: above this: unparseable
+    max_note_length: int = 1024  # a note length multiplier above this: unparseable
+    max_chars: int = 20_000  # longer samples: too-long (real tunes: < 2,500 chars)
+    blacklist: tuple[str, ...] = field(default_factory=tuple)
+
+
+def default_settings(blacklist: list[str] | None = None) -> CheckSettings:
+    """Default thresholds with the blacklist loaded (`--blacklist` values, None = repo's)."""
+    return CheckSettings(blacklist=load_blacklist(blacklist))
+
+
+def load_blacklist(paths: list[str] | None = None) -> tuple[str, ...]:
+    """Snippets from blacklist files: lower-cased fixed strings, one per line.
+
+    None reads every `blacklists/*.txt` of the repository; ["none"] disables the blacklist.
+    A literal `\\n` in a snippet stands for a newline (the starter list uses it).
+    """
+    if paths is None:
+        files = sorted(BLACKLIST_DIR.glob("*.txt")) if BLACKLIST_DIR.is_dir() else []
+    elif [p.lower() for p in paths] == ["none"]:
+        return ()
+    else:
+        files = [Path(p) for p in paths if p.lower() != "none"]
+    snippets: list[str] = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            raise CorpusError(f"{f}: blacklist file not found") from None
+        except OSError as exc:
+            raise CorpusError(f"{f}: cannot read blacklist ({exc.strerror or exc})") from None
+        for line in text.splitlines():
+            line = line.rstrip("\r\n")
+            if line.strip():
+                snippets.append(line.replace("\\n", "\n").lower())
+    return tuple(dict.fromkeys(snippets))
+
+
+_QUOTED = re.compile(r'"[^"\n]*"')
+_DECORATION = re.compile(r"![^!\n]*!|\+[^+\n]*\+")
+_HEADER = re.compile(r"^\s*[A-Za-z]:")
+_INLINE_FIELD = re.compile(r"\[[A-Za-z]:[^\]\n]*\]")
+_COMMENT = re.compile(r"%.*$")
+_NOTE = re.compile(r"[A-Ga-g]")
+_SPACE = re.compile(r"\s+")
+_BAR_RUN = re.compile(r"\|{3,}")  # runs of empty bars (Essen pads lines with them)
+_BAR_SPLIT = re.compile(r"[|\]:\[]+[0-9]*")
+# Characters that make up ABC music once chord symbols and decorations are removed.
+_ABC_CHARS = frozenset(
+    "ABCDEFGabcdefgzxZ0123456789/|:[](){}<>^_=,'-.~` \t\n\\&$*#;?@"
+    "HIJKLMNOPRSTUVWXYhijklmnopqrstuvwy"  # decoration shorthands and inline-field letters
+)
+
+
+def body(text: str) -> str:
+    """The music of a tune: header and comment lines dropped; for compression ratios."""
+    lines = []
+    for line in text.split("\n"):
+        if _HEADER.match(line) or line.lstrip().startswith("%"):
+            continue
+        lines.append(_COMMENT.sub("", line))
+    return "\n".join(lines).strip()
+
+
+def music(body_text: str) -> str:
+    """Body without chord symbols, decorations, inline fields, whitespace, empty bars."""
+    s = _QUOTED.sub("", body_text)
+    s = _DECORATION.sub("", s)
+    s = _INLINE_FIELD.sub("", s)
+    return _BAR_RUN.sub("||", _SPACE.sub("", s))
+
+
+_EMPTY_BARS = re.compile(r"\|[\s|]*\|")
+_BLANKS = re.compile(r"[ \t]+")
+
+
+def squeeze(body_text: str) -> str:
+    """Body with runs of blanks and of empty bars collapsed: some transcriptions (Essen)
+    pad lines with dozens of `|  |  |`, which compresses well but is not degenerate music."""
+    return _BLANKS.sub(" ", _EMPTY_BARS.sub("|", body_text))
+
+
+def compress_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    if not data:
+        return 0.0
+    return len(data) / len(zlib.compress(data, 9))
+
+
+def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
+    """(period, span, repeats, start) of the longest stretch of `s` made of one repeated unit.
+
+    For each period p the stretch where s[i] == s[i+p] holds is a repetition of a p-char
+    unit; numpy keeps this linear even for megabyte inputs.
+    """
+    import numpy as np
+
+    if len(s) < 2:
+        return (0, 0, 0.0, 0)
+    a = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+    best = (0, 0, 0.0, 0)
+    for p in range(1, min(max_period, len(a) - 1) + 1):
+        eq = np.concatenate(([0], (a[p:] == a[:-p]).astype(np.int8), [0]))
+        edges = np.flatnonzero(np.diff(eq))
+        if len(edges) == 0:
+            continue
+        runs = edges[1::2] - edges[0::2]
+        k = int(runs.argmax())
+        span = int(runs[k]) + p
+        repeats = span / p
+        if repeats > best[2]:
+            best = (p, span, repeats, int(edges[2 * k]))
+    return best
+
+
+def bars(music_text: str) -> list[str]:
+    return [b for b in _BAR_SPLIT.split(music_text) if b]
+
+
+def _repetition(m: str, settings: CheckSettings) -> str | None:
+    """A detail string when the music is degenerate-repetitive, else None."""
+    period, span, repeats, start = longest_period_run(m, settings.max_period)
+    if repeats > settings.max_period_repeats and span >= settings.min_period_span:
+        unit = m[start : start + period]
+        return f"{unit!r} repeated {repeats:.0f} times in a row"
+    bs = bars(m)
+    run, longest = 1, 1
+    for prev, cur in zip(bs, bs[1:], strict=False):
+        run = run + 1 if cur == prev else 1
+        longest = max(longest, run)
+    if longest >= settings.max_bar_run:
+        return f"the same bar {longest} times in a row"
+    if len(bs) >= 16:
+        distinct = len(set(bs)) / len(bs)
+        if distinct < settings.min_distinct_bars:
+            top, n = Counter(bs).most_common(1)[0]
+            return f"only {len(set(bs))} distinct bars in {len(bs)} ({top!r} x{n})"
+    return None
+
+
+_FIELD_VALUE = re.compile(r"^\s*([LMQ]):(.*)$|\[([LMQ]):([^\]\n]*)\]", re.MULTILINE)
+_NUMBER = re.compile(r"\d+")
+_NOTE_LENGTH = re.compile(r"(?:[A-Ga-gzxZX][,']*|/)(\d+)")
+
+
+def absurd_field(text: str, settings: CheckSettings) -> str | None:
+    """A detail string when an L:, M: or Q: value or a note length cannot be real music.
+
+    Real tunes use L:1/8 or 1/16, meters up to 12/8, tempos up to a few hundred, note
+    lengths up to ~30 (measured on the music21 collections); values far outside these keep
+    music21 busy with enormous durations for minutes, and an in-process time limit was seen
+    not to stop it (`L:1000/1`), so they are failed here, before any render is attempted.
+    """
+    limit = settings.max_field_number
+    for m in _FIELD_VALUE.finditer(text):
+        name = m.group(1) or m.group(3)
+        value = (m.group(2) if m.group(1) else m.group(4)).strip()
+        nums = [int(n) for n in _NUMBER.findall(value[:200])]
+        if name == "Q":
+            bad = any(n > 10_000 for n in nums) or (nums and nums[-1] == 0) or "-" in value
+        else:
+            bad = any(n > limit for n in nums) or (name == "L" and 0 in nums[:2])
+            bad = bad or (name == "M" and "/" in value and 0 in nums)
+        if bad:
+            return f"absurd field {name}:{value[:30]}"
+    notes = _QUOTED.sub("", body(text))
+    longest = max((int(n) for n in _NOTE_LENGTH.findall(notes)[:100_000]), default=0)
+    if longest > settings.max_note_length:
+        return f"absurd note length {longest}"
+    return None
+
+
+def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
+    """Checks that need no audio: empty, too long, blacklisted, garbage, compressible,
+    repetitive. Text samples (poems, replies) get only empty / too-long / blacklist /
+    repetition checks, since they have no ABC body."""
+    reasons: list[str] = []
+    details: list[str] = []
+
+    def fail(reason: str, detail: str) -> None:
+        reasons.append(reason)
+        details.append(detail)
+
+    text = sample.text
+    if len(text) > settings.max_chars:
+        fail("too-long", f"{len(text)} chars (limit {settings.max_chars})")
+        return _verdict(sample, reasons, details)
+    low = text.lower()
+    for snippet in settings.blacklist:
+        if snippet in low:
+            fail("blacklist", f"contains {snippet!r}")
+            break
+    if sample.kind == "text":
+        if not text.strip():
+            fail("empty", "no text")
+        else:
+            rep = _repetition(_SPACE.sub(" ", text), settings)
+            if rep:
+                fail("repetitive", rep)
+        return _verdict(sample, reasons, details)
+
+    b = body(text)
+    m = music(b)
+    if not _NOTE.search(m):
+        fail("empty", "no notes in the tune body" if text.strip() else "no text")
+        return _verdict(sample, reasons, details)
+    absurd = absurd_field(text, settings)
+    if absurd:
+        fail("unparseable", absurd)
+    stripped = _DECORATION.sub("", _QUOTED.sub("", b))
+    if stripped:
+        good = sum(1 for c in stripped if c in _ABC_CHARS) / len(stripped)
+        if good < settings.min_abc_fraction and not absurd:
+            fail("unparseable", f"not ABC: only {good:.0%} of the body are ABC symbols")
+    if len(b) >= settings.min_compress_chars:
+        ratio = compress_ratio(squeeze(b))
+        if ratio > settings.max_compress_ratio:
+            limit = settings.max_compress_ratio
+            fail("compressible", f"body compresses {ratio:.1f}x (limit {limit})")
+    rep = _repetition(m, settings)
+    if rep:
+        fail("repetitive", rep)
+    return _verdict(sample, reasons, details)
+
+
+def _verdict(sample: Sample, reasons: list[str], details: list[str]) -> Verdict:
+    return Verdict(
+        sample_id=sample.id, ok=not reasons, reasons=tuple(reasons), details=tuple(details)
+    )
+
+
+def judge(sample: Sample, render: Render | None, settings: CheckSettings) -> Verdict:
+    """Text checks plus what the render shows: failed, silent or too short."""
+    v = text_verdict(sample, settings)
+    if render is None or sample.kind == "text":
+        return v
+    reasons, details = list(v.reasons), list(v.details)
+    if render.error:
+        if render.error not in reasons:
+            reasons.append(render.error)
+            details.append(render.detail or render.error)
+    elif render.wav_path is None:
+        reasons.append("unrenderable")
+        details.append(render.detail or "no audio was produced")
+    else:
+        if render.peak < settings.silent_peak or render.rms < settings.silent_rms:
+            reasons.append("silent")
+            details.append(f"peak {render.peak:.4f}, rms {render.rms:.5f}")
+        seconds = render.music_seconds or render.clip_seconds
+        if seconds < settings.min_seconds:
+            reasons.append("too-short")
+            details.append(f"{seconds:.2f} s of music (minimum {settings.min_seconds} s)")
+    return _verdict(sample, reasons, details)

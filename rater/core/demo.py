@@ -1,0 +1,163 @@
+"""The built-in demo corpus: real tunes mixed with machine-made ones, good to broken.
+
+`rater demo` must work on a fresh machine with nothing but the installed packages, and a
+demo only shows the tool off if the pairs differ in quality. So the corpus mixes ~40 real
+tunes from music21's bundled collections with ~40 tunes whose bodies come from an order-k
+character Markov chain trained on other real tunes: at low temperature the chain falls
+into loops (degenerate, auto-failed), around 1 it sounds plausible-ish, and at high
+temperature it writes noise. Everything is seeded, so the file is the same bytes on every
+machine with the same music21 corpus, and it is cached under `<cache dir>/demo/`.
+
+Titles are "Demo tune N" so the origin is not revealed while rating; the origin of each
+tune (corpus file + tune number, or Markov temperature) is kept in `origins.json` next to
+the samples file, out of the sample text so it does not change ids or bias raters.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from rater.core.corpus import read_samples, sample_id
+from rater.core.records import Sample
+
+VERSION = 2
+SEED = 20240601
+N_REAL = 40
+TEMPERATURES = (0.02, 0.05, 0.1, 0.3, 0.7, 1.0, 3.0, 12.0)  # 5 tunes each -> 40 generated
+ORDER = 5
+_KEEP_HEADERS = ("M:", "L:", "K:", "Q:")
+
+
+def music21_corpus_dir() -> Path:
+    """music21's bundled corpus folder, found without importing music21 (slow import)."""
+    spec = importlib.util.find_spec("music21")
+    if spec is None or not spec.submodule_search_locations:
+        from rater.core.errors import SetupError
+
+        raise SetupError("music21 is not installed: pip install music21")
+    return Path(next(iter(spec.submodule_search_locations))) / "corpus"
+
+
+def _split(text: str) -> tuple[list[str], str]:
+    """(kept header lines, body) of a tune."""
+    headers, body = [], []
+    in_body = False
+    for line in text.split("\n"):
+        if not in_body and re.match(r"^[A-Za-z]:", line):
+            if line.startswith(_KEEP_HEADERS):
+                headers.append(line.replace(": ", ":", 1))
+            if line.startswith("K:"):
+                in_body = True
+        elif in_body and not line.startswith("%"):
+            body.append(line)
+    return headers, "\n".join(body).strip()
+
+
+def _pool() -> list[Sample]:
+    base = music21_corpus_dir()
+    tunes = read_samples([str(base / "oneills1850"), str(base / "ryansMammoth")])
+    return [t for t in tunes if 120 <= len(_split(t.text)[1]) <= 420 and "V:" not in t.text]
+
+
+class Markov:
+    """Order-k character model over tune bodies; sampling with a temperature."""
+
+    def __init__(self, bodies: list[str], order: int = ORDER) -> None:
+        self.order = order
+        self.table: dict[str, Counter[str]] = defaultdict(Counter)
+        self.alphabet: Counter[str] = Counter()
+        for b in bodies:
+            text = "^" * order + b + "$"
+            self.alphabet.update(b)
+            for i in range(order, len(text)):
+                self.table[text[i - order : i]][text[i]] += 1
+
+    def generate(self, rng: random.Random, temperature: float, max_len: int = 500) -> str:
+        ctx = "^" * self.order
+        out: list[str] = []
+        for _ in range(max_len):
+            counts = self.table.get(ctx) or self.alphabet
+            chars = sorted(counts)
+            weights = [counts[c] ** (1.0 / temperature) for c in chars]
+            if temperature > 4:  # very hot: mix in any character seen anywhere
+                chars += sorted(self.alphabet)
+                weights += [temperature / 4] * len(self.alphabet)
+            c = rng.choices(chars, weights)[0]
+            if c == "$":
+                break
+            out.append(c)
+            ctx = (ctx + c)[-self.order :]
+        return "".join(out).strip()
+
+
+def _build() -> tuple[str, dict[str, str]]:
+    rng = random.Random(SEED)
+    pool = _pool()
+    rng.shuffle(pool)
+    real, training = pool[:N_REAL], pool[N_REAL : N_REAL + 400]
+    model = Markov([_split(t.text)[1] for t in training])
+    entries: list[tuple[list[str], str, str]] = []
+    for t in real:
+        headers, body = _split(t.text)
+        entries.append(
+            (
+                headers,
+                body,
+                f"{Path(t.source).parent.name}/{Path(t.source).name} #{t.index} {t.title}",
+            )
+        )
+    for temperature in TEMPERATURES:
+        for _ in range(5):
+            headers = _split(rng.choice(training).text)[0]
+            body = model.generate(rng, temperature) or "z4|"
+            entries.append((headers, body, f"markov order {ORDER} temperature {temperature}"))
+    rng.shuffle(entries)
+    parts, origins = [], {}
+    for n, (headers, body, origin) in enumerate(entries, 1):
+        text = "\n".join([f"X:{n}", f"T:Demo tune {n}", *headers, body])
+        parts.append(text + "\n")
+        origins[sample_id(text)] = origin
+    return "\n".join(parts), origins
+
+
+def demo_corpus(dest_dir: str | Path | None = None) -> Path:
+    """Path of the demo samples file, built on first use (a second or so) then cached."""
+    if dest_dir is None:
+        from rater.audio.cache import cache_dir
+
+        dest = cache_dir() / "demo"
+    else:
+        dest = Path(dest_dir)
+    path = dest / f"demo-v{VERSION}.abc"
+    if path.is_file() and path.stat().st_size > 0:
+        return path
+    text, origins = _build()
+    dest.mkdir(parents=True, exist_ok=True)
+    for target, content in (
+        (dest / "origins.json", json.dumps(origins, indent=1, sort_keys=True) + "\n"),
+        (path, text),
+    ):
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, target)
+    return path
+
+
+def degenerate_examples() -> dict[str, tuple[str, str]]:
+    """Hand-made broken tunes, name -> (text, the reason the checks must give)."""
+    head = "X:1\nT:Degenerate\nM:4/4\nL:1/8\nK:G\n"
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(1, 256) for _ in range(600)).decode("latin-1")
+    return {
+        "one bar x30": (head + "GABc dedB|" * 30 + "\n", "repetitive"),
+        "one note x200": (head + "G" * 200 + "\n", "repetitive"),
+        "random bytes": (noise, "unparseable"),
+        "empty body": (head, "empty"),
+        "header, rests only": (head + "z8|x8|z8|]\n", "empty"),
+    }

@@ -1,0 +1,122 @@
+"""Decisions -> journal records.
+
+One place turns "A wins / B wins / equal / one is broken" into best_of_2 records, so the TUI
+and `rater autorate` write exactly the same shape. A tie is two records (each sample winning
+once, both flagged) because best_of_2 training data has no tie label; together they cancel.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from rater.core import bpe
+from rater.core.records import Pair, Rating, Verdict
+
+Best = Literal[0, 1, "tie"]
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[int, ...]:
+    """The TUI builds records on every key press; each tune is encoded once per process."""
+    return tuple(bpe.encode(text))
+
+
+def continuation(text: str, prompt: str) -> str:
+    """The part of `text` after `prompt`: training feeds prompt + sample, so a sample that
+    repeated the prompt (prefix pairing, where the prompt is the texts' shared start) would
+    train on the prompt twice. A text that does not start with the prompt is kept whole."""
+    return text[len(prompt) :] if prompt and text.startswith(prompt) else text
+
+
+def _response(text: str, query: str) -> list[int]:
+    """BPE of the continuation; byte-level BPE decodes query + continuation to the full text."""
+    return list(_tokens(continuation(text, query)))
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _records(
+    pair: Pair,
+    winners: Sequence[int],
+    rater: str,
+    *,
+    tie: bool,
+    broken: int = 0,
+    reasons: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    query_tokens: Sequence[int] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> list[Rating]:
+    query = list(query_tokens) if query_tokens is not None else list(_tokens(pair.query))
+    sample0, sample1 = _response(pair.a.text, pair.query), _response(pair.b.text, pair.query)
+    note: dict[str, Any] = dict(extra or {})
+    if pair.swapped:
+        # sample0 is what was shown on the left; blind A/B needs to know it was randomised.
+        note["swapped"] = True
+    time = now()
+    return [
+        Rating(
+            query=query,
+            sample0=sample0,
+            sample1=sample1,
+            best=w,
+            ids=(pair.a.id, pair.b.id),
+            texts=(pair.a.text, pair.b.text),
+            sources=(pair.a.source, pair.b.source),
+            rater=rater,
+            time=time,
+            broken=broken,
+            tie=tie,
+            reasons=reasons,
+            extra=dict(note),
+        )
+        for w in winners
+    ]
+
+
+def decide(
+    pair: Pair,
+    best: Best,
+    rater: str,
+    query_tokens: Sequence[int] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> list[Rating]:
+    """A person's decision: 0 (A, sample0, wins), 1 (B wins) or "tie" (two records).
+
+    With a `pair.query` the texts start with, sample0/sample1 hold only the continuations
+    (`texts` keep the full tunes)."""
+    if best == "tie":
+        return _records(pair, (0, 1), rater, tie=True, query_tokens=query_tokens, extra=extra)
+    if best not in (0, 1):
+        raise ValueError(f"best must be 0, 1 or 'tie', got {best!r}")
+    return _records(pair, (best,), rater, tie=False, query_tokens=query_tokens, extra=extra)
+
+
+def auto_decide(
+    pair: Pair,
+    verdict_a: Verdict,
+    verdict_b: Verdict,
+    rater: str,
+    query_tokens: Sequence[int] | None = None,
+) -> list[Rating]:
+    """The rule for broken samples: the working one wins; two broken ones tie; [] if both ok."""
+    if verdict_a.ok and verdict_b.ok:
+        return []
+    reasons = (tuple(verdict_a.reasons), tuple(verdict_b.reasons))
+    if not verdict_a.ok and not verdict_b.ok:
+        winners: tuple[int, ...] = (0, 1)
+    else:
+        winners = (1,) if not verdict_a.ok else (0,)
+    return _records(
+        pair,
+        winners,
+        rater,
+        tie=len(winners) == 2,
+        broken=1,
+        reasons=reasons,
+        query_tokens=query_tokens,
+    )
