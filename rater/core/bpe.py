@@ -73,7 +73,7 @@ def encoding() -> tiktoken.Encoding:
 
 
 def _ranks_cache() -> Path:
-    from rater.audio.cache import cache_dir
+    from rater.core.paths import cache_dir
 
     return cache_dir() / "bpe" / f"gpt2-{_VOCAB_BPE_SHA256[:12]}-{_ENCODER_JSON_SHA256[:12]}.pkl"
 
@@ -141,12 +141,27 @@ def fit(ids: Sequence[int], length: int | None, pad_token: int = DEFAULT_PAD) ->
     """Truncate or right-pad to exactly `length` ids (training code wants fixed shapes)."""
     if length is None:
         return list(ids)
+    kept, pads = _cut(ids, length)
+    return [*kept, *([pad_token] * pads)]
+
+
+def fit_text(ids: Sequence[int], length: int, pad_token: int = DEFAULT_PAD) -> str:
+    """`fit` written as the inside of a JSON array ("1,2,50259"), for large label files: the
+    padding is one repeated string instead of a conversion per pad token."""
+    kept, pads = _cut(ids, length)
+    body = ",".join(map(str, kept))
+    if not pads:
+        return body
+    tail = f",{pad_token}" * pads
+    return body + tail if body else tail[1:]
+
+
+def _cut(ids: Sequence[int], length: int) -> tuple[Sequence[int], int]:
+    """The padding rule, for both shapes: the first `length` ids, then this many pads."""
     if length < 0:
         raise ValueError(f"length must be >= 0, got {length}")
-    out = list(ids[:length])
-    if len(out) < length:
-        out.extend([pad_token] * (length - len(out)))
-    return out
+    kept = ids[:length]
+    return kept, length - len(kept)
 
 
 def encode(

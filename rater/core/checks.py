@@ -16,49 +16,29 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from rater.core import paths as paths_mod
 from rater.core.errors import CorpusError
 from rater.core.records import Render, Sample, Verdict
-
-BLACKLIST_DIR = Path(__file__).resolve().parents[2] / "blacklists"
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    """Thresholds of the auto-fail checks; defaults tuned on real tunes (see module doc)."""
-
-    min_seconds: float = 2.0  # whole tune shorter than this (at the played speed): too-short
-    silent_peak: float = 0.005  # clip peak |amplitude| below this: silent
-    silent_rms: float = 0.0005  # clip RMS below this: silent
-    max_compress_ratio: float = 6.0  # len(body) / len(zlib(body)) above this: compressible
-    min_compress_chars: int = 200  # shorter bodies are not judged on compressibility
-    max_period_repeats: int = 12  # a unit of <= max_period chars repeated more: repetitive
-    max_period: int = 24
-    min_period_span: int = 48  # ... and the repeated run covers at least this many chars
-    max_bar_run: int = 8  # the same bar this many times in a row: repetitive
-    min_distinct_bars: float = 0.15  # distinct bars / bars below this (>= 16 bars): repetitive
-    min_abc_fraction: float = 0.8  # share of body chars that are ABC symbols; less: unparseable
-    max_field_number: int = 256  # a number in L:/M: above this: unparseable
-    max_note_length: int = 1024  # a note length multiplier above this: unparseable
-    max_chars: int = 20_000  # longer samples: too-long (real tunes: < 2,500 chars)
-    blacklist: tuple[str, ...] = field(default_factory=tuple)
+from rater.core.settings import CheckSettings
 
 
 def default_settings(blacklist: list[str] | None = None) -> CheckSettings:
-    """Default thresholds with the blacklist loaded (`--blacklist` values, None = repo's)."""
+    """Default thresholds with the blacklist loaded (files as given; None: the built-in)."""
     return CheckSettings(blacklist=load_blacklist(blacklist))
 
 
 def load_blacklist(paths: list[str] | None = None) -> tuple[str, ...]:
     """Snippets from blacklist files: lower-cased fixed strings, one per line.
 
-    None reads every `blacklists/*.txt` of the repository; ["none"] disables the blacklist.
+    None reads every built-in list (`blacklists/*.txt`, package data); ["none"] disables it.
     A literal `\\n` in a snippet stands for a newline (the starter list uses it).
     """
+    files: list[Traversable]
     if paths is None:
-        files = sorted(BLACKLIST_DIR.glob("*.txt")) if BLACKLIST_DIR.is_dir() else []
+        files = paths_mod.data_files("blacklists", ".txt")
     elif [p.lower() for p in paths] == ["none"]:
         return ()
     else:
@@ -66,7 +46,7 @@ def load_blacklist(paths: list[str] | None = None) -> tuple[str, ...]:
     snippets: list[str] = []
     for f in files:
         try:
-            text = f.read_text(encoding="utf-8", errors="replace")
+            text = f.read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
             raise CorpusError(f"{f}: blacklist file not found") from None
         except OSError as exc:

@@ -22,8 +22,10 @@ from pathlib import Path
 
 from rater.core.errors import CorpusError
 from rater.core.records import Sample
+from rater.core.settings import CorpusSettings
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+KINDS = ("abc", "text")  # abc: rendered and played; text: shown only (poems, replies)
 NEWLINE_MARK = "⏎"
 EOT = "<|endoftext|>"
 JSON_TEXT_FIELDS = ("text", "sample", "completion", "abc")
@@ -70,9 +72,16 @@ def sample_id(text: str) -> str:
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:16]
 
 
-def _title(text: str) -> str:
+def title_of(text: str, first_line: bool = False) -> str:
+    """A tune's first `T:` field. With `first_line`, a text without one is named by its
+    first non-empty line (rank reports name every sample, poems too). `⏎` is a newline."""
+    text = text.replace(NEWLINE_MARK, "\n")
     m = _TITLE.search(text)
-    return m.group(1) if m else ""
+    if m:
+        return m.group(1)
+    if first_line:
+        return next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return ""
 
 
 def _split_separators(text: str) -> list[str]:
@@ -145,7 +154,7 @@ def _is_jsonl(text: str) -> bool:
         return False
 
 
-def split_text(text: str, source: str = "<text>", kind: str = "abc") -> list[str]:
+def split_text(text: str, source: str = "<text>", kind: str = CorpusSettings.kind) -> list[str]:
     """One file's text -> sample texts (cleaned, empty ones dropped), format sniffed.
 
     Order of precedence: JSONL, then `===` / `<|endoftext|>` separators, then one sample
@@ -223,18 +232,18 @@ def _samples_of(path: Path, source: str, kind: str) -> Iterable[Sample]:
             text=text,
             source=source,
             index=i,
-            title=_title(text) if kind == "abc" else "",
+            title=title_of(text) if kind == "abc" else "",
             kind=kind,
         )
 
 
-def read_samples(paths: Sequence[str] | str, kind: str = "abc") -> list[Sample]:
+def read_samples(paths: Sequence[str] | str, kind: str = CorpusSettings.kind) -> list[Sample]:
     """All samples of the given files/directories, duplicates collapsed (first one wins).
 
     Raises `CorpusError` (one line, naming the file) for a missing, unreadable, binary or
     oversized file, and for a path that yields no samples at all.
     """
-    if kind not in ("abc", "text"):
+    if kind not in KINDS:
         raise CorpusError(f"unknown sample kind {kind!r} (expected 'abc' or 'text')")
     if isinstance(paths, str):
         paths = [paths]

@@ -129,7 +129,7 @@ def _build() -> tuple[str, dict[str, str]]:
 def demo_corpus(dest_dir: str | Path | None = None) -> Path:
     """Path of the demo samples file, built on first use (a second or so) then cached."""
     if dest_dir is None:
-        from rater.audio.cache import cache_dir
+        from rater.core.paths import cache_dir
 
         dest = cache_dir() / "demo"
     else:

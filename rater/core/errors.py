@@ -4,7 +4,26 @@ from __future__ import annotations
 
 
 class RaterError(Exception):
-    """Base class: a problem the user can fix (bad input, missing piece, full disk)."""
+    """Base class: a problem the user can fix (bad input, missing piece, full disk).
+
+    The library knows settings by their field names, not by command-line flags, so an error
+    about one setting is raised with `field=` and a message in which `{field}` marks where
+    the setting is named ("{field} must be positive" reads "clip_seconds must be positive");
+    the CLI puts the flag there instead (`named`).
+    """
+
+    def __init__(self, message: str = "", *, field: str = "") -> None:
+        self.field = field
+        self.template = message
+        super().__init__(message.replace("{field}", field) if field else message)
+
+    def named(self, name: str) -> str:
+        """The message with `name` (a flag, say) where the setting's field name stands."""
+        return self.template.replace("{field}", name) if self.field else str(self)
+
+
+class SettingsError(RaterError):
+    """A setting has a value that cannot work (a clip of 0 s, a speed of 100x)."""
 
 
 class CorpusError(RaterError):
@@ -17,6 +36,10 @@ class SetupError(RaterError):
 
 class RenderError(RaterError):
     """Rendering cannot run at all (not: one tune failed - that is a broken verdict)."""
+
+
+class PairingError(RaterError):
+    """The samples cannot be paired the way the strategy asks (e.g. `ab` without two sources)."""
 
 
 class JournalError(RaterError):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from rater.core.corpus import EOT, NEWLINE_MARK, clean_text, sample_id
+from rater.core.settings import CorpusSettings
 
 _LOG_LINE = re.compile(r"\bppo|k =|score =|kl =|total =", re.IGNORECASE)  # not "T:Opposite"
 _SEP_LINE = re.compile(r"^\s*(={3,}|-{3,})\s*$")
@@ -35,7 +36,7 @@ def _chunks(text: str) -> Iterable[str]:
         yield "\n".join(current)
 
 
-def extract_samples(texts: Iterable[str], min_chars: int = 42) -> list[str]:
+def extract_samples(texts: Iterable[str], min_chars: int = CorpusSettings.min_chars) -> list[str]:
     """Unique samples (by sample id, first kept) of at least `min_chars` characters.
 
     A blank line inside a sample splits it; in practice generated tunes have none, and

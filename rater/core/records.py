@@ -8,8 +8,6 @@ All records are frozen so they can cross process boundaries and sit in caches sa
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,32 +26,6 @@ class Sample:
     index: int
     title: str = ""
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
-
-
-@dataclass(frozen=True)
-class RenderSettings:
-    """Everything that changes the rendered audio; its `key` names the cache bucket."""
-
-    soundfont: str
-    clip_seconds: float = 10.0
-    speed: float = 1.1
-    sample_rate: int = 22050
-    time_limit: float = 10.0
-    program: int = 0  # General MIDI program (0 = acoustic grand piano)
-
-    def key(self) -> str:
-        """Cache key: settings plus the SoundFont's identity (path, size, mtime)."""
-        import os
-
-        try:
-            st = os.stat(self.soundfont)
-            sf_ident = f"{os.path.abspath(self.soundfont)}:{st.st_size}:{int(st.st_mtime)}"
-        except OSError:
-            sf_ident = self.soundfont
-        payload = json.dumps(
-            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, 1]
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

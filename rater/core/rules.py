@@ -1,0 +1,61 @@
+"""Rules about rating records that more than one stage applies, each written once.
+
+Which journal lines make one decision, which pairs are decided, which samples an automatic
+rating found broken, and which part of a text continues its prompt: the session, the pair
+sources, the exports and the statistics all ask these questions and must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rater.core.records import Rating
+
+
+def decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
+    """Records grouped by decision (a tie's two records together), in order.
+
+    A decision's lines are written in one locked write, so they are adjacent and share a
+    `"decision"` id; lines written before there were ids pair up as consecutive tie records
+    of the same two samples with different winners.
+    """
+    groups: list[list[Rating]] = []
+    for r in ratings:
+        group = groups[-1] if groups else None
+        prev = group[-1] if group else None
+        did = r.extra.get("decision")
+        if prev is not None and group is not None:
+            if did is not None and prev.extra.get("decision") == did:
+                group.append(r)
+                continue
+            if (
+                did is None
+                and prev.extra.get("decision") is None
+                and r.tie
+                and prev.tie
+                and len(group) == 1
+                and frozenset(r.ids) == frozenset(prev.ids)
+                and r.best != prev.best
+            ):
+                group.append(r)
+                continue
+        groups.append([r])
+    return groups
+
+
+def decided_pairs(ratings: Iterable[Rating]) -> set[frozenset[str]]:
+    """Pairs (as id sets, either order) that already have a decision: what resume skips."""
+    return {frozenset(r.ids) for r in ratings}
+
+
+def broken_ids(ratings: Iterable[Rating]) -> set[str]:
+    """Samples an automatic rating found broken (each side's reasons say which): they have
+    their record and are not paired again."""
+    return {r.ids[k] for r in ratings if r.broken for k in (0, 1) if r.reasons[k]}
+
+
+def continuation(text: str, prompt: str) -> str:
+    """The part of `text` after `prompt`: training feeds prompt + sample, so a sample that
+    repeated the prompt (prefix pairing, where the prompt is the texts' shared start) would
+    train on the prompt twice. A text that does not start with the prompt is kept whole."""
+    return text[len(prompt) :] if prompt and text.startswith(prompt) else text
