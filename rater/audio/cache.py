@@ -15,18 +15,11 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from rater.core.errors import RenderError
-from rater.core.records import NoteEvent, Render, RenderSettings
+from rater.core.paths import cache_dir
+from rater.core.records import NoteEvent, Render
+from rater.core.settings import RenderSettings
 
 TRANSIENT_ERRORS = frozenset({"timeout", "crashed"})
-
-
-def cache_dir() -> Path:
-    """`$RATER_CACHE_DIR`, else the platform's user cache directory + `rater`."""
-    env = os.environ.get("RATER_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rater"
 
 
 def bucket(root: str | Path | None, settings: RenderSettings) -> Path:

@@ -1,26 +1,105 @@
-"""Samples -> Judged: text checks, then renders for the survivors, then render-based checks.
+"""Samples -> Renders -> Judged: a corpus through the render pool and cache, then the checks.
 
-This is the one entry point the rating screen, `autorate`, `check` and `render` share, so
-they agree on what counts as broken and all benefit from the render cache.
+The layer above the audio pieces: `render` knows one sample, `pool` runs processes, `cache`
+stores results; this module wires them into streams. `judge_stream` is the one entry point
+the rating screen, `autorate`, `check` and `render` share, so they agree on what counts as
+broken and all benefit from the render cache.
 """
 
 from __future__ import annotations
 
-import argparse
+import itertools
+import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 
-from rater.core.checks import CheckSettings
-from rater.core.records import Judged, RenderSettings, Sample
+from rater.audio import cache, synth
+from rater.audio.pool import Pool
+from rater.audio.render import render_one
+from rater.core import checks
+from rater.core.errors import SetupError
+from rater.core.paths import cache_dir as default_cache_dir
+from rater.core.records import Judged, Render, Sample
+from rater.core.settings import CheckSettings, RenderSettings
+
+
+def render_stream(
+    samples: Iterable[Sample],
+    settings: RenderSettings,
+    workers: int | None = None,
+    cache_dir: str | Path | None = None,
+) -> Generator[Render, None, None]:
+    """Renders for `samples`, cached ones at once, the rest from a process pool as they finish.
+
+    `samples` is consumed lazily, in order, as workers free up, so a caller can feed a long
+    or slow iterable and still get the first results in a fraction of a second. No process
+    is started when everything is cached. Closing the generator stops the pool. `workers`
+    overrides `settings.workers` (0: render in this process).
+    """
+    workers = settings.workers if workers is None else workers
+    root = Path(cache_dir) if cache_dir else default_cache_dir()
+    inflight: dict[str, int] = {}
+    source = _lookup(samples, settings, root, inflight)
+    first: Sample | None = None
+    for item in source:
+        if isinstance(item, Render):
+            yield item
+        else:
+            first = item
+            break
+    if first is None:
+        return
+    synth.require_fluidsynth()
+    if not os.path.isfile(settings.soundfont):
+        raise SetupError(
+            f"SoundFont not found: {settings.soundfont}; {synth.SOUNDFONT_HINT}", field="soundfont"
+        )
+    out_dir = cache.bucket(root, settings)
+    if workers <= 0:  # in-process: for debugging, and where processes cannot be started
+        for item in itertools.chain([first], source):
+            result = item if isinstance(item, Render) else render_one(item, settings, out_dir)
+            if not result.cached:
+                result = cache.put(result, settings, root)
+            for _ in range(1 if result.cached else inflight.pop(result.sample_id, 1)):
+                yield result
+        return
+    pool = Pool(settings, out_dir, workers=workers)
+    try:
+        for result in pool.run(itertools.chain([first], source)):
+            if not result.cached:
+                result = cache.put(result, settings, root)
+                for _ in range(inflight.pop(result.sample_id, 1)):
+                    yield result
+            else:
+                yield result
+    finally:
+        pool.close()
+
+
+def _lookup(
+    samples: Iterable[Sample], settings: RenderSettings, root: Path, inflight: dict[str, int]
+) -> Iterator[Sample | Render]:
+    """Cache hits as Renders, misses as Samples; a repeat of a sample being rendered is only
+    counted, so it is rendered once and yielded once per occurrence."""
+    for sample in samples:
+        if sample.id in inflight:
+            inflight[sample.id] += 1
+            continue
+        hit = cache.get(sample.id, settings, root)
+        if hit is not None:
+            yield hit
+        else:
+            inflight[sample.id] = 1
+            yield sample
 
 
 def judge_stream(
     samples: Iterable[Sample],
     render_settings: RenderSettings,
     check_settings: CheckSettings,
-    workers: int = 2,
+    workers: int | None = None,
     cache_dir: str | Path | None = None,
 ) -> Iterator[Judged]:
     """Verdicts as they become known, roughly in input order.
@@ -28,9 +107,6 @@ def judge_stream(
     Samples that text checks already fail, and `kind="text"` samples, are never rendered:
     rendering costs a parse and a synthesis, and a rater will never hear them anyway.
     """
-    from rater.audio.render import render_stream
-    from rater.core import checks
-
     ready: deque[Judged] = deque()
     waiting: dict[str, list[Sample]] = {}
 
@@ -63,7 +139,7 @@ def judge_all(
     samples: Iterable[Sample],
     render_settings: RenderSettings,
     check_settings: CheckSettings,
-    workers: int = 2,
+    workers: int | None = None,
     cache_dir: str | Path | None = None,
 ) -> list[Judged]:
     """`judge_stream` collected back into input order (for batch commands)."""
@@ -71,33 +147,3 @@ def judge_all(
     order = {id(s): i for i, s in enumerate(samples)}
     done = list(judge_stream(samples, render_settings, check_settings, workers, cache_dir))
     return sorted(done, key=lambda j: order.get(id(j.sample), len(order)))
-
-
-def settings_from_args(args: argparse.Namespace) -> tuple[RenderSettings, CheckSettings]:
-    """Render and check settings from the shared CLI options (see `cli._add_render_args`).
-
-    The SoundFont is looked up here, before any work starts, so a missing one is reported
-    once with an install hint rather than as thousands of failed renders.
-    """
-    from rater.audio.synth import find_soundfont
-    from rater.core import checks
-    from rater.core.errors import RaterError
-
-    clip = float(getattr(args, "clip_seconds", 10.0))
-    speed = float(getattr(args, "speed", 1.1))
-    limit = float(getattr(args, "time_limit", 10.0))
-    if clip <= 0:
-        raise RaterError(f"--clip-seconds must be positive, got {clip:g}")
-    if not 0.1 <= speed <= 10:
-        raise RaterError(f"--speed must be between 0.1 and 10, got {speed:g}")
-    explicit = getattr(args, "soundfont", None)
-    # Text samples are never rendered: they must not need a SoundFont (or libfluidsynth).
-    text_only = getattr(args, "kind", "abc") == "text"
-    render = RenderSettings(
-        soundfont=(explicit or "") if text_only else find_soundfont(explicit),
-        clip_seconds=clip,
-        speed=speed,
-        time_limit=limit,
-    )
-    blacklist = checks.load_blacklist(getattr(args, "blacklist", None))
-    return render, CheckSettings(blacklist=blacklist)

@@ -1,9 +1,10 @@
 """Playing clips: A, a one-second gap, then B; stoppable at once by a deciding key.
 
 The rating screen only talks to the `Player` protocol, so the same screen runs with real
-sound (simpleaudio), silently (no audio device: tests, CI, servers) or with a recording fake
-that lets tests check what would have been heard. Every player keeps the schedule of what it
-is (or would be) playing, so the play position is shown even when nothing is audible.
+sound (simpleaudio), silently (no audio device: tests, CI, servers) or with the tests'
+recording fake (`tests/fakes.py`), which lets them check what would have been heard.
+Every player keeps the schedule of what it is (or would be) playing, so the play position
+is shown even when nothing is audible.
 """
 
 from __future__ import annotations
@@ -120,34 +121,6 @@ class ScheduledPlayer:
 
     def _stop_audio(self) -> None:
         return None
-
-
-@dataclass(frozen=True)
-class PlayCall:
-    """One recorded play request: what a person would have heard, in order."""
-
-    paths: tuple[str, ...]
-    durations: tuple[float, ...]
-    gap: float
-
-
-class RecordingPlayer(ScheduledPlayer):
-    """Test fake: records every request and stop, with durations read from the WAV headers."""
-
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        super().__init__(notice="recording player (test): running silent", clock=clock)
-        self.calls: list[PlayCall] = []
-        self.stops = 0
-        self.stopped_while_playing = 0
-
-    def _start_audio(self, paths: list[str], durations: list[float], gap: float) -> None:
-        self.calls.append(PlayCall(tuple(paths), tuple(durations), gap))
-
-    def stop(self) -> None:
-        if self.position() is not None:
-            self.stopped_while_playing += 1
-        self.stops += 1
-        super().stop()
 
 
 class SimpleAudioPlayer(ScheduledPlayer):

@@ -14,7 +14,8 @@ from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, render_one
 from rater.core.errors import SetupError
-from rater.core.records import Render, RenderSettings, Sample
+from rater.core.records import Render, Sample
+from rater.core.settings import RenderSettings
 
 MAX_TASKS_PER_WORKER = 100  # music21 grows a process by a few MB per 100 tunes; recycle
 WATCHDOG_GRACE = 5.0
@@ -204,8 +205,8 @@ class Pool:
                     from rater.core.errors import RenderError
 
                     raise RenderError(
-                        "render processes die while starting (see `rater render`"
-                        " with --workers 0 for the error)"
+                        "render processes die while starting (run with {field} 0 to see why)",
+                        field="workers",
                     ) from None
             self._retire(w, kill=True)
             if sample is not None:

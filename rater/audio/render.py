@@ -3,23 +3,23 @@
 music21 is used only as a parser: its own MIDI writer is several times slower than its parser
 and raises on a few percent of real tunes, so notes are walked here and written with mido.
 Only the first `clip_seconds` of music become audio, because that is all a rater hears.
-`render_stream` runs this for a whole corpus in a small process pool (`rater.audio.pool.Pool`).
+This module knows one sample; `rater.audio.pipeline.render_stream` runs it for a corpus,
+through the process pool (`rater.audio.pool`) and the cache (`rater.audio.cache`).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import signal
 import tempfile
 import threading
-from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from rater.core.errors import SetupError
-from rater.core.records import NoteEvent, Render, RenderSettings, Sample
+from rater.core.records import NoteEvent, Render, Sample
+from rater.core.settings import RenderSettings
 
 MAX_CHARS = 20_000  # never parse more than this; real tunes are < 5,000 characters
 HEAD_CHARS = 1_500  # body characters parsed first; most tunes fit whole, long ones need less
@@ -286,77 +286,3 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
         rms=rms,
         notes=events,
     )
-
-
-def render_stream(
-    samples: Iterable[Sample],
-    settings: RenderSettings,
-    workers: int = 2,
-    cache_dir: str | Path | None = None,
-) -> Generator[Render, None, None]:
-    """Renders for `samples`, cached ones at once, the rest from a process pool as they finish.
-
-    `samples` is consumed lazily, in order, as workers free up, so a caller can feed a long
-    or slow iterable and still get the first results in a fraction of a second. No process
-    is started when everything is cached. Closing the generator stops the pool.
-    """
-    from rater.audio import cache
-
-    root = Path(cache_dir) if cache_dir else cache.cache_dir()
-    inflight: dict[str, int] = {}
-    source = _lookup(samples, settings, root, inflight)
-    first: Sample | None = None
-    for item in source:
-        if isinstance(item, Render):
-            yield item
-        else:
-            first = item
-            break
-    if first is None:
-        return
-    from rater.audio import synth
-
-    synth.require_fluidsynth()
-    if not os.path.isfile(settings.soundfont):
-        raise SetupError(f"SoundFont not found: {settings.soundfont}; {synth.SOUNDFONT_HINT}")
-    out_dir = cache.bucket(root, settings)
-    if workers <= 0:  # in-process: for debugging, and where processes cannot be started
-        for item in itertools.chain([first], source):
-            result = item if isinstance(item, Render) else render_one(item, settings, out_dir)
-            if not result.cached:
-                result = cache.put(result, settings, root)
-            for _ in range(1 if result.cached else inflight.pop(result.sample_id, 1)):
-                yield result
-        return
-    from rater.audio.pool import Pool
-
-    pool = Pool(settings, out_dir, workers=workers)
-    try:
-        for result in pool.run(itertools.chain([first], source)):
-            if not result.cached:
-                result = cache.put(result, settings, root)
-                for _ in range(inflight.pop(result.sample_id, 1)):
-                    yield result
-            else:
-                yield result
-    finally:
-        pool.close()
-
-
-def _lookup(
-    samples: Iterable[Sample], settings: RenderSettings, root: Path, inflight: dict[str, int]
-) -> Iterator[Sample | Render]:
-    """Cache hits as Renders, misses as Samples; a repeat of a sample being rendered is only
-    counted, so it is rendered once and yielded once per occurrence."""
-    from rater.audio import cache
-
-    for sample in samples:
-        if sample.id in inflight:
-            inflight[sample.id] += 1
-            continue
-        hit = cache.get(sample.id, settings, root)
-        if hit is not None:
-            yield hit
-        else:
-            inflight[sample.id] = 1
-            yield sample

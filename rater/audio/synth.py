@@ -10,15 +10,17 @@ from __future__ import annotations
 import glob
 import os
 import wave
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
+from rater.core import paths
 from rater.core.errors import SetupError
+from rater.core.settings import RenderSettings
 
+# `{field}` is where the `soundfont` setting is named (the CLI shows its flag there).
 SOUNDFONT_HINT = (
     "install one with `sudo apt-get install timgm6mb-soundfont`, "
-    "or pass --soundfont FILE / set RATER_SOUNDFONT"
+    "or name a .sf2 file with {field} or $RATER_SOUNDFONT"
 )
 FLUIDSYNTH_HINT = "install it with `sudo apt-get install libfluidsynth3`"
 SYSTEM_SOUNDFONTS = (
@@ -27,14 +29,19 @@ SYSTEM_SOUNDFONTS = (
     "/usr/share/sounds/sf2/default-GM.sf2",
 )
 SOUNDFONT_DIRS = ("/usr/share/soundfonts",)
-REPO_SOUNDFONTS = Path(__file__).resolve().parents[2] / "soundfonts"
 GAIN = 1.0
 VELOCITY = 80
 _FLUSH_SECONDS = 0.5  # reverb tail of the previous clip, rendered and thrown away
 
 
+def dropped_soundfonts() -> list[str]:
+    """SoundFonts dropped into the `soundfonts/` folder (package data)."""
+    return [str(f) for f in paths.data_files("soundfonts", ".sf2")]
+
+
 def _candidates() -> list[str]:
-    found = sorted(glob.glob(str(REPO_SOUNDFONTS / "*.sf2"))) + list(SYSTEM_SOUNDFONTS)
+    """Dropped-in ones first, then the system's."""
+    found = dropped_soundfonts() + list(SYSTEM_SOUNDFONTS)
     for folder in SOUNDFONT_DIRS:
         found += sorted(glob.glob(os.path.join(folder, "*.sf2")))
     return found
@@ -47,17 +54,29 @@ def find_soundfont(explicit: str | None = None) -> str:
     and the cache key (which includes the font) would hide that.
     """
     for label, chosen in (
-        ("--soundfont", explicit),
+        ("{field}", explicit),
         ("RATER_SOUNDFONT", os.environ.get("RATER_SOUNDFONT")),
     ):
         if chosen:
             if not os.path.isfile(chosen):
-                raise SetupError(f"SoundFont not found: {chosen} (from {label}); {SOUNDFONT_HINT}")
+                raise SetupError(
+                    f"SoundFont not found: {chosen} (from {label}); {SOUNDFONT_HINT}",
+                    field="soundfont",
+                )
             return chosen
     for path in _candidates():
         if os.path.isfile(path):
             return path
-    raise SetupError(f"no SoundFont found: {SOUNDFONT_HINT}")
+    raise SetupError(f"no SoundFont found: {SOUNDFONT_HINT}", field="soundfont")
+
+
+def resolve_soundfont(settings: RenderSettings) -> RenderSettings:
+    """`settings` naming the SoundFont to use (`find_soundfont` of its own choice, if any).
+
+    Called before any work starts, so a missing font is one error with an install hint
+    rather than thousands of failed renders.
+    """
+    return replace(settings, soundfont=find_soundfont(settings.soundfont or None))
 
 
 def require_fluidsynth() -> Any:
