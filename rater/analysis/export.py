@@ -18,18 +18,8 @@ from typing import IO
 from rater.core import bpe
 from rater.core.errors import ExportError
 from rater.core.records import Rating
-from rater.rating.journal import decisions
-from rater.rating.outcome import continuation
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    query_length: int = 64
-    response_length: int = 512
-    pad_token: int = bpe.DEFAULT_PAD
-    batch_size: int | None = None
-    drop_broken: bool = False
-    drop_ties: bool = False
+from rater.core.rules import continuation, decisions
+from rater.core.settings import ExportOptions
 
 
 @dataclass
@@ -111,12 +101,20 @@ def export_oa(
     model trains in whole batches, so with `batch_size` the newest records beyond the last
     full batch are dropped (they stay in the journal for the next export).
     """
-    if opts.query_length < 1 or opts.response_length < 1:
-        raise ExportError("--query-length and --response-length must be at least 1")
+    for name, length in (
+        ("query_length", opts.query_length),
+        ("response_length", opts.response_length),
+    ):
+        if length < 1:
+            raise ExportError(f"{{field}} must be at least 1, got {length}", field=name)
     if not 0 <= opts.pad_token < 2**31:
-        raise ExportError(f"--pad-token must be a non-negative token id, got {opts.pad_token}")
+        raise ExportError(
+            f"{{field}} must be a non-negative token id, got {opts.pad_token}", field="pad_token"
+        )
     if opts.batch_size is not None and opts.batch_size < 1:
-        raise ExportError(f"--batch-size must be at least 1, got {opts.batch_size}")
+        raise ExportError(
+            f"{{field}} must be at least 1, got {opts.batch_size}", field="batch_size"
+        )
     result = ExportResult()
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
     if opts.batch_size:
@@ -130,11 +128,7 @@ def export_oa(
     q, n, pad = opts.query_length, opts.response_length, opts.pad_token
 
     def ints(ids: Sequence[int], length: int) -> str:
-        if len(ids) >= length:
-            return ",".join(map(str, ids[:length]))
-        body = ",".join(map(str, ids))
-        tail = f",{pad}" * (length - len(ids))
-        return body + tail if body else tail[1:]
+        return bpe.fit_text(ids, length, pad)
 
     def write(f: IO[str]) -> None:
         # Hand-built JSON: the ints are the whole file and str() of an int is already JSON.

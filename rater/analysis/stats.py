@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from rater.core.records import Rating
-from rater.rating.journal import decisions
+from rater.core.rules import decisions
 
 # Gaps longer than this between two decisions are breaks, not rating time.
 ACTIVE_GAP_SECONDS = 300.0
