@@ -2,29 +2,24 @@
 
 Every remaining pair with a broken sample gets its automatic record; pairs of two good samples
 are left for a person (nothing may invent a human preference) and counted. Pairs are pulled
-from the pair source one at a time with the same logic as the per-pair auto-rating in
-`Session.advance`: a broken sample is excluded as soon as it is found, so strategies that
-pair a sample with many partners (ab, prefix, active) give it one automatic record, not one
-per scheduled partner. The records go to the journal in one write + fsync at the end.
+from the pair source one at a time and go through `outcome.auto_rate_pairs`, the rule the
+session applies pair by pair: a broken sample is excluded as soon as it is found, so
+strategies that pair a sample with many partners (ab, prefix, active) give it one automatic
+record, not one per scheduled partner. The records go to the journal in one write + fsync at
+the end (`Session.end_with_auto`).
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from rater.core.records import Pair, Rating
+from rater.core.records import Pair
+from rater.rating.outcome import AutorateSummary, auto_rate_pairs
+from rater.rating.session import Session
 
-if TYPE_CHECKING:
-    from rater.rating.session import Session
-
-
-@dataclass(frozen=True)
-class AutorateSummary:
-    auto: int  # pairs auto-rated now
-    left: int  # pairs of two good samples left for a person
+AUTO_RATER = "auto"  # `rater autorate`'s rater name: no person made these decisions
 
 
 def autorate_rest(
@@ -37,55 +32,29 @@ def autorate_rest(
     Blocking (it waits for the renderer): run it off the UI thread. Returns early, writing
     nothing, when `stop` is set. A failed write raises JournalError with nothing written.
     """
-    from rater.rating import outcome
-
     total = len(session.order)
     while not session.judging_done.wait(0.1):
         if progress is not None:
-            progress(len(session.judged), total)
+            progress(session.judging.count(), total)
         if stop is not None and stop.is_set():
             return AutorateSummary(0, 0)
-    pending = ([session.current] if session.current is not None else []) + list(session._queue)
-    decisions: list[list[Rating]] = []
-    left = 0
-    for pair in _rest_pairs(session, pending, stop):
-        ja, jb = session.judged_of(pair.a.id), session.judged_of(pair.b.id)
-        if ja is None or jb is None:
-            left += 1  # the renderer stopped early (error); nothing known about it
-            continue
-        ratings = outcome.auto_decide(pair, ja.verdict, jb.verdict, session.rater)
-        if not ratings:
-            left += 1
-            continue
-        for j in (ja, jb):
-            if not j.verdict.ok:
-                session.exclude(j.sample.id)
-        decisions.append(ratings)
+    pairs = itertools.chain(session.pending(), _source_rest(session, stop))
+    decisions, summary = auto_rate_pairs(pairs, session.verdict_of, session.rater, session.exclude)
     if stop is not None and stop.is_set():
         return AutorateSummary(0, 0)
-    if decisions:
-        for written in session.journal.append_many(decisions):
-            session.source.record(written)
-    session.current = None
-    session._queue.clear()
-    session.auto += len(decisions)
-    session.state = "done"
-    return AutorateSummary(len(decisions), left)
+    session.end_with_auto(decisions)
+    return summary
 
 
-def _rest_pairs(
-    session: Session, pending: list[Pair], stop: threading.Event | None
-) -> Iterator[Pair]:
-    """The pairs still to come: those already taken from the source, then the source's own.
-
-    A fixed schedule ends by itself. An adaptive source (no `remaining`) can propose a pair
-    for every two usable samples, so it is asked for one round (n/2 pairs) and then only
-    while some broken sample has not had its automatic record yet."""
-    yield from pending
+def _source_rest(session: Session, stop: threading.Event | None) -> Iterator[Pair]:
+    """The pairs the source still has. A fixed schedule ends by itself. An adaptive source
+    (`remaining` is None) can propose a pair for every two usable samples, so it is asked
+    for one round (n/2 pairs) and then only while some broken sample has not had its
+    automatic record yet."""
     source = session.source
-    bounded = not hasattr(source, "remaining")
+    bounded = source.remaining is None
     limit = len(session.samples) // 2
-    broken = {sid for sid in session.by_id if (j := session.judged_of(sid)) and not j.verdict.ok}
+    broken = session.judging.broken()
     pulled = 0
     while not (stop is not None and stop.is_set()):
         if bounded and pulled >= limit and not (broken - session.excluded):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import sys
 import uuid
@@ -29,15 +28,10 @@ from pathlib import Path
 
 from rater.core.errors import JournalError
 from rater.core.records import Rating
+from rater.core.rules import decided_pairs
+from rater.rating.lines import RECORD_START, encode_line, parse_line
 
 _CHUNK = 1 << 16
-# How every record line starts (spaces aside); a torn first write is a prefix of it.
-_RECORD_START = b'{"query":['
-
-
-def _line(rating: Rating) -> bytes:
-    text = json.dumps(rating.to_json(), ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8") + b"\n"
 
 
 def _with_decision(ratings: Sequence[Rating]) -> list[Rating]:
@@ -164,7 +158,7 @@ class Journal:
             return self._complete_end(fd, size), False
         start = self._tail_start(fd, size)
         try:
-            _parse(os.pread(fd, size - start, start))
+            parse_line(os.pread(fd, size - start, start))
         except ValueError:
             return (self._complete_end(fd, start) if start else 0), False
         # A write cut right before its newline still holds a whole record.
@@ -189,13 +183,13 @@ class Journal:
             offset += len(chunk)
         first = b"".join(parts)
         try:
-            _parse(first)
+            parse_line(first)
             return
         except ValueError:
             pass
         # The only line, torn during the very first write: a prefix of a record's start.
-        head = first[:64].replace(b" ", b"")[: len(_RECORD_START)]
-        if not terminated and _RECORD_START.startswith(head):
+        head = first[:64].replace(b" ", b"")[: len(RECORD_START)]
+        if not terminated and RECORD_START.startswith(head):
             return
         raise JournalError(f"{self.path}: not a ratings journal (line 1 is not a rating record)")
 
@@ -211,7 +205,7 @@ class Journal:
         one without its newline when not `terminated`)."""
         start = self._tail_start(fd, end - 1 if terminated else end)
         try:
-            last = _parse(os.pread(fd, end - start, start))
+            last = parse_line(os.pread(fd, end - start, start))
         except ValueError:
             # A torn write never ends in a newline, so a complete but invalid last line was
             # not torn by us: leave it for the strict reader to report, never move it.
@@ -223,7 +217,7 @@ class Journal:
         while have < want and start > 0:
             prev = self._tail_start(fd, start - 1)
             try:
-                r = _parse(os.pread(fd, start - prev, prev))
+                r = parse_line(os.pread(fd, start - prev, prev))
             except ValueError:
                 break
             if r.extra.get("decision") != last.extra.get("decision"):
@@ -240,7 +234,7 @@ class Journal:
         offset = 0
         for lineno, raw in enumerate(data.split(b"\n")[:-1], start=1):
             try:
-                out.append((offset, _parse(raw)))
+                out.append((offset, parse_line(raw)))
             except ValueError as exc:
                 raise JournalError(f"{self.path}:{lineno}: not a rating record ({exc})") from exc
             offset += len(raw) + 1
@@ -255,7 +249,7 @@ class Journal:
 
     def decided(self) -> set[frozenset[str]]:
         """Pairs (as id sets) that already have a decision, so resume can skip them."""
-        return {frozenset(r.ids) for r in self.records()}
+        return decided_pairs(self.records())
 
     # -- writing --------------------------------------------------------------------------
 
@@ -264,14 +258,14 @@ class Journal:
         if not ratings:
             return []
         written = _with_decision(ratings)
-        self._write(b"".join(_line(r) for r in written))
+        self._write(b"".join(encode_line(r) for r in written))
         return written
 
     def append_many(self, decisions: Sequence[Sequence[Rating]]) -> list[list[Rating]]:
         """Several decisions in one write + fsync (batch auto-rating of a large corpus)."""
         written = [_with_decision(d) for d in decisions if d]
         if written:
-            self._write(b"".join(_line(r) for d in written for r in d))
+            self._write(b"".join(encode_line(r) for d in written for r in d))
         return written
 
     def _write(self, payload: bytes) -> None:
@@ -330,95 +324,6 @@ class Journal:
             except OSError as exc:
                 raise JournalError(f"{self.path}: cannot undo ({exc.strerror})") from exc
             return [r for _, r in lines[cut:]]
-
-
-def _parse(raw: bytes) -> Rating:
-    """One line -> Rating; ValueError (with the reason) when it is not a record.
-
-    Every field the readers index or do arithmetic on is checked here, so a hand-edited or
-    foreign line is one error naming its line, never a traceback in export or rank.
-    """
-    try:
-        d = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"invalid JSON: {exc}") from exc
-    if not isinstance(d, dict):
-        raise ValueError("not a JSON object")
-    _check_fields(d)
-    try:
-        return Rating.from_json(d)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"missing or bad field {exc}") from exc
-
-
-def _is_int(x: object) -> bool:
-    return type(x) is int  # bool and float are not token ids or labels
-
-
-def _check_fields(d: dict[str, object]) -> None:
-    for name in ("query", "sample0", "sample1"):
-        if name not in d:
-            raise ValueError(f"missing field {name!r}")
-        v = d[name]
-        if not isinstance(v, list) or not all(_is_int(x) for x in v):
-            raise ValueError(f"{name} must be a list of token ids")
-    best = d.get("best")
-    if not _is_int(best) or best not in (0, 1):
-        raise ValueError(f"best must be 0 or 1, got {json.dumps(best)}")
-    for name, required in (("ids", True), ("texts", False), ("sources", False)):
-        v = d.get(name)
-        if v is None and not required:
-            continue  # missing -> ("", "")
-        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)):
-            raise ValueError(f"{name} must be a list of 2 strings")
-    reasons = d.get("reasons")
-    if reasons is not None and not (
-        isinstance(reasons, list)
-        and len(reasons) == 2
-        and all(isinstance(side, list) for side in reasons)
-        and all(isinstance(x, str) for side in reasons for x in side)
-    ):
-        raise ValueError("reasons must be 2 lists of strings")
-    lines = d.get("decision_lines", 1)
-    if not (_is_int(lines) and lines >= 1):  # type: ignore[operator]
-        raise ValueError("decision_lines must be a positive int")
-    if "decision" in d and not isinstance(d["decision"], str):
-        raise ValueError("decision must be a string")
-    if d.get("broken", 0) not in (0, 1) or not _is_int(d.get("broken", 0)):
-        raise ValueError("broken must be 0 or 1")
-    if "tie" in d and not isinstance(d["tie"], bool):
-        raise ValueError("tie must be true or false")
-
-
-def decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
-    """Records grouped by decision (a tie's two records together), in order.
-
-    A decision's lines are written in one locked write, so they are adjacent and share a
-    `"decision"` id; lines written before there were ids pair up as consecutive tie records
-    of the same two samples with different winners.
-    """
-    groups: list[list[Rating]] = []
-    for r in ratings:
-        group = groups[-1] if groups else None
-        prev = group[-1] if group else None
-        did = r.extra.get("decision")
-        if prev is not None and group is not None:
-            if did is not None and prev.extra.get("decision") == did:
-                group.append(r)
-                continue
-            if (
-                did is None
-                and prev.extra.get("decision") is None
-                and r.tie
-                and prev.tie
-                and len(group) == 1
-                and frozenset(r.ids) == frozenset(prev.ids)
-                and r.best != prev.best
-            ):
-                group.append(r)
-                continue
-        groups.append([r])
-    return groups
 
 
 def _stderr(message: str) -> None:

@@ -1,19 +1,25 @@
-"""Decisions -> journal records.
+"""Decisions -> journal records, and the one rule for pairs with a broken sample.
 
 One place turns "A wins / B wins / equal / one is broken" into best_of_2 records, so the TUI
 and `rater autorate` write exactly the same shape. A tie is two records (each sample winning
 once, both flagged) because best_of_2 training data has no tie label; together they cancel.
+
+The auto-rate rule (one broken: the other wins; both broken: a tie) is `auto_decide`;
+`auto_rate_pairs` applies it to many pairs. The session's per-pair auto-rating, the `r`
+key and `rater autorate` all go through these two.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from rater.core import bpe
 from rater.core.records import Pair, Rating, Verdict
+from rater.core.rules import broken_ids, continuation
 
 Best = Literal[0, 1, "tie"]
 
@@ -22,13 +28,6 @@ Best = Literal[0, 1, "tie"]
 def _tokens(text: str) -> tuple[int, ...]:
     """The TUI builds records on every key press; each tune is encoded once per process."""
     return tuple(bpe.encode(text))
-
-
-def continuation(text: str, prompt: str) -> str:
-    """The part of `text` after `prompt`: training feeds prompt + sample, so a sample that
-    repeated the prompt (prefix pairing, where the prompt is the texts' shared start) would
-    train on the prompt twice. A text that does not start with the prompt is kept whole."""
-    return text[len(prompt) :] if prompt and text.startswith(prompt) else text
 
 
 def _response(text: str, query: str) -> list[int]:
@@ -120,3 +119,43 @@ def auto_decide(
         reasons=reasons,
         query_tokens=query_tokens,
     )
+
+
+@dataclass(frozen=True)
+class AutorateSummary:
+    """What `auto_rate_pairs` did: pairs auto-rated (both broken among them) and pairs left."""
+
+    auto: int  # pairs auto-rated
+    left: int  # pairs of two good samples (or not judged), left for a person
+    both_broken: int = 0  # of `auto`: ties, two records each
+
+
+def auto_rate_pairs(
+    pairs: Iterable[Pair],
+    verdict_of: Callable[[str], Verdict | None],
+    rater: str,
+    exclude: Callable[[str], object] | None = None,
+) -> tuple[list[list[Rating]], AutorateSummary]:
+    """`auto_decide` over `pairs`: the records of every pair with a broken sample, one list
+    per decision, in pair order. A pair whose sample has no verdict yet counts as left.
+
+    `exclude` is told each broken sample as soon as its record exists, before the next pair
+    is taken from `pairs` (a lazy pair source then stops pairing it with new partners).
+    """
+    decisions: list[list[Rating]] = []
+    left = both = 0
+    for pair in pairs:
+        verdict_a, verdict_b = verdict_of(pair.a.id), verdict_of(pair.b.id)
+        if verdict_a is None or verdict_b is None:
+            left += 1
+            continue
+        ratings = auto_decide(pair, verdict_a, verdict_b, rater)
+        if not ratings:
+            left += 1
+            continue
+        if exclude is not None:
+            for sample_id in broken_ids(ratings):
+                exclude(sample_id)
+        decisions.append(ratings)
+        both += len(ratings) == 2
+    return decisions, AutorateSummary(len(decisions), left, both)

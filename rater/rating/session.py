@@ -5,19 +5,15 @@ rules that matter for the data (every decision on disk before the next pair appe
 pairs auto-rated and never shown; undo takes back exactly the last decision; resume skips
 decided pairs) live here and are tested without a terminal.
 
-Rendering runs beside the person: `run_judging` consumes `pipeline.judge_stream` over the
-samples in pair order (first pairs first) and fills `judged`; `advance` never waits for it,
-it says "waiting" and the caller asks again when another sample is judged. The render pool
-takes a second or more to start (a fresh interpreter importing music21), so the first pairs
-are also rendered in this process (`prefetch_first`); whichever result lands first is kept.
+Rendering runs beside the person (`rater.rating.judging`): `advance` never waits for it, it
+says WAITING and the caller asks again when another sample is judged (`Judging.listen`).
 
 Undo takes back the last decision a *person* made, together with the auto-ratings written
 after it (they are redone when their pairs come up again), so `u` never just re-creates
 an automatic record. Skips write nothing: a skipped pair comes back in the next session.
 
-"Stop and auto-rate the rest" (`autorate_rest`, in `rater.rating.autorest`) means what
-`rater autorate` means: every remaining pair with a broken sample gets its automatic record;
-pairs of two good samples are left for a person, and counted in the summary.
+"Stop and auto-rate the rest" is `rater.rating.autorate.autorate_rest`, which uses the
+public methods below (`pending`, `exclude`, `verdict_of`, `end_with_auto`).
 """
 
 from __future__ import annotations
@@ -25,22 +21,29 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
 
-from rater.core.errors import JournalError, RaterError
-from rater.core.records import Judged, Pair, Rating, Sample
-from rater.rating import autorest, prefetch
-from rater.rating.autorest import AutorateSummary
-
-if TYPE_CHECKING:
-    from rater.rating.outcome import Best
+from rater.core import bpe
+from rater.core.errors import JournalError, RaterError, SettingsError
+from rater.core.records import Judged, Pair, Rating, Sample, Verdict
+from rater.core.rules import broken_ids
+from rater.core.settings import RateSettings
+from rater.rating import outcome, pairing
+from rater.rating.journal import Journal
+from rater.rating.judging import JudgeFn, Judging, Listener
 
 Clock = Callable[[], float]
-JudgeFn = Callable[[Sequence[Sample]], Iterable[Judged]]
+PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
 
-SHOWING, WAITING, DONE = "showing", "waiting", "done"
+
+class State(StrEnum):
+    """Where the session is: a pair on screen, waiting for renders, or nothing left."""
+
+    SHOWING = "showing"
+    WAITING = "waiting"
+    DONE = "done"
 
 
 @dataclass(frozen=True)
@@ -77,219 +80,154 @@ class _Entry:
 class Session:
     """The state of one sitting: the pair on screen, the queue, the journal, the counters.
 
-    Methods that change state (`advance`, `decide`, `skip`, `undo`) are called from one thread
-    (the UI's); `run_judging` runs on another and only adds to `judged`.
+    Methods that change state (`advance`, `decide`, `skip`, `undo`, `end_with_auto`) are
+    called from one thread at a time (the UI's, or the auto-rating worker while the UI
+    waits); judging runs on other threads and only adds results.
     """
 
     def __init__(
         self,
         samples: Sequence[Sample],
-        journal: Any,
+        journal: Journal,
+        settings: RateSettings,
         *,
-        rater: str,
-        seed: int = 0,
-        pairing: str = "halves",
-        prefix_chars: int = 20,
         judge: JudgeFn | None = None,
-        render_settings: Any = None,
-        check_settings: Any = None,
-        workers: int = 2,
         clock: Clock = time.monotonic,
         defer_refit: bool = False,
     ) -> None:
-        from rater.rating import pairing as pairing_mod
-
         self.samples = list(samples)
         self.by_id = {s.id: s for s in self.samples}
         self.journal = journal
-        self.rater = rater
+        self.settings = settings
+        self.rater = settings.rater
         self.clock = clock
         self.started = clock()
         history = journal.records()
         self.resumed = len(history)
-        # Samples that already have their automatic record (a broken record names its reasons).
-        self.excluded: set[str] = {
-            r.ids[k] for r in history if r.broken for k in (0, 1) if r.reasons[k]
-        }
+        # Samples that already have their automatic record.
+        self.excluded: set[str] = broken_ids(history)
         try:
-            self.source = pairing_mod.source(
-                pairing,
+            self.source = pairing.source(
+                settings.pairing,
                 self.samples,
-                seed=seed,
-                history=history,
-                prefix_chars=prefix_chars,
+                history,
                 defer_refit=defer_refit,
                 wait_for_ready=True,  # pair what is judged, not what the renders reach last
             )
-        except (RaterError, ValueError) as exc:  # unknown/unusable strategy: the user's to fix
-            raise RaterError(f"--pairing {pairing}: {exc}") from exc
-        # The pool needs a second or more to start (a fresh interpreter importing music21), so
-        # with the real pipeline the first pairs are also rendered in this process, at once.
-        self._inline = judge is None and render_settings is not None and check_settings is not None
-        self._settings = (render_settings, check_settings)
-        self._prefetching = False
-        if judge is None:
-            judge = _pipeline_judge(render_settings, check_settings, workers)
-        self._judge = judge
-        self.judged: dict[str, Judged] = {}
-        # ids in the order judged, for `mark_ready`: `judged` has the same order, but
-        # skipping into a dict is O(n) on every key press, slicing this list is O(new)
-        self._judged_order: list[str] = []
-        self._ready_sent = 0
-        self._lock = threading.Lock()
-        self.judging_done = threading.Event()
-        self.judge_error: str = ""
+        except RaterError as exc:  # an unusable strategy for these samples: the user's to fix
+            if exc.field:
+                raise
+            strategy = settings.pairing.strategy
+            raise SettingsError(f"{{field}} {strategy}: {exc}", field="strategy") from exc
+        self.order = self.render_order()
+        self.judging = Judging(self.order, settings.render, settings.checks, judge)
+        self._all_ready = False  # every sample was handed to the source as judged
         self.current: Pair | None = None
-        self.state = WAITING
+        self.state = State.WAITING
         self._queue: deque[Pair] = deque()
         self._log: list[_Entry] = []
         self.rated = self.auto = self.skipped = 0
-        self.order = self.render_order()
 
-    # -- background judging ---------------------------------------------------------------
+    # -- background judging (see rater.rating.judging) ----------------------------------
 
     def render_order(self) -> list[Sample]:
         """Samples in the order pairs will come up, so the first pair is ready first."""
-        upcoming = getattr(self.source, "upcoming", None)
-        if upcoming is None:
+        remaining = self.source.remaining
+        if remaining is None:
             return list(self.samples)
         seen: set[str] = set()
         order: list[Sample] = []
-        for pair in upcoming(getattr(self.source, "remaining", len(self.samples))):
+        for pair in self.source.upcoming(remaining):
             for s in (pair.a, pair.b):
                 if s.id not in seen:
                     seen.add(s.id)
                     order.append(s)
         return order
 
+    @property
+    def judged(self) -> dict[str, Judged]:
+        return self.judging.judged
+
+    @property
+    def judging_done(self) -> threading.Event:
+        return self.judging.done
+
+    @property
+    def judge_error(self) -> str:
+        return self.judging.error
+
     def run_judging(
-        self,
-        stop: threading.Event | None = None,
-        on_judged: Callable[[Judged], object] | None = None,
+        self, stop: threading.Event | None = None, on_judged: Listener | None = None
     ) -> None:
-        """Blocking: judge every sample (render + checks), filling `judged`. Run it in a thread.
-
-        A RaterError (no SoundFont, no fluidsynth) is kept in `judge_error` for the UI to
-        show, and re-raised so a non-UI caller sees it too.
-        """
-        self.prefetch_first(stop, on_judged)
-        stream: Iterator[Judged] = iter(self._judge(self.order))
-        try:
-            for judged in stream:
-                self._add(judged, on_judged)
-                if stop is not None and stop.is_set():
-                    break
-        except RaterError as exc:
-            self.judge_error = str(exc)
-            raise
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
-            self.judging_done.set()
-
-    def _add(self, judged: Judged, on_judged: Callable[[Judged], object] | None) -> None:
-        """Keep the first result for a sample (inline and pool may both deliver one)."""
-        with self._lock:
-            if judged.sample.id in self.judged:
-                return
-            self.judged[judged.sample.id] = judged
-            self._judged_order.append(judged.sample.id)
+        """Blocking: judge every sample, announcing each to `on_judged` (if given)."""
         if on_judged is not None:
-            on_judged(judged)
-
-    def prefetch_first(
-        self,
-        stop: threading.Event | None = None,
-        on_judged: Callable[[Judged], object] | None = None,
-    ) -> None:
-        """Start rendering the first pairs in-process now (once); callers poll `advance`."""
-        if not self._inline or self._prefetching:
-            return
-        self._prefetching = True
-        threading.Thread(
-            target=prefetch.judge_first,
-            args=(self, stop, on_judged),
-            daemon=True,
-            name="first-pair",
-        ).start()
+            self.judging.listen(on_judged)
+        self.judging.run(stop, first=self.source.upcoming(PREFETCH_PAIRS))
 
     def start_judging(self) -> threading.Thread:
         """`run_judging` on a daemon thread, for callers without a worker framework."""
-        thread = threading.Thread(target=self._judge_quietly, daemon=True, name="judging")
-        thread.start()
-        return thread
+        return self.judging.start(first=self.source.upcoming(PREFETCH_PAIRS))
 
-    def _judge_quietly(self) -> None:
-        try:
-            self.run_judging()
-        except RaterError:
-            pass  # kept in judge_error for whoever polls
+    def prefetch_first(self) -> None:
+        """Start rendering the first pairs in this process now (once), while the pool starts."""
+        self.judging.prefetch(self.source.upcoming(PREFETCH_PAIRS))
 
     def judged_of(self, sample_id: str) -> Judged | None:
-        with self._lock:
-            return self.judged.get(sample_id)
+        return self.judging.judged_of(sample_id)
+
+    def verdict_of(self, sample_id: str) -> Verdict | None:
+        return self.judging.verdict_of(sample_id)
 
     # -- moving through pairs -------------------------------------------------------------
 
-    def advance(self) -> str:
+    def advance(self) -> State:
         """Move to the next pair a person must see; auto-rate broken pairs on the way.
 
         Returns SHOWING (self.current is set), WAITING (the next pair is not judged yet; call
         again when a sample is judged) or DONE.
         """
         if self.current is not None:
-            self.state = SHOWING
+            self.state = State.SHOWING
             return self.state
         while True:
             pair = self._queue.popleft() if self._queue else self._next_from_source()
             if pair is None:
                 # an adaptive source may only be waiting for samples still being judged
-                self.state = WAITING if getattr(self.source, "waiting", False) else DONE
+                self.state = State.WAITING if self.source.waiting else State.DONE
                 return self.state
-            ja, jb = self.judged_of(pair.a.id), self.judged_of(pair.b.id)
-            if ja is None or jb is None:
+            if self.judged_of(pair.a.id) is None or self.judged_of(pair.b.id) is None:
                 self._queue.appendleft(pair)
-                self.state = WAITING
+                self.state = State.WAITING
                 return self.state
             try:
-                rated = self._auto_rate(pair, ja, jb)
+                rated = self._auto_rate(pair)
             except Exception:
                 self._queue.appendleft(pair)  # not written: it comes up again next time
                 raise
             if rated:
                 continue
             self.current = pair
-            self.state = SHOWING
+            self.state = State.SHOWING
             return self.state
 
     def _next_from_source(self) -> Pair | None:
-        """The source's next pair, after telling it (if it asks) which samples are judged;
-        once judging has ended every sample counts, so nothing waits for a result that
-        will not come."""
-        mark_ready = getattr(self.source, "mark_ready", None)
-        if mark_ready is not None and self._ready_sent >= 0:
-            done = self.judging_done.is_set()
-            with self._lock:
-                new = self._judged_order[self._ready_sent :]
-                self._ready_sent = len(self._judged_order)
-            mark_ready(new)
+        """The source's next pair, after telling it which samples are judged; once judging
+        has ended every sample counts, so nothing waits for a result that will not come."""
+        if not self._all_ready:
+            done = self.judging.done.is_set()
+            self.source.mark_ready(self.judging.take_new())
             if done:
-                mark_ready(s.id for s in self.samples)
-                self._ready_sent = -1  # everything is marked; nothing more to tell
+                self.source.mark_ready(s.id for s in self.samples)
+                self._all_ready = True
         return self.source.next_pair()
 
-    def _auto_rate(self, pair: Pair, ja: Judged, jb: Judged) -> bool:
-        from rater.rating import outcome
-
-        ratings = outcome.auto_decide(pair, ja.verdict, jb.verdict, self.rater)
-        if not ratings:
+    def _auto_rate(self, pair: Pair) -> bool:
+        """The auto-rate rule for this pair (`outcome.auto_rate_pairs`); True if it applied."""
+        decisions, _ = outcome.auto_rate_pairs([pair], self.verdict_of, self.rater, self.exclude)
+        if not decisions:
             return False
-        for j in (ja, jb):
-            if not j.verdict.ok:
-                self.exclude(j.sample.id)
         try:
-            written = self._write(ratings)
+            written = self._write(decisions[0])
         except (RaterError, OSError) as exc:
             raise AutoRateError(
                 f"automatic rating of a pair with a broken sample was NOT saved ({exc}); retrying"
@@ -303,10 +241,8 @@ class Session:
         self.source.record(written)
         return written
 
-    def decide(self, best: Best) -> list[Rating]:
+    def decide(self, best: outcome.Best) -> list[Rating]:
         """Record the person's choice (on disk before returning), then move on."""
-        from rater.rating import outcome
-
         pair = self.current
         if pair is None:
             return []
@@ -314,7 +250,7 @@ class Session:
         self._log.append(_Entry(pair, auto=False, decision=_decision_of(written)))
         self.rated += 1
         self.current = None
-        self.state = WAITING  # if advancing fails (auto-rating write), the next call retries
+        self.state = State.WAITING  # if advancing fails (auto-rating write), the next call retries
         try:
             self.advance()
         except AutoRateError as exc:
@@ -324,9 +260,7 @@ class Session:
     def settle(self) -> None:
         """Idle-time work of the pairing strategy (active's deferred refit); the UI calls it
         once the next pair is on screen."""
-        settle = getattr(self.source, "settle", None)
-        if settle is not None:
-            settle()
+        self.source.settle()
 
     def skip(self) -> None:
         """No record: the pair stays undecided and comes back in a later session."""
@@ -334,7 +268,7 @@ class Session:
             return
         self.skipped += 1
         self.current = None
-        self.state = WAITING
+        self.state = State.WAITING
         self.advance()
 
     def undo(self) -> bool:
@@ -364,10 +298,9 @@ class Session:
                 return False
             self.journal.undo(expect_decision=records[-1].extra.get("decision"))
             again = [pair]
-        waiting = ([self.current] if self.current is not None else []) + list(self._queue)
-        self._queue = deque(again[1:] + waiting)
+        self._queue = deque(again[1:] + self.pending())
         self.current = again[0]
-        self.state = SHOWING
+        self.state = State.SHOWING
         return True
 
     def _undo_entries(self, entries: Sequence[_Entry]) -> None:
@@ -388,8 +321,6 @@ class Session:
             raise
 
     def _pair_of(self, record: Rating) -> Pair | None:
-        from rater.core import bpe
-
         a, b = (self.by_id.get(i) for i in record.ids)
         if a is None or b is None:
             return None
@@ -398,14 +329,21 @@ class Session:
 
     # -- the rest -------------------------------------------------------------------------
 
-    def autorate_rest(
-        self,
-        stop: threading.Event | None = None,
-        progress: Callable[[int, int], object] | None = None,
-    ) -> AutorateSummary:
-        """`r`: wait for every render, then auto-rate the remaining broken pairs (see
-        `rater.rating.autorest`); blocking, so run it off the UI thread."""
-        return autorest.autorate_rest(self, stop, progress)
+    def pending(self) -> list[Pair]:
+        """Pairs already taken from the source and not decided: the one on screen, then the
+        queue (taken back by undo, or waiting for renders)."""
+        return ([self.current] if self.current is not None else []) + list(self._queue)
+
+    def end_with_auto(self, decisions: Sequence[Sequence[Rating]]) -> None:
+        """End the sitting with these automatic decisions (the `r` key): one write + fsync,
+        then nothing is pending and the session is DONE. JournalError leaves it as it was."""
+        if decisions:
+            for written in self.journal.append_many(decisions):
+                self.source.record(written)
+        self.current = None
+        self._queue.clear()
+        self.auto += len(decisions)
+        self.state = State.DONE
 
     def exclude(self, sample_id: str) -> None:
         """A sample is broken and has its automatic record: no strategy pairs it again."""
@@ -413,11 +351,10 @@ class Session:
         self.source.exclude(sample_id)
 
     def counters(self) -> Counters:
-        remaining = getattr(self.source, "remaining", None)
+        remaining = self.source.remaining
         if remaining is not None:
             remaining += len(self._queue) + (1 if self.current is not None else 0)
-        with self._lock:
-            judged = len(self.judged)
+        judged = self.judging.count()
         return Counters(
             rated=self.rated,
             auto=self.auto,
@@ -437,12 +374,3 @@ class Session:
 
 def _decision_of(written: Sequence[Rating]) -> str | None:
     return written[0].extra.get("decision") if written else None
-
-
-def _pipeline_judge(render_settings: Any, check_settings: Any, workers: int) -> JudgeFn:
-    def judge(samples: Sequence[Sample]) -> Iterable[Judged]:
-        from rater.audio import pipeline
-
-        return pipeline.judge_stream(samples, render_settings, check_settings, workers=workers)
-
-    return judge

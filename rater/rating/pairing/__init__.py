@@ -1,0 +1,109 @@
+"""Pairing strategies: which two samples a person compares next.
+
+A strategy is a name -> factory entry in `STRATEGIES` (the CLI's `--pairing` choices and
+help come from it); each factory builds a `PairSource` (see `base`) from the samples, the
+`PairingSettings` and the journal so far. Adding a strategy is one module and one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from rater.core.errors import PairingError
+from rater.core.records import Rating, Sample
+from rater.core.settings import PairingSettings
+from rater.rating.pairing.active import ActiveSource
+from rater.rating.pairing.base import PairSource
+from rater.rating.pairing.schedule import ScheduleSource, ab_pairs, halves, prefix_pairs
+
+__all__ = ["STRATEGIES", "PairSource", "ScheduleSource", "ActiveSource", "Strategy", "source"]
+
+
+class SourceFactory(Protocol):
+    def __call__(
+        self,
+        samples: Sequence[Sample],
+        settings: PairingSettings,
+        history: Sequence[Rating],
+        *,
+        defer_refit: bool,
+        wait_for_ready: bool,
+    ) -> PairSource: ...
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One entry of the registry: its `--pairing` name, a few words for `--help`, a factory."""
+
+    name: str
+    help: str
+    make: SourceFactory
+
+
+def _halves(
+    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: bool
+) -> PairSource:
+    pairs = halves(samples, settings.seed)
+    return ScheduleSource(pairs, history, exclude_known_broken=False, limit=None)
+
+
+def _active(
+    samples: Sequence[Sample],
+    settings: PairingSettings,
+    history: Sequence[Rating],
+    *,
+    defer_refit: bool,
+    wait_for_ready: bool,
+) -> PairSource:
+    return ActiveSource(
+        samples,
+        settings.seed,
+        history,
+        defer_refit=defer_refit,
+        wait_for_ready=wait_for_ready,
+    )
+
+
+def _ab(
+    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: bool
+) -> PairSource:
+    return ScheduleSource(ab_pairs(samples, settings.seed), history)
+
+
+def _prefix(
+    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: bool
+) -> PairSource:
+    return ScheduleSource(prefix_pairs(samples, settings.seed, settings.prefix_chars), history)
+
+
+STRATEGIES: dict[str, Strategy] = {
+    s.name: s
+    for s in (
+        Strategy("halves", "each sample once", _halves),
+        Strategy("active", "from the current fit", _active),
+        Strategy("ab", "two files, blind", _ab),
+        Strategy("prefix", "same prompt", _prefix),
+    )
+}
+
+
+def source(
+    settings: PairingSettings,
+    samples: Sequence[Sample],
+    history: Sequence[Rating] = (),
+    *,
+    defer_refit: bool = False,
+    wait_for_ready: bool = False,
+) -> PairSource:
+    """The pair source of `settings.strategy`. `defer_refit`: the caller calls `settle()`
+    when idle; `wait_for_ready`: the caller calls `mark_ready(ids)` as samples are judged
+    (strategies that choose freely then pair only judged samples, see ActiveSource)."""
+    strategy = STRATEGIES.get(settings.strategy)
+    if strategy is None:
+        known = ", ".join(STRATEGIES)
+        raise PairingError(f"unknown pairing strategy {settings.strategy!r} ({known})")
+    return strategy.make(
+        samples, settings, history, defer_refit=defer_refit, wait_for_ready=wait_for_ready
+    )
