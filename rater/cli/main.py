@@ -1,8 +1,10 @@
 """Command line: argument parsing only. Each command lives in `rater.cli.commands.<name>`.
 
-Heavy libraries are imported by the command modules when they run, so `rater --help` is
-instant. Library exceptions (`RaterError`) become one line on stderr and exit status 2 here,
-at the edge, and nowhere else.
+Option defaults, choices and help come from the library (the settings dataclasses, the
+pairing and export registries), so they cannot drift apart. Heavy libraries are imported by
+the command modules when they run, so `rater --help` is instant. Library exceptions
+(`RaterError`) become one line on stderr and exit status 2 here, at the edge, and nowhere
+else; an error about a setting names its option (`rater.cli.options.flag_of`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from rater.core.corpus import KINDS
+from rater.core.settings import CorpusSettings, ExportOptions, PairingSettings, RenderSettings
 
 EPILOG = """\
 keys in the rating screen: 1 A wins, 2 B wins, 3 equal, Enter skip, r auto-rate the rest,
@@ -22,19 +27,30 @@ def _add_corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
     p.add_argument(
         "--kind",
-        choices=["abc", "text"],
-        default="abc",
+        choices=list(KINDS),
+        default=CorpusSettings.kind,
         help="abc: render and play; text: show only (poems, chat replies)",
     )
 
 
 def _add_render_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--soundfont", metavar="FILE", help="SoundFont (.sf2) to synthesise with")
-    p.add_argument("--clip-seconds", type=float, default=10.0, help="seconds of music per clip")
-    p.add_argument("--speed", type=float, default=1.1, help="tempo factor (pitch unchanged)")
-    p.add_argument("--workers", type=int, default=2, help="render processes")
+    defaults = RenderSettings()
     p.add_argument(
-        "--time-limit", type=float, default=10.0, help="seconds allowed to render one sample"
+        "--clip-seconds",
+        type=float,
+        default=defaults.clip_seconds,
+        help="seconds of music per clip",
+    )
+    p.add_argument(
+        "--speed", type=float, default=defaults.speed, help="tempo factor (pitch unchanged)"
+    )
+    p.add_argument("--workers", type=int, default=defaults.workers, help="render processes")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=defaults.time_limit,
+        help="seconds allowed to render one sample",
     )
     p.add_argument(
         "--blacklist",
@@ -47,15 +63,25 @@ def _add_render_args(p: argparse.ArgumentParser) -> None:
 def _add_rate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ratings", metavar="FILE", help="journal (default ratings/<corpus>.jsonl)")
     p.add_argument("--rater", default=None, help="rater name stored in every record")
-    p.add_argument("--seed", type=int, default=0, help="pairing seed (same seed, same pairs)")
+    from rater.rating.pairing import STRATEGIES
+
+    defaults = PairingSettings()
+    p.add_argument(
+        "--seed", type=int, default=defaults.seed, help="pairing seed (same seed, same pairs)"
+    )
     p.add_argument(
         "--pairing",
-        default="halves",
-        choices=["halves", "active", "ab", "prefix"],
-        help="how pairs are chosen: halves (each sample once), active (from the current fit), "
-        "ab (two files, blind), prefix (same prompt)",
+        default=defaults.strategy,
+        choices=list(STRATEGIES),
+        help="how pairs are chosen: "
+        + ", ".join(f"{s.name} ({s.help})" for s in STRATEGIES.values()),
     )
-    p.add_argument("--prefix-chars", type=int, default=20, help="prefix pairing: shared chars")
+    p.add_argument(
+        "--prefix-chars",
+        type=int,
+        default=defaults.prefix_chars,
+        help="prefix pairing: shared chars",
+    )
     p.add_argument("--silent", action="store_true", help="do not play audio")
 
 
@@ -68,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from rater import __version__
+    from rater.analysis.export import FORMATS
+    from rater.core.bpe import DEFAULT_PAD
+    from rater.rating.autorate import AUTO_RATER
 
     parser.add_argument("--version", action="version", version=f"rater {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -94,23 +123,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_args(p)
     _add_render_args(p)
     p.add_argument("--ratings", metavar="FILE", required=True, help="journal to append to")
-    p.add_argument("--rater", default="auto", help="rater name stored in every record")
-    p.add_argument("--seed", type=int, default=0, help="pairing seed")
+    p.add_argument("--rater", default=AUTO_RATER, help="rater name stored in every record")
+    p.add_argument("--seed", type=int, default=PairingSettings.seed, help="pairing seed")
 
     p = sub.add_parser("export", help="journals -> training files (oa, trl, text)")
     p.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
-    p.add_argument("--format", choices=["oa", "trl", "text"], required=True)
+    export = ExportOptions()
+    p.add_argument("--format", choices=list(FORMATS), required=True)
     p.add_argument("--out", metavar="FILE", required=True)
-    p.add_argument("--query-length", type=int, default=64, help="oa: query tokens")
-    p.add_argument("--response-length", type=int, default=512, help="oa: response tokens")
-    p.add_argument("--pad-token", type=int, default=50259, help="oa: padding id (seed used 27)")
-    p.add_argument("--batch-size", type=int, default=None, help="oa: cut count to a multiple")
+    p.add_argument("--query-length", type=int, default=export.query_length, help="oa: query tokens")
+    p.add_argument(
+        "--response-length", type=int, default=export.response_length, help="oa: response tokens"
+    )
+    p.add_argument(
+        "--pad-token", type=int, default=export.pad_token, help="oa: padding id (seed used 27)"
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=export.batch_size, help="oa: cut count to a multiple"
+    )
     p.add_argument("--drop-broken", action="store_true", help="drop auto-rated broken records")
     p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
 
     p = sub.add_parser("encode", help="GPT-2 BPE ids of stdin as a JSON array")
     p.add_argument("--length", type=int, default=None, help="truncate/pad to N tokens")
-    p.add_argument("--pad-token", type=int, default=50259, help="padding id")
+    p.add_argument("--pad-token", type=int, default=DEFAULT_PAD, help="padding id")
     p.add_argument(
         "--special", action="store_true", help="encode <|endoftext|> as the special id 50256"
     )
@@ -121,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="unique samples from a training log / transcript")
     p.add_argument("logs", nargs="+", metavar="LOG")
     p.add_argument("--out", metavar="FILE", required=True)
-    p.add_argument("--min-chars", type=int, default=42)
+    p.add_argument("--min-chars", type=int, default=CorpusSettings.min_chars)
 
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
@@ -141,13 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from rater.cli.options import flag_of
     from rater.core.errors import RaterError
 
     module = importlib.import_module(f"rater.cli.commands.{args.command.replace('-', '_')}")
     try:
         return int(module.run(args) or 0)
     except RaterError as exc:
-        print(f"rater: {exc}", file=sys.stderr)
+        print(f"rater: {exc.named(flag_of(exc.field))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("rater: interrupted", file=sys.stderr)

@@ -1,21 +1,22 @@
 """`rater autorate`: rate every seed pair that has a broken sample, without a screen.
 
 Pairs are the seed workflow's (`pairing.halves` with `--seed`), so a later `rater rate` with
-the same corpus, journal and seed shows people exactly the pairs left over.
+the same corpus, journal and seed shows people exactly the pairs left over. The rule is the
+session's and the `r` key's (`outcome.auto_rate_pairs`).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from rater.core.records import Rating
+from rater.cli import options
 from rater.rating.journal import Journal
-from rater.rating.outcome import auto_decide
-from rater.rating.pairing import halves
+from rater.rating.outcome import auto_rate_pairs
+from rater.rating.pairing.schedule import halves
 
 
 def run(args: argparse.Namespace) -> int:
-    from rater.audio.pipeline import judge_all, settings_from_args
+    from rater.audio.pipeline import judge_all
     from rater.core.corpus import read_samples
 
     samples = read_samples(args.samples, kind=args.kind)
@@ -25,21 +26,11 @@ def run(args: argparse.Namespace) -> int:
     todo = [p for p in pairs if frozenset((p.a.id, p.b.id)) not in done]
     # Judge only samples of undecided pairs: a resumed run renders nothing it already used.
     needed = list({s.id: s for p in todo for s in (p.a, p.b)}.values())
-    render_settings, check_settings = settings_from_args(args)
-    workers = getattr(args, "workers", 2)
-    verdicts = {
-        j.sample.id: j.verdict
-        for j in judge_all(needed, render_settings, check_settings, workers=workers)
-    }
-    decisions: list[list[Rating]] = []
-    one_broken = both_broken = 0
-    for p in todo:
-        records = auto_decide(p, verdicts[p.a.id], verdicts[p.b.id], args.rater)
-        if records:
-            decisions.append(records)
-            both_broken += len(records) == 2
-            one_broken += len(records) == 1
+    render_settings, check_settings = options.render_and_checks(args, args.kind)
+    verdicts = {j.sample.id: j.verdict for j in judge_all(needed, render_settings, check_settings)}
+    decisions, summary = auto_rate_pairs(todo, verdicts.get, args.rater)
     journal.append_many(decisions)
+    one_broken, both_broken = summary.auto - summary.both_broken, summary.both_broken
     print(
         f"{len(samples)} samples, {len(pairs)} pairs (seed {args.seed})"
         + (", 1 sample left unpaired" if len(samples) % 2 else "")
@@ -47,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"  already decided:            {len(pairs) - len(todo)}")
     print(f"  auto-rated, one broken:     {one_broken}")
     print(f"  auto-rated, both broken:    {both_broken} (tie, two records each)")
-    print(f"  left for people:            {len(todo) - one_broken - both_broken}")
+    print(f"  left for people:            {summary.left}")
     print(f"  journal: {journal.path} (+{one_broken + 2 * both_broken} records)")
     return 0

@@ -8,14 +8,17 @@ import os
 import sys
 from collections import Counter
 
+from rater.core.records import Judged
+
 
 def run(args: argparse.Namespace) -> int:
-    from rater.audio.pipeline import judge_all, settings_from_args
+    from rater.audio.pipeline import judge_all
+    from rater.cli.options import render_and_checks
     from rater.core.corpus import read_samples
 
     samples = read_samples(args.samples, kind=args.kind)
-    render_settings, check_settings = settings_from_args(args)
-    judged = judge_all(samples, render_settings, check_settings, workers=args.workers)
+    render_settings, check_settings = render_and_checks(args, args.kind)
+    judged = judge_all(samples, render_settings, check_settings)
     if args.json:
         for j in judged:
             line = {
@@ -33,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(judged: list) -> None:
+def _table(judged: list[Judged]) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table

@@ -10,6 +10,5 @@ def run(args: argparse.Namespace) -> int:
     from rater.cli.commands.rate import run_tui
     from rater.core import demo
 
-    args.kind = "abc"
     ratings = Path(args.ratings) if args.ratings else Path("ratings") / "demo.jsonl"
-    return run_tui(args, [str(demo.demo_corpus())], ratings)
+    return run_tui(args, [str(demo.demo_corpus())], ratings, kind="abc")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from rater.analysis.export import FORMATS, ExportOptions, overwrites_input
+from rater.analysis.export import FORMATS, overwrites_input
+from rater.cli.options import export_options
 from rater.core.errors import ExportError
 from rater.rating.journal import read_journals
 
@@ -14,15 +15,7 @@ def run(args: argparse.Namespace) -> int:
     if clash is not None:
         raise ExportError(f"{args.out}: --out is the input journal {clash}; choose another file")
     ratings = read_journals(args.ratings)  # readers never modify a journal
-    opts = ExportOptions(
-        query_length=args.query_length,
-        response_length=args.response_length,
-        pad_token=args.pad_token,
-        batch_size=args.batch_size,
-        drop_broken=args.drop_broken,
-        drop_ties=getattr(args, "drop_ties", False),
-    )
-    result = FORMATS[args.format].export(ratings, args.out, opts)
+    result = FORMATS[args.format].export(ratings, args.out, export_options(args))
     print(
         f"{args.out}: wrote {result.written} {result.unit} ({args.format}) "
         f"from {len(ratings)} records in {len(args.ratings)} journal(s)"

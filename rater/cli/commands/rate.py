@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-
-
-def default_rater() -> str:
-    return os.environ.get("USER") or "anonymous"
 
 
 def default_journal(paths: list[str]) -> Path:
@@ -18,33 +13,19 @@ def default_journal(paths: list[str]) -> Path:
     return Path("ratings") / f"{first.stem or first.name or 'ratings'}.jsonl"
 
 
-def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path) -> int:
+def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str) -> int:
     """Shared by `rate` and `demo`: everything that can fail on input fails before the screen."""
-    from rater.audio import pipeline
+    from rater.cli.options import rate_settings
     from rater.core import corpus
     from rater.core.errors import CorpusError
     from rater.tui.build import make_app
 
-    kind = getattr(args, "kind", "abc")
     samples = corpus.read_samples(paths, kind=kind)
     if len(samples) < 2:
         raise CorpusError(
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
-    render_settings, check_settings = pipeline.settings_from_args(args)
-    app = make_app(
-        samples,
-        kind=kind,
-        ratings_path=ratings,
-        rater=args.rater or default_rater(),
-        seed=args.seed,
-        pairing=args.pairing,
-        prefix_chars=args.prefix_chars,
-        render_settings=render_settings,
-        check_settings=check_settings,
-        workers=args.workers,
-        silent=args.silent,
-    )
+    app = make_app(samples, ratings, rate_settings(args, kind))
     summary = app.run()
     if app.error:
         print(f"rater: {app.error}", file=sys.stderr)
@@ -56,4 +37,4 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     ratings = Path(args.ratings) if args.ratings else default_journal(args.samples)
-    return run_tui(args, list(args.samples), ratings)
+    return run_tui(args, list(args.samples), ratings, args.kind)

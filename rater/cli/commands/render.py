@@ -6,16 +6,19 @@ import argparse
 import time
 from collections import Counter
 
+from rater.core.settings import RenderSettings
+
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from rater.audio.pipeline import judge_stream, settings_from_args
+    from rater.audio.pipeline import judge_stream
+    from rater.cli.options import render_and_checks
     from rater.core.corpus import read_samples
 
     samples = read_samples(args.samples, kind=args.kind)
-    render_settings, check_settings = settings_from_args(args)
+    render_settings, check_settings = render_and_checks(args, args.kind)
     err = Console(stderr=True)
     start = time.monotonic()
     reasons: Counter[str] = Counter()
@@ -30,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("rendering", total=len(samples))
-        for judged in judge_stream(samples, render_settings, check_settings, args.workers):
+        for judged in judge_stream(samples, render_settings, check_settings):
             progress.advance(task)
             if judged.render is not None:
                 rendered += 1
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bucket(settings: object) -> str:
-    from rater.audio import cache
+def _bucket(settings: RenderSettings) -> str:
+    from rater.core.paths import cache_dir
 
-    return str(cache.cache_dir() / settings.key())  # type: ignore[attr-defined]
+    return str(cache_dir() / settings.key())

@@ -1,0 +1,80 @@
+"""The command line's edge: parsed options -> the library's settings, and back for errors.
+
+argparse reads every default from the settings dataclasses (`rater.core.settings`), and these
+functions turn a parsed Namespace into those settings; nothing past this module sees a
+Namespace. Library errors name settings by field; `flag_of` gives the option that sets one,
+so the one-line error a person reads names what they typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from rater.core.settings import (
+    CheckSettings,
+    ExportOptions,
+    PairingSettings,
+    RateSettings,
+    RenderSettings,
+)
+
+# Fields whose option is not simply `--field-name`.
+FLAGS = {"strategy": "--pairing"}
+
+
+def flag_of(field: str) -> str:
+    """The option that sets a settings field (`clip_seconds` -> `--clip-seconds`)."""
+    return FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
+def default_rater() -> str:
+    """Whoever is logged in; the settings' default when nobody is."""
+    return os.environ.get("USER") or RateSettings.rater
+
+
+def render_and_checks(args: argparse.Namespace, kind: str) -> tuple[RenderSettings, CheckSettings]:
+    """Render and check settings from the shared options (`main._add_render_args`).
+
+    The SoundFont is looked up here, before any work starts, so a missing one is reported
+    once with an install hint rather than as thousands of failed renders. Text samples are
+    never rendered: they need no SoundFont (nor libfluidsynth).
+    """
+    from rater.audio.synth import resolve_soundfont
+    from rater.core.checks import default_settings
+
+    render = RenderSettings(
+        soundfont=args.soundfont or "",
+        clip_seconds=args.clip_seconds,
+        speed=args.speed,
+        time_limit=args.time_limit,
+        workers=args.workers,
+    )
+    if kind != "text":
+        render = resolve_soundfont(render)
+    return render, default_settings(args.blacklist)
+
+
+def rate_settings(args: argparse.Namespace, kind: str) -> RateSettings:
+    """Everything a rating sitting is set up with (`rate`, `demo`)."""
+    render, checks = render_and_checks(args, kind)
+    return RateSettings(
+        rater=args.rater or default_rater(),
+        pairing=PairingSettings(
+            strategy=args.pairing, seed=args.seed, prefix_chars=args.prefix_chars
+        ),
+        render=render,
+        checks=checks,
+        silent=args.silent,
+    )
+
+
+def export_options(args: argparse.Namespace) -> ExportOptions:
+    return ExportOptions(
+        query_length=args.query_length,
+        response_length=args.response_length,
+        pad_token=args.pad_token,
+        batch_size=args.batch_size,
+        drop_broken=args.drop_broken,
+        drop_ties=args.drop_ties,
+    )
