@@ -5,6 +5,12 @@ thread workers that post `Message` dataclasses back; playback runs in the player
 thread. A decision is written (fsync'd) by `Session.decide` before the next pair is drawn;
 that write takes milliseconds, so it runs on the loop, which also guarantees the ordering.
 
+There is one wake-up path: every judged sample is announced by the session's judging (from
+the pool's thread or the in-process first-pair renderer) as a `SampleJudged` message; a
+waiting screen advances on those, never by polling. The 0.1 s timer only moves the play
+position display. One timer is armed on failure only: an automatic record that could not
+be written (disk full) is retried every WRITE_RETRY_SECONDS until it is.
+
 Deciding and skipping keys are ignored for `min_view_seconds` after a pair is drawn: the next
 pair appears within milliseconds of a key, so a double press or key auto-repeat would
 otherwise rate a pair the person never saw.
@@ -14,6 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 from textual import work
@@ -23,8 +31,9 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from rater.audio.player import ScheduledPlayer
-from rater.rating.session import DONE, SHOWING, WAITING, Session
+from rater.audio.player import Player
+from rater.rating.outcome import Best
+from rater.rating.session import Session, State
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
@@ -35,14 +44,15 @@ from rater.tui.messages import (
 from rater.tui.screens import AutorateScreen, HelpScreen
 from rater.tui.widgets import SamplePanel, position_text, status_text
 
-GAP_SECONDS = 1.0
-MIN_VIEW_SECONDS = 0.3  # faster than anyone reads two tunes; slower than key auto-repeat
+WRITE_RETRY_SECONDS = 0.1
 
 
 class RaterApp(App[str]):
     """Two samples side by side; the keys below are the whole interface."""
 
-    CSS_PATH = "rater.tcss"
+    # Read as package data (not CSS_PATH, a path next to this file), so an installed wheel
+    # or a zipped package finds it too.
+    CSS = resources.files(__package__).joinpath("rater.tcss").read_text(encoding="utf-8")
     TITLE = "rater"
     BINDINGS = [
         Binding("1", "decide(0)", "A wins"),
@@ -60,22 +70,17 @@ class RaterApp(App[str]):
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
-        self,
-        session: Session,
-        player: ScheduledPlayer,
-        *,
-        kind: str = "abc",
-        journal_path: str = "",
-        autoplay: bool = True,
-        min_view_seconds: float = MIN_VIEW_SECONDS,
+        self, session: Session, player: Player, *, kind: str = "abc", journal_path: str = ""
     ) -> None:
         super().__init__()
-        self.min_view_seconds = min_view_seconds
         self.session = session
         self.player = player
         self.kind = kind
         self.journal_path = journal_path
-        self.autoplay = autoplay
+        settings = session.settings
+        self.min_view_seconds = settings.min_view_seconds
+        self.autoplay = settings.autoplay
+        self.gap_seconds = settings.gap_seconds
         self.stop_event = threading.Event()
         self.error = ""
         self.summary_line = ""
@@ -86,6 +91,7 @@ class RaterApp(App[str]):
         self._warmed = False
         self._autorating = False
         self._last_error: tuple[str, float] = ("", 0.0)
+        self._retry_armed = False
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -104,12 +110,18 @@ class RaterApp(App[str]):
             self.query_one("#notice").display = False
         self.query_one("#pair").display = False
         self.query_one("#message", Static).update("rendering the first pair…")
+        # Listen before the first look: a sample judged in between is in the look, one judged
+        # after it is a message.
+        self.session.judging.listen(lambda j: self.post_message(SampleJudged(j.sample.id)))
         self.judge_samples()
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
-        if self.session.advance() != WAITING:
+        if self.session.advance() != State.WAITING:
             self.show_current()
         self.refresh_status()
+
+    def on_unmount(self) -> None:
+        self.session.judging.listen(None)  # judging threads may outlive the screen
 
     # -- background work --------------------------------------------------------------------
 
@@ -118,10 +130,7 @@ class RaterApp(App[str]):
         from rater.core.errors import RaterError
 
         try:
-            self.session.run_judging(
-                stop=self.stop_event,
-                on_judged=lambda j: self.post_message(SampleJudged(j.sample.id)),
-            )
+            self.session.run_judging(stop=self.stop_event)
         except RaterError as exc:
             self.post_message(JudgingFailed(str(exc)))
         except Exception as exc:  # a bug, not bad input: end the session with it, never hang
@@ -130,9 +139,11 @@ class RaterApp(App[str]):
     @work(thread=True, exclusive=True, group="autorate", exit_on_error=False)
     def autorate_rest(self) -> None:
         from rater.core.errors import RaterError
+        from rater.rating.autorate import autorate_rest
 
         try:
-            summary = self.session.autorate_rest(
+            summary = autorate_rest(
+                self.session,
                 stop=self.stop_event,
                 progress=lambda done, total: self.post_message(AutorateProgress(done, total)),
             )
@@ -166,8 +177,12 @@ class RaterApp(App[str]):
             self._view_from += time.perf_counter() - start
 
     def on_sample_judged(self, message: SampleJudged) -> None:
-        if self.session.state == WAITING and not self._autorating and not self.stop_event.is_set():
-            if self._guard(self.session.advance) not in (None, WAITING):
+        if (
+            self.session.state == State.WAITING
+            and not self._autorating
+            and not self.stop_event.is_set()
+        ):
+            if self._guard(self.session.advance) not in (None, State.WAITING):
                 self.show_current()
                 return
         self.refresh_status()  # "judged n/m": one row, no layout
@@ -207,7 +222,7 @@ class RaterApp(App[str]):
         session = self.session
         pair_box = self.query_one("#pair")
         message = self.query_one("#message", Static)
-        if session.state == SHOWING and session.current is not None:
+        if session.state == State.SHOWING and session.current is not None:
             ja, jb = session.verdicts()
             clips = [j.render.clip_seconds for j in (ja, jb) if j is not None and j.render]
             seconds = max(clips) if clips else None
@@ -225,7 +240,7 @@ class RaterApp(App[str]):
         else:
             pair_box.display = False
             message.display = True
-            if session.state == DONE:
+            if session.state == State.DONE:
                 message.update("All pairs are decided or skipped. Press x to exit.")
             else:
                 message.update("waiting for the next pair to render…")
@@ -249,17 +264,11 @@ class RaterApp(App[str]):
                 paths.append(j.render.wav_path)
                 self._sides.append(side)
         if paths:
-            self.player.play_sequence(paths, gap=GAP_SECONDS)
+            self.player.play_sequence(paths, gap=self.gap_seconds)
 
     def _tick_position(self) -> None:
-        if self._autorating:
-            return
-        if self.session.state == WAITING and not self.stop_event.is_set():
-            # Samples judged without a message (the in-process first pair) are picked up here.
-            if self._guard(self.session.advance) not in (None, WAITING):
-                self.show_current()
-            return
-        if self.kind == "text" or self.session.state != SHOWING:
+        """The play position display; nothing else runs on this timer."""
+        if self._autorating or self.kind == "text" or self.session.state != State.SHOWING:
             return
         position = self.player.position()
         for side in ("a", "b"):
@@ -269,7 +278,7 @@ class RaterApp(App[str]):
 
     # -- actions (the keys) -----------------------------------------------------------------
 
-    def _guard(self, call: Any, *args: Any, failed: str = "rating NOT saved") -> Any:
+    def _guard(self, call: Callable[..., Any], *args: Any, failed: str = "rating NOT saved") -> Any:
         """Run a journal-writing call; a failed write (disk full, read-only) is shown and the
         pair stays on screen, so nothing is lost and the person can retry or exit.
         Returns None on failure, else the call's result (True when it returns None)."""
@@ -285,25 +294,39 @@ class RaterApp(App[str]):
             if text != self._last_error[0] or now - self._last_error[1] > 10:
                 self._last_error = (text, now)
                 self.notify(text, severity="error", timeout=10)
+            if self.session.state == State.WAITING:  # an automatic record is still to write
+                self._retry_soon()
             return None
         return True if result is None else result
+
+    def _retry_soon(self) -> None:
+        if not self._retry_armed:
+            self._retry_armed = True
+            self.set_timer(WRITE_RETRY_SECONDS, self._retry)
+
+    def _retry(self) -> None:
+        self._retry_armed = False
+        if self.session.state != State.WAITING or self._autorating or self.stop_event.is_set():
+            return
+        if self._guard(self.session.advance) not in (None, State.WAITING):
+            self.show_current()
 
     def _too_soon(self) -> bool:
         """A decide/skip key within `min_view_seconds` of drawing the pair: a repeat, not a
         judgement of this pair."""
         return time.perf_counter() - self._view_from < self.min_view_seconds
 
-    def _move_on(self, call: Any, *args: Any) -> None:
+    def _move_on(self, call: Callable[..., Any], *args: Any) -> None:
         """Decide or skip; redraw whenever the pair on screen is no longer the current one
         (also when the person's record was saved but a following auto-rating was not)."""
         shown = self.session.current
         if self._guard(call, *args) or self.session.current is not shown:
             self.show_current()
 
-    def action_decide(self, best: Any) -> None:
+    def action_decide(self, best: Best) -> None:
         if self._busy():
             return
-        if self.session.state != SHOWING:
+        if self.session.state != State.SHOWING:
             self.bell()
             return
         if self._too_soon():
@@ -312,7 +335,7 @@ class RaterApp(App[str]):
         self._move_on(self.session.decide, best)
 
     def action_skip(self) -> None:
-        if self._busy() or self.session.state != SHOWING or self._too_soon():
+        if self._busy() or self.session.state != State.SHOWING or self._too_soon():
             return
         self.player.stop()
         self._move_on(self.session.skip)
@@ -328,11 +351,11 @@ class RaterApp(App[str]):
             self.notify("nothing to undo", timeout=2)
 
     def action_replay(self) -> None:
-        if not self._busy() and self.session.state == SHOWING:
+        if not self._busy() and self.session.state == State.SHOWING:
             self._play(["a", "b"])
 
     def action_play(self, side: str) -> None:
-        if not self._busy() and self.session.state == SHOWING:
+        if not self._busy() and self.session.state == State.SHOWING:
             self._play([side])
 
     def action_autorate(self) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from rater.rating.autorest import AutorateSummary
+from rater.rating.outcome import AutorateSummary
 
 
 @dataclass

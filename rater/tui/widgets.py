@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from rater.audio.player import Position
 from rater.core.records import Judged, NoteEvent, Sample
-from rater.rating.session import Counters
+from rater.rating.session import Counters, State
 from rater.tui.pianoroll import piano_roll
 
 BAR_WIDTH = 24
@@ -190,7 +190,7 @@ class SamplePanel(Vertical):
             self.query_one(".position", Static).update(text, layout=False)
 
 
-def status_text(counters: Counters, state: str) -> Text:
+def status_text(counters: Counters, state: State) -> Text:
     remaining = "?" if counters.remaining is None else str(counters.remaining)
     parts = [
         ("rated ", ""),
@@ -205,6 +205,6 @@ def status_text(counters: Counters, state: str) -> Text:
         (f"  session {clock_text(counters.elapsed)}", ""),
         (f"  judged {counters.judged}/{counters.total}", "dim"),
     ]
-    if state == "waiting":
+    if state == State.WAITING:
         parts.append(("  waiting for renders…", "bold yellow"))
     return Text.assemble(*parts)
