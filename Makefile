@@ -7,8 +7,9 @@ demo:
 
 test:
 	scripts/setup --dev
+	.venv/bin/lint-imports --no-cache
 	.venv/bin/python -m pytest -q
 
 bench:
 	scripts/setup --dev
-	for b in bench/*.py; do .venv/bin/python $$b; done
+	for b in bench/[!_]*.py; do .venv/bin/python $$b; done

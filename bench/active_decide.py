@@ -47,15 +47,14 @@ def history(samples: list, n: int, seed: int) -> list:
 
 
 def time_decide(samples: list, journal_path: Path, presses: int, defer: bool) -> tuple:
+    from rater.core.settings import PairingSettings, RateSettings
     from rater.rating.journal import Journal
-    from rater.rating.session import SHOWING, Session
+    from rater.rating.session import Session, State
 
-    session = Session(
-        samples, Journal(journal_path), rater="bench", pairing="active", judge=judge_ok,
-        defer_refit=defer,
-    )  # fmt: skip
+    settings = RateSettings(rater="bench", pairing=PairingSettings("active"))
+    session = Session(samples, Journal(journal_path), settings, judge=judge_ok, defer_refit=defer)
     session.run_judging()
-    assert session.advance() == SHOWING
+    assert session.advance() == State.SHOWING
     decide, settle = [], []
     for k in range(presses):
         t0 = time.perf_counter()

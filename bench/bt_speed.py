@@ -21,10 +21,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import spearmanr
 
-from rater.analysis import rank
+from rater.analysis import bt, rank
 from rater.core.records import Rating
 
-PRIOR_SD = rank.PRIOR_SD
+PRIOR_SD = bt.PRIOR_SD
 ALPHA = 1.0 / (2.0 * PRIOR_SD**2)  # choix penalises alpha * sum(theta^2)
 
 
@@ -63,10 +63,10 @@ def choix_by_component(n: int, win: np.ndarray, los: np.ndarray) -> np.ndarray:
 
 def se_error(n: int, win: np.ndarray, los: np.ndarray, scores: np.ndarray) -> float:
     """Largest relative error of our standard errors against dense inverses, over the
-    components big enough (> rank.BATCH_MAX) to be handled by belief propagation."""
+    components big enough (> bt.BATCH_MAX) to be handled by belief propagation."""
     import scipy.sparse as sp
 
-    var, _ = rank.variances(n, win, los, np.ones(len(win)), scores, PRIOR_SD)
+    var, _ = bt.variances(n, win, los, np.ones(len(win)), scores, PRIOR_SD)
     p = 1.0 / (1.0 + np.exp(-(scores[win] - scores[los])))
     w = p * (1.0 - p)
     h = sp.coo_matrix((np.r_[-w, -w], (np.r_[win, los], np.r_[los, win])), shape=(n, n))
@@ -74,7 +74,7 @@ def se_error(n: int, win: np.ndarray, los: np.ndarray, scores: np.ndarray) -> fl
     h = (h + sp.diags(diag)).tocsr()
     _, labels = connected_components(h, directed=False)
     worst = 0.0
-    for c in np.flatnonzero(np.bincount(labels) > rank.BATCH_MAX):
+    for c in np.flatnonzero(np.bincount(labels) > bt.BATCH_MAX):
         members = np.flatnonzero(labels == c)
         exact = np.diag(np.linalg.inv(h[members][:, members].toarray()))
         worst = max(worst, float(np.max(np.abs(np.sqrt(var[members] / exact) - 1.0))))
@@ -95,7 +95,7 @@ def main() -> None:
     _, cold = timed(rank.fit, ratings)  # includes importing numpy/scipy pieces
     warm = min(timed(rank.fit, ratings)[1] for _ in range(3))  # the machine is shared
     ranking = rank.fit(ratings)
-    ours, arrays_only = timed(rank.fit_arrays, n, win, los, None, PRIOR_SD)
+    ours, arrays_only = timed(bt.fit_arrays, n, win, los, None, PRIOR_SD)
     ncomp, _ = connected_components(
         coo_matrix((np.ones(m), (win, los)), shape=(n, n)), directed=False
     )
@@ -109,7 +109,7 @@ def main() -> None:
     )
     print(f"  MAP scores only (fit_arrays): {arrays_only:.3f} s")
     print(
-        f"  standard errors vs dense inverse, components > {rank.BATCH_MAX}: "
+        f"  standard errors vs dense inverse, components > {bt.BATCH_MAX}: "
         f"max relative error {se_error(n, win, los, ours):.1e}"
     )
     theirs, t_choix = timed(choix_by_component, n, win, los)
@@ -129,7 +129,7 @@ def main() -> None:
         coo_matrix((np.ones(m), (win, los)), shape=(n, n)), directed=False
     )
     assert ncomp == 1, "the connected data set must be one component"
-    ours, t_ours = timed(rank.fit_arrays, n, win, los, None, PRIOR_SD)
+    ours, t_ours = timed(bt.fit_arrays, n, win, los, None, PRIOR_SD)
     ranking, t_ours_se = timed(rank.fit, as_ratings(win, los))
     import choix
 

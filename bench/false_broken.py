@@ -23,12 +23,14 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from _shared_data import folk_rnn  # bench/_shared_data.py
+
 from rater.core.checks import default_settings, text_verdict
 from rater.core.corpus import read_samples, sample_id
 from rater.core.demo import degenerate_examples, music21_corpus_dir
 from rater.core.records import Sample
 
-FOLK_RNN = "/work/shared/data/folk-rnn"
+FOLK_RNN = folk_rnn()  # ../shared/data/folk-rnn next to the repository, if there
 RYAN_SAMPLE = 500
 SEED = 1850
 
@@ -91,7 +93,7 @@ def main() -> int:
     else:
         from rater.audio.pipeline import judge_all
         from rater.audio.synth import find_soundfont
-        from rater.core.records import RenderSettings
+        from rater.core.settings import RenderSettings
 
         cache = tempfile.mkdtemp(prefix="rater-bench-")
         os.environ["RATER_CACHE_DIR"] = cache
@@ -101,9 +103,13 @@ def main() -> int:
             elapsed = time.monotonic() - t0
             folk = (
                 []
-                if args.no_folk_rnn
+                if args.no_folk_rnn or FOLK_RNN is None
                 else judge_all(
-                    read_samples([FOLK_RNN]), rs, settings, workers=args.workers, cache_dir=cache
+                    read_samples([str(FOLK_RNN)]),
+                    rs,
+                    settings,
+                    workers=args.workers,
+                    cache_dir=cache,
                 )
             )
             elapsed_folk = time.monotonic() - t0 - elapsed
@@ -131,6 +137,8 @@ def main() -> int:
         for s, detail in hits[:4]:
             print(f"    {s.id} {Path(s.source).name}#{s.index} {s.title[:40]!r}: {detail[:90]}")
 
+    if not args.text_only and FOLK_RNN is None:
+        print("folk-rnn: not found (no ../shared/data next to the repository)")
     if not args.text_only and folk:
         counts = Counter(" + ".join(j.verdict.reasons) or "ok" for j in folk)
         print(

@@ -20,10 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _shared_data import REPO, folk_rnn  # bench/_shared_data.py
 
-FOLK_RNN = Path("/work/shared/data/folk-rnn")
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # fakes.RecordingPlayer
+
+FOLK_RNN = folk_rnn()  # ../shared/data/folk-rnn next to the repository, if there
 
 
 def corpus_sources() -> list[Path]:
@@ -33,7 +35,7 @@ def corpus_sources() -> list[Path]:
     files: list[Path] = []
     for name in ("oneills1850", "ryansMammoth", "essenFolksong"):
         files += sorted((base / name).glob("*.abc"))
-    files += sorted(FOLK_RNN.glob("*.abc")) if FOLK_RNN.is_dir() else []
+    files += sorted(FOLK_RNN.glob("*.abc")) if FOLK_RNN is not None else []
     return files
 
 
@@ -45,7 +47,7 @@ def build_corpus(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
 
     by_origin: dict[str, list[str]] = {}
     for path in corpus_sources():
-        origin = "folk-rnn" if path.is_relative_to(FOLK_RNN) else path.parent.name
+        origin = "folk-rnn" if FOLK_RNN and path.is_relative_to(FOLK_RNN) else path.parent.name
         try:
             samples = corpus.read_samples([str(path)])
         except Exception as exc:  # a corpus file our reader refuses is reported, not fatal
@@ -77,25 +79,24 @@ def build_corpus(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
 async def measure(
     corpus_path: Path, journal: Path, window: float, pairing: str = "halves"
 ) -> dict[str, float]:
-    from rater.audio import pipeline
-    from rater.audio.player import RecordingPlayer
-    from rater.core import corpus
+    from fakes import RecordingPlayer  # tests/fakes.py: the audio device is not timed
+
+    from rater.audio.synth import resolve_soundfont
+    from rater.core import checks, corpus
+    from rater.core.settings import PairingSettings, RateSettings, RenderSettings
     from rater.tui.build import make_app
 
     t0 = time.perf_counter()
     samples = corpus.read_samples([str(corpus_path)])
     t_read = time.perf_counter() - t0
-    rs, cs = pipeline.settings_from_args(argparse.Namespace())
-    player = RecordingPlayer()
-    app = make_app(
-        samples,
-        ratings_path=journal,
+    settings = RateSettings(  # what `rater rate --pairing P` runs with (built-in blacklist)
         rater="bench",
-        pairing=pairing,
-        render_settings=rs,
-        check_settings=cs,
-        player=player,
+        pairing=PairingSettings(pairing),
+        render=resolve_soundfont(RenderSettings()),
+        checks=checks.default_settings(),
     )
+    player = RecordingPlayer()
+    app = make_app(samples, journal, settings, player=player)
     out: dict[str, float] = {"samples": len(samples), "read": t_read}
     async with app.run_test(size=(160, 48)) as pilot:
         while not (app.session.state == "showing" and player.calls):

@@ -31,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # fakes.RecordingPlayer
 
 
 def tunes_file(dest: Path, n: int) -> Path:
@@ -57,27 +58,27 @@ def pct(values: list[float], q: float) -> float:
 async def measure(
     path: Path, journal: Path, presses: int
 ) -> tuple[list[float], list[float], list[float]]:
+    from fakes import RecordingPlayer  # tests/fakes.py: the audio device is not timed
+
     from rater.audio import pipeline
-    from rater.audio.player import RecordingPlayer
-    from rater.core import corpus
+    from rater.audio.synth import resolve_soundfont
+    from rater.core import checks, corpus
+    from rater.core.settings import RateSettings, RenderSettings
     from rater.tui.build import make_app
 
     samples = corpus.read_samples([str(path)])
-    rs, cs = pipeline.settings_from_args(argparse.Namespace())
-    print(f"pre-rendering {len(samples)} tunes into the cache (not timed)...")
-    t = time.perf_counter()
-    for _ in pipeline.judge_stream(samples, rs, cs, workers=2):
-        pass
-    print(f"  done in {time.perf_counter() - t:.1f} s")
-    app = make_app(
-        samples,
-        ratings_path=journal,
+    settings = RateSettings(  # what `rater rate` runs with (built-in blacklist), except:
         rater="bench",
-        render_settings=rs,
-        check_settings=cs,
-        player=RecordingPlayer(),
+        render=resolve_soundfont(RenderSettings()),
+        checks=checks.default_settings(),
         min_view_seconds=0.0,  # keys come 50 ms apart here; the double-press guard would drop them
     )
+    print(f"pre-rendering {len(samples)} tunes into the cache (not timed)...")
+    t = time.perf_counter()
+    for _ in pipeline.judge_stream(samples, settings.render, settings.checks):
+        pass
+    print(f"  done in {time.perf_counter() - t:.1f} s")
+    app = make_app(samples, journal, settings, player=RecordingPlayer())
     handler: list[float] = []
     painted: list[float] = []
     cpu: list[float] = []

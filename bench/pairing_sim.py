@@ -8,7 +8,7 @@ Bradley-Terry with logistic noise, never ties. Two strategies get the same simul
   pairs not yet compared;
 - active: `rater.rating.pairing.ActiveSource`, the strategy `rater rate --pairing active` uses.
 
-After every CHECK_EVERY comparisons the scores are fitted with `rater.analysis.rank.fit_arrays`
+After every CHECK_EVERY comparisons the scores are fitted with `rater.analysis.bt.fit_arrays`
 (the same fit `rater rank` uses) and compared with the truth: the first checkpoint where
 Kendall tau >= 0.8 is "comparisons needed", and at 1,000 comparisons the share of the true
 top 10 that is in the fitted top 10 is "top-10 recall". Medians over 20 seeds.
@@ -56,7 +56,7 @@ import time
 import numpy as np
 from scipy.stats import kendalltau
 
-from rater.analysis import rank
+from rater.analysis import bt
 from rater.core.records import Pair, Rating, Sample
 from rater.rating.pairing import ActiveSource, halves
 
@@ -122,7 +122,7 @@ def run(
     seed: int,
     n: int,
     max_comparisons: int,
-    prior_sd: float = rank.PRIOR_SD,
+    prior_sd: float = bt.PRIOR_SD,
     spread: float = 1.0,
 ) -> tuple[int | None, float, float]:
     """(comparisons to tau >= TAU_TARGET or None, top-10 recall, mean p(1-p) per comparison)"""
@@ -155,7 +155,7 @@ def run(
         los.append((a, b)[1 - best])
         src.record([Rating([], [], [], best, (pair.a.id, pair.b.id), ("", ""))])
         if t % CHECK_EVERY == 0 or t == RECALL_AT:
-            scores = rank.fit_arrays(
+            scores = bt.fit_arrays(
                 n, np.array(win), np.array(los), prior_sd=prior_sd, x0=scores, tol=1e-6
             )
             if t == RECALL_AT:
@@ -179,7 +179,7 @@ def main() -> None:
     ap.add_argument(
         "--prior-sd",
         type=float,
-        default=rank.PRIOR_SD,
+        default=bt.PRIOR_SD,
         help="prior of the scoring fit, for every strategy (default: what `rater rank` uses)",
     )
     ap.add_argument(

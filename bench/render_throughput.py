@@ -30,10 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rater.audio.render import render_stream  # noqa: E402
+from rater.audio.pipeline import render_stream  # noqa: E402
 from rater.audio.synth import find_soundfont  # noqa: E402
 from rater.core.corpus import read_samples  # noqa: E402
-from rater.core.records import RenderSettings, Sample  # noqa: E402
+from rater.core.records import Sample  # noqa: E402
+from rater.core.settings import RenderSettings  # noqa: E402
 
 # Found without importing music21: this process stands for the CLI's main process, whose
 # memory is part of the measured peak, and that process never imports music21.

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rater.cli import build_parser
+from rater.audio.synth import find_soundfont
+from rater.cli import build_parser, options
+from rater.core.errors import SetupError
+from rater.core.settings import RenderSettings
 
 COMMANDS = [
     "demo",
@@ -108,3 +111,63 @@ def test_encode_known_answer_through_the_cli(tmp_path: Path) -> None:
     result = run_cli("encode", cwd=tmp_path, stdin="X:")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[55, 25]"
+
+
+def test_render_options_become_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI edge: parsed options -> settings (defaults are the settings' own)."""
+    monkeypatch.delenv("RATER_SOUNDFONT", raising=False)
+    words = tmp_path / "words.txt"
+    words.write_text("Bad Snippet\n")
+
+    def parse(*extra: str):
+        return build_parser().parse_args(["check", "x.abc", *extra])
+
+    rs, cs = options.render_and_checks(
+        parse(
+            "--clip-seconds", "5", "--speed", "1.25", "--time-limit", "3", "--blacklist", str(words)
+        ),
+        "abc",
+    )
+    assert rs == RenderSettings(
+        soundfont=find_soundfont(), clip_seconds=5.0, speed=1.25, time_limit=3.0
+    )
+    assert cs.blacklist == ("bad snippet",)
+    _, cs = options.render_and_checks(parse("--blacklist", "none"), "abc")
+    assert cs.blacklist == ()
+    with pytest.raises(SetupError, match="apt-get install"):
+        options.render_and_checks(parse("--soundfont", str(tmp_path / "missing.sf2")), "abc")
+    rs, _ = options.render_and_checks(parse(), "abc")
+    assert (rs.clip_seconds, rs.speed, rs.workers) == (10.0, 1.1, 2)  # RenderSettings' defaults
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["check", "x.abc", "--clip-seconds", "0"],
+            "rater: --clip-seconds must be positive, got 0",
+        ),
+        (["check", "x.abc", "--speed", "50"], "rater: --speed must be between 0.1 and 10, got 50"),
+        (
+            ["export", "r.jsonl", "--format", "oa", "--out", "o.json", "--query-length", "0"],
+            "rater: --query-length must be at least 1, got 0",
+        ),
+    ],
+)
+def test_setting_errors_name_the_option(args: list[str], message: str, tmp_path: Path) -> None:
+    """Library errors name settings fields; the CLI shows the option a person typed."""
+    (tmp_path / "x.abc").write_text("X:1\nT:t\nK:C\nCDEF|\n")
+    (tmp_path / "r.jsonl").write_text(
+        '{"query":[],"sample0":[1],"sample1":[2],"best":0,"ids":["a","b"]}\n'
+    )
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr == message + "\n"
+
+
+def test_an_unusable_pairing_names_the_option(tmp_path: Path) -> None:
+    (tmp_path / "poems.txt").write_text("one poem\n===\nanother poem\n")
+    result = run_cli(
+        "rate", "poems.txt", "--kind", "text", "--pairing", "ab", "--silent", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("rater: --pairing ab: ab pairing needs samples from exactly")

@@ -97,8 +97,9 @@ def test_oa_padding_and_filters(journal: Journal, tmp_path: Path) -> None:
 def test_oa_errors(journal: Journal, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="nothing to export"):
         export_oa(journal.records(), tmp_path / "x.json", ExportOptions(batch_size=64))
-    with pytest.raises(ExportError, match="query-length"):
+    with pytest.raises(ExportError, match="^query_length must be at least 1") as info:
         export_oa(journal.records(), tmp_path / "x.json", ExportOptions(query_length=0))
+    assert info.value.named("--query-length").startswith("--query-length must")
     assert not (tmp_path / "x.json").exists()
     assert list(tmp_path.glob(".x.json*")) == []  # no temp file left behind
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
+from rater.cli import build_parser
 from rater.cli.commands import extract as cmd
 from rater.core.corpus import normalise, read_samples
 from rater.core.errors import CorpusError
@@ -50,18 +50,19 @@ def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = tmp_path / "train.log"
     log.write_text(LOG, encoding="utf-8")
     out = tmp_path / "samples.txt"
-    args = argparse.Namespace(logs=[str(log)], out=str(out), min_chars=42)
-    assert cmd.run(args) == 0
+
+    def parse(*logs: Path):
+        return build_parser().parse_args(["extract", *map(str, logs), "--out", str(out)])
+
+    assert cmd.run(parse(log)) == 0
     assert "found 2 unique samples" in capsys.readouterr().out
     assert len(read_samples([str(out)])) == 2
     empty = tmp_path / "empty.log"
     empty.write_text("ppo step 1\nkl = 0\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="no samples of at least 42 chars"):
-        cmd.run(argparse.Namespace(logs=[str(empty)], out=str(out), min_chars=42))
+        cmd.run(parse(empty))
     with pytest.raises(CorpusError, match="missing.log: no such file"):
-        cmd.run(
-            argparse.Namespace(logs=[str(tmp_path / "missing.log")], out=str(out), min_chars=42)
-        )
+        cmd.run(parse(tmp_path / "missing.log"))
 
 
 def test_a_tune_line_containing_ppo_inside_a_word_is_kept() -> None:

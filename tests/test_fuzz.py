@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from rater.core.checks import default_settings, judge, text_verdict
 from rater.core.corpus import read_samples, sample_id
 from rater.core.errors import CorpusError
-from rater.core.records import RenderSettings, Sample, Verdict
+from rater.core.records import Sample, Verdict
+from rater.core.settings import RenderSettings
 
 CHECKS = default_settings()
 RENDER_ERRORS = {None, "unparseable", "unrenderable", "timeout", "no-notes"}

@@ -299,8 +299,9 @@ def test_read_only_journal_is_read_around_its_torn_tail(
 def test_resume_skips_decided_pairs_with_same_seed(tmp_path: Path) -> None:
     """Same corpus + journal + seed: the seeded pairs come back minus those decided."""
     from rater.core.records import Sample
+    from rater.core.settings import PairingSettings
     from rater.rating.outcome import decide
-    from rater.rating.pairing import HalvesSource, halves
+    from rater.rating.pairing import halves, source
 
     samples = [
         Sample(id=f"{i:016x}", text=f"X:{i}\nK:C\nC{i}|", source="s.abc", index=i)
@@ -315,7 +316,7 @@ def test_resume_skips_decided_pairs_with_same_seed(tmp_path: Path) -> None:
     j.append(decide(pairs[2], "tie", "ann"))
     j.append(decide(pairs[3], 1, "ann"))
     j.undo()  # taken back: pair 3 must come again
-    src = HalvesSource(samples, 7, Journal(j.path).records())
+    src = source(PairingSettings("halves", seed=7), samples, Journal(j.path).records())
     left = []
     while (p := src.next_pair()) is not None:
         left.append((p.a.id, p.b.id))
@@ -536,7 +537,7 @@ def test_missing_or_null_texts_and_sources_default(tmp_path: Path) -> None:
 def test_decisions_groups_ties_by_id_and_legacy_ties_by_pair() -> None:
     from dataclasses import replace
 
-    from rater.rating.journal import decisions
+    from rater.core.rules import decisions
 
     def tag(rs: list[Rating], d: str | None) -> list[Rating]:
         return [replace(r, extra={} if d is None else {"decision": d}) for r in rs]

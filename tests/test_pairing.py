@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rater.core import bpe
-from rater.core.errors import RaterError
+from rater.core.errors import PairingError, RaterError
 from rater.core.records import Pair, Rating, Sample
+from rater.core.settings import PairingSettings
 from rater.rating import pairing
+from rater.rating.pairing import active
 
 
 def sample(name: str, source: str = "gen.abc", text: str | None = None) -> Sample:
@@ -44,14 +46,14 @@ def key(p: Pair) -> frozenset[str]:
 
 def test_halves_is_still_the_default_seed_workflow() -> None:
     samples = [sample(str(k)) for k in range(10)]
-    pairs = drain(pairing.source("halves", samples, seed=3))
+    pairs = drain(pairing.source(PairingSettings("halves", seed=3), samples))
     assert len(pairs) == 5 and len({s for p in pairs for s in key(p)}) == 10
     assert [key(p) for p in pairs] == [key(p) for p in pairing.halves(samples[::-1], seed=3)]
 
 
 def test_unknown_strategy_is_a_rater_error() -> None:
     with pytest.raises(RaterError, match="unknown pairing strategy"):
-        pairing.source("best-first", [sample("a"), sample("b")])
+        pairing.source(PairingSettings("best-first"), [sample("a"), sample("b")])
 
 
 def ab_samples() -> list[Sample]:
@@ -61,7 +63,7 @@ def ab_samples() -> list[Sample]:
 
 
 def test_ab_pairs_always_cross_sources_and_are_blind() -> None:
-    src = pairing.source("ab", ab_samples(), seed=1)
+    src = pairing.source(PairingSettings("ab", seed=1), ab_samples())
     pairs = drain(src)
     assert len(pairs) == 35 and len({key(p) for p in pairs}) == 35  # every cross pair once
     assert all(p.a.source != p.b.source for p in pairs)
@@ -73,20 +75,22 @@ def test_ab_pairs_always_cross_sources_and_are_blind() -> None:
 
 
 def test_ab_is_seeded_and_skips_decided_pairs() -> None:
-    one = pairing.source("ab", ab_samples(), seed=5)
-    two = pairing.source("ab", list(reversed(ab_samples())), seed=5)
+    one = pairing.source(PairingSettings("ab", seed=5), ab_samples())
+    two = pairing.source(PairingSettings("ab", seed=5), list(reversed(ab_samples())))
     first = one.next_pair()
     assert first == two.next_pair()
     assert first is not None
-    resumed = drain(pairing.source("ab", ab_samples(), seed=5, history=[decide(first)]))
+    resumed = drain(
+        pairing.source(PairingSettings("ab", seed=5), ab_samples(), history=[decide(first)])
+    )
     assert key(first) not in {key(p) for p in resumed} and len(resumed) == 34
 
 
 @pytest.mark.parametrize("sources", [["gen-a.abc"], ["a.abc", "b.abc", "c.abc"]])
 def test_ab_needs_exactly_two_sources(sources: list[str]) -> None:
     samples = [sample(f"s{k}", sources[k % len(sources)]) for k in range(6)]
-    with pytest.raises(pairing.PairingError, match="exactly two sources"):
-        pairing.source("ab", samples)
+    with pytest.raises(PairingError, match="exactly two sources"):
+        pairing.source(PairingSettings("ab"), samples)
 
 
 PROMPTS = ["X:1\nT:Reel\nM:4/4\nK:D\n|:d2", "X:1\nT:Jig\nM:6/8\nK:G\n|:G"]
@@ -101,7 +105,7 @@ def test_prefix_pairs_share_the_prompt_and_query_is_it() -> None:
         sample(f"j{k}", text=PROMPTS[1] + tail) for k, tail in enumerate(["AB|", "Bd|", "GB|"])
     ]
     samples += [sample("lonely", text="X:1\nT:Hornpipe\nK:A\nabc")]
-    pairs = drain(pairing.source("prefix", samples, seed=2, prefix_chars=20))
+    pairs = drain(pairing.source(PairingSettings("prefix", seed=2, prefix_chars=20), samples))
     assert len(pairs) == 6 + 3  # all pairs within each group, none across
     for p in pairs:
         assert len(p.query) >= 20
@@ -151,15 +155,15 @@ def test_clean_prompt_is_the_longest_clean_start(shared: str, tails: list[str]) 
 
 def test_prefix_without_any_shared_prefix_is_an_error() -> None:
     samples = [sample("a", text="X:1\nT:One\nK:C\nabc"), sample("b", text="X:1\nT:Two\nK:C\nc")]
-    with pytest.raises(pairing.PairingError, match="share their first 20"):
-        pairing.source("prefix", samples, prefix_chars=20)
+    with pytest.raises(PairingError, match="share their first 20"):
+        pairing.source(PairingSettings("prefix", prefix_chars=20), samples)
 
 
 def test_active_never_repeats_a_decided_pair_and_ends_when_all_are() -> None:
     samples = [sample(f"{k:02d}") for k in range(12)]
     seen = {key(p) for p in pairing.halves(samples, seed=0)[:3]}
     history = [decide(p) for p in pairing.halves(samples, seed=0)[:3]]
-    pairs = drain(pairing.source("active", samples, seed=4, history=history))
+    pairs = drain(pairing.source(PairingSettings("active", seed=4), samples, history=history))
     keys = [key(p) for p in pairs]
     assert len(keys) == len(set(keys)) == 66 - 3  # every other pair exactly once
     assert not seen & set(keys)
@@ -169,7 +173,7 @@ def test_active_skips_excluded_and_broken_samples() -> None:
     samples = [sample(f"{k:02d}") for k in range(8)]
     broken_pair = Pair(a=samples[0], b=samples[1])
     history = [decide(broken_pair, 1, broken=1, reasons=(("silent",), ()))]
-    src = pairing.source("active", samples, seed=0, history=history)
+    src = pairing.source(PairingSettings("active", seed=0), samples, history=history)
     src.exclude("id-07")
     ids = {s for p in drain(src) for s in key(p)}
     assert ids == {f"id-{k:02d}" for k in range(1, 7)}
@@ -185,7 +189,9 @@ def test_active_brings_the_least_compared_sample_in_next() -> None:
         if j < 10 and 7 not in (i, j)
     ]  # everyone else has 2-4 comparisons and plenty of undecided partners
     for seed in range(5):
-        p = pairing.source("active", samples, seed=seed, history=history).next_pair()
+        p = pairing.source(
+            PairingSettings("active", seed=seed), samples, history=history
+        ).next_pair()
         assert p is not None and "id-07" in key(p)
 
 
@@ -196,13 +202,13 @@ def test_urgency_prefers_crowded_and_uncertain_samples() -> None:
     scores = np.array([0.0, 0.1, -0.1, 0.2, -0.2, 3.0])  # #5 is alone far out, #0 crowded
     var = np.full(6, 0.1)
     ok = np.ones(6, dtype=bool)
-    u = pairing._urgency(scores, var, ok)
+    u = active._urgency(scores, var, ok)
     assert u[0] > u[5] > 0
     wider = var.copy()
     wider[5] = 1.0  # same crowding, ten times the variance: far more urgent
-    assert pairing._urgency(scores, wider, ok)[5] > 10 * u[5]
+    assert active._urgency(scores, wider, ok)[5] > 10 * u[5]
     ok[1:5] = False  # excluded samples do not crowd anyone
-    assert pairing._urgency(scores, var, ok)[0] == pytest.approx(u[5])
+    assert active._urgency(scores, var, ok)[0] == pytest.approx(u[5])
 
 
 def test_active_gives_crowded_samples_more_comparisons_after_the_balanced_start() -> None:
@@ -217,18 +223,18 @@ def test_active_gives_crowded_samples_more_comparisons_after_the_balanced_start(
     middle = ends = 0
     for seed in (1, 2, 3):
         coin = random.Random(seed)
-        src = pairing.source("active", samples, seed=seed)
+        src = pairing.source(PairingSettings("active", seed=seed), samples)
         counts = dict.fromkeys(quality, 0)
         for t in range(240):
             p = src.next_pair()
             assert p is not None
-            if t < pairing.BALANCE_FIRST * 15:
+            if t < active.BALANCE_FIRST * 15:
                 assert min(counts.values()) >= (2 * t) // 30 - 1  # balanced while counts are low
             counts[p.a.id] += 1
             counts[p.b.id] += 1
             p_a = 1.0 / (1.0 + math.exp(quality[p.b.id] - quality[p.a.id]))
             src.record([decide(p, 0 if coin.random() < p_a else 1)])
-        assert min(counts.values()) >= pairing.BALANCE_FIRST
+        assert min(counts.values()) >= active.BALANCE_FIRST
         middle += sum(counts[s] for s in ranked[10:20])
         ends += sum(counts[s] for s in ranked[:5] + ranked[-5:])
     assert middle > 1.1 * ends  # balanced counts would give about the same
@@ -271,7 +277,7 @@ def test_active_deferred_refit_waits_for_settle_or_the_stale_limit() -> None:
     assert not lazy._scores.any() and eager._scores.any()  # nothing refitted yet
     lazy.settle()
     assert np.allclose(lazy._scores, eager._scores, atol=1e-3)  # both fit to tol 1e-4
-    for k in range(pairing.STALE_LIMIT):
+    for k in range(active.STALE_LIMIT):
         lazy.record([decide(Pair(a=samples[k + 10], b=samples[k]), 0)])
     before = lazy._scores.copy()
     assert lazy.next_pair() is not None  # too many decisions waiting: it refits first
@@ -296,7 +302,7 @@ def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> 
         broken=1,
         reasons=(("blacklist",), ()),
     )
-    src = source("ab", samples, seed=1, history=[broken])
+    src = source(PairingSettings("ab", seed=1), samples, history=[broken])
     pairs = []
     while (p := src.next_pair()) is not None:
         pairs.append(p)

@@ -1,17 +1,16 @@
-"""judge_stream / judge_all / settings_from_args with real checks, renders and cache."""
+"""judge_stream / judge_all with real checks, renders and cache."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
 from rater.audio import pipeline
 from rater.audio.synth import find_soundfont
-from rater.core.checks import CheckSettings
-from rater.core.errors import SetupError
-from rater.core.records import RenderSettings, Sample
+from rater.cli import build_parser, options
+from rater.core.records import Sample
+from rater.core.settings import CheckSettings, RenderSettings
 
 GOOD = "X:1\nT:Good\nM:6/8\nL:1/8\nK:D\nd2A FAd | f2d e2c | dcB AGF | GFE D3 |\n" * 2
 SHORT = "M:6/8\nK:Cmin\nc 4\n"
@@ -64,36 +63,6 @@ def test_judge_all_keeps_input_order(settings: RenderSettings, tmp_path: Path) -
     assert all(j.render.cached for j in again if j.render is not None)
 
 
-def _args(**kw: object) -> argparse.Namespace:
-    base = {
-        "soundfont": None,
-        "clip_seconds": 10.0,
-        "speed": 1.1,
-        "time_limit": 10.0,
-        "blacklist": None,
-        "workers": 2,
-    }
-    base.update(kw)
-    return argparse.Namespace(**base)
-
-
-def test_settings_from_args(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("RATER_SOUNDFONT", raising=False)
-    words = tmp_path / "words.txt"
-    words.write_text("Bad Snippet\n")
-    rs, cs = pipeline.settings_from_args(
-        _args(clip_seconds=5.0, speed=1.25, time_limit=3.0, blacklist=[str(words)])
-    )
-    assert rs == RenderSettings(
-        soundfont=find_soundfont(), clip_seconds=5.0, speed=1.25, time_limit=3.0
-    )
-    assert cs.blacklist == ("bad snippet",)
-    _, cs = pipeline.settings_from_args(_args(blacklist=["none"]))
-    assert cs.blacklist == ()
-    with pytest.raises(SetupError, match="apt-get install"):
-        pipeline.settings_from_args(_args(soundfont=str(tmp_path / "missing.sf2")))
-
-
 def test_stopping_early_stops_the_render_pool(settings: RenderSettings, tmp_path: Path) -> None:
     import multiprocessing
 
@@ -107,7 +76,8 @@ def test_stopping_early_stops_the_render_pool(settings: RenderSettings, tmp_path
 
 def test_text_samples_need_no_soundfont(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RATER_SOUNDFONT", str(tmp_path / "missing.sf2"))
-    rs, _ = pipeline.settings_from_args(_args(kind="text"))
+    args = build_parser().parse_args(["check", "poems.txt", "--kind", "text"])
+    rs, _ = options.render_and_checks(args, args.kind)
     texts = [s("A poem about the sea", "p1", kind="text"), s("", "p2", kind="text")]
     judged = pipeline.judge_all(texts, rs, CheckSettings(), workers=2, cache_dir=tmp_path)
     assert [j.render for j in judged] == [None, None]

@@ -6,12 +6,12 @@ import wave
 from pathlib import Path
 
 import pytest
+from fakes import RecordingPlayer
 
 from rater.audio import player as player_mod
 from rater.audio.player import (
     NO_DEVICE_NOTICE,
     SILENT_NOTICE,
-    RecordingPlayer,
     ScheduledPlayer,
     SimpleAudioPlayer,
     make_player,

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from rater.analysis import rank
+from rater.analysis import bt, rank
 from rater.cli import main
 from rater.core.errors import RankError
 from rater.core.records import Rating
@@ -95,8 +95,8 @@ def test_two_tie_records_count_as_one_tie() -> None:
     a, b = ranking.by_id()["a"], ranking.by_id()["b"]
     assert (a.wins, a.losses, a.ties) == (1, 0, 1)
     assert (b.wins, b.losses, b.ties) == (0, 1, 1)
-    one_tie = rank.fit_arrays(2, np.array([0, 0]), np.array([1, 1]), np.array([True, False]))
-    two_ties = rank.fit_arrays(
+    one_tie = bt.fit_arrays(2, np.array([0, 0]), np.array([1, 1]), np.array([True, False]))
+    two_ties = bt.fit_arrays(
         2, np.array([0, 0, 0]), np.array([1, 1, 1]), np.array([True, True, False])
     )
     assert a.score == pytest.approx(one_tie[0], abs=1e-9)
@@ -119,7 +119,7 @@ def test_map_matches_choix_on_connected_data() -> None:
     i, j = i[keep], j[keep]
     wins = rng.random(len(i)) < 1 / (1 + np.exp(q[j] - q[i]))
     win, los = np.where(wins, i, j), np.where(wins, j, i)
-    ours = rank.fit_arrays(n, win, los, prior_sd=sd)
+    ours = bt.fit_arrays(n, win, los, prior_sd=sd)
     # choix penalises alpha * sum(theta^2); the same prior is alpha = 1 / (2 sd^2)
     theirs = choix.opt_pairwise(n, list(zip(win, los, strict=True)), alpha=1 / (2 * sd**2))
     assert np.max(np.abs(ours - theirs)) < 1e-3
@@ -154,8 +154,8 @@ def test_big_tree_components_get_exact_variances_by_belief_propagation() -> None
     child = np.arange(1, n)
     flip = rng.random(n - 1) < 0.5
     win, los = np.where(flip, parent, child), np.where(flip, child, parent)
-    s = rank.fit_arrays(n, win, los, prior_sd=2.0)
-    var, method = rank.variances(n, win, los, np.ones(n - 1), s, 2.0)
+    s = bt.fit_arrays(n, win, los, prior_sd=2.0)
+    var, method = bt.variances(n, win, los, np.ones(n - 1), s, 2.0)
     assert method == "exact"
     assert np.allclose(var, exact_variances(n, win, los, s, 2.0), rtol=1e-8)
 
@@ -166,11 +166,11 @@ def test_big_loopy_components_beyond_the_limit_are_approximate_but_close() -> No
     win, los = rng.integers(0, n, m), rng.integers(0, n, m)
     keep = win != los
     win, los = win[keep], los[keep]
-    s = rank.fit_arrays(n, win, los, prior_sd=2.0)
+    s = bt.fit_arrays(n, win, los, prior_sd=2.0)
     exact = exact_variances(n, win, los, s, 2.0)
-    var, method = rank.variances(n, win, los, np.ones(len(win)), s, 2.0)
+    var, method = bt.variances(n, win, los, np.ones(len(win)), s, 2.0)
     assert method == "exact" and np.allclose(var, exact, rtol=1e-8)
-    var, method = rank.variances(n, win, los, np.ones(len(win)), s, 2.0, exact_max=100)
+    var, method = bt.variances(n, win, los, np.ones(len(win)), s, 2.0, exact_max=100)
     assert method == "approx"
     ratio = np.sqrt(var / exact)
     assert 0.85 < ratio.min() and ratio.max() <= 1.0 + 1e-9  # a slight underestimate

@@ -11,10 +11,12 @@ from pathlib import Path
 import music21
 import pytest
 
-from rater.audio import cache, render
+from rater.audio import cache, pipeline, render
 from rater.audio.pool import Pool
 from rater.audio.synth import find_soundfont
-from rater.core.records import Render, RenderSettings, Sample
+from rater.core import paths
+from rater.core.records import Render, Sample
+from rater.core.settings import RenderSettings
 
 SCALE = (
     "X:1\nT:Scale\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\n" + "C D E F | G A B c | c B A G | F E D C |\n" * 4
@@ -147,7 +149,7 @@ def test_cache_round_trip_and_env_dir(
     settings: RenderSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "env-cache"))
-    assert cache.cache_dir() == tmp_path / "env-cache"
+    assert paths.cache_dir() == tmp_path / "env-cache"
     r = render.render_one(sample(SCALE, "abc123"), settings, cache.bucket(None, settings))
     cache.put(r, settings)
     hit = cache.get("abc123", settings)
@@ -164,12 +166,12 @@ def test_stream_renders_then_hits_cache(
 ) -> None:
     monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "c"))
     samples = [sample(SCALE, "scale"), sample(GARBAGE, "garbage"), sample(FOLKRNN, "folk")]
-    cold = {r.sample_id: r for r in render.render_stream(samples, settings, workers=2)}
+    cold = {r.sample_id: r for r in pipeline.render_stream(samples, settings, workers=2)}
     assert set(cold) == {"scale", "garbage", "folk"}
     assert not any(r.cached for r in cold.values())
     assert cold["garbage"].error == "unparseable" and cold["scale"].ok and cold["folk"].ok
     wav_bytes = Path(cold["scale"].wav_path).read_bytes()
-    warm = list(render.render_stream(samples, settings, workers=2))
+    warm = list(pipeline.render_stream(samples, settings, workers=2))
     assert [r.sample_id for r in warm] == ["scale", "garbage", "folk"]  # input order
     assert all(r.cached for r in warm)
     assert warm[1].error == "unparseable"  # failures are cached too
@@ -179,7 +181,7 @@ def test_stream_renders_then_hits_cache(
 
 def test_stream_closed_early_stops_workers(settings: RenderSettings, tmp_path: Path) -> None:
     samples = [sample(SCALE.replace("Scale", f"Scale {i}"), f"s{i}") for i in range(12)]
-    stream = render.render_stream(samples, settings, workers=2, cache_dir=tmp_path)
+    stream = pipeline.render_stream(samples, settings, workers=2, cache_dir=tmp_path)
     first = next(stream)
     assert isinstance(first, Render) and first.sample_id in {"s0", "s1"}
     assert multiprocessing.active_children()
@@ -203,7 +205,7 @@ def test_watchdog_replaces_a_stuck_worker(settings: RenderSettings, tmp_path: Pa
 
 def test_in_process_mode(settings: RenderSettings, tmp_path: Path) -> None:
     out = list(
-        render.render_stream([sample(FOLKRNN, "f")], settings, workers=0, cache_dir=tmp_path)
+        pipeline.render_stream([sample(FOLKRNN, "f")], settings, workers=0, cache_dir=tmp_path)
     )
     assert len(out) == 1 and out[0].ok and not multiprocessing.active_children()
 
@@ -216,7 +218,7 @@ def test_stream_and_render_one_work_from_a_thread(settings: RenderSettings, tmp_
 
     def work() -> None:
         out["stream"] = list(
-            render.render_stream([sample(FOLKRNN, "f")], settings, cache_dir=tmp_path)
+            pipeline.render_stream([sample(FOLKRNN, "f")], settings, cache_dir=tmp_path)
         )
         out["one"] = render.render_one(sample(SCALE, "s"), settings, tmp_path)
 

@@ -7,17 +7,17 @@ exercised exactly as in the TUI.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
 import pytest
 
-from rater.audio import pipeline
 from rater.core import corpus
+from rater.core.settings import CheckSettings, PairingSettings, RateSettings, RenderSettings
+from rater.rating.autorate import autorate_rest
 from rater.rating.journal import Journal
-from rater.rating.session import DONE, SHOWING, Session
+from rater.rating.session import Session, State
 
 GOOD = [
     "the river bends where the old mill stood, and the heron waits",
@@ -56,23 +56,18 @@ def samples(tmp_path: Path) -> list:
 
 @pytest.fixture
 def settings() -> tuple:
-    args = argparse.Namespace(blacklist=["none"])
-    return pipeline.settings_from_args(args)
+    return RenderSettings(), CheckSettings()  # no blacklist; text samples need no SoundFont
+
+
+def rate(rs: RenderSettings, cs: CheckSettings, rater: str = "tester", **pairing) -> RateSettings:
+    return RateSettings(rater=rater, pairing=PairingSettings(**pairing), render=rs, checks=cs)
 
 
 def make(
     samples: list, journal: Path, settings: tuple, clock: Clock | None = None, seed: int = 0
 ) -> Session:
     rs, cs = settings
-    s = Session(
-        samples,
-        Journal(journal),
-        rater="tester",
-        seed=seed,
-        render_settings=rs,
-        check_settings=cs,
-        clock=clock or time.monotonic,
-    )
+    s = Session(samples, Journal(journal), rate(rs, cs, seed=seed), clock=clock or time.monotonic)
     s.start_judging()
     return s
 
@@ -97,7 +92,7 @@ def test_every_shown_pair_is_ok_and_broken_pairs_are_auto_rated(
     journal = tmp_path / "r.jsonl"
     s = make(samples, journal, settings)
     shown = []
-    while ready(s) == SHOWING:
+    while ready(s) == State.SHOWING:
         pair = s.current
         shown.append(pair)
         before = len(lines(journal))
@@ -107,7 +102,7 @@ def test_every_shown_pair_is_ok_and_broken_pairs_are_auto_rated(
         human = after[before]
         assert human["ids"] == [pair.a.id, pair.b.id] and human["best"] == 1
         assert "broken" not in human and "tie" not in human
-    assert s.state == DONE
+    assert s.state == State.DONE
     verdict = {sid: j.verdict for sid, j in s.judged.items()}
     for pair in shown:
         assert verdict[pair.a.id].ok and verdict[pair.b.id].ok
@@ -135,13 +130,13 @@ def test_every_shown_pair_is_ok_and_broken_pairs_are_auto_rated(
 def test_tie_skip_undo(samples, settings, tmp_path: Path) -> None:
     journal = tmp_path / "r.jsonl"
     s = make(samples, journal, settings)
-    assert ready(s) == SHOWING
+    assert ready(s) == State.SHOWING
     first = s.current
     s.decide("tie")
     ties = [r for r in lines(journal) if r.get("tie") and not r.get("broken")]
     assert sorted(r["best"] for r in ties) == [0, 1]
     assert all(r["ids"] == [first.a.id, first.b.id] for r in ties)
-    assert ready(s) == SHOWING
+    assert ready(s) == State.SHOWING
     second = s.current
     n = len(lines(journal))
     s.skip()
@@ -177,16 +172,16 @@ def test_resume_skips_decided_pairs(samples, settings, tmp_path: Path) -> None:
     s = make(samples, journal, settings)
     decided = []
     for _ in range(2):
-        assert ready(s) == SHOWING
+        assert ready(s) == State.SHOWING
         decided.append(frozenset((s.current.a.id, s.current.b.id)))
         s.decide(0)
     records = lines(journal)
     again = make(samples, journal, settings)
     assert again.resumed == len(records)
-    assert ready(again) == SHOWING
+    assert ready(again) == State.SHOWING
     assert frozenset((again.current.a.id, again.current.b.id)) not in decided
     done = {frozenset(r["ids"]) for r in records}
-    while again.state == SHOWING:
+    while again.state == State.SHOWING:
         assert frozenset((again.current.a.id, again.current.b.id)) not in done
         again.skip()
         ready(again)
@@ -202,10 +197,10 @@ def test_autorate_rest_rates_broken_pairs_and_leaves_good_ones(
 ) -> None:
     journal = tmp_path / "r.jsonl"
     s = make(samples, journal, settings, seed=3)
-    assert ready(s) == SHOWING
+    assert ready(s) == State.SHOWING
     s.decide(0)
     before = lines(journal)
-    summary = s.autorate_rest()
+    summary = autorate_rest(s)
     after = lines(journal)
     new = after[len(before) :]
     verdict = {sid: j.verdict for sid, j in s.judged.items()}
@@ -219,7 +214,7 @@ def test_autorate_rest_rates_broken_pairs_and_leaves_good_ones(
     left = [p for p in halves(samples, 3) if (p.a.id, p.b.id) not in decided]
     assert all(verdict[p.a.id].ok and verdict[p.b.id].ok for p in left)
     assert summary.left == len(left)
-    assert s.state == DONE
+    assert s.state == State.DONE
 
 
 def test_counters_use_the_injected_clock(samples, settings, tmp_path: Path) -> None:
@@ -253,13 +248,10 @@ def test_autorate_rest_rates_a_broken_sample_once_not_per_partner(settings, tmp_
     left = write_texts(tmp_path / "gen-a.txt", GOOD[:4] + [BROKEN[0]])
     right = write_texts(tmp_path / "gen-b.txt", GOOD[4:9])
     journal = tmp_path / "r.jsonl"
-    s = Session(
-        left + right, Journal(journal), rater="t", pairing="ab", render_settings=rs,
-        check_settings=cs,
-    )  # fmt: skip
+    s = Session(left + right, Journal(journal), rate(rs, cs, "t", strategy="ab"))
     s.start_judging()
     wait_judged(s)
-    summary = s.autorate_rest()
+    summary = autorate_rest(s)
     auto = [r for r in lines(journal) if r.get("broken") == 1]
     broken_id = next(x.id for x in left if x.text.startswith("la la"))
     assert len(auto) == 1 and broken_id in auto[0]["ids"]
@@ -275,14 +267,13 @@ def test_undo_after_a_restart_keeps_the_prefix_query(settings, tmp_path: Path) -
 
     def session() -> Session:
         s = Session(
-            samples, Journal(journal), rater="t", pairing="prefix", prefix_chars=10,
-            render_settings=rs, check_settings=cs,
-        )  # fmt: skip
+            samples, Journal(journal), rate(rs, cs, "t", strategy="prefix", prefix_chars=10)
+        )
         s.start_judging()
         return s
 
     first = session()
-    assert ready(first) == SHOWING
+    assert ready(first) == State.SHOWING
     shown = first.current
     query = prompt.rstrip()  # GPT-2 tokens carry the space before a word: " X" is one token
     assert shown.query == query
@@ -307,9 +298,9 @@ def test_undo_never_takes_back_another_writers_line(samples, settings, tmp_path:
 
     journal = tmp_path / "r.jsonl"
     s = make(samples, journal, settings)
-    assert ready(s) == SHOWING
+    assert ready(s) == State.SHOWING
     s.decide(0)
-    assert ready(s) == SHOWING
+    assert ready(s) == State.SHOWING
     shown = s.current
     other = Journal(journal)  # a second rater appending to the same file
     other.append(outcome.decide(Pair(a=samples[0], b=samples[1]), 1, "someone-else"))
@@ -333,20 +324,21 @@ def test_undo_after_a_restart_leaves_another_raters_decision(samples, settings, 
     assert lines(journal) == before
 
 
-def test_unknown_pairing_names_the_option(samples, settings, tmp_path: Path) -> None:
+def test_unusable_pairing_names_the_setting(samples, settings, tmp_path: Path) -> None:
+    """The library names the field; the CLI turns it into `--pairing` (test_cli)."""
     from rater.core.errors import RaterError
 
     rs, cs = settings
-    with pytest.raises(RaterError, match=r"^--pairing ab: .*two sources"):
-        Session(samples, Journal(tmp_path / "r.jsonl"), rater="t", pairing="ab",
-                render_settings=rs, check_settings=cs)  # fmt: skip
+    with pytest.raises(RaterError, match=r"^strategy ab: .*two sources") as info:
+        Session(samples, Journal(tmp_path / "r.jsonl"), rate(rs, cs, "t", strategy="ab"))
+    assert info.value.named("--pairing").startswith("--pairing ab: ")
 
 
 def test_saved_rating_then_failed_auto_rating_says_so(settings, tmp_path: Path) -> None:
     """The person's record is on disk; the auto-rating after it fails: the error must say the
     rating was saved, and that pair must not stay current as if undecided."""
     from rater.rating.pairing import halves
-    from rater.rating.session import WAITING, AutoRateError
+    from rater.rating.session import AutoRateError
 
     rs, cs = settings
     samples = write_texts(tmp_path / "c.txt", GOOD[:2] + BROKEN[:2])
@@ -357,7 +349,7 @@ def test_saved_rating_then_failed_auto_rating_says_so(settings, tmp_path: Path) 
     journal = tmp_path / "r.jsonl"
     s = make(samples, journal, settings, seed=seed)
     wait_judged(s)
-    assert ready(s) == SHOWING
+    assert ready(s) == State.SHOWING
     real_record = s.source.record
 
     def record_then_break_the_disk(written) -> None:  # after the person's line is written
@@ -370,10 +362,10 @@ def test_saved_rating_then_failed_auto_rating_says_so(settings, tmp_path: Path) 
     with pytest.raises(AutoRateError, match="your rating was saved"):
         s.decide(0)
     assert [r["best"] for r in lines(tmp_path / "saved.jsonl")] == [0]
-    assert s.current is None and s.state == WAITING and s.rated == 1
+    assert s.current is None and s.state == State.WAITING and s.rated == 1
     journal.rmdir()
     (tmp_path / "saved.jsonl").rename(journal)
-    assert ready(s) == DONE  # the auto-rating is retried and written now
+    assert ready(s) == State.DONE  # the auto-rating is retried and written now
     assert [r.get("broken", 0) for r in lines(journal)] == [0, 1, 1]
 
 
@@ -397,17 +389,18 @@ def test_active_pairs_only_judged_samples_and_waits_for_more(tmp_path: Path) -> 
                 go_on.wait(30)  # the renders of the rest take a while
             yield Judged(s, None, Verdict(s.id, True))
 
-    s = Session(samples, Journal(tmp_path / "r.jsonl"), rater="t", pairing="active", judge=judge)
+    settings = RateSettings(rater="t", pairing=PairingSettings("active"))
+    s = Session(samples, Journal(tmp_path / "r.jsonl"), settings, judge=judge)
     s.start_judging()
     early = {x.id for x in first}
     shown = []
-    assert ready(s) == SHOWING
-    while s.state == SHOWING:  # every pair among the four judged ones, then "waiting"
+    assert ready(s) == State.SHOWING
+    while s.state == State.SHOWING:  # every pair among the four judged ones, then "waiting"
         shown.append(s.current)
         assert {s.current.a.id, s.current.b.id} <= early
         s.decide(0)  # moves on: the next pair, or waiting
         assert len(shown) <= 6
     assert len(shown) == 6 and s.advance() == "waiting"
     go_on.set()
-    assert ready(s) == SHOWING
+    assert ready(s) == State.SHOWING
     assert not {s.current.a.id, s.current.b.id} <= early

@@ -8,17 +8,16 @@ Regenerate after an intended UI change with `pytest tests/test_snapshots.py --sn
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes import RecordingPlayer
 
-from rater.audio import pipeline
-from rater.audio.player import RecordingPlayer
 from rater.core import corpus
+from rater.core.settings import RateSettings
 from rater.tui.app import RaterApp
 from rater.tui.build import make_app
 
@@ -46,14 +45,11 @@ def app(tmp_path: Path) -> Iterator[RaterApp]:
     path = tmp_path / "snap.abc"
     path.write_text("\n".join(TUNES))
     samples = corpus.read_samples([str(path)])
-    rs, cs = pipeline.settings_from_args(argparse.Namespace(blacklist=["none"]))
-    clock = FrozenClock()
+    clock = FrozenClock()  # default settings: no blacklist, the SoundFont looked up
     yield make_app(
         samples,
-        ratings_path=tmp_path / "r.jsonl",
-        rater="snap",
-        render_settings=rs,
-        check_settings=cs,
+        tmp_path / "r.jsonl",
+        RateSettings(rater="snap"),
         player=RecordingPlayer(clock=clock),
         clock=clock,
     )

@@ -61,7 +61,7 @@ def test_no_soundfont_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("RATER_SOUNDFONT", raising=False)
     monkeypatch.setattr(synth, "SYSTEM_SOUNDFONTS", ())
     monkeypatch.setattr(synth, "SOUNDFONT_DIRS", (str(tmp_path),))
-    monkeypatch.setattr(synth, "REPO_SOUNDFONTS", tmp_path)
+    monkeypatch.setattr(synth, "dropped_soundfonts", lambda: [])
     with pytest.raises(SetupError, match="no SoundFont found.*apt-get install"):
         synth.find_soundfont()
     (tmp_path / "b.sf2").write_bytes(b"x")

@@ -7,7 +7,6 @@ the real app on it with a recording player, and reads the journal file after eac
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import html
@@ -18,10 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes import RecordingPlayer
 
-from rater.audio import pipeline, render
-from rater.audio.player import RecordingPlayer
+from rater.audio import render
+from rater.audio.synth import resolve_soundfont
 from rater.core import corpus, demo
+from rater.core.settings import CheckSettings, PairingSettings, RateSettings, RenderSettings
 from rater.tui.app import RaterApp
 from rater.tui.build import make_app
 
@@ -57,16 +58,19 @@ def samples(cache: Path, tmp_path_factory: pytest.TempPathFactory) -> list:
 
 @pytest.fixture(scope="module")
 def settings() -> tuple:
-    return pipeline.settings_from_args(argparse.Namespace(blacklist=["none"]))
+    return resolve_soundfont(RenderSettings()), CheckSettings()  # no blacklist
 
 
-def new_app(samples: list, journal: Path, settings: tuple, **kw) -> RaterApp:
+def rate(settings: tuple, seed: int = 0, strategy: str = "halves", **kw) -> RateSettings:
+    """The sitting these tests run: rater "tester", the module's render and check settings."""
     rs, cs = settings
-    kw.setdefault("player", RecordingPlayer())
     kw.setdefault("min_view_seconds", 0.0)  # these tests press keys as soon as a pair shows
-    return make_app(
-        samples, ratings_path=journal, rater="tester", render_settings=rs, check_settings=cs, **kw
-    )
+    pairing = PairingSettings(strategy, seed=seed)
+    return RateSettings(rater="tester", pairing=pairing, render=rs, checks=cs, **kw)
+
+
+def new_app(samples: list, journal: Path, settings: tuple, player=None, **kw) -> RaterApp:
+    return make_app(samples, journal, rate(settings, **kw), player=player or RecordingPlayer())
 
 
 async def showing(pilot, app: RaterApp, timeout: float = 60.0) -> None:
@@ -258,16 +262,8 @@ def test_text_kind_has_no_audio(tmp_path: Path, settings) -> None:
     path = tmp_path / "poems.txt"
     path.write_text("first small poem about rain\n===\nsecond one, about the sea\n")
     player = RecordingPlayer()
-    app = make_app(
-        paths=[str(path)],
-        kind="text",
-        ratings_path=tmp_path / "r.jsonl",
-        rater="tester",
-        render_settings=settings[0],
-        check_settings=settings[1],
-        player=player,
-        min_view_seconds=0.0,
-    )
+    samples = corpus.read_samples([str(path)], kind="text")
+    app = make_app(samples, tmp_path / "r.jsonl", rate(settings), player=player)
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -329,7 +325,8 @@ def test_cli_refuses_bad_corpus_before_the_screen(tmp_path: Path) -> None:
 
 
 def test_default_journal_and_rater(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rater.cli.commands.rate import default_journal, default_rater
+    from rater.cli.commands.rate import default_journal
+    from rater.cli.options import default_rater
 
     assert default_journal(["data/gen-7.abc", "more.abc"]) == Path("ratings/gen-7.jsonl")
     assert default_journal(["samples/"]) == Path("ratings/samples.jsonl")
@@ -349,10 +346,8 @@ def test_render_setup_failure_ends_the_session_with_a_message(
     gone.unlink()
     app = make_app(
         samples,
-        ratings_path=tmp_path / "r.jsonl",
-        rater="tester",
-        render_settings=rs,
-        check_settings=settings[1],
+        tmp_path / "r.jsonl",
+        rate((rs, settings[1]), min_view_seconds=RateSettings.min_view_seconds),
         player=RecordingPlayer(),
     )
 
@@ -420,17 +415,9 @@ def test_a_double_press_rates_only_the_pair_on_screen(samples, settings, tmp_pat
 def text_app(tmp_path: Path, settings, texts: list[str], seed: int = 0, **kw) -> RaterApp:
     path = tmp_path / "poems.txt"
     path.write_text("\n===\n".join(texts) + "\n")
-    kw.setdefault("min_view_seconds", 0.0)
+    samples = corpus.read_samples([str(path)], kind="text")
     return make_app(
-        paths=[str(path)],
-        kind="text",
-        ratings_path=tmp_path / "r.jsonl",
-        rater="tester",
-        seed=seed,
-        render_settings=settings[0],
-        check_settings=settings[1],
-        player=RecordingPlayer(),
-        **kw,
+        samples, tmp_path / "r.jsonl", rate(settings, seed, **kw), player=RecordingPlayer()
     )
 
 
@@ -445,7 +432,7 @@ BROKEN_TEXTS = ["la la la " * 40, "ok ok ok ok " * 30]
 
 def active_text_app(tmp_path: Path, settings, min_view_seconds: float = 0.0) -> RaterApp:
     texts = [f"{t} ({k})" for k, t in enumerate(GOOD_TEXTS * 3)]
-    return text_app(tmp_path, settings, texts, pairing="active", min_view_seconds=min_view_seconds)
+    return text_app(tmp_path, settings, texts, strategy="active", min_view_seconds=min_view_seconds)
 
 
 def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_path: Path):
@@ -544,7 +531,7 @@ def test_saved_rating_then_failed_auto_rating_is_reported_truthfully(settings, t
             assert not app.query_one("#pair").display  # the decided pair is not left up
             journal.rmdir()
             (tmp_path / "saved.jsonl").rename(journal)
-            await pilot.pause(0.3)  # the tick retries the auto-rating
+            await pilot.pause(0.3)  # the retry timer (armed by the failure) writes it now
             assert app.session.state == "done"
             await pilot.press("x")
 
@@ -625,3 +612,51 @@ def test_cli_bad_ratings_path_is_one_line_and_status_2(tmp_path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rater: ") and str(target) in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_the_in_process_first_pair_wakes_the_app(settings, tmp_path: Path, monkeypatch) -> None:
+    """One wake-up path: with the render pool stalled, only the in-process first-pair render
+    delivers; it finishes after the app is up, and its results must arrive as SampleJudged
+    messages (no timer polls the session, so without them the app would wait forever)."""
+    import threading
+
+    from rater.audio import pipeline
+
+    mounted = threading.Event()
+    real_render_one = render.render_one
+
+    def after_mount(*args, **kwargs):
+        mounted.wait(30)
+        return real_render_one(*args, **kwargs)
+
+    def stalled(*args, **kwargs):  # the pool never delivers anything
+        app.stop_event.wait(60)
+        return iter(())
+
+    woken: list[str] = []
+    on_judged = RaterApp.on_sample_judged
+
+    def counting(self, message) -> None:
+        woken.append(message.sample_id)
+        on_judged(self, message)
+
+    monkeypatch.setattr(render, "render_one", after_mount)
+    monkeypatch.setattr(pipeline, "judge_stream", stalled)
+    monkeypatch.setattr(RaterApp, "on_sample_judged", counting)
+    tunes = [SHORT_TUNE.replace("T:Four bars", f"T:Tune {k}").replace("CDEF|", f"CDE{n}|")
+             for k, n in enumerate("FGAB")]  # fmt: skip
+    path = tmp_path / "four.abc"
+    path.write_text("\n".join(tunes))
+    app = new_app(corpus.read_samples([str(path)]), tmp_path / "r.jsonl", settings)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.session.state == "waiting" and not app.session.judged
+            mounted.set()
+            await showing(pilot, app)
+            shown = {app.session.current.a.id, app.session.current.b.id}
+            assert shown <= set(woken)
+            await pilot.press("x")
+
+    asyncio.run(run())
+    assert app.return_code == 0
