@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rater.core.settings import RateSettings
+
 Clock = Callable[[], float]
 
 NO_DEVICE_NOTICE = (
@@ -49,7 +51,9 @@ class Player(Protocol):
     available: bool  # True when clips are actually audible
     notice: str  # shown on screen when not available ("" otherwise)
 
-    def play_sequence(self, wav_paths: Sequence[str], gap: float = 1.0) -> None:
+    def play_sequence(
+        self, wav_paths: Sequence[str], gap: float = RateSettings.gap_seconds
+    ) -> None:
         """Start playing the clips in order with `gap` seconds between; returns at once."""
         ...
 
@@ -79,7 +83,9 @@ class ScheduledPlayer:
         self._durations: list[float] = []
         self._gap = 1.0
 
-    def play_sequence(self, wav_paths: Sequence[str], gap: float = 1.0) -> None:
+    def play_sequence(
+        self, wav_paths: Sequence[str], gap: float = RateSettings.gap_seconds
+    ) -> None:
         self._halt()
         durations = [wav_seconds(p) for p in wav_paths]
         with self._lock:
@@ -89,7 +95,7 @@ class ScheduledPlayer:
         self._start_audio(list(wav_paths), durations, gap)
 
     # Alias matching the module map in DESIGN.md.
-    def play(self, wav_paths: Sequence[str], gap: float = 1.0) -> None:
+    def play(self, wav_paths: Sequence[str], gap: float = RateSettings.gap_seconds) -> None:
         self.play_sequence(wav_paths, gap)
 
     def stop(self) -> None:

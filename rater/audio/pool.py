@@ -133,7 +133,7 @@ class Pool:
         self,
         settings: RenderSettings,
         out_dir: Path,
-        workers: int = 2,
+        workers: int = RenderSettings.workers,
         max_tasks: int = MAX_TASKS_PER_WORKER,
     ):
         self.settings = settings

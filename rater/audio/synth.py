@@ -147,7 +147,7 @@ def synthesise(
     wav_path: str | os.PathLike[str],
     seconds: float,
     soundfont: str,
-    sample_rate: int = 22050,
+    sample_rate: int = RenderSettings.sample_rate,
 ) -> tuple[float, float]:
     """Play a mido MidiFile (or its bytes) into a mono 16-bit WAV of exactly `seconds`.
 

@@ -70,7 +70,7 @@ class RaterApp(App[str]):
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
-        self, session: Session, player: Player, *, kind: str = "abc", journal_path: str = ""
+        self, session: Session, player: Player, *, kind: str, journal_path: str = ""
     ) -> None:
         super().__init__()
         self.session = session

@@ -17,7 +17,7 @@ from rater.audio.player import Player, ScheduledPlayer, make_player
 from rater.audio.synth import resolve_soundfont
 from rater.core.errors import JournalError
 from rater.core.records import Sample
-from rater.core.settings import RateSettings
+from rater.core.settings import CorpusSettings, RateSettings
 from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn
 from rater.rating.session import Clock, Session
@@ -38,7 +38,7 @@ def make_app(
     Text samples (`kind="text"`) are shown only: no player, no renders, no SoundFont. An
     unresolved SoundFont (`settings.render.soundfont == ""`) is looked up here.
     """
-    kind = "text" if samples and all(s.kind == "text" for s in samples) else "abc"
+    kind = "text" if samples and all(s.kind == "text" for s in samples) else CorpusSettings.kind
     if kind != "text" and not settings.render.soundfont and judge is None:
         settings = replace(settings, render=resolve_soundfont(settings.render))
     ratings = Path(ratings_path)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import broken_ids
+from rater.core.settings import PairingSettings
 from rater.rating.pairing.base import PairSource
 from rater.rating.pairing.schedule import unique_by_id
 
@@ -59,7 +60,7 @@ class ActiveSource(PairSource):
     def __init__(
         self,
         samples: Sequence[Sample],
-        seed: int = 0,
+        seed: int = PairingSettings.seed,
         history: Sequence[Rating] = (),
         prior_sd: float | None = None,
         refit_every: int = 1,

@@ -20,12 +20,13 @@ from rater.core import bpe
 from rater.core.errors import PairingError
 from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import broken_ids, decided_pairs
+from rater.core.settings import PairingSettings
 from rater.rating.pairing.base import PairSource
 
 SCHEDULE_LIMIT = 20_000  # pairs a fixed schedule holds at once; more than anyone rates per run
 
 
-def halves(samples: Sequence[Sample], seed: int = 0) -> list[Pair]:
+def halves(samples: Sequence[Sample], seed: int = PairingSettings.seed) -> list[Pair]:
     """Seeded shuffle, then pair #i with #i + n/2 (an odd sample out is left unpaired)."""
     order = sorted(samples, key=lambda s: s.id)  # input order must not change the pairs
     random.Random(seed).shuffle(order)
@@ -107,7 +108,7 @@ def unique_by_id(samples: Sequence[Sample]) -> list[Sample]:
     return sorted({s.id: s for s in samples}.values(), key=lambda s: s.id)
 
 
-def ab_pairs(samples: Sequence[Sample], seed: int = 0) -> Iterator[Pair]:
+def ab_pairs(samples: Sequence[Sample], seed: int = PairingSettings.seed) -> Iterator[Pair]:
     """Blind A/B: every pair has one sample of each source, left/right by a seeded coin.
 
     Round r pairs the k-th sample of the larger source with the (k + r)-th of the smaller
@@ -142,7 +143,9 @@ def common_prefix(texts: Sequence[str]) -> str:
 
 
 def prefix_pairs(
-    samples: Sequence[Sample], seed: int = 0, prefix_chars: int = 20
+    samples: Sequence[Sample],
+    seed: int = PairingSettings.seed,
+    prefix_chars: int = PairingSettings.prefix_chars,
 ) -> Iterator[Pair]:
     """Completions of the same prompt: samples whose first `prefix_chars` characters agree
     are grouped; each pair's query is the group's common prefix (the prompt), cut back to
