@@ -15,7 +15,13 @@ import sys
 from collections.abc import Sequence
 
 from rater.core.corpus import KINDS
-from rater.core.settings import CorpusSettings, ExportOptions, PairingSettings, RenderSettings
+from rater.core.settings import (
+    AUTO_RATER,
+    CorpusSettings,
+    ExportOptions,
+    PairingSettings,
+    RenderSettings,
+)
 
 EPILOG = """\
 keys in the rating screen: 1 A wins, 2 B wins, 3 equal, Enter skip, r auto-rate the rest,
@@ -96,7 +102,6 @@ def build_parser() -> argparse.ArgumentParser:
     from rater import __version__
     from rater.analysis.export import FORMATS
     from rater.core.bpe import DEFAULT_PAD
-    from rater.rating.autorate import AUTO_RATER
 
     parser.add_argument("--version", action="version", version=f"rater {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -116,6 +116,9 @@ class ExportOptions:
     drop_ties: bool = False  # oa/text: leave out tie records
 
 
+AUTO_RATER = "auto"  # the rater of `rater autorate`'s records: no person decided them
+
+
 @dataclass(frozen=True)
 class RateSettings:
     """One rating sitting (`rater rate`, `rater demo`): read by `make_app` and `Session`."""

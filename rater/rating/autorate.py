@@ -19,8 +19,6 @@ from rater.core.records import Pair
 from rater.rating.outcome import AutorateSummary, auto_rate_pairs
 from rater.rating.session import Session
 
-AUTO_RATER = "auto"  # `rater autorate`'s rater name: no person made these decisions
-
 
 def autorate_rest(
     session: Session,
