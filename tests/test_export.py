@@ -1,4 +1,8 @@
-"""Export validity: oa checked the way lm-human-preferences loads labels, trl via `datasets`."""
+"""Export validity: oa checked the way lm-human-preferences loads labels, trl via `datasets`.
+
+The rules for what training needs (no row starting with padding, truncation, file modes)
+are in test_export_rows.py; TRL itself trains on an export in test_export_trl.py.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from consumers import load_like_lm_human_preferences
 
 from rater import bpe
 from rater.errors import ExportError
@@ -46,26 +51,6 @@ def journal(tmp_path: Path) -> Journal:
     return j
 
 
-def load_like_lm_human_preferences(path: Path, q: int, r: int, batch: int | None) -> list:
-    """The checks lm-human-preferences' label loading implies for best_of_2 files."""
-    import numpy as np
-
-    with open(path) as f:
-        data = json.load(f)
-    assert isinstance(data, list) and data
-    for rec in data:
-        assert set(rec) == {"query", "sample0", "sample1", "best"}
-        for key, n in (("query", q), ("sample0", r), ("sample1", r)):
-            assert isinstance(rec[key], list) and len(rec[key]) == n
-            assert all(type(x) is int for x in rec[key])
-        assert rec["best"] in (0, 1) and type(rec["best"]) is int
-    if batch:
-        assert len(data) % batch == 0
-    for key, n in (("query", q), ("sample0", r), ("sample1", r)):  # stacks into a tensor
-        assert np.array([x[key] for x in data], dtype=np.int32).shape == (len(data), n)
-    return data
-
-
 def test_oa_export_valid(journal: Journal, tmp_path: Path) -> None:
     out = tmp_path / "oa.json"
     res = export_oa(
@@ -97,7 +82,7 @@ def test_oa_padding_and_filters(journal: Journal, tmp_path: Path) -> None:
 def test_oa_errors(journal: Journal, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="nothing to export"):
         export_oa(journal.records(), tmp_path / "x.json", ExportOptions(batch_size=64))
-    with pytest.raises(ExportError, match="query-length"):
+    with pytest.raises(ExportError, match="query_length"):
         export_oa(journal.records(), tmp_path / "x.json", ExportOptions(query_length=0))
     assert not (tmp_path / "x.json").exists()
     assert list(tmp_path.glob(".x.json*")) == []  # no temp file left behind
