@@ -1,4 +1,8 @@
-"""Export validity: oa checked the way lm-human-preferences loads labels, trl via `datasets`."""
+"""Export validity: oa checked the way lm-human-preferences loads labels, trl via `datasets`.
+
+The rules for what training needs (no row starting with padding, truncation, file modes)
+are in test_export_rows.py; TRL itself trains on an export in test_export_trl.py.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from consumers import load_like_lm_human_preferences
 
 from rater.analysis.export import ExportOptions, export_oa, export_text, export_trl
 from rater.core import bpe
@@ -44,26 +49,6 @@ def journal(tmp_path: Path) -> Journal:
     j.append(auto_decide(Pair(s[18], s[19]), bad, bad, "auto"))
     assert len(j.records()) == 12
     return j
-
-
-def load_like_lm_human_preferences(path: Path, q: int, r: int, batch: int | None) -> list:
-    """The checks lm-human-preferences' label loading implies for best_of_2 files."""
-    import numpy as np
-
-    with open(path) as f:
-        data = json.load(f)
-    assert isinstance(data, list) and data
-    for rec in data:
-        assert set(rec) == {"query", "sample0", "sample1", "best"}
-        for key, n in (("query", q), ("sample0", r), ("sample1", r)):
-            assert isinstance(rec[key], list) and len(rec[key]) == n
-            assert all(type(x) is int for x in rec[key])
-        assert rec["best"] in (0, 1) and type(rec["best"]) is int
-    if batch:
-        assert len(data) % batch == 0
-    for key, n in (("query", q), ("sample0", r), ("sample1", r)):  # stacks into a tensor
-        assert np.array([x[key] for x in data], dtype=np.int32).shape == (len(data), n)
-    return data
 
 
 def test_oa_export_valid(journal: Journal, tmp_path: Path) -> None:

@@ -2,14 +2,16 @@
 
 Formats are a registry of frozen dataclasses, so adding one is one function and one entry.
 Every file is written to a temporary name and renamed into place, so a crash or a full disk
-never leaves a half-written training file where a loader would pick it up.
+never leaves a half-written training file where a loader would pick it up. Every export
+reports what it cut and how long the longest pair is, because both consumers lose data
+silently: lm-human-preferences trains on fixed-length cuts, TRL's RewardTrainer drops pairs
+longer than its `max_length`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,25 +23,46 @@ from rater.core.records import Rating
 from rater.core.rules import continuation, decisions
 from rater.core.settings import ExportOptions
 
+TRL_MAX_LENGTH = 1024  # TRL's RewardConfig.max_length default; longer pairs are filtered out
+
 
 @dataclass
 class ExportResult:
-    """What was written and why anything was left out (the CLI prints this)."""
+    """What was written, what was cut, and why anything was left out (the CLI prints this).
+
+    Lengths are GPT-2 tokens of the rows written, before any cut: `longest_pair` is the
+    longest query + response, which is what TRL compares with its `max_length`.
+    """
 
     written: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     unit: str = "records"  # what `written` counts (text shows a tie once: "decisions")
+    queries_truncated: int = 0  # rows whose query was cut to query_length (oa)
+    responses_truncated: int = 0  # responses cut to response_length, two per row (oa)
+    longest_query: int = 0
+    longest_response: int = 0
+    longest_pair: int = 0
+    over_trl_max_length: int = 0  # trl rows that TRL's default max_length would drop
 
     def drop(self, why: str, n: int = 1) -> None:
         if n:
             self.dropped[why] = self.dropped.get(why, 0) + n
 
+    def measure(self, ratings: Iterable[Rating]) -> None:
+        for r in ratings:
+            response = max(len(r.sample0), len(r.sample1))
+            self.longest_query = max(self.longest_query, len(r.query))
+            self.longest_response = max(self.longest_response, response)
+            self.longest_pair = max(self.longest_pair, len(r.query) + response)
+
 
 def _atomic_write(out: str | os.PathLike[str], write: Callable[[IO[str]], None]) -> None:
     path = Path(out)
+    if str(out).endswith(("/", os.sep)) or path.is_dir():
+        raise ExportError(f"{out}: is a directory; the output must name a file in it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        fd, tmp = _create_temp(path)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror})") from exc
     try:
@@ -53,6 +76,20 @@ def _atomic_write(out: str | os.PathLike[str], write: Callable[[IO[str]], None])
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new file beside `path` with the mode the umask gives (0644 under umask 022), as
+    open() would create it. mkstemp's 0600 would survive the rename, and a trainer running
+    as another user, or in a container, could not read the export."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def _select(
@@ -99,24 +136,16 @@ def export_oa(
 
     The loader wants exactly query/sample0/sample1/best with fixed lengths, and the reward
     model trains in whole batches, so with `batch_size` the newest records beyond the last
-    full batch are dropped (they stay in the journal for the next export).
+    full batch are dropped (they stay in the journal for the next export). No row starts
+    with padding (see `ExportOptions.empty_query_token`).
     """
-    for name, length in (
-        ("query_length", opts.query_length),
-        ("response_length", opts.response_length),
-    ):
-        if length < 1:
-            raise ExportError(f"{{field}} must be at least 1, got {length}", field=name)
-    if not 0 <= opts.pad_token < 2**31:
-        raise ExportError(
-            f"{{field}} must be a non-negative token id, got {opts.pad_token}", field="pad_token"
-        )
-    if opts.batch_size is not None and opts.batch_size < 1:
-        raise ExportError(
-            f"{{field}} must be at least 1, got {opts.batch_size}", field="batch_size"
-        )
     result = ExportResult()
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
+    q, n, pad = opts.query_length, opts.response_length, opts.pad_token
+    if opts.long_query == "drop":
+        before = len(kept)
+        kept = [r for r in kept if len(r.query) <= q]
+        result.drop(f"query longer than {q} tokens", before - len(kept))
     if opts.batch_size:
         before = len(kept)
         kept = _cut_to_multiple(kept, opts.batch_size)
@@ -125,7 +154,10 @@ def export_oa(
         )
     if not kept:
         raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
-    q, n, pad = opts.query_length, opts.response_length, opts.pad_token
+    queries = {key: _oa_query(key, opts) for key in {tuple(r.query) for r in kept}}
+    result.measure(kept)
+    result.queries_truncated = sum(len(r.query) > q for r in kept)
+    result.responses_truncated = sum((len(r.sample0) > n) + (len(r.sample1) > n) for r in kept)
 
     def ints(ids: Sequence[int], length: int) -> str:
         return bpe.fit_text(ids, length, pad)
@@ -135,7 +167,7 @@ def export_oa(
         f.write("[")
         for i, r in enumerate(kept):
             f.write(
-                f'{"," if i else ""}\n{{"query":[{ints(r.query, q)}],'
+                f'{"," if i else ""}\n{{"query":[{queries[tuple(r.query)]}],'
                 f'"sample0":[{ints(r.sample0, n)}],"sample1":[{ints(r.sample1, n)}],'
                 f'"best":{int(r.best)}}}'
             )
@@ -144,6 +176,22 @@ def export_oa(
     _atomic_write(out, write)
     result.written = len(kept)
     return result
+
+
+def _oa_query(ids: tuple[int, ...], opts: ExportOptions) -> str:
+    """The query of an oa row as JSON ints: cut by `long_query`, `empty_query_token` when
+    empty, right-padded (`bpe.fit_text`). The one place the leading-padding rule is kept."""
+    q, pad = opts.query_length, opts.pad_token
+    if len(ids) > q:
+        ids = ids[-q:] if opts.long_query == "keep-end" else ids[:q]
+    row = list(ids) or [opts.empty_query_token]
+    if row[0] == pad:
+        raise ExportError(
+            f"a query starts with token {pad}, which is also {{field}}; lm-human-preferences "
+            "would read it as padding and fail: choose another {field}",
+            field="pad_token",
+        )
+    return bpe.fit_text(row, q, pad)
 
 
 def export_trl(
@@ -165,6 +213,11 @@ def export_trl(
             result.drop("without both texts")
     if not kept:
         raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
+    result.measure(kept)
+    # RewardTrainer appends an EOS token to chosen and rejected before it compares lengths.
+    result.over_trl_max_length = sum(
+        len(r.query) + max(len(r.sample0), len(r.sample1)) + 1 > TRL_MAX_LENGTH for r in kept
+    )
     prompts: dict[tuple[int, ...], str] = {}
 
     def write(f: IO[str]) -> None:
@@ -193,6 +246,7 @@ def export_text(
     result = ExportResult(unit="decisions")
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
     shown = [group[0] for group in decisions(kept)]
+    result.measure(shown)
 
     def write(f: IO[str]) -> None:
         for i, r in enumerate(shown, start=1):

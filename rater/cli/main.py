@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from rater.core.corpus import KINDS
 from rater.core.settings import (
     AUTO_RATER,
+    LONG_QUERY,
     CorpusSettings,
     ExportOptions,
     PairingSettings,
@@ -91,6 +92,45 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--silent", action="store_true", help="do not play audio")
 
 
+def _add_export_args(p: argparse.ArgumentParser) -> None:
+    from rater.analysis.export import FORMATS
+
+    d = ExportOptions()
+    p.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
+    p.add_argument("--format", choices=list(FORMATS), required=True)
+    p.add_argument("--out", metavar="FILE", required=True, help="file to write (not a directory)")
+    for name, default in (("query", d.query_length), ("response", d.response_length)):
+        help = f"oa: {name} tokens (default {default})"
+        p.add_argument(f"--{name}-length", type=int, default=default, help=help)
+    p.add_argument(
+        "--pad-token",
+        type=int,
+        default=d.pad_token,
+        help=f"oa: padding id; the default {d.pad_token} is lm-human-preferences' padding "
+        "token, outside GPT-2's vocabulary (the seed used 27)",
+    )
+    p.add_argument(
+        "--empty-query-token",
+        type=int,
+        default=d.empty_query_token,
+        metavar="N",
+        help=f"oa: token written where the query is empty (default {d.empty_query_token}, "
+        "GPT-2's <|endoftext|>); a row starting with padding crashes lm-human-preferences",
+    )
+    p.add_argument(
+        "--long-query",
+        choices=LONG_QUERY,
+        default=d.long_query,
+        help="oa: a query longer than --query-length keeps its end (joins the responses), "
+        f"its start, or is dropped (default {d.long_query})",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=d.batch_size, help="oa: cut count to a multiple"
+    )
+    p.add_argument("--drop-broken", action="store_true", help="drop auto-rated broken records")
+    p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rater",
@@ -100,7 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from rater import __version__
-    from rater.analysis.export import FORMATS
     from rater.core.bpe import DEFAULT_PAD
 
     parser.add_argument("--version", action="version", version=f"rater {__version__}")
@@ -131,27 +170,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rater", default=AUTO_RATER, help="rater name stored in every record")
     p.add_argument("--seed", type=int, default=PairingSettings.seed, help="pairing seed")
 
-    p = sub.add_parser("export", help="journals -> training files (oa, trl, text)")
-    p.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
-    export = ExportOptions()
-    p.add_argument("--format", choices=list(FORMATS), required=True)
-    p.add_argument("--out", metavar="FILE", required=True)
-    p.add_argument("--query-length", type=int, default=export.query_length, help="oa: query tokens")
-    p.add_argument(
-        "--response-length", type=int, default=export.response_length, help="oa: response tokens"
-    )
-    p.add_argument(
-        "--pad-token", type=int, default=export.pad_token, help="oa: padding id (seed used 27)"
-    )
-    p.add_argument(
-        "--batch-size", type=int, default=export.batch_size, help="oa: cut count to a multiple"
-    )
-    p.add_argument("--drop-broken", action="store_true", help="drop auto-rated broken records")
-    p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
+    _add_export_args(sub.add_parser("export", help="journals -> training files (oa, trl, text)"))
 
     p = sub.add_parser("encode", help="GPT-2 BPE ids of stdin as a JSON array")
     p.add_argument("--length", type=int, default=None, help="truncate/pad to N tokens")
-    p.add_argument("--pad-token", type=int, default=DEFAULT_PAD, help="padding id")
+    p.add_argument(
+        "--pad-token",
+        type=int,
+        default=DEFAULT_PAD,
+        help=f"padding id (default: lm-human-preferences' {DEFAULT_PAD}, outside GPT-2's "
+        "vocabulary)",
+    )
     p.add_argument(
         "--special", action="store_true", help="encode <|endoftext|> as the special id 50256"
     )

@@ -74,6 +74,8 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
         query_length=args.query_length,
         response_length=args.response_length,
         pad_token=args.pad_token,
+        empty_query_token=args.empty_query_token,
+        long_query=args.long_query,
         batch_size=args.batch_size,
         drop_broken=args.drop_broken,
         drop_ties=args.drop_ties,

@@ -8,7 +8,7 @@ cannot work raises a SettingsError naming the field (the CLI shows its flag inst
     RenderSettings   ABC -> WAV clips: SoundFont, clip length, speed, time limit, workers
     CheckSettings    auto-fail thresholds and the blacklist snippets
     PairingSettings  which strategy chooses pairs, its seed and prefix length
-    ExportOptions    training-file shapes: lengths, padding, batch cut, what to drop
+    ExportOptions    training-file shapes: lengths, padding, long queries, batch cut, drops
     RateSettings     a rating sitting: rater, the four above it uses, and the screen's
 """
 
@@ -19,8 +19,8 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from rater.core.bpe import DEFAULT_PAD
-from rater.core.errors import SettingsError
+from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, N_VOCAB
+from rater.core.errors import ExportError, SettingsError
 
 
 @dataclass(frozen=True)
@@ -104,16 +104,67 @@ class PairingSettings:
     prefix_chars: int = 20  # prefix: samples sharing this many first characters are paired
 
 
+LONG_QUERY = ("keep-end", "keep-start", "drop")  # ExportOptions.long_query
+
+
 @dataclass(frozen=True)
 class ExportOptions:
-    """Shapes of the training files (`rater.analysis.export`)."""
+    """Shapes of the training files (`rater.analysis.export`).
+
+    `empty_query_token` stands in for an empty query (halves, active and ab pairing have
+    none) in oa files: lm-human-preferences masks padding and fails its
+    `assert_none_equal(use_indices, -1)` on any row whose first token is padding, so a row
+    must start with a real token. GPT-2's `<|endoftext|>` is what GPT-2 itself sees before a
+    document starts.
+
+    `long_query` says what happens to a query longer than `query_length`: "keep-end" (the
+    default) keeps its last tokens, so the query still runs straight into the responses and
+    no rating is lost; "keep-start" keeps its first tokens (the model then sees the start of
+    the prompt, a gap, and the continuation); "drop" leaves such records out.
+    """
 
     query_length: int = 64  # oa: query tokens
     response_length: int = 512  # oa: response tokens
     pad_token: int = DEFAULT_PAD  # oa: padding id (lm-human-preferences pads with 50259)
+    empty_query_token: int = ENDOFTEXT_ID  # oa: the query of a row without one
+    long_query: str = "keep-end"  # oa: one of LONG_QUERY
     batch_size: int | None = None  # oa: cut the record count to a multiple of this
     drop_broken: bool = False  # leave out auto-rated records (a broken sample)
     drop_ties: bool = False  # oa/text: leave out tie records
+
+    def __post_init__(self) -> None:
+        for name, length in (
+            ("query_length", self.query_length),
+            ("response_length", self.response_length),
+        ):
+            if length < 1:
+                raise ExportError(f"{{field}} must be at least 1, got {length}", field=name)
+        if not 0 <= self.pad_token < 2**31:
+            raise ExportError(
+                f"{{field}} must be a non-negative token id, got {self.pad_token}",
+                field="pad_token",
+            )
+        if not 0 <= self.empty_query_token < N_VOCAB:
+            raise ExportError(
+                f"{{field}} must be a GPT-2 token id (0..{N_VOCAB - 1}), "
+                f"got {self.empty_query_token}",
+                field="empty_query_token",
+            )
+        if self.empty_query_token == self.pad_token:
+            raise ExportError(
+                f"{{field}} and pad_token are both {self.pad_token}: a row that starts "
+                "with padding crashes lm-human-preferences' reward model",
+                field="empty_query_token",
+            )
+        if self.long_query not in LONG_QUERY:
+            raise ExportError(
+                f"{{field}} must be one of {', '.join(LONG_QUERY)}, got {self.long_query!r}",
+                field="long_query",
+            )
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ExportError(
+                f"{{field}} must be at least 1, got {self.batch_size}", field="batch_size"
+            )
 
 
 AUTO_RATER = "auto"  # the rater of `rater autorate`'s records: no person decided them

@@ -1,12 +1,14 @@
-"""`rater export`: journals -> a training file (oa, trl, text); says what was left out."""
+"""`rater export`: journals -> a training file (oa, trl, text); says what was left out,
+what was cut, and how long the longest pair is (both consumers lose long pairs silently)."""
 
 from __future__ import annotations
 
 import argparse
 
-from rater.analysis.export import FORMATS, overwrites_input
+from rater.analysis.export import FORMATS, TRL_MAX_LENGTH, ExportResult, overwrites_input
 from rater.cli.options import export_options
 from rater.core.errors import ExportError
+from rater.core.settings import ExportOptions
 from rater.rating.journal import read_journals
 
 
@@ -14,12 +16,41 @@ def run(args: argparse.Namespace) -> int:
     clash = overwrites_input(args.out, args.ratings)
     if clash is not None:
         raise ExportError(f"{args.out}: --out is the input journal {clash}; choose another file")
+    opts = export_options(args)
     ratings = read_journals(args.ratings)  # readers never modify a journal
-    result = FORMATS[args.format].export(ratings, args.out, export_options(args))
+    result = FORMATS[args.format].export(ratings, args.out, opts)
     print(
         f"{args.out}: wrote {result.written} {result.unit} ({args.format}) "
         f"from {len(ratings)} records in {len(args.ratings)} journal(s)"
     )
     for why, n in result.dropped.items():
         print(f"  dropped {n}: {why}")
+    for line in report(result, args.format, opts):
+        print(f"  {line}")
     return 0
+
+
+def report(result: ExportResult, fmt: str, opts: ExportOptions) -> list[str]:
+    """Truncation counts and the longest pair, for every format."""
+    if fmt == "oa":
+        kept = {"keep-end": "kept their end", "keep-start": "kept their start"}
+        how = kept.get(opts.long_query, "dropped")
+        cut = (
+            f"truncated {result.queries_truncated} of {result.written} queries "
+            f"(longer than {opts.query_length} tokens; {how}), "
+            f"{result.responses_truncated} of {2 * result.written} responses "
+            f"(longer than {opts.response_length} tokens; kept their start)"
+        )
+    else:
+        cut = "truncated 0 queries and 0 responses (whole texts are written)"
+    longest = (
+        f"longest: query {result.longest_query}, response {result.longest_response}, "
+        f"query + response {result.longest_pair} GPT-2 tokens"
+    )
+    lines = [cut, longest]
+    if fmt == "trl":
+        lines.append(
+            f"{result.over_trl_max_length} rows longer than TRL's default max_length "
+            f"{TRL_MAX_LENGTH} with its EOS (RewardTrainer drops them; raise max_length)"
+        )
+    return lines
