@@ -308,3 +308,20 @@ def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> 
         pairs.append(p)
     assert pairs and all("a0" not in (p.a.id, p.b.id) for p in pairs)
     assert any("b3" in (p.a.id, p.b.id) for p in pairs)  # only the broken side is excluded
+
+
+def test_schedule_source_counts_and_skips_pairs_of_excluded_samples() -> None:
+    """remaining/upcoming/next_pair agree after exclusions, before and after the cursor."""
+    s = {name: sample(name) for name in "abcdef"}
+    schedule = [Pair(s[x], s[y]) for x, y in ("ab", "cd", "ae", "cf", "be", "df")]
+    src = pairing.ScheduleSource(schedule, history=[])
+    assert src.remaining == 6 and src.upcoming(2) == schedule[:2]
+    assert src.next_pair() == schedule[0]
+    src.exclude("id-a")  # ab is served already; ae is not
+    src.exclude("id-a")  # twice changes nothing
+    assert src.remaining == 4
+    assert src.upcoming(10) == [schedule[k] for k in (1, 3, 4, 5)]
+    src.exclude("id-f")
+    assert src.remaining == 2 and src.upcoming(10) == [schedule[1], schedule[4]]
+    assert drain(src) == [schedule[1], schedule[4]] and src.remaining == 0
+    assert src.upcoming(3) == [] and src.next_pair() is None
