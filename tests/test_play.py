@@ -11,7 +11,7 @@ import alsa_sink
 import pytest
 
 from rater import corpus
-from rater.commands.play import NO_DEVICE, printable
+from rater.commands.play import NO_DEVICE, NO_SIMPLEAUDIO, printable
 
 pytestmark = pytest.mark.audio
 REPO = Path(__file__).resolve().parent.parent
@@ -82,6 +82,16 @@ def test_no_audio_device_is_one_line_and_exit_2(tunes: list[str], tmp_path: Path
     assert done.stderr == f"rater: {NO_DEVICE}\n" and "aplay -l" in done.stderr
     assert done.stdout == ""
     assert not cache.exists()  # said before any rendering started
+
+
+def test_missing_simpleaudio_says_how_to_install_it(tunes: list[str], tmp_path: Path) -> None:
+    """A simpleaudio that cannot be imported (as when its build failed) shadows the real one."""
+    (tmp_path / "simpleaudio").mkdir()
+    (tmp_path / "simpleaudio" / "__init__.py").write_text("raise ImportError('no _simpleaudio')")
+    env = {**alsa_sink.plain_env(tmp_path / "o.wav"), "PYTHONPATH": str(tmp_path)}
+    done = play(*tunes, env=env, cache=tmp_path / "cache")
+    assert done.returncode == 2
+    assert done.stderr == f"rater: {NO_SIMPLEAUDIO}\n" and "simpleaudio-patched" in done.stderr
 
 
 def test_titles_reach_the_terminal_as_plain_text(cache: Path, tmp_path: Path) -> None:

@@ -25,6 +25,10 @@ NO_DEVICE = (
     "no audio device to play on: connect an output, then check that ALSA lists it with "
     "`aplay -l` (Debian package alsa-utils)"
 )
+NO_SIMPLEAUDIO = (
+    "simpleaudio is not installed: `pip install simpleaudio-patched` (it builds with gcc, "
+    "python3-dev and libasound2-dev)"
+)
 GAP_SECONDS = 1.0  # between clips, as in the rating screen
 
 
@@ -43,14 +47,14 @@ def run(args: argparse.Namespace) -> int:
     from rater.corpus import read_samples
     from rater.errors import RaterError, SetupError
     from rater.pipeline import settings_from_args
-    from rater.player import make_player
+    from rater.player import NO_SIMPLEAUDIO_NOTICE, make_player
     from rater.render import render_stream
 
     if args.limit is not None and args.limit < 1:
         raise RaterError(f"--limit must be at least 1, got {args.limit}")
     player = make_player()
     if not player.available:
-        raise SetupError(NO_DEVICE if player.notice.startswith("no audio") else player.notice)
+        raise SetupError(NO_SIMPLEAUDIO if player.notice == NO_SIMPLEAUDIO_NOTICE else NO_DEVICE)
     samples = read_samples(args.samples, kind="abc")[: args.limit]
     render_settings, _ = settings_from_args(args)
     out = Console(highlight=False)
