@@ -2,13 +2,14 @@
 .PHONY: demo test bench
 
 demo:
-	scripts/setup
+	@scripts/setup
 	.venv/bin/rater demo
 
 test:
-	scripts/setup --dev
+	@scripts/setup --dev --pythons
 	.venv/bin/python -m pytest -q
+	@scripts/test-pythons
 
 bench:
-	scripts/setup --dev
+	@scripts/setup --dev
 	for b in bench/*.py; do .venv/bin/python $$b; done

@@ -15,6 +15,7 @@ COMMANDS = [
     "demo",
     "rate",
     "render",
+    "play",
     "check",
     "autorate",
     "export",
