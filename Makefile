@@ -2,14 +2,15 @@
 .PHONY: demo test bench
 
 demo:
-	scripts/setup
+	@scripts/setup
 	.venv/bin/rater demo
 
 test:
-	scripts/setup --dev
+	@scripts/setup --dev --pythons
 	.venv/bin/lint-imports --no-cache
 	.venv/bin/python -m pytest -q
+	@scripts/test-pythons
 
 bench:
-	scripts/setup --dev
+	@scripts/setup --dev
 	for b in bench/[!_]*.py; do .venv/bin/python $$b; done

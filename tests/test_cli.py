@@ -18,6 +18,7 @@ COMMANDS = [
     "demo",
     "rate",
     "render",
+    "play",
     "check",
     "autorate",
     "export",

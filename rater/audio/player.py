@@ -25,7 +25,7 @@ NO_DEVICE_NOTICE = (
     "no audio device: running silent (connect an output and check `aplay -l` to hear clips)"
 )
 SILENT_NOTICE = "silent mode (--silent): clips are not played"
-NO_SIMPLEAUDIO_NOTICE = "simpleaudio missing: running silent (pip install simpleaudio)"
+NO_SIMPLEAUDIO_NOTICE = "simpleaudio missing: running silent (pip install simpleaudio-patched)"
 
 
 def wav_seconds(path: str | os.PathLike[str]) -> float:
@@ -63,6 +63,12 @@ class Player(Protocol):
 
     def position(self) -> Position | None:
         """The current play position, or None when idle."""
+        ...
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the sequence is over and its sound has left the process; False when
+        `timeout` seconds ran out first. A program that exits after playing needs this: the
+        audio thread is a daemon, and the device still holds the end of the last clip."""
         ...
 
 
@@ -122,11 +128,22 @@ class ScheduledPlayer:
                 elapsed -= gap
         return None
 
+    def wait(self, timeout: float | None = None) -> bool:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.position() is not None:
+            if end is not None and time.monotonic() >= end:
+                return False
+            time.sleep(0.02)
+        return self._wait_audio(None if end is None else max(0.0, end - time.monotonic()))
+
     def _start_audio(self, paths: list[str], durations: list[float], gap: float) -> None:
         return None
 
     def _stop_audio(self) -> None:
         return None
+
+    def _wait_audio(self, timeout: float | None) -> bool:
+        return True
 
 
 class SimpleAudioPlayer(ScheduledPlayer):
@@ -182,6 +199,13 @@ class SimpleAudioPlayer(ScheduledPlayer):
             current, self._current = self._current, None
         if current is not None:
             current.stop()
+
+    def _wait_audio(self, timeout: float | None) -> bool:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
 
 def _probe_simpleaudio() -> str:

@@ -40,7 +40,7 @@ def _add_corpus_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_render_args(p: argparse.ArgumentParser) -> None:
+def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None:
     p.add_argument("--soundfont", metavar="FILE", help="SoundFont (.sf2) to synthesise with")
     defaults = RenderSettings()
     p.add_argument(
@@ -59,6 +59,8 @@ def _add_render_args(p: argparse.ArgumentParser) -> None:
         default=defaults.time_limit,
         help="seconds allowed to render one sample",
     )
+    if not blacklist:
+        return
     p.add_argument(
         "--blacklist",
         metavar="FILE|none",
@@ -157,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="precompile clips with a progress bar; summary at the end")
     _add_corpus_args(p)
     _add_render_args(p)
+
+    p = sub.add_parser(
+        "play", help="listen to clips in order (exit 2 when there is no audio device)"
+    )
+    p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="play the first N only")
+    _add_render_args(p, blacklist=False)
 
     p = sub.add_parser("check", help="verdict per sample: ok or broken with reasons")
     _add_corpus_args(p)

@@ -33,15 +33,14 @@ def default_rater() -> str:
     return os.environ.get("USER") or RateSettings.rater
 
 
-def render_and_checks(args: argparse.Namespace, kind: str) -> tuple[RenderSettings, CheckSettings]:
-    """Render and check settings from the shared options (`main._add_render_args`).
+def render_settings(args: argparse.Namespace, kind: str) -> RenderSettings:
+    """Render settings from the shared options (`main._add_render_args`).
 
     The SoundFont is looked up here, before any work starts, so a missing one is reported
     once with an install hint rather than as thousands of failed renders. Text samples are
     never rendered: they need no SoundFont (nor libfluidsynth).
     """
     from rater.audio.synth import resolve_soundfont
-    from rater.core.checks import default_settings
 
     render = RenderSettings(
         soundfont=args.soundfont or "",
@@ -50,9 +49,14 @@ def render_and_checks(args: argparse.Namespace, kind: str) -> tuple[RenderSettin
         time_limit=args.time_limit,
         workers=args.workers,
     )
-    if kind != "text":
-        render = resolve_soundfont(render)
-    return render, default_settings(args.blacklist)
+    return render if kind == "text" else resolve_soundfont(render)
+
+
+def render_and_checks(args: argparse.Namespace, kind: str) -> tuple[RenderSettings, CheckSettings]:
+    """Render settings and the check settings with the `--blacklist` files loaded."""
+    from rater.core.checks import default_settings
+
+    return render_settings(args, kind), default_settings(args.blacklist)
 
 
 def rate_settings(args: argparse.Namespace, kind: str) -> RateSettings:

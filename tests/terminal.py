@@ -1,0 +1,86 @@
+"""A real terminal for tests and benches: a private tmux server running one shell command.
+
+Used to run the README's `make demo` as a person would (test_fresh_clone.py,
+bench/fresh_clone.py): read the screen, press keys, and get the command's exit status.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def pair_on_screen(screen: str) -> bool:
+    """The rating screen with a pair: both panels' letters and ABC headers."""
+    return " A " in screen and " B " in screen and "K:" in screen
+
+
+class Terminal:
+    """`command` run by sh in a 200x50 tmux window; its exit status lands in `status_file`."""
+
+    def __init__(self, command: str, status_file: Path, env: dict[str, str] | None = None):
+        self.socket = f"rater-{os.getpid()}-{time.monotonic_ns()}"
+        self.status_file = status_file
+        wrapped = f"{command}; echo $? > {shlex.quote(str(status_file))}"
+        self._tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "t", wrapped, env=env)
+
+    def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env,
+        ).stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "t")
+
+    def press(self, key: str) -> None:
+        self._tmux("send-keys", "-t", "t", key)
+
+    def wait_for(self, seen: Callable[[str], bool], timeout: float) -> tuple[bool, str]:
+        """Poll the screen until `seen(screen)`; (False, last screen) after `timeout` s or
+        once the command has ended."""
+        end = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < end:
+            screen = self.screen()
+            if seen(screen):
+                return True, screen
+            if self.status() is not None:
+                break
+            time.sleep(0.2)
+        return False, screen
+
+    def status(self) -> int | None:
+        """The command's exit status, or None while it runs."""
+        try:
+            text = self.status_file.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return int(text) if text else None
+
+    def wait_exit(self, timeout: float) -> int | None:
+        end = time.monotonic() + timeout
+        while (code := self.status()) is None and time.monotonic() < end:
+            time.sleep(0.1)
+        return code
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+def fresh_clone(repo: Path, dest: Path) -> str:
+    """Clone `repo` into `dest` at the commit checked out in `repo` (committed work only, as
+    a new user gets it); returns that commit."""
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    subprocess.run(["git", "clone", "-q", str(repo), str(dest)], check=True, timeout=120)
+    subprocess.run(["git", "-C", str(dest), "checkout", "-q", "--detach", head], check=True)
+    return head
