@@ -238,8 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
 
-    p = sub.add_parser("stats", help="counts by outcome, reasons, raters, sources, agreement")
+    p = sub.add_parser(
+        "stats", help="counts by outcome, reasons, raters, sources, agreement, rater quality"
+    )
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     return parser
 
 
