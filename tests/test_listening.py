@@ -7,43 +7,26 @@ the test moves, so every figure is exact.
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import pytest
+from fakes import FakeClock, write_wav
 
 from rater.audio.player import ScheduledPlayer
 from rater.rating.listening import Listening
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def wav(path: Path, seconds: float, rate: int = 1000) -> str:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\x00\x00" * int(seconds * rate))
-    return str(path)
-
-
 @pytest.fixture
 def clips(tmp_path: Path) -> tuple[str, str]:
-    return wav(tmp_path / "a.wav", 8.0), wav(tmp_path / "b.wav", 6.0)
+    return write_wav(tmp_path / "a.wav", 8.0, 1000), write_wav(tmp_path / "b.wav", 6.0, 1000)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
-def listening(clock: Clock, **kw) -> Listening:
+def listening(clock: FakeClock, **kw) -> Listening:
     return Listening(ScheduledPlayer(notice="", clock=clock), clock, **kw)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes import RecordingPlayer
+from fakes import FakeClock, RecordingPlayer
 
 from rater.audio.synth import resolve_soundfont
 from rater.cli.main import main
@@ -29,14 +29,6 @@ from rater.tui.build import make_app
 
 SIZE = (160, 48)
 pytestmark = pytest.mark.slow
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +58,9 @@ def settings(**kw) -> RateSettings:
     )
 
 
-def app_for(samples: list, journal: Path, clock: Clock, **kw) -> tuple[RaterApp, RecordingPlayer]:
+def app_for(
+    samples: list, journal: Path, clock: FakeClock, **kw
+) -> tuple[RaterApp, RecordingPlayer]:
     player = RecordingPlayer(clock=clock)
     return make_app(samples, journal, settings(**kw), player=player, clock=clock), player
 
@@ -91,7 +85,7 @@ def screen_text(app: RaterApp) -> str:
 
 
 def test_records_say_what_was_heard_and_when(tunes, tmp_path: Path) -> None:
-    journal, clock = tmp_path / "r.jsonl", Clock()
+    journal, clock = tmp_path / "r.jsonl", FakeClock()
     app, player = app_for(tunes, journal, clock)
 
     async def run() -> None:
@@ -122,7 +116,7 @@ def test_records_say_what_was_heard_and_when(tunes, tmp_path: Path) -> None:
 
 
 def test_min_heard_holds_the_key_and_says_why(tunes, tmp_path: Path) -> None:
-    journal, clock = tmp_path / "r.jsonl", Clock()
+    journal, clock = tmp_path / "r.jsonl", FakeClock()
     app, player = app_for(tunes, journal, clock, min_heard=2.0)
 
     async def run() -> None:
@@ -151,7 +145,7 @@ async def type_text(pilot, text: str) -> None:
 def test_c_writes_a_note_into_the_decided_pairs_record(tunes, tmp_path: Path) -> None:
     from rater.tui.screens import NoteScreen
 
-    journal, clock = tmp_path / "r.jsonl", Clock()
+    journal, clock = tmp_path / "r.jsonl", FakeClock()
     app, _ = app_for(tunes, journal, clock)
 
     async def run() -> None:
