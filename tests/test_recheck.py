@@ -190,3 +190,48 @@ def test_r_key_never_auto_rates_or_counts_a_recheck(samples, tmp_path: Path) -> 
     firsts = sum("recheck_of" not in r for r in lines(journal))
     assert firsts < 6  # some of the six were re-checks
     assert summary.left == 40 - firsts  # the schedule's pairs left, no re-checks among them
+
+
+def test_only_pairs_judged_good_are_rechecked(samples) -> None:
+    """Decisions from an earlier session whose samples are not judged (good) yet wait;
+    once they are, they come up like the rest, each once, sides swapped."""
+    from rater.core.records import Rating
+    from rater.rating.pairing.recheck import RecheckSource
+    from rater.rating.pairing.schedule import ScheduleSource
+
+    def decided(k: int) -> Rating:
+        a, b = samples[2 * k], samples[2 * k + 1]
+        return Rating(
+            query=[],
+            sample0=[1],
+            sample1=[2],
+            best=0,
+            ids=(a.id, b.id),
+            texts=(a.text, b.text),
+            rater="tester",
+            extra={"decision": f"d{k}"},
+        )
+
+    history = [decided(k) for k in range(10)]
+    waiting = {samples[0].id, samples[7].id}  # in d0 and d3
+    source = RecheckSource(
+        ScheduleSource([], history),
+        samples,
+        history,
+        rater="tester",
+        rate=1.0,
+        seed=3,
+        usable=lambda sample_id: sample_id not in waiting,
+    )
+    asked = []
+    while (pair := source.next_pair()) is not None:
+        asked.append(pair)
+    assert sorted(p.recheck_of for p in asked) == sorted(
+        f"d{k}" for k in range(10) if k not in (0, 3)
+    )
+    for p in asked:
+        original = history[int(p.recheck_of[1:])]
+        assert (p.a.id, p.b.id) == original.ids[::-1] and p.swapped
+    waiting.clear()
+    later = [source.next_pair(), source.next_pair(), source.next_pair()]
+    assert sorted(p.recheck_of for p in later[:2]) == ["d0", "d3"] and later[2] is None

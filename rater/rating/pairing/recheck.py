@@ -17,6 +17,7 @@ source, so its schedule, counts and resume are unchanged.
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections.abc import Callable, Iterable, Sequence
 
@@ -27,6 +28,7 @@ from rater.core.settings import RateSettings
 from rater.rating.pairing.base import PairSource
 
 RECHECK_GAP = 3  # decisions between a decision and its re-check, so it is not recognised
+PICK_TRIES = 8  # random draws among due decisions before giving up until the next pair
 
 
 class RecheckSource(PairSource):
@@ -50,7 +52,8 @@ class RecheckSource(PairSource):
         self._by_id = {s.id: s for s in samples}
         self._rng = random.Random(f"recheck {seed}")
         self._seen = 0  # decisions of this rater so far (history, then this session)
-        self._candidates: dict[str, tuple[int, Rating]] = {}  # decision id -> (when, record)
+        # (when, decision id, record) of decisions that may be re-checked, oldest first
+        self._pool: list[tuple[int, str, Rating]] = []
         self._asked: set[str] = set()
         for group in decisions(history):
             done = recheck_of(group[0])
@@ -75,18 +78,22 @@ class RecheckSource(PairSource):
                 and r.ids[1] in self._by_id
             ):
                 when = -RECHECK_GAP if past else self._seen
-                self._candidates[decision] = (when, r)
+                self._pool.append((when, decision, r))
 
     def _pick(self) -> Pair | None:
-        ready = [
-            (decision, r)
-            for decision, (when, r) in self._candidates.items()
-            if self._seen - when >= RECHECK_GAP and all(self.usable(i) for i in r.ids)
-        ]
-        if not ready or self._rng.random() >= self.rate:
+        """A re-check, or None (the coin said no, or nothing is due). O(1) per call however
+        long the history: it runs between a key press and the next pair."""
+        due = bisect.bisect_right(self._pool, self._seen - RECHECK_GAP, key=lambda c: c[0])
+        if not due or self._rng.random() >= self.rate:
             return None
-        decision, r = self._rng.choice(ready)
-        del self._candidates[decision]
+        for _ in range(PICK_TRIES):  # samples not judged (good) yet wait for a later draw
+            k = self._rng.randrange(due)
+            _, decision, r = self._pool[k]
+            if all(self.usable(i) for i in r.ids):
+                break
+        else:
+            return None
+        del self._pool[k]
         self._asked.add(decision)
         query = bpe.decode(r.query) if r.query else ""
         return Pair(
@@ -112,9 +119,7 @@ class RecheckSource(PairSource):
 
     def forget(self, decision_ids: Iterable[str | None]) -> None:
         gone = list(decision_ids)
-        for decision in gone:
-            if decision is not None:
-                self._candidates.pop(decision, None)
+        self._pool = [c for c in self._pool if c[1] not in gone]
         self.inner.forget(gone)
 
     def exclude(self, sample_id: str) -> None:
