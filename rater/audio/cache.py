@@ -3,8 +3,11 @@
 Keys come from content hashes and render settings (including the SoundFont's identity), so a
 cache never needs invalidating: changed settings simply land in another bucket. Failed
 renders (except timeouts and crashes) are stored too, so a broken tune costs its parse time
-once, not on every run. Writes go to a temporary name and are renamed into place, so a crash
-never leaves a half-written entry that a later run would trust.
+once, not on every run. Writes go to a new temporary file and are renamed into place, so a
+crash never leaves a half-written entry that a later run would trust, and a failed write
+leaves no temporary file.
+
+A failed write is StorageError: the machine, not the tune.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import os
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from rater.core.errors import RenderError
+from rater.core import scratch
+from rater.core.errors import StorageError
 from rater.core.paths import cache_dir
 from rater.core.records import NoteEvent, Render
 from rater.core.settings import RenderSettings
@@ -27,7 +31,7 @@ def bucket(root: str | Path | None, settings: RenderSettings) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RenderError(
+        raise StorageError(
             f"cannot create the render cache {path}: {exc.strerror or exc} "
             "(set RATER_CACHE_DIR to a writable directory)"
         ) from None
@@ -58,6 +62,7 @@ def put(render: Render, settings: RenderSettings, root: str | Path | None = None
 
     A timeout or a crashed worker is not stored: either may come from the machine (load, the
     OOM killer) rather than the tune, and a cached one would mark the tune broken for good.
+    StorageError when the cache cannot be written; nothing half-written is left.
     """
     if render.error in TRANSIENT_ERRORS:
         return render
@@ -65,7 +70,7 @@ def put(render: Render, settings: RenderSettings, root: str | Path | None = None
     try:
         return _put(render, folder)
     except OSError as exc:
-        raise RenderError(
+        raise StorageError(
             f"cannot write to the render cache {folder}: {exc.strerror or exc}"
         ) from None
 
@@ -74,20 +79,16 @@ def _put(render: Render, folder: Path) -> Render:
     wav = None
     if render.wav_path is not None:
         src = Path(render.wav_path)
-        if src.parent.resolve() != folder.resolve():
-            dest = folder / f"{render.sample_id}.wav"
-            tmp = folder / f".{render.sample_id}.{os.getpid()}.wavtmp"
-            tmp.write_bytes(src.read_bytes())
-            os.replace(tmp, dest)
+        dest = folder / f"{render.sample_id}.wav"
+        if src.name != dest.name or src.parent.resolve() != folder.resolve():
+            scratch.write_new(dest, src.read_bytes())
             render = replace(render, wav_path=str(dest))
-        wav = Path(render.wav_path).name if render.wav_path else None
+        wav = dest.name
     data = asdict(render)
     for key in ("sample_id", "wav_path", "cached"):
         data.pop(key)
     data["notes"] = [[n.start, n.end, n.pitch] for n in render.notes]
     data["wav"] = wav
     meta = folder / f"{render.sample_id}.json"
-    tmp = folder / f".{render.sample_id}.{os.getpid()}.jsontmp"
-    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, meta)
+    scratch.write_new(meta, json.dumps(data, separators=(",", ":")).encode())
     return render

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import re
 import signal
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from rater.core.errors import SetupError
+from rater.core import scratch
+from rater.core.errors import SetupError, StorageError
 from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -183,20 +183,16 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:200]
 
 
-def default_out_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / f"rater-clips-{os.getuid()}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def render_one(
     sample: Sample, settings: RenderSettings, out_dir: str | Path | None = None
 ) -> Render:
     """Render one sample to `out_dir/<id>.wav`; failures come back as `Render.error`.
 
+    Without `out_dir` the clip goes to this process's private folder (`scratch.private_dir`).
     The time limit uses SIGALRM, which only works on the main thread; elsewhere (a TUI
     thread) the caller's own watchdog is the only limit. SetupError (no fluidsynth, bad
-    SoundFont) is raised: it is not this sample's fault and no other sample would fare better.
+    SoundFont) and StorageError (the clip cannot be written: disk full, read-only folder) are
+    raised: neither is this sample's fault, and a verdict must never say otherwise.
     """
     use_alarm = settings.time_limit > 0 and threading.current_thread() is threading.main_thread()
     previous: Any = None
@@ -209,7 +205,8 @@ def render_one(
         # Re-fire every 0.25 s: music21 has broad `except:` clauses that can swallow one.
         signal.setitimer(signal.ITIMER_REAL, settings.time_limit, 0.25)
     try:
-        return _render(sample, settings, Path(out_dir) if out_dir else default_out_dir())
+        folder = Path(out_dir) if out_dir else scratch.private_dir()
+        return _render(sample, settings, folder)
     except RenderTimeout:
         return failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
     finally:
@@ -256,33 +253,53 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
     parsed_end = seconds(max(end for _, end, _ in notes))
     clip_music = min(parsed_end, settings.clip_seconds)
     music_end = parsed_end / fraction if fraction < 1 else parsed_end  # estimate when cut
-    in_clip = [n for n in notes if seconds(n[0]) < clip_music]
+    in_clip = sorted(n for n in notes if seconds(n[0]) < clip_music)
     events = tuple(
         NoteEvent(seconds(s) / speed, min(seconds(e), clip_music) / speed, int(p))
-        for s, e, p in sorted(in_clip)
+        for s, e, p in in_clip
     )
-    wav_path = out_dir / f"{sample.id}.wav"
-    tmp = out_dir / f".{sample.id}.{os.getpid()}.tmp"
-    from rater.audio import synth
-
     try:
         midi = _midi(in_clip, tempos, speed, settings.program)
-        peak, rms = synth.synthesise(
-            midi, tmp, clip_music / speed, settings.soundfont, settings.sample_rate
-        )
-        os.replace(tmp, wav_path)
-    except SetupError:
-        raise
+        peak, rms = _write_clip(midi, out_dir / f"{sample.id}.wav", clip_music / speed, settings)
+    except (SetupError, StorageError):
+        raise  # the machine's problem, not the tune's
     except Exception as exc:
         return failed(sample, "unrenderable", _short(exc))
-    finally:
-        tmp.unlink(missing_ok=True)  # after a failure or a timeout; gone already on success
     return Render(
         sample_id=sample.id,
-        wav_path=str(wav_path),
+        wav_path=str(out_dir / f"{sample.id}.wav"),
         clip_seconds=clip_music / speed,
         music_seconds=music_end / speed,
         peak=peak,
         rms=rms,
         notes=events,
     )
+
+
+def _write_clip(
+    midi: Any, wav_path: Path, seconds: float, settings: RenderSettings
+) -> tuple[float, float]:
+    """Synthesise into a new temporary file beside `wav_path`, then rename it into place.
+
+    A failure to write (disk full, read-only or vanished folder) is StorageError: the tune
+    rendered fine, the machine could not keep it. The temporary file never outlives a failure
+    or a timeout.
+    """
+    from rater.audio import synth
+
+    tmp: Path | None = None
+    try:
+        fd, tmp = scratch.new_file(wav_path.parent, f".{wav_path.name}.", ".tmp")
+        with os.fdopen(fd, "wb") as out:
+            peak, rms = synth.synthesise(
+                midi, out, seconds, settings.soundfont, settings.sample_rate
+            )
+        os.replace(tmp, wav_path)
+        tmp = None
+    except OSError as exc:
+        raise StorageError(
+            f"cannot write a clip to {wav_path.parent}: {exc.strerror or exc}"
+        ) from None
+    finally:
+        scratch.discard(tmp)
+    return peak, rms
