@@ -1,8 +1,8 @@
-"""The rating app over an unwritable render cache: real renders (pool and the
+"""The rating app over a damaged or unwritable render cache: real renders (pool and the
 in-process first pair), the real app driven by Pilot, a recording player.
 
-A cache that cannot be written is a visible notice while rating goes on, never a broken
-verdict.
+A clip damaged in the cache is rendered again instead of crashing the screen; a cache that
+cannot be written is a visible notice while rating goes on, never a broken verdict.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fakes import RecordingPlayer
 
+from rater.audio import pipeline
 from rater.audio.synth import resolve_soundfont
 from rater.core import corpus
 from rater.core.settings import CheckSettings, RateSettings, RenderSettings
@@ -66,6 +67,27 @@ def rate_one_pair(app: RaterApp, last: str = "x") -> str:
 
 def journal(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.slow
+def test_clips_damaged_in_the_cache_are_rendered_again(
+    two_tunes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "cache"))
+    samples = corpus.read_samples([str(two_tunes)])
+    settings = sitting()
+    judged = pipeline.judge_all(samples, settings.render, settings.checks)
+    assert all(j.verdict.ok for j in judged)
+    for j in judged:  # one clip emptied, the other cut after its header
+        clip = Path(j.render.wav_path)
+        clip.write_bytes(b"" if j is judged[0] else clip.read_bytes()[:1000])
+    player = RecordingPlayer()
+    app = make_app(samples, tmp_path / "r.jsonl", settings, player=player)
+    rate_one_pair(app)
+    (call,) = player.calls[:1]
+    assert all(d == pytest.approx(settings.render.clip_seconds / 1.1, abs=0.01)
+               for d in call.durations)  # fmt: skip
+    assert [r["best"] for r in journal(tmp_path / "r.jsonl")] == [0]
 
 
 @pytest.mark.slow

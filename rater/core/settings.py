@@ -31,6 +31,9 @@ class CorpusSettings:
     min_chars: int = 42  # extract: shorter samples are log noise, not samples
 
 
+CACHE_FORMAT = 2  # in every cache key; 2: entries validated, no machine failure stored
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     """Everything that changes the rendered audio (`key` names its cache bucket), plus how
@@ -65,7 +68,7 @@ class RenderSettings:
         except OSError:
             sf_ident = self.soundfont
         payload = json.dumps(
-            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, 1]
+            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, CACHE_FORMAT]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
