@@ -24,7 +24,12 @@ from rater.core.settings import RenderSettings
 MAX_CHARS = 20_000  # never parse more than this; real tunes are < 5,000 characters
 HEAD_CHARS = 1_500  # body characters parsed first; most tunes fit whole, long ones need less
 DEFAULT_QPM = 120.0  # abc2midi's tempo when a tune has no Q: field
-TICKS = 480
+# Playable written tempos, in quarter notes per minute. Real tunes use 40..360 (measured on
+# music21's collections and folk-rnn's samples); far outside this a tune is not music a
+# rater can judge (`Q:1/4=1` puts one note in a 10 s clip), so it fails as "unrenderable"
+# with the tempo named, instead of being clamped into something the tune never said.
+MIN_QPM, MAX_QPM = 10.0, 2000.0
+TICKS = 10_000  # MIDI ticks per beat; the clip's MIDI has one tempo: a beat is one second
 _FIELD = re.compile(r"^\s*([A-Za-z]):")
 
 
@@ -149,18 +154,30 @@ def _seconds_fn(tempos: list[tuple[float, float]]) -> Any:
     return seconds
 
 
-def _midi(
-    notes: list[list[float]], tempos: list[tuple[float, float]], speed: float, program: int
-) -> Any:
-    """A one-track mido file; the speed-up is a tempo change, so pitch is unchanged."""
+def _bad_tempo(tempos: list[tuple[float, float]]) -> str | None:
+    for _, qpm in tempos:
+        if not MIN_QPM <= qpm <= MAX_QPM:
+            return (
+                f"tempo of {qpm:g} quarter notes per minute (Q:) is outside the playable "
+                f"{MIN_QPM:g}..{MAX_QPM:g}"
+            )
+    return None
+
+
+def _midi(timed: list[tuple[float, float, int]], program: int) -> Any:
+    """A one-track mido file of notes at their clip times in seconds (speed-up included, so
+    pitch is unchanged).
+
+    The written tempo and the speed-up are already in the times, so the file has one fixed
+    tempo (a beat is a second) rather than the tune's: MIDI's tempo field cannot hold a beat
+    longer than 16.8 s, which a slow tempo played slower would need.
+    """
     import mido
 
-    events: list[tuple[int, int, Any]] = []
-    for q, qpm in tempos:
-        tempo = mido.bpm2tempo(qpm * speed)
-        events.append((round(q * TICKS), 0, mido.MetaMessage("set_tempo", tempo=tempo)))
-    for start, end, pitch in notes:
-        on, off = round(start * TICKS), max(round(end * TICKS), round(start * TICKS) + 1)
+    events: list[tuple[int, int, Any]] = [(0, 0, mido.MetaMessage("set_tempo", tempo=10**6))]
+    for start, end, pitch in timed:
+        on = round(start * TICKS)
+        off = max(round(end * TICKS), on + 1)
         events.append((on, 2, mido.Message("note_on", note=int(pitch), velocity=80)))
         events.append((off, 1, mido.Message("note_off", note=int(pitch), velocity=0)))
     events.sort(key=lambda e: (e[0], e[1]))  # at equal ticks: tempo, then offs, then ons
@@ -249,6 +266,9 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
         return failed(sample, "unparseable", _short(exc))
     if not notes:
         return failed(sample, "no-notes", "the tune has no playable notes")
+    bad_tempo = _bad_tempo(tempos)
+    if bad_tempo:
+        return failed(sample, "unrenderable", bad_tempo)
     speed = settings.speed
     parsed_end = seconds(max(end for _, end, _ in notes))
     clip_music = min(parsed_end, settings.clip_seconds)
@@ -258,8 +278,11 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
         NoteEvent(seconds(s) / speed, min(seconds(e), clip_music) / speed, int(p))
         for s, e, p in in_clip
     )
+    # MIDI times: notes ringing past the clip end a second after it (the clip is cut anyway)
+    tail = clip_music / speed + 1.0
+    timed = [(seconds(s) / speed, min(seconds(e) / speed, tail), int(p)) for s, e, p in in_clip]
     try:
-        midi = _midi(in_clip, tempos, speed, settings.program)
+        midi = _midi(timed, settings.program)
         peak, rms = _write_clip(midi, out_dir / f"{sample.id}.wav", clip_music / speed, settings)
     except (SetupError, StorageError):
         raise  # the machine's problem, not the tune's
