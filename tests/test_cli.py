@@ -150,6 +150,18 @@ def test_render_options_become_settings(tmp_path: Path, monkeypatch: pytest.Monk
         ),
         (["check", "x.abc", "--speed", "50"], "rater: --speed must be between 0.1 and 10, got 50"),
         (
+            ["check", "x.abc", "--clip-seconds", "100000"],
+            "rater: --clip-seconds must be at most 180 seconds, got 100000",
+        ),
+        (
+            ["render", "x.abc", "--time-limit", "-1"],
+            "rater: --time-limit must be a number of seconds, 0 for no limit, got -1",
+        ),
+        (
+            ["autorate", "x.abc", "--ratings", "r.jsonl", "--time-limit", "nan"],
+            "rater: --time-limit must be a number of seconds, 0 for no limit, got nan",
+        ),
+        (
             ["export", "r.jsonl", "--format", "oa", "--out", "o.json", "--query-length", "0"],
             "rater: --query-length must be at least 1, got 0",
         ),
