@@ -1,11 +1,14 @@
 """The render cache hands out only what it wrote: damaged or crafted entries are misses and
-are rendered again; clips never come from outside the bucket. Real renders, real files."""
+are rendered again; clips never come from outside the bucket; `rater cache` sizes and
+clears it. Real renders, real files."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import subprocess
+import sys
 import wave
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from rater.audio import cache, pipeline
+from rater.audio.cachefolder import human_size
 from rater.audio.player import ScheduledPlayer, wav_seconds
 from rater.audio.synth import find_soundfont
 from rater.core.records import Sample
@@ -146,3 +150,63 @@ def test_the_player_survives_a_clip_damaged_after_the_check(cached: Path) -> Non
     player = ScheduledPlayer(notice="")
     player.play_sequence([str(wav(cached)), str(wav(cached).with_name("gone.wav"))], gap=0)
     assert player.position() is None  # nothing to play, and no exception
+
+
+def rater_cache(*argv: str, root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rater", "cache", *argv],
+        env={**os.environ, "RATER_CACHE_DIR": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_rater_cache_sizes_and_clears_only_its_own_files(
+    settings: RenderSettings, cached: Path, tmp_path: Path
+) -> None:
+    root = cached.parent
+    more = [sample(TUNE.replace("Scale", "Other"), "1" * 16), sample(BROKEN, "2" * 16)]
+    rendered = pipeline.render_stream(more, settings, workers=0, cache_dir=root)
+    assert [r.error for r in rendered] == [None, "unparseable"]  # both cached, same bucket
+    (cached / f".{sample().id}.4242.wavtmp").write_bytes(b"left by a crash")  # old names
+    (root / "bpe").mkdir()
+    (root / "bpe" / "gpt2-1ce1664773c5-196139668be6.pkl").write_bytes(b"old table")
+    victim = tmp_path / "victim.wav"
+    victim.write_bytes(b"not the cache's")
+    strangers = [root / "notes.txt", cached / "mine.txt", root / "photos" / "cat.jpg"]
+    for path in strangers:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("keep me")
+    (cached / "link.wav").symlink_to(victim)
+    ours = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    ours = [p for p in ours if p not in strangers]
+    total = sum(p.stat().st_size for p in ours)
+    assert len(ours) == 7  # 3 entries, 2 clips, a temporary file, an old merge table
+
+    size = rater_cache("--size", root=root)
+    assert size.returncode == 0, size.stderr
+    assert size.stdout.splitlines() == [
+        f"{root}: {human_size(total)} in {len(ours)} files (2 clips in 1 render bucket: "
+        "one per render settings)",
+        "also 4 files or folders rater did not make (--clear leaves them)",
+    ]
+    assert rater_cache(root=root).stdout == size.stdout  # --size is the default
+
+    cleared = rater_cache("--clear", root=root)
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.splitlines() == [
+        f"removed {len(ours)} files ({human_size(total)}, 2 clips) from {root}",
+        "left 4 files or folders rater did not make",
+    ]
+    assert all(p.read_text() == "keep me" for p in strangers)
+    assert (cached / "link.wav").is_symlink() and victim.read_bytes() == b"not the cache's"
+    assert not any(p.exists() for p in ours) and not (root / "bpe").exists()
+    again = rater_cache(root=root)
+    assert again.stdout.startswith(f"{root}: 0 bytes in 0 files (0 clips in 1 render bucket")
+
+
+def test_rater_cache_on_a_missing_folder(tmp_path: Path) -> None:
+    done = rater_cache("--clear", root=tmp_path / "none")
+    assert done.returncode == 0 and done.stdout.startswith("removed 0 files (0 bytes, 0 clips)")
+    assert not (tmp_path / "none").exists()

@@ -27,6 +27,7 @@ COMMANDS = [
     "rank",
     "ab-report",
     "stats",
+    "cache",
 ]
 
 
