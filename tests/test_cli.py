@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,7 @@ def run_cli(*args: str, cwd: Path, env_extra: dict[str, str] | None = None, stdi
 def test_help_lists_every_command() -> None:
     text = build_parser().format_help()
     for command in COMMANDS:
-        assert command in text
+        assert re.search(rf"^    {command}\s", text, re.M), command
 
 
 def test_help_does_not_import_heavy_libraries() -> None:

@@ -278,10 +278,10 @@ def test_slow_tempos_at_any_speed(settings: RenderSettings, tmp_path: Path) -> N
     hold (16.8 s); the clip's MIDI carries the note times instead, as the piano roll has
     them."""
     slow = render.render_one(
-        sample(SCALE.replace("Q:1/4=120", "Q:1/4=40")), replace(settings, speed=0.1), tmp_path
+        sample(SCALE.replace("Q:1/4=120", "Q:1/4=30")), replace(settings, speed=0.1), tmp_path
     )
     assert slow.ok, slow.detail
-    assert slow.notes[1].start == pytest.approx(1.5 / 0.1)
+    assert slow.notes[1].start == pytest.approx(2.0 / 0.1)  # a quarter at 30 is 2 s
     timed = [(0.0, 0.5, 60), (1 / 3, 20.0, 64), (20.0, 4000.0, 67)]
     now, heard = 0.0, []
     for msg in render._midi(timed, 0):
