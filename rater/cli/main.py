@@ -30,7 +30,10 @@ def epilog() -> str:
     """The rating screen's keys (from the app's own key table) and the cache variable."""
     from rater.tui.keys import keys_text
 
-    return keys_text() + "\nSet RATER_CACHE_DIR to choose where rendered clips are cached."
+    return keys_text() + (
+        "\nSet RATER_CACHE_DIR to choose where rendered clips are cached; `rater cache` shows its"
+        "\nsize, `rater cache --clear` empties it (nothing caps it: ~0.4 MB per 10 s clip)."
+    )
 
 
 def _add_corpus_args(p: argparse.ArgumentParser) -> None:
@@ -243,6 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
     p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+
+    p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--size", action="store_true", help="what it holds (the default)")
+    what.add_argument("--clear", action="store_true", help="remove every file rater made")
     return parser
 
 

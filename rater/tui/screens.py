@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from rater.rating.listening import Listening
 from rater.tui.keys import key_label
 
 NOTE_MAX_CHARS = 500
@@ -73,24 +74,26 @@ class AutorateScreen(ModalScreen[None]):
         self.query_one("#autorate-progress", Static).update(f"judged {done} / {total} samples")
 
 
-class NoteScreen(ModalScreen[str | None]):
-    """One line about the pair on screen. Every key goes into the input while it is open
-    (a `1` is text, not a decision); Enter returns the text, Esc returns None."""
+class NoteScreen(ModalScreen[None]):
+    """One line about the pair on screen, kept in its `Listening` for the pair's record.
+    Every key goes into the input while it is open (a `1` is text, not a decision); Enter
+    keeps the note, Esc leaves the pair's note as it was."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel the note")]
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, listening: Listening) -> None:
         super().__init__()
-        self._text = text
+        self._listening = listening
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box"):
             yield Static(Text("note about this pair (Enter keeps it, Esc cancels)", style="bold"))
-            yield Input(self._text, max_length=NOTE_MAX_CHARS, id="note-input")
+            yield Input(self._listening.note, max_length=NOTE_MAX_CHARS, id="note-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value)
+        self._listening.note = event.value.strip()
+        self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
