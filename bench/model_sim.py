@@ -49,13 +49,14 @@ from rater.analysis.model.choose import choose_pairs
 from rater.analysis.model.features import Scaling, contents, music_matrix, text_matrix
 from rater.audio.notes import clip_notes
 from rater.core.settings import DEFAULT_C, FeatureSettings, NoteSettings
+from rater.rating.pairing import model as model_pairing
 
 COUNTS = {"human": 1400, "markov": 700, "loops": 350, "noise": 350}
 TEST = 600
 TABLE = (100, 200, 300, 400, 800)
 GRID = (*range(10, 200, 10), 200, 250, 300, 350, 400, 500, 600, 700, 800)
-BOOT = 10
-BATCH = 2  # the interactive strategy would refit after every decision; 2 halves the run time
+BOOT = model_pairing.BOOT  # the shipped strategy's constants, so the two cannot drift
+BATCH = model_pairing.BATCH  # the TUI refits after every decision; 2 halves the run time
 TARGET = 0.9
 
 
@@ -80,6 +81,7 @@ class World:
         self.tunes = mc.build(seed, COUNTS, max_body=420)
         samples = [t.sample for t in self.tunes]
         renders = clip_notes(samples, NoteSettings())
+        self.renders = renders
         self.settings = FeatureSettings()
         items = contents(samples, renders)
         self.raw = music_matrix(items)
@@ -156,6 +158,37 @@ def model_ratings(
     return ratings
 
 
+def live_ratings(
+    world: World, pool: np.ndarray, n: int, seed: int, settle_every: int = BATCH
+) -> list[tuple[int, int]]:
+    """The shipped strategy itself (`--pairing model`'s ModelSource, deferred refits): real
+    journal records through `record`, `settle` every `settle_every` decisions (the TUI
+    settles after every pair it shows)."""
+    from rater.rating import outcome
+    from rater.rating.pairing.model import ModelSource
+
+    rng = np.random.default_rng(seed)
+    by_id = {world.tunes[int(i)].sample.id: int(i) for i in pool}
+    source = ModelSource(
+        [world.tunes[int(i)].sample for i in pool],
+        seed,
+        renders=world.renders.get,
+        defer_refit=True,
+    )
+    out: list[tuple[int, int]] = []
+    while len(out) < n:
+        pair = source.next_pair()
+        if pair is None:
+            break
+        a, b = by_id[pair.a.id], by_id[pair.b.id]
+        won = decide(rng, world, a, b)
+        source.record(outcome.decide(pair, 0 if won[0] == a else 1, "sim"))
+        out.append(won)
+        if len(out) % settle_every == 0:
+            source.settle()
+    return out
+
+
 def evaluate(
     world: World, x: object, ratings: list[tuple[int, int]], test: np.ndarray, naive: bool
 ) -> dict[int, tuple[float, float, float]]:
@@ -182,6 +215,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--boot", type=int, default=BOOT, help="halves pairs before the first fit")
     ap.add_argument("--batch", type=int, default=BATCH, help="model pairs chosen per refit")
+    ap.add_argument(
+        "--live", action="store_true", help="also the shipped ModelSource (`--pairing model`)"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     world = World(args.seed)
@@ -191,6 +227,8 @@ def main() -> None:
         flush=True,
     )
     results: dict[str, list[dict]] = {"random": [], "model": []}
+    if args.live:
+        results["live"] = []
     for rep in range(args.reps):
         rng = np.random.default_rng(rep)
         order = rng.permutation(len(world.tunes))
@@ -203,6 +241,9 @@ def main() -> None:
         )
         results["random"].append(evaluate(world, x, rand, test, naive=True))
         results["model"].append(evaluate(world, x, chosen, test, naive=False))
+        if args.live:
+            live = live_ratings(world, pool, args.max_ratings, rep, args.batch)
+            results["live"].append(evaluate(world, x, live, test, naive=False))
         print(f"repetition {rep + 1}/{args.reps}: {time.perf_counter() - t1:.0f} s", flush=True)
     report(results, args.max_ratings)
 
@@ -231,7 +272,11 @@ def report(results: dict[str, list[dict]], max_ratings: int) -> None:
         ("ordering acc., random pairs", "random", 1),
         ("ordering acc., model pairs", "model", 1),
         ("naive n-gram AUC, random", "random", 2),
+        ("held-out AUC, live source", "live", 0),
+        ("ordering acc., live source", "live", 1),
     ):
+        if key not in results:
+            continue
         vals = [statistics.median(r[n][k] for r in results[key]) for n in cols]
         print(f"  {label:<28}" + " ".join(f"{v:6.3f}" for v in vals))
     need = {k: [needed(r) for r in results[k]] for k in results}
@@ -244,8 +289,12 @@ def report(results: dict[str, list[dict]], max_ratings: int) -> None:
         curve = {n: statistics.median(r[n][0] for r in results[k]) for n in results[k][0]}
         print(f"  median AUC curve >= {TARGET} for good from, {k}: {needed_curve(curve):g}")
     base = statistics.median(need["random"])
-    ratio = statistics.median(need["model"]) / base if base and np.isfinite(base) else float("nan")
-    print(f"  model / random ratings needed: {ratio:.2f} (target <= 0.6)")
+    for k in results:
+        if k == "random":
+            continue
+        med = statistics.median(need[k])
+        ratio = med / base if base and np.isfinite(base) else float("nan")
+        print(f"  {k} / random ratings needed: {ratio:.2f} (target <= 0.6)")
     at300 = statistics.median(r[300][0] for r in results["random"]) if 300 in cols else None
     if at300 is not None:
         print(f"  random pairs, AUC after 300 ratings: {at300:.3f} (target >= {TARGET})")

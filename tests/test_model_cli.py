@@ -15,8 +15,10 @@ from test_cli import run_cli
 from rater.core.checks import text_verdict
 from rater.core.corpus import read_samples
 from rater.core.demo import demo_corpus
-from rater.core.records import Sample
+from rater.core.records import Pair, Sample
 from rater.core.settings import CheckSettings
+from rater.rating import outcome
+from rater.rating.journal import Journal
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +206,37 @@ def test_two_ratings_still_make_a_model(demo: tuple, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "no held-out pair" in result.stdout and "rate more" in result.stdout
     assert json.loads((tmp_path / "m.json").read_text())["summary"]["accuracy"] is None
+
+
+def test_rank_with_a_model_keeps_a_once_compared_sample_near_its_model_score(
+    demo: tuple,
+) -> None:
+    """One surprising decision moves a Bradley-Terry score a long way when the prior is 0;
+    with the model's scores as prior means it does not overturn what the model learned."""
+    corpus, origins, root = demo
+    _, model = fit(root)
+    scored = run_cli(
+        "model", "score", str(corpus), "--model", str(model), "--csv", "p.csv", cwd=root
+    )
+    assert scored.returncode == 0, scored.stderr
+    rows = [r for r in csv.DictReader(open(root / "p.csv", newline="")) if r["ok"] == "True"]
+    best = max(
+        (r for r in rows if "markov" not in origins[r["id"]]), key=lambda r: float(r["score"])
+    )
+    worst = min((r for r in rows if "markov" in origins[r["id"]]), key=lambda r: float(r["score"]))
+    by_id = {s.id: s for s in read_samples([str(corpus)])}
+    # the one decision: the generated tune beat the model's favourite real tune
+    pair = Pair(by_id[worst["id"]], by_id[best["id"]])
+    Journal(root / "one.jsonl").append(outcome.decide(pair, 0, "test"))
+    scores = {}
+    for name, extra in (("plain", ()), ("model", ("--model", str(model)))):
+        out = f"{name}.csv"
+        result = run_cli("rank", str(root / "one.jsonl"), "--csv", out, *extra, cwd=root)
+        assert result.returncode == 0, result.stderr
+        scores[name] = {r["id"]: float(r["score"]) for r in csv.DictReader(open(root / out))}
+    winner = next(r["ids"][0] for r in map(json.loads, open(root / "one.jsonl")))
+    loser = best["id"] if winner == worst["id"] else worst["id"]
+    assert winner == worst["id"] and loser == best["id"]
+    assert scores["plain"][winner] > scores["plain"][loser]  # the data alone
+    assert scores["model"][loser] > scores["model"][winner]  # the model's prior holds
+    assert "prior means: preference model scores" in result.stdout

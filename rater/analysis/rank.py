@@ -11,7 +11,7 @@ folds that pair back into one tie game, which counts as half a win for each side
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rater.analysis.bt import PRIOR_SD, fit_arrays, variances
@@ -111,8 +111,11 @@ def fit(
     prior_sd: float = PRIOR_SD,
     include_broken: bool = True,
     extra_ids: Iterable[str] = (),
+    prior_mean: Mapping[str, float] | None = None,
 ) -> Ranking:
-    """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples."""
+    """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples.
+    `prior_mean`: each sample's prior mean by id (a preference model's scores; missing: 0),
+    which decides where a sample with few comparisons sits."""
     import numpy as np
 
     gs = games(ratings, include_broken)
@@ -131,7 +134,10 @@ def fit(
     win = np.fromiter((index[g.winner] for g in gs), dtype=np.int64, count=len(gs))
     los = np.fromiter((index[g.loser] for g in gs), dtype=np.int64, count=len(gs))
     tie = np.fromiter((g.tie for g in gs), dtype=bool, count=len(gs))
-    scores = fit_arrays(n, win, los, tie, prior_sd)
+    mean = None
+    if prior_mean is not None:
+        mean = np.fromiter((prior_mean.get(sid, 0.0) for sid in index), dtype=float, count=n)
+    scores = fit_arrays(n, win, los, tie, prior_sd, mean=mean)
     var, method = variances(n, win, los, np.ones(len(gs)), scores, prior_sd)
     wins = np.bincount(win[~tie], minlength=n)
     losses = np.bincount(los[~tie], minlength=n)

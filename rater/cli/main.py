@@ -238,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
     p.add_argument("--top", type=int, default=20, help="rows shown in the table")
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+    p.add_argument(
+        "--model", metavar="MODEL.json",
+        help="preference model (rater model fit): its scores are the prior means, so samples "
+        "with few comparisons sit where the model puts them",
+    )  # fmt: skip
 
     p = sub.add_parser("ab-report", help="blind A/B report: which source won")
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
