@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,26 @@ def test_only_judged_and_usable_samples_are_paired(demo) -> None:
         seen.add(key)
     assert len(seen) == 10  # every pair of the 5 usable samples, once
     assert source.waiting  # the other samples are still being judged
+
+
+def test_an_undone_decision_leaves_the_fit(demo, tmp_path: Path) -> None:
+    """`forget` (the session's undo) takes the decision out of the games the model fits."""
+    from rater.rating.journal import Journal
+
+    samples, renders, real = demo
+    rng = random.Random(4)
+    journal = Journal(tmp_path / "r.jsonl")
+    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    written = []
+    for _ in range(BOOT + 2):
+        written.append(journal.append(decide(source.next_pair(), real, rng)))
+        source.record(written[-1])
+    source.settle()
+    before = source.model
+    assert len(source._games) == BOOT + 2 and source._since == 0
+    source.forget([written[-1][0].extra["decision"], None])
+    assert len(source._games) == BOOT + 1 and source._since == 1
+    source.settle()
+    assert source.model is not before and source._since == 0
+    source.forget(["no-such-decision"])
+    assert len(source._games) == BOOT + 1 and source._since == 0

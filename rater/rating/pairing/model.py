@@ -14,19 +14,20 @@ judging results): the pairing layer hands notes to the analysis layer, which nev
 the render cache itself.
 
 With `defer_refit` (the TUI) nothing heavy happens in `next_pair`: the key press only takes
-the next pair of the current batch, or chooses a new batch from the current model; the
-features of newly judged samples and the refit run in `settle`, which the TUI calls once
-the next pair is on screen (as for `active`). `next_pair` refits anyway once STALE_LIMIT
+the next pair of the batch chosen at the last refit (or, when that is used up, chooses one
+from the current model); the features of newly judged samples, the refit and the choice of
+the next batch run in `settle`, which the TUI calls once the next pair is on screen (as
+for `active`). `next_pair` refits anyway once STALE_LIMIT
 decisions are waiting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rater.core.records import Pair, Rating, Render, Sample
-from rater.core.rules import broken_ids
+from rater.core.rules import broken_ids, decisions
 from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings
 from rater.rating.pairing.adaptive import AdaptiveSource
 from rater.rating.pairing.schedule import halves
@@ -63,7 +64,8 @@ class ModelSource(AdaptiveSource):
         self._seed = seed
         self._C = C
         self._rng = np.random.default_rng(seed)
-        self._games: list[tuple[int, int, bool]] = []  # (winner or first, loser, tie)
+        # (winner or first, loser, tie, decision id)
+        self._games: list[tuple[int, int, bool, str | None]] = []
         self._halves = [
             (self._index[p.a.id], self._index[p.b.id]) for p in halves(self._samples, seed)
         ]
@@ -90,12 +92,25 @@ class ModelSource(AdaptiveSource):
         for r in ratings:
             if r.ids[0] in self._index and r.ids[1] in self._index:
                 self._pair_up(self._index[r.ids[0]], self._index[r.ids[1]])
-        for g in rank.games(ratings):
-            if g.winner in self._index and g.loser in self._index:
-                self._games.append((self._index[g.winner], self._index[g.loser], g.tie))
-                self._since += 1
+        for group in decisions(ratings):  # each game keeps its decision id, for `forget`
+            did = group[0].extra.get("decision")
+            for g in rank.games(group):
+                if g.winner in self._index and g.loser in self._index:
+                    i, j = self._index[g.winner], self._index[g.loser]
+                    self._games.append((i, j, g.tie, did))
+                    self._since += 1
         if self._since and not self._defer:
             self.settle()
+
+    def forget(self, decision_ids: Iterable[str | None]) -> None:
+        """Undone decisions leave the fit (at the next refit)."""
+        gone = {d for d in decision_ids if d is not None}
+        kept = [g for g in self._games if g[3] not in gone]
+        if len(kept) != len(self._games):
+            self._since += len(self._games) - len(kept)
+            self._games = kept
+            if not self._defer:
+                self.settle()
 
     def upcoming(self, n: int) -> list[Pair]:
         """Before the first fit: the next halves pairs (the session renders them first)."""
@@ -150,7 +165,7 @@ class ModelSource(AdaptiveSource):
 
         from rater.analysis.model.fit import Games
 
-        kept = [(self._row_of[a], self._row_of[b], t) for a, b, t in self._games
+        kept = [(self._row_of[a], self._row_of[b], t) for a, b, t, _ in self._games
                 if a in self._row_of and b in self._row_of]  # fmt: skip
         if len(kept) < BOOT or all(t for _, _, t in kept):
             return None
@@ -172,7 +187,8 @@ class ModelSource(AdaptiveSource):
         x, scaling = design([], self.features, rows=rows)
         self.model = final_model(x, games, self._C, self.features, scaling, self._seed)
         self._x = x
-        self._queue.clear()  # chosen by the old model
+        # the next batch is chosen here too, so the key press only takes it from the queue
+        self._queue = self._choose(self._ok & self._ready)
 
     # -- pairs ---------------------------------------------------------------------------
 
@@ -198,14 +214,21 @@ class ModelSource(AdaptiveSource):
         return i != j and bool(usable[i] and usable[j]) and j not in self._partners[i]
 
     def _from_model(self, usable: Any) -> tuple[int, int] | None:
+        for attempt in range(2):  # the batch chosen in the last settle, else one chosen now
+            while self._queue:
+                i, j = self._queue.pop(0)
+                if self._fresh(i, j, usable):
+                    return i, j
+            if attempt == 0:
+                self._queue = self._choose(usable)
+        return None
+
+    def _choose(self, usable: Any) -> list[tuple[int, int]]:
+        """A batch of pairs from the current model among the usable featured samples."""
         import numpy as np
 
         from rater.analysis.model.choose import choose_pairs
 
-        while self._queue:
-            i, j = self._queue.pop(0)
-            if self._fresh(i, j, usable):
-                return i, j
         rows = np.array(self._rows[: self._x.shape[0]], dtype=np.int64)
         local = {int(k): r for r, k in enumerate(rows)}
         decided = {
@@ -223,12 +246,7 @@ class ModelSource(AdaptiveSource):
             seed=self._seed + len(self._games),
             usable=usable[rows],
         )
-        self._queue = [(int(rows[a]), int(rows[b])) for a, b in chosen]
-        while self._queue:
-            i, j = self._queue.pop(0)
-            if self._fresh(i, j, usable):
-                return i, j
-        return None
+        return [(int(rows[a]), int(rows[b])) for a, b in chosen]
 
     def _from_halves(self, usable: Any) -> tuple[int, int] | None:
         """The next halves pair with both samples judged; else the two least-compared judged
