@@ -89,6 +89,7 @@ async def measure(
     cpu: list[float] = []
     frames: list[float] = []
     cpu_frames: list[float] = []
+    settles: list[float] = []
     async with app.run_test(size=(160, 48)) as pilot:
         # Stamp every composed frame: `_display` is where Textual hands a frame to the
         # terminal (headless: composed, then dropped), so this is "the next pair is shown".
@@ -101,6 +102,14 @@ async def measure(
             display(screen, renderable)
 
         app._display = stamped  # type: ignore[method-assign]
+        settle = app.session.settle
+
+        def timed_settle() -> None:  # the strategy's idle work (model: features, refit)
+            t = time.perf_counter()
+            settle()
+            settles.append(time.perf_counter() - t)
+
+        app.session.settle = timed_settle  # type: ignore[method-assign]
         while not app.session.judging_done.is_set() or app.session.state == "waiting":
             await pilot.pause(0.05)
         await pilot.pause(0.2)
@@ -126,6 +135,13 @@ async def measure(
                 cpu.append(cpu_frames[k] - c0)
             await asyncio.sleep(gap)
         await pilot.press("x")
+    if settles:
+        ms = 1000.0
+        print(
+            f"  settle (after the frame, off the key press): {len(settles)} calls, median "
+            f"{statistics.median(settles) * ms:.1f} ms, p95 {pct(settles, 0.95) * ms:.1f} ms, "
+            f"max {max(settles) * ms:.1f} ms"
+        )
     return handler, painted, cpu
 
 

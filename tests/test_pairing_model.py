@@ -164,3 +164,15 @@ def test_an_undone_decision_leaves_the_fit(demo, tmp_path: Path) -> None:
     assert source.model is not before and source._since == 0
     source.forget(["no-such-decision"])
     assert len(source._games) == BOOT + 1 and source._since == 0
+
+
+def test_a_settle_featurises_at_most_a_chunk_of_newly_judged_samples(demo, monkeypatch) -> None:
+    """Thousands of samples judged at once (a resumed session, a warm cache) are featurised
+    over several settles, so no single settle holds the screen for long."""
+    samples, renders, _ = demo
+    monkeypatch.setattr(model_pairing, "FEATURE_CHUNK", 10)
+    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True, wait_for_ready=True)
+    source.mark_ready(s.id for s in samples[:25])
+    for featured in (10, 20, 25, 25):
+        source.settle()
+        assert len(source._rows) == featured

@@ -35,6 +35,7 @@ from rater.rating.pairing.schedule import halves
 BOOT = 10  # decided comparisons before the first fit (bench/model_sim.py --boot)
 BATCH = 2  # pairs chosen per fit (bench/model_sim.py --batch: refit every 2 ratings)
 STALE_LIMIT = 20  # with deferred refits: decisions a fit may lag before next_pair refits
+FEATURE_CHUNK = 256  # samples featurised per settle (~0.5 ms each: music + text features)
 
 RenderLookup = Callable[[str], "Render | None"]
 
@@ -139,6 +140,7 @@ class ModelSource(AdaptiveSource):
         from rater.analysis.model.features import contents, music_matrix, text_matrix
 
         new = [k for k in np.flatnonzero(self._ready) if int(k) not in self._row_of]
+        new = new[:FEATURE_CHUNK]  # the rest at the next settles: none blocks the screen long
         if not new:
             return
         samples = [self._samples[int(k)] for k in new]
