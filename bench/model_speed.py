@@ -16,6 +16,13 @@ The warm run reads notes from the model's notes cache: rendering 50,000 clips fo
 cache would take ~22 GB of WAVs. `--render-check N` renders N samples for real and compares
 the per-sample cost of reading notes from the render cache and from the notes cache.
 
+Measured on branch i15b (load 2.3-2.8 on 2 cores, nice -n 10): 50,000 samples / 25,000
+ratings, warm (notes cache): wall 57.4 s, cpu 53.9 s, peak 1,367 MB (notes and features 32.4
+s, cross-validation 11.2 s); baseline `--features text` 30.6 s, 1,342 MB. Cold, measured at
+5,000 samples / 2,500 ratings (50,000 would take ~13 min): wall 76.5 s, of which parsing
+5,000 tunes in 2 worker processes 73.3 s (~15 ms per tune of wall time); peak 361 MB in the
+main process (the parse workers are not counted by /usr/bin/time: forkserver children).
+
     nice -n 10 .venv/bin/python bench/model_speed.py [--samples 50000] [--ratings 25000]
         [--work /tmp/rater-model-speed] [--cold] [--render-check 200]
 """
@@ -108,7 +115,7 @@ def render_check(corpus: Path, n: int, work: Path) -> None:
     from rater.core.corpus import read_samples
     from rater.core.settings import NoteSettings
 
-    samples = read_samples(str(corpus))[:n]
+    samples = read_samples([str(corpus)])[:n]
     cache = work / "render-check"
     shutil.rmtree(cache, ignore_errors=True)
     with_font = NoteSettings()

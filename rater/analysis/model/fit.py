@@ -66,6 +66,8 @@ def rows(x: Any, games: Games, seed: int = 0) -> Rows:
     dec, tie = np.flatnonzero(~games.tie), np.flatnonzero(games.tie)
     game = np.r_[dec, tie, tie]
     flip = rng.random(len(dec)) < 0.5
+    if len(dec) > 1 and not tie.size and (flip.all() or not flip.any()):
+        flip[0] = not flip[0]  # both labels present, or the solver refuses (1 in 2^(n-1))
     sign = np.r_[np.where(flip, -1.0, 1.0), np.ones(2 * len(tie))]
     y = np.r_[(~flip).astype(int), np.ones(len(tie), int), np.zeros(len(tie), int)]
     diff = sp.csr_matrix(sp.diags(sign) @ (x[games.first[game]] - x[games.second[game]]))
