@@ -19,6 +19,12 @@ part of the latency no UI work can remove.
 first is the baseline the others are compared with); `--gap` is the pause between a frame
 and the next key (a strategy's deferred work, e.g. `model`'s refit, runs in that pause).
 
+Measured on branch i15b, `--pairing halves model` (240 tunes, 120 presses each, gap 50 ms,
+nice -n 10): press -> painted p95 model / halves 1.12x (34.7 vs 31.1 ms, load 1.2) and
+1.04x (35.4 vs 33.9 ms, load 2.5); handler medians 3.4 vs 3.5 ms; the model's settle
+(features, refit, next batch; after the frame) median 39 ms, p95 44 ms, the first one
+1.4 s (imports, the first 240 samples' features).
+
 Run: .venv/bin/python bench/key_latency.py [--tunes 240] [--pairing halves model] [--gap 0.05]
 """
 

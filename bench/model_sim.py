@@ -31,8 +31,17 @@ model pairs 0.944 0.968 0.979 0.988 0.994; naive n-gram baseline 0.797 0.814 0.8
 0.879; ordering accuracy random 0.872 0.905 0.924 0.941 0.969, model 0.904 0.944 0.958
 0.971 0.980. Ratings to AUC 0.9: random 165, model 45 (0.27 of random's).
 
+On branch i15b (8 repetitions, `--reps 8 --live`, load 2.8-3.9 on 2 cores, 17 min):
+medians at 100/200/300/400/800 ratings: held-out AUC random pairs 0.886 0.925 0.940 0.955
+0.984, model pairs 0.945 0.973 0.981 0.990 0.994, live source (the shipped ModelSource,
+settle every 2 decisions) 0.955 0.957 0.970 0.971 0.982; naive baseline 0.782 0.803 0.831
+0.845 0.870; ordering accuracy random 0.848 0.902 0.922 0.938 0.971, model 0.909 0.950
+0.963 0.971 0.979, live 0.918 0.932 0.942 0.947 0.954. Ratings to AUC 0.9 for good
+(median of repetitions): random 205, model 45 (0.22 of random's), live 25 (0.12; but 2 of
+8 repetitions needed 250-300, and its AUC from 300 ratings on trails the model loop's).
+
     nice -n 10 .venv/bin/python bench/model_sim.py [--reps 20] [--max-ratings 800]
-        [--boot 10] [--batch 2]
+        [--boot 10] [--batch 2] [--live]
 """
 
 from __future__ import annotations
