@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
                 "ok": j.verdict.ok,
                 "reasons": list(j.verdict.reasons),
                 "details": list(j.verdict.details),
+                "notes": list(j.verdict.notes),
                 "source": j.sample.source,
                 "index": j.sample.index,
                 "title": j.sample.title,
@@ -53,7 +54,7 @@ def _table(judged: list) -> None:
             j.sample.id,
             escape(j.sample.title or "-"),
             escape(source),
-            escape("; ".join(v.details)),
+            escape("; ".join(v.details + tuple(f"note: {n}" for n in v.notes))),
         )
     console = Console(highlight=False)
     console.print(table)
