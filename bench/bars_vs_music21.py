@@ -1,4 +1,4 @@
-"""Where the bar-by-bar view of a tune should come from: rater's own reader (`rater.bars`)
+"""Where the bar-by-bar view of a tune should come from: rater's own reader (`rater.abc_reader`)
 or the measures of music21's ABC import (what the render worker parses). Run once to choose.
 
 For a seeded sample of real tunes from each music21 collection, both readers give bars as
@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared_data import shared_data  # noqa: E402
 
-from rater.bars import Bar, parse  # noqa: E402
+from rater.abc_reader import parse  # noqa: E402
+from rater.bars import Bar  # noqa: E402
 from rater.corpus import read_samples  # noqa: E402
 from rater.demo import music21_corpus_dir  # noqa: E402
 from rater.records import Sample  # noqa: E402

@@ -11,11 +11,11 @@ Families (what a generator that has lost its way writes):
 - markov-low / markov-mid / markov-high: order-3..7 character Markov chains over tune bodies
   at low (loops), medium (plausible notes, bars that do not add up) and high (noise)
   temperature.
-- bar-loop: ~200-character bodies of 12-16 bars from 2-3 distinct bars, one of them written
-  out 3-5 times in a row, cut off mid-bar (the generator's length limit); copies are
-  respelled (`c/c/` vs `c/ c/`).
-- phrase-loop: a 2-4 bar phrase written out three to five times in a row, maybe with an
-  intro bar, cut off mid-bar.
+- bar-loop: ~200-character bodies of 12-16 bars from 2-3 distinct bars of one real tune
+  (under that tune's header), one of them written out 3-5 times in a row, cut off mid-bar
+  (the generator's length limit); copies are respelled (`c/c/` vs `c/ c/`).
+- phrase-loop: 2-4 consecutive bars of a real tune written out three to five times in a
+  row, maybe after an intro bar, cut off mid-bar.
 - bar-loop-whole, phrase-loop-whole: the same, ending on a bar line. A whole phrase loop has
   the statistics of a strophic song written out (Essen has 4-bar phrases four times in a
   row), so only the bar loops among these can be failed without failing real songs.
@@ -89,8 +89,10 @@ def material(limit: int = 1200, seed: int = SEED) -> Material:
     return Material(headers, bodies, bars, markov)
 
 
-def _head(rng: random.Random, mat: Material, n: int) -> str:
-    return f"X:{n}\nT:Generated {n}\n" + "\n".join(rng.choice(mat.headers)) + "\n"
+def _head(rng: random.Random, mat: Material, n: int, tune: int | None = None) -> str:
+    """A header: of tune `tune` (a loop keeps the meter its bars came with), else any."""
+    headers = mat.headers[tune] if tune is not None else rng.choice(mat.headers)
+    return f"X:{n}\nT:Generated {n}\n" + "\n".join(headers) + "\n"
 
 
 def respell(bar: str, rng: random.Random) -> str:
@@ -109,18 +111,29 @@ def _cut(body: str, rng: random.Random, p: float) -> str:
         return body
     body = body.rstrip("|\n ")
     last = body.rfind("|")
-    tail = body[last + 1 :]
-    if len(tail) < 2:
+    head, tail = body[: last + 1], body[last + 1 :]
+    lead = tail[: len(tail) - len(tail.lstrip())]  # a line break after the bar line
+    core = tail[len(lead) :]
+    if len(core) < 2:
         return body
-    return body[: last + 1] + tail[: rng.randrange(1, len(tail))]
+    return head + lead + core[: rng.randrange(1, len(core))]
 
 
-def _distinct_bars(rng: random.Random, mat: Material, k: int) -> list[str]:
+def _distinct_bars(
+    rng: random.Random, mat: Material, k: int, consecutive: bool = False
+) -> tuple[list[str], int]:
+    """k different bars of one real tune (k bars in a row when `consecutive`: a phrase),
+    and that tune's index."""
     for _ in range(100):
-        bars = rng.choice(mat.bars)
-        if len(set(bars)) >= k:
-            return rng.sample(sorted(set(bars)), k)
-    return ["GABc", "dedB", "AGFE"][:k]
+        t = rng.randrange(len(mat.bars))
+        bars = mat.bars[t]
+        if consecutive and len(bars) > k:
+            at = rng.randrange(0, len(bars) - k)
+            if len(set(bars[at : at + k])) > 1:
+                return bars[at : at + k], t
+        elif not consecutive and len(set(bars)) >= k:
+            return rng.sample(sorted(set(bars)), k), t
+    return ["GABc", "dedB", "AGFE", "G4"][:k], 0
 
 
 def _lines(bars: list[str], rng: random.Random) -> str:
@@ -165,7 +178,7 @@ def markov(
 
 
 def bar_loop(rng: random.Random, mat: Material, n: int, cut: float = 1.0) -> str:
-    pool = _distinct_bars(rng, mat, rng.choice([2, 3, 3]))
+    pool, tune = _distinct_bars(rng, mat, rng.choice([2, 3, 3]))
     target = rng.randint(12, 16)
     bars: list[str] = []
     while len(bars) < target:
@@ -178,16 +191,16 @@ def bar_loop(rng: random.Random, mat: Material, n: int, cut: float = 1.0) -> str
         at = rng.randrange(0, target - 3)
         bars[at : at + 3] = [bars[at]] * 3
     bars = [respell(b, rng) if rng.random() < 0.5 else b for b in bars]
-    return _head(rng, mat, n) + _cut(_lines(bars, rng), rng, cut) + "\n"
+    return _head(rng, mat, n, tune) + _cut(_lines(bars, rng), rng, cut) + "\n"
 
 
 def phrase_loop(rng: random.Random, mat: Material, n: int, cut: float = 1.0) -> str:
     size = rng.choice([2, 3, 4, 4])
-    phrase = _distinct_bars(rng, mat, size)
-    bars = [rng.choice(rng.choice(mat.bars))] if rng.random() < 0.3 else []
+    phrase, tune = _distinct_bars(rng, mat, size, consecutive=True)
+    bars = [rng.choice(mat.bars[tune])] if rng.random() < 0.3 else []
     bars += phrase * rng.randint(3, 5 if size <= 2 else 4)
     bars = [respell(b, rng) if rng.random() < 0.3 else b for b in bars]
-    return _head(rng, mat, n) + _cut(_lines(bars, rng), rng, cut) + "\n"
+    return _head(rng, mat, n, tune) + _cut(_lines(bars, rng), rng, cut) + "\n"
 
 
 def bar_loop_whole(rng: random.Random, mat: Material, n: int) -> str:

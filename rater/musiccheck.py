@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rater import fields
-from rater.bars import Bar, Tune, parse
+from rater.abc_reader import parse
+from rater.bars import Bar, Tune
 
 if TYPE_CHECKING:
     from rater.checks import CheckSettings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rater.bars import parse
+from rater.abc_reader import parse
 from rater.corpus import read_samples
 from rater.demo import music21_corpus_dir
 from rater.fields import signature, valid

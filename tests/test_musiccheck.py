@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from rater.bars import parse
+from rater.abc_reader import parse
 from rater.checks import CheckSettings, text_verdict
 from rater.corpus import read_samples, sample_id
 from rater.demo import music21_corpus_dir

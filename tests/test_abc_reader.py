@@ -1,4 +1,4 @@
-"""bars: the bar-by-bar reader gets pitch and duration right and never raises."""
+"""abc_reader: the bar-by-bar reader gets pitch and duration right and never raises."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rater.bars import Bar, Tune, parse
+from rater.abc_reader import parse
+from rater.bars import Bar, Tune
 from rater.corpus import read_samples
 from rater.demo import music21_corpus_dir
 
