@@ -150,7 +150,6 @@ class _Reader:
         self.voice = self.voices.setdefault(self.first, _Voice(meter, unit, dict(key)))
         self.unread = 0
         self.chars = 0
-        self.continued = False
 
     def finish(self) -> Tune:
         for v in self.voices.values():
