@@ -152,11 +152,17 @@ def header_problem(tune: Tune) -> str | None:
 
 
 def holds_music(value: str) -> bool:
-    """A bar line, or three or more notes, in a field value."""
+    """A bar line in a field value, or three or more notes that come with lengths or
+    accidentals or make up most of its letters (`gfeg fedB`). Words read as a few notes
+    too (`D Lydian sharp`: D, d, a, a) but are mostly other letters."""
     if "|" in value:
         return True
     inner = parse("X:1\nK:C\n" + value)
-    return sum(len(b.notes) for b in inner.bars) >= 3
+    if sum(len(b.notes) for b in inner.bars) < 3:
+        return False
+    letters = [c for c in value if c.isalpha()]
+    notes = sum(1 for c in letters if c in "ABCDEFGabcdefg")
+    return any(c in value for c in "/0123456789^_=") or notes >= 0.8 * len(letters)
 
 
 def problems(

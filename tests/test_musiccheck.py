@@ -109,11 +109,13 @@ def test_music_in_a_key_field_is_a_bad_header() -> None:
     issue = "X:1\nM:6/8\nL:1/8\nK:d/d/aae/d/|^cA(B/^c/)d2c|\n" + real_body
     assert verdict(issue).reasons == ("bad-header",)
     assert "K:" in verdict(issue).details[0]
-    for field in ("M:6/8 GABc|dedB|", "L:1/8 GAB cde", "Q:1/4=120 |:GABc"):
+    for field in ("M:6/8 GABc|dedB|", "L:1/8 GAB cde", "Q:1/4=120 |:GABc", "K:gfeg fedB"):
         head = HEAD.replace("K:G", f"{field}\nK:G")
         assert "bad-header" in reasons(head + real_body), field
     # not a key, but not music either: players fall back to C; the tune is fine
     assert verdict("X:1\nM:4/4\nL:1/8\nK:Bn\n" + real_body).ok
+    for words in ("D Lydian sharp", "D (Mixolydian)"):
+        assert verdict(f"X:1\nM:4/4\nL:1/8\nK:{words}\n" + real_body).ok, words
 
 
 def test_bars_that_do_not_add_up_are_off_meter() -> None:
