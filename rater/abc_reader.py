@@ -76,17 +76,23 @@ class _Voice:
 
 
 def split_header(lines: list[str]) -> int:
-    """Index of the first body line: after the first `K:` line, or at the first line that
-    is neither a field nor a comment (generator output often has no `X:` and no `K:`)."""
+    """Index of the first body line: after the first `K:` line, or, when music (a line with
+    a bar line) comes first, at the first line that is neither a field nor a comment
+    (generator output often has no `X:` and no `K:`). Other lines before a `K:` are not
+    music: a `%%` directive continued on the next line, a field that lost its letter."""
+    first_other: int | None = None
     for i, line in enumerate(lines):
         m = _FIELD_LINE.match(line)
         if m:
             if m.group(1) == "K":
                 return i + 1
             continue
-        if line.strip() and not line.lstrip().startswith("%"):
-            return i
-    return len(lines)
+        if not line.strip() or line.lstrip().startswith("%"):
+            continue
+        first_other = i if first_other is None else first_other
+        if "|" in _strip_comment(line):
+            break
+    return first_other if first_other is not None else len(lines)
 
 
 def parse(text: str) -> Tune:
@@ -150,8 +156,12 @@ class _Reader:
         self.voice = self.voices.setdefault(self.first, _Voice(meter, unit, dict(key)))
         self.unread = 0
         self.chars = 0
+        self.pending = ""  # a line that stopped inside a chord `[...`: read with the next one
+        self.after_note = False  # the last line ended on a note (its length may wrap over)
 
     def finish(self) -> Tune:
+        if self.pending:
+            self.music(self.pending)
         for v in self.voices.values():
             v.close(closed=False)
         bars = self.voices[self.first].bars
@@ -184,10 +194,14 @@ class _Reader:
             if name not in _LYRICS:
                 self.field(name, m.group(2))
             return
-        text = _strip_comment(line)
+        text = self.pending + _strip_comment(line)
+        self.pending = ""
         continued = text.rstrip().endswith("\\")
         if continued:
             text = text.rstrip()[:-1]
+        if _open_chord(text) and not continued and len(text) < 2000:
+            self.pending = text  # hard-wrapped text: `[f3a` / `3]` on the next line
+            return
         self.music(text)
         v = self.voice
         if not continued and v.meter is not None and v.events:
@@ -199,7 +213,7 @@ class _Reader:
         self.chars += len(s.strip())
         tuplet_left, tuplet = 0, Fraction(1)
         broken_next = Fraction(1)
-        after_note = False  # only spaces since the last note: a length here is its length
+        after_note = self.after_note  # only spaces since the last note: a length is its length
         while i < n:
             c = s[i]
             v = self.voice
@@ -290,6 +304,7 @@ class _Reader:
                     continue
                 v.add(pitch, duration * v.unit)  # type: ignore[arg-type]
                 after_note = True
+        self.after_note = after_note
 
     def _note_or_chord(self, s: str, i: int) -> tuple[int, object, Fraction] | None:
         """(next index, pitch or None or "bar-rest", length in units) of a note, rest or
@@ -369,6 +384,12 @@ def _length(s: str, j: int) -> tuple[int, Fraction]:
         if den > 1 << 16:
             break
     return j, Fraction(num, den)
+
+
+def _open_chord(text: str) -> bool:
+    """Whether `text` ends inside a chord: a `[` holding notes with no `]` after it."""
+    at = text.rfind("[")
+    return at >= 0 and "]" not in text[at:] and bool(_NOTE.match(text, at + 1))
 
 
 def _strip_comment(line: str) -> str:
