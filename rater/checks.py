@@ -47,8 +47,8 @@ class CheckSettings:
     # tuning set (O'Neill's 1850 + 500 of Ryan's, 2,510 tunes) and half of Essen (4,308
     # songs, chosen by id); loops are bench/degenerate_corpus.py's.
     max_same_bars: int = 8  # one bar this many times in a row: loop (real max 6, an Essen canon)
-    max_phrase_copies: float = 8.0  # a 2-4 bar phrase this many times (real max 6: cumulative
-    # songs such as The Twelve Days of Christmas; strophic songs 4.5) - as max_bar_run
+    # (no limit on a phrase's copies in a whole sample: children's and cumulative songs
+    # write a 2-bar phrase out 6-8 times in a row - Essen, The Twelve Days of Christmas)
     max_distinct_share: float = 0.15  # distinct bars / bars at most this: loop (real min 0.19)
     few_distinct_share: float = 0.25  # ... or at most this with a bar cut_same_bars in a row
     min_loop_bars: int = 8  # distinct shares are judged from this many bars on

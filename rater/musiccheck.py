@@ -8,11 +8,13 @@ runs too short for the text-level repetition check. Here repetition is counted o
 as played (so spacing and spelling do not hide a copy) and measured against the sample's
 length (the share of distinct bars).
 
-Real songs repeat too: Essen's children's songs have one bar five times in a row, a 4-bar
-phrase written out four times, 4 distinct bars in 16. What they do not do is stop in the
-middle of a bar. So the loop rule has two tiers: loose thresholds for a sample whose text
-stops inside a bar (`cut_off`), strict ones for any sample. A cut-off alone only earns a
-note, not a failure: folk-rnn, a generator of human quality, stops mid-bar in 1 of 9 samples.
+Real songs repeat too: Essen's canons and children's songs have one bar six times in a
+row, a 2-bar phrase written out eight times, 4 distinct bars in 16; cumulative songs (The
+Twelve Days of Christmas) a phrase six times. What they do not do is stop in the middle of
+a bar. So the loop rule has two tiers: loose thresholds for a sample whose text stops inside
+a bar (`cut_off`), strict ones (and none on phrase copies) for any sample. A cut-off alone
+only earns a note, not a failure: folk-rnn, a generator of human quality, stops mid-bar in
+1 of 9 samples.
 
 `features(tune)` computes the statistics; `problems(text, settings)` turns them into
 (reason, detail) pairs plus non-failing notes. Thresholds are `CheckSettings` fields; the
@@ -198,8 +200,6 @@ def _loop(f: Features, s: CheckSettings) -> str | None:
     enough = f.bars >= s.min_loop_bars
     if f.longest_run >= s.max_same_bars:
         return f"the same bar {f.longest_run} times in a row"
-    if copies >= s.max_phrase_copies:
-        return f"a {p}-bar phrase {copies:.3g} times in a row"
     if enough and f.distinct_share <= s.max_distinct_share:
         return f"only {f.distinct} distinct bars in {f.bars}"
     if enough and f.longest_run >= s.cut_same_bars and f.distinct_share <= s.few_distinct_share:
