@@ -40,6 +40,17 @@ def build(path: Path) -> Journal:
     return j
 
 
+def run_stats(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rater", "stats", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"},
+    )
+
+
 def test_summarise(tmp_path: Path) -> None:
     s = summarise(build(tmp_path / "r.jsonl").records())
     assert s.records == 16 and s.decisions == 13
@@ -57,14 +68,7 @@ def test_summarise(tmp_path: Path) -> None:
 
 def test_cli_stats_with_agreement(tmp_path: Path) -> None:
     j = build(tmp_path / "r.jsonl")
-    p = subprocess.run(
-        [sys.executable, "-m", "rater", "stats", str(j.path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"},
-    )
+    p = run_stats(j.path)
     assert p.returncode == 0, p.stderr
     out = p.stdout
     assert "decisions" in out and "13" in out and "repetitive" in out
@@ -122,14 +126,7 @@ def test_bar_level_reasons_reach_stats(tmp_path: Path) -> None:
         pair = Pair(made[bad], made["good"])
         j.append(auto_decide(pair, verdicts[bad], verdicts["good"], "auto"))
     assert summarise(j.records()).reasons == {"loop": 1, "bad-header": 1, "off-meter": 1}
-    p = subprocess.run(
-        [sys.executable, "-m", "rater", "stats", str(j.path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"},
-    )
+    p = run_stats(j.path)
     assert p.returncode == 0, p.stderr
     reasons_table = p.stdout.split("Broken reasons")[1].split("Raters")[0]
     for name in ("loop", "bad-header", "off-meter"):
