@@ -167,10 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, metavar="N", help="play the first N only")
     _add_render_args(p, blacklist=False)
 
-    p = sub.add_parser("check", help="verdict per sample: ok or broken with reasons")
+    p = sub.add_parser(
+        "check",
+        help="verdict per sample: ok or broken with reasons",
+        description="Verdict per sample: ok, or broken with reasons (empty, too-long, "
+        "blacklist, unparseable, compressible, repetitive, loop, off-meter, bad-header, "
+        "unrenderable, timeout, crashed, no-notes, silent, too-short) and notes that do not "
+        "fail it (cut-off: the text stops inside a bar).",
+    )
     _add_corpus_args(p)
     _add_render_args(p)
-    p.add_argument("--json", action="store_true", help="one JSON object per sample per line")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per sample per line (id, ok, reasons, details, notes, ...)",
+    )
 
     p = sub.add_parser("autorate", help="auto-rate pairs with a broken sample, without asking")
     _add_corpus_args(p)

@@ -19,6 +19,7 @@ from collections import Counter
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from rater.core import musiccheck
 from rater.core import paths as paths_mod
 from rater.core.errors import CorpusError
 from rater.core.records import Render, Sample, Verdict
@@ -242,12 +243,22 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
     rep = _repetition(m, settings)
     if rep:
         fail("repetitive", rep)
-    return _verdict(sample, reasons, details)
+    bar_fails, notes = musiccheck.problems(text, settings)
+    for reason, detail in bar_fails:
+        if reason not in reasons:  # e.g. unparseable by both the text and the bar reader
+            fail(reason, detail)
+    return _verdict(sample, reasons, details, notes)
 
 
-def _verdict(sample: Sample, reasons: list[str], details: list[str]) -> Verdict:
+def _verdict(
+    sample: Sample, reasons: list[str], details: list[str], notes: list[str] | tuple = ()
+) -> Verdict:
     return Verdict(
-        sample_id=sample.id, ok=not reasons, reasons=tuple(reasons), details=tuple(details)
+        sample_id=sample.id,
+        ok=not reasons,
+        reasons=tuple(reasons),
+        details=tuple(details),
+        notes=tuple(notes),
     )
 
 
@@ -272,4 +283,4 @@ def judge(sample: Sample, render: Render | None, settings: CheckSettings) -> Ver
         if seconds < settings.min_seconds:
             reasons.append("too-short")
             details.append(f"{seconds:.2f} s of music (minimum {settings.min_seconds} s)")
-    return _verdict(sample, reasons, details)
+    return _verdict(sample, reasons, details, v.notes)

@@ -68,14 +68,21 @@ class Verdict:
     """Whether a sample may be shown to a person; `reasons` are machine-readable codes.
 
     Reason codes: "unparseable", "unrenderable", "timeout", "crashed", "no-notes", "silent",
-    "too-short", "blacklist", "compressible", "repetitive", "empty", "too-long".
+    "too-short", "blacklist", "compressible", "repetitive", "empty", "too-long"; from the
+    bar-level checks (`rater.core.musiccheck`): "loop" (a bar or short phrase written out over and
+    over, measured on the notes as played and against the sample's length), "off-meter"
+    (most bars do not add up to the meter, or a bar runs on for several), "bad-header" (a
+    K:, M:, L: or Q: field holds music instead of its value).
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
+    `notes` are observations that do not fail the sample, e.g. "cut-off" (the text stops
+    inside a bar: a generator's length limit, common in good output too).
     """
 
     sample_id: str
     ok: bool
     reasons: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
