@@ -1,12 +1,25 @@
-"""Fixtures shared by the real-player tests (test_player_alsa.py, test_play.py)."""
+"""Fixtures shared by several test modules: two playable tunes for the real-player tests
+(test_player_alsa.py, test_play.py), and the team's shared data (folk-rnn) for the checks
+and corpus tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from shared_data import helper
 
 from rater.core import checks, corpus, demo
+
+
+@pytest.fixture(scope="session")
+def folk_rnn_dir() -> Path:
+    """The 256 folk-rnn tunes of `../shared/data/folk-rnn`; skips (saying where it looked)
+    where the shared data is not next to the repository, e.g. on a fresh clone in /tmp."""
+    folder = helper.folk_rnn()
+    if folder is None:
+        pytest.skip(helper.missing_reason("folk-rnn"))
+    return folder
 
 
 @pytest.fixture(scope="session")

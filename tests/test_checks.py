@@ -129,8 +129,8 @@ def test_judge_keeps_text_reasons() -> None:
     assert v.reasons[-1] == "silent" and "repetitive" in v.reasons
 
 
-def test_folk_rnn_samples_all_get_verdicts() -> None:
-    samples = read_samples(["/work/shared/data/folk-rnn"])
+def test_folk_rnn_samples_all_get_verdicts(folk_rnn_dir: Path) -> None:
+    samples = read_samples([str(folk_rnn_dir)])
     verdicts = [text_verdict(s, SETTINGS) for s in samples]
     assert len(verdicts) == 256
     assert all(v.sample_id == s.id for v, s in zip(verdicts, samples, strict=True))
