@@ -102,6 +102,47 @@ def test_line_ends_close_full_bars_only() -> None:
     assert not parse(essen).stops_in_bar
 
 
+def test_a_line_end_without_a_bar_line_is_a_phrase_boundary() -> None:
+    """Essen writes a phrase a line, each starting with its own pickup bar and ending on a
+    short bar without a bar line; neither is an inner bar that should add up."""
+    essen = "X:1\nM:2/4\nL:1/16\nK:F\nC2C2 | F4F4A2C2 | F4F4\nA2c2 | f4f4 | G8\nc2d2 | B2A2G4\n"
+    bars = parse(essen).bars
+    assert [b.duration for b in bars][2:4] == [F(1, 2), F(1, 4)]  # F4F4 closed, then A2c2
+    assert [b.boundary for b in bars] == [False, False, False, True, False, False, True, False]
+    inner = parse(essen).inner_bars()  # the pickups A2c2 and c2d2 are left out
+    assert [b.duration for b in inner] == [F(3, 4), F(1, 2), F(1, 2), F(1, 2)]
+    reel = HEAD + "GABc dedB|c2ec BcdB|\nAGFG A2D2|G2B2 G4|]\n"  # lines end on bar lines
+    assert [b.boundary for b in parse(reel).bars] == [False, False, False, True]
+
+
+def test_unbalanced_slurs_are_counted_tuplets_and_quoted_text_apart() -> None:
+    assert parse(HEAD + "(GA Bc) (3def g2|(ab) c'2 z4|]").slurs == 0
+    assert parse(HEAD + "(GA Bc (3def g2|ab) c'2 z4|]").slurs == 0  # across a bar line
+    assert parse(HEAD + "(GA Bc def g2|ab c'2 z4|]").slurs == 1
+    assert parse(HEAD + "GA Bc) def) g2|(ab c'2 z4|]").slurs == 3
+    assert parse(HEAD + '"(a)"GA Bc !(!def g2|]').slurs == 0
+
+
+def test_repeat_sections_of_one_or_two_bars_are_counted() -> None:
+    def tune(*sections: str) -> str:
+        return HEAD + "".join(sections) + "|]"
+
+    four, one = "GABc dedB|" * 3 + "GABc dedB", "c2ec BcdB"
+    assert parse(tune("|:", four, ":|", four)).short_repeats == 0
+    assert parse(tune("|:", one, ":|", four)).short_repeats == 1
+    assert parse(tune("|:", one, "|", one, "::", one, ":|", four)).short_repeats == 2
+    # first and second endings belong to their section
+    assert parse(tune("|:", one, "|", one, "|1 GABc d4:|2 GABc d4")).short_repeats == 0
+    assert parse(tune(four, "|", one, ":|", four)).short_repeats == 0  # no opening sign
+
+
+def test_the_last_music_character_is_kept() -> None:
+    assert parse(HEAD + "GABc dedB|GA (").last_char == "("
+    assert parse(HEAD + "GABc dedB|]\n% the end\nW:words\n").last_char == "]"
+    assert parse(HEAD + "GABc dedB|GA \\\n").last_char == "A"
+    assert parse("X:1\nK:C\n").last_char == ""
+
+
 def test_cut_off_text_and_unreadable_characters() -> None:
     cut = parse(HEAD + "GABc dedB|GABc de")
     assert cut.stops_in_bar and not cut.bars[-1].closed and cut.bars[-1].full is False

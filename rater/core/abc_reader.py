@@ -23,16 +23,23 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from rater.core import fields as abc_fields
+from rater.core.abc_text import (
+    FIELD_LINE,
+    NOTE,
+    NUMBER,
+    last_char,
+    note_length,
+    open_chord,
+    split_header,
+    strip_comment,
+    tuplet_q,
+)
 from rater.core.bars import Bar, Tune, default_unit, meter_length, unit_length
 
-MAX_DIGITS = 4  # longer numbers in a note length are not music (and would make huge Fractions)
-_FIELD_LINE = re.compile(r"^\s*([A-Za-z]):(.*)$")
-_NUM = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _ACCIDENTAL = {"^^": 2, "^": 1, "=": 0, "__": -2, "_": -1}
 _BARLINE = re.compile(r"\.?(?:\[\|\]?|[|:]+\]?|\[(?=\d))\s*(?:\[?(\d+(?:[,-]\d+)*))?", re.ASCII)
 _TUPLET = re.compile(r"\(([0-9])(?::([0-9])?)?(?::([0-9])?)?")
-_NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([,']*)")
 _DECORATIONS = frozenset(".~HIJKLMNOPQRSTUVWhijklmnopqrstuvw")
 _SKIP_PAIRS = {'"': '"', "!": "!", "+": "+", "{": "}"}
 _LYRICS = frozenset("wW")
@@ -50,6 +57,16 @@ class _Voice:
     accidentals: dict[tuple[str, int], int] = field(default_factory=dict)
     boundary: bool = False
     overlay: bool = False  # after `&`: a second voice inside the bar, not read
+    repeat_from: int | None = None  # bars read when the open repeat section began
+    short_repeats: int = 0
+
+    def repeat(self, closing: bool, opening: bool, shortest: int) -> None:
+        """Count a repeat section of 1..`shortest` bars as it closes (`|: ... :|`)."""
+        if closing and self.repeat_from is not None:
+            if 0 < len(self.bars) - self.repeat_from <= shortest:
+                self.short_repeats += 1
+        if closing or opening:
+            self.repeat_from = len(self.bars) if opening else None
 
     def close(self, closed: bool = True, boundary: bool = False, barline: str = "") -> None:
         """End the bar being read; a boundary bar line marks the bars on both its sides."""
@@ -75,26 +92,6 @@ class _Voice:
         self.events.append([pitch, duration, False])
 
 
-def split_header(lines: list[str]) -> int:
-    """Index of the first body line: after the first `K:` line, or, when music (a line with
-    a bar line) comes first, at the first line that is neither a field nor a comment
-    (generator output often has no `X:` and no `K:`). Other lines before a `K:` are not
-    music: a `%%` directive continued on the next line, a field that lost its letter."""
-    first_other: int | None = None
-    for i, line in enumerate(lines):
-        m = _FIELD_LINE.match(line)
-        if m:
-            if m.group(1) == "K":
-                return i + 1
-            continue
-        if not line.strip() or line.lstrip().startswith("%"):
-            continue
-        first_other = i if first_other is None else first_other
-        if "|" in _strip_comment(line):
-            break
-    return first_other if first_other is not None else len(lines)
-
-
 def parse(text: str) -> Tune:
     """Read `text` bar by bar; never raises (unreadable characters are counted, not fatal)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -104,7 +101,7 @@ def parse(text: str) -> Tune:
     unit: Fraction | None = None
     key: dict[str, int] = {}
     for line in lines[:start]:
-        m = _FIELD_LINE.match(line)
+        m = FIELD_LINE.match(line)
         if not m:
             continue
         name, value = m.group(1), m.group(2).strip()
@@ -129,19 +126,8 @@ def parse(text: str) -> Tune:
         if best is None or (tune.meter_fit or 0.0) > (best.meter_fit or 0.0):
             best = tune
     assert best is not None
-    return replace(best, stops_in_bar=ends_in_bar(lines[start:]))
-
-
-def ends_in_bar(body_lines: list[str]) -> bool:
-    """Whether the last music character of the body is not a bar line: the text stops inside
-    a bar (notes, or a chord, decoration or slur a generator began when its length ran out)."""
-    for line in reversed(body_lines):
-        if _FIELD_LINE.match(line):
-            continue
-        music = _strip_comment(line).rstrip().rstrip("\\").rstrip()
-        if music:
-            return music[-1] not in "|]:"
-    return False
+    last = last_char(lines[start:])
+    return replace(best, stops_in_bar=last not in ("", "|", "]", ":"), last_char=last)
 
 
 class _Reader:
@@ -156,6 +142,8 @@ class _Reader:
         self.voice = self.voices.setdefault(self.first, _Voice(meter, unit, dict(key)))
         self.unread = 0
         self.chars = 0
+        self.slurs_open = 0
+        self.slurs_stray = 0  # `)` with no `(` open
         self.pending = ""  # a line that stopped inside a chord `[...`: read with the next one
         self.after_note = False  # the last line ended on a note (its length may wrap over)
 
@@ -164,9 +152,16 @@ class _Reader:
             self.music(self.pending)
         for v in self.voices.values():
             v.close(closed=False)
-        bars = self.voices[self.first].bars
-        voices = max(1, len(self.voices))
-        return Tune(tuple(self.fields), tuple(bars), voices, self.unread, self.chars)
+        first = self.voices[self.first]
+        return Tune(
+            tuple(self.fields),
+            tuple(first.bars),
+            max(1, len(self.voices)),
+            self.unread,
+            self.chars,
+            slurs=self.slurs_open + self.slurs_stray,
+            short_repeats=first.short_repeats,
+        )
 
     def field(self, name: str, value: str) -> None:
         value = value.strip()
@@ -188,18 +183,18 @@ class _Reader:
                 self.voice = self.voices.setdefault(ident, _Voice(v.meter, v.unit, dict(v.key)))
 
     def line(self, line: str) -> None:
-        m = _FIELD_LINE.match(line)
+        m = FIELD_LINE.match(line)
         if m:
             name = m.group(1)
             if name not in _LYRICS:
                 self.field(name, m.group(2))
             return
-        text = self.pending + _strip_comment(line)
+        text = self.pending + strip_comment(line)
         self.pending = ""
         continued = text.rstrip().endswith("\\")
         if continued:
             text = text.rstrip()[:-1]
-        if _open_chord(text) and not continued and len(text) < 2000:
+        if open_chord(text) and not continued and len(text) < 2000:
             self.pending = text  # hard-wrapped text: `[f3a` / `3]` on the next line
             return
         self.music(text)
@@ -207,6 +202,10 @@ class _Reader:
         if not continued and v.meter is not None and v.events:
             if sum((e[1] for e in v.events), Fraction(0)) == v.meter:
                 v.close()  # a full bar at a line end: a missing bar line (Essen)
+            # A line end without a bar line ends a phrase (Essen writes one phrase a line):
+            # the bars on both sides of it are a phrase's last bar and the next one's
+            # pickup, which need not add up on their own.
+            v.boundary = True
 
     def music(self, s: str) -> None:  # noqa: C901 - one dispatch loop reads clearer whole
         i, n = 0, len(s)
@@ -222,7 +221,7 @@ class _Reader:
                 continue
             if after_note and c in "0123456789/" and v.events and not v.overlay:
                 # folk-rnn writes every token apart: `g 2 f` is `g2 f`, `B /2` is `B/2`
-                i, length = _length(s, i)
+                i, length = note_length(s, i)
                 v.events[-1][1] *= length
                 continue
             after_note = False
@@ -248,6 +247,7 @@ class _Reader:
                 if "|" in tok or ":" in tok:
                     boundary = ":" in tok or "||" in tok or "]" in tok or "[|" in tok
                     v.close(True, boundary or m.group(1) is not None, tok.strip())
+                    v.repeat(tok.lstrip(".").startswith(":"), tok.rstrip().endswith(":"), 2)
                 if m.group(1) is not None or tok.startswith("["):
                     v.boundary = True
                 i = m.end()
@@ -255,13 +255,20 @@ class _Reader:
                 m = _TUPLET.match(s, i)
                 if m:
                     p = int(m.group(1))
-                    q = int(m.group(2)) if m.group(2) else _tuplet_q(p, v.meter)
+                    q = int(m.group(2)) if m.group(2) else tuplet_q(p, v.meter)
                     tuplet_left = int(m.group(3)) if m.group(3) else p
                     tuplet = Fraction(q, p) if p > 0 and q > 0 else Fraction(1)
                     i = m.end()
                 else:
+                    self.slurs_open += 1
                     i += 1
-            elif c == ")" or c == "-" and not v.events:
+            elif c == ")":
+                if self.slurs_open:
+                    self.slurs_open -= 1
+                else:
+                    self.slurs_stray += 1
+                i += 1
+            elif c == "-" and not v.events:
                 i += 1
             elif c == "-":
                 v.events[-1][2] = True
@@ -311,20 +318,20 @@ class _Reader:
         chord at `s[i]`, else None."""
         c = s[i]
         if c in "zx":
-            j, length = _length(s, i + 1)
+            j, length = note_length(s, i + 1)
             return j, None, length
         if c in "ZX":
-            m = _NUM.match(s, i + 1)
+            m = NUMBER.match(s, i + 1)
             return (m.end() if m else i + 1), "bar-rest", Fraction(int(m.group(0)) if m else 1)
         if c == "[":
             j = i + 1
             pitches: list[int] = []
             first: Fraction | None = None
             while j < len(s) and s[j] != "]":
-                m = _NOTE.match(s, j)
+                m = NOTE.match(s, j)
                 if m:
                     pitches.append(self._pitch(m))
-                    j, length = _length(s, m.end())
+                    j, length = note_length(s, m.end())
                     first = length if first is None else first
                 elif s[j] in " -~.^_=":
                     j += 1
@@ -332,13 +339,13 @@ class _Reader:
                     break
             if j >= len(s) or s[j] != "]" or not pitches:
                 return None
-            j, mult = _length(s, j + 1)
+            j, mult = note_length(s, j + 1)
             return j, max(pitches), (first or Fraction(1)) * mult
-        m = _NOTE.match(s, i)
+        m = NOTE.match(s, i)
         if not m:
             return None
         pitch = self._pitch(m)
-        j, length = _length(s, m.end())
+        j, length = note_length(s, m.end())
         return j, pitch, length
 
     def _pitch(self, m: re.Match) -> int:
@@ -352,48 +359,3 @@ class _Reader:
             v.accidentals[spot] = _ACCIDENTAL[acc]
         alter = v.accidentals.get(spot, v.key.get(upper, 0))
         return base + alter
-
-
-def _tuplet_q(p: int, meter: Fraction | None) -> int:
-    """How many notes a (p tuplet takes the time of, per the ABC standard."""
-    if p in (2, 4, 8):
-        return 3
-    if p in (3, 6):
-        return 2
-    compound = meter is not None and meter.numerator % 3 == 0 and meter.numerator > 3
-    return 3 if compound else 2
-
-
-def _length(s: str, j: int) -> tuple[int, Fraction]:
-    """Parse a note length multiplier at s[j]: `2`, `/`, `//`, `3/2`, `/4`."""
-    num, den = 1, 1
-    m = _NUM.match(s, j)
-    if m:
-        num = int(m.group(0))
-        j = m.end()
-        while j < len(s) and s[j] in "0123456789":  # absurdly long numbers: skip the rest
-            j += 1
-    while j < len(s) and s[j] == "/":
-        m = _NUM.match(s, j + 1)
-        if m:
-            den *= max(1, int(m.group(0)))
-            j = m.end()
-        else:
-            den *= 2
-            j += 1
-        if den > 1 << 16:
-            break
-    return j, Fraction(num, den)
-
-
-def _open_chord(text: str) -> bool:
-    """Whether `text` ends inside a chord: a `[` holding notes with no `]` after it."""
-    at = text.rfind("[")
-    return at >= 0 and "]" not in text[at:] and bool(_NOTE.match(text, at + 1))
-
-
-def _strip_comment(line: str) -> str:
-    cut = line.find("%")
-    while cut > 0 and line[cut - 1] == "\\":
-        cut = line.find("%", cut + 1)
-    return line if cut < 0 else line[:cut]

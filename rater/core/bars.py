@@ -25,7 +25,11 @@ bar-level features, such as a preference model); all frozen, hashable, picklable
   ending (where real tunes put their pickup and short closing bars); `Bar.barline`: the bar
   line that ends it as written ("" when a line end or the end of the text did).
 - `Tune.unread` / `Tune.chars`: body characters that are not ABC music / all body
-  characters read; `Tune.stops_in_bar`: the music does not end with a bar line.
+  characters read; `Tune.stops_in_bar`: the music does not end with a bar line
+  (`Tune.last_char` is the last music character).
+- `Tune.slurs`: slurs opened and never closed plus closed and never opened (tuplets apart);
+  `Tune.short_repeats`: repeat sections (`|: ... :|`) of one or two bars. Transcriptions
+  get these right; text pieced together by a generator often does not.
 """
 
 from __future__ import annotations
@@ -71,7 +75,10 @@ class Tune:
     voices: int = 1
     unread: int = 0  # body characters that are not ABC music
     chars: int = 0  # body characters read as music (field and comment lines left out)
-    stops_in_bar: bool = False  # the music does not end with a bar line (see `ends_in_bar`)
+    stops_in_bar: bool = False  # the music does not end with a bar line
+    last_char: str = ""  # the last music character of the body ("" when there is none)
+    slurs: int = 0  # unbalanced slurs: `(` never closed plus `)` never opened
+    short_repeats: int = 0  # repeat sections of one or two bars
 
     def field_values(self, letter: str) -> list[str]:
         return [v for k, v in self.fields if k == letter]
@@ -101,6 +108,18 @@ def meter_length(value: str) -> Fraction | None:
     num = sum(int(n) for n in re.findall(r"[0-9]+", m.group(1)))
     den = int(m.group(2))
     return Fraction(num, den) if num > 0 and den > 0 else None
+
+
+def beat_length(value: str) -> Fraction | None:
+    """The note value an `M:` value counts in (`6/8`: an eighth; `C`: a quarter; `C|`: a
+    half), in whole notes; None when there is no meter."""
+    v = value.split("%")[0].strip()
+    if v in ("C|", "c|"):
+        return Fraction(1, 2)
+    if v in ("C", "c"):
+        return Fraction(1, 4)
+    m = re.match(r"^\(?\d{1,3}(?:\s*\+\s*\d{1,3})*\)?\s*/\s*(\d{1,3})", v, re.ASCII)
+    return Fraction(1, int(m.group(1))) if m and int(m.group(1)) > 0 else None
 
 
 def unit_length(value: str) -> Fraction | None:
