@@ -94,6 +94,13 @@ M:6/8
 L:1/8
 K:D
 d2A FAd | f2d e2c | dcB AGF | GFE D3 | d2A FAd | f2d e2c | dc
+
+X:4
+T:Patchwork
+M:6/8
+L:1/8
+K:D
+d2A (FAd | f2d e2c | dcB AGF | GFE D3 | d2A FAd | f2d e2c | d/c/
 """
 
 
@@ -110,6 +117,11 @@ def test_check_json_bar_level_reasons_and_notes(tmp_path: Path) -> None:
     assert cut["ok"] is True and cut["reasons"] == []
     assert cut["notes"] == ["cut-off: the text stops inside a bar"]
     assert lines["Short loop"]["notes"] == ["cut-off: the text stops inside a bar"]
+    patchwork = lines["Patchwork"]  # cut on short notes, with a slur never closed
+    assert patchwork["reasons"] == ["incoherent"]
+    assert patchwork["details"] == [
+        "stops inside a bar on a short note or an opening symbol; 1 unbalanced slur"
+    ]
 
 
 @pytest.mark.slow

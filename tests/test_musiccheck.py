@@ -14,7 +14,8 @@ from rater.core.abc_reader import parse
 from rater.core.checks import text_verdict
 from rater.core.corpus import read_samples, sample_id
 from rater.core.demo import music21_corpus_dir
-from rater.core.musiccheck import cut_off, features, problems
+from rater.core.features import cut_off, features
+from rater.core.musiccheck import problems
 from rater.core.records import Sample
 from rater.core.settings import CheckSettings
 
@@ -86,6 +87,22 @@ def test_a_strophic_song_that_ends_properly_is_not_a_loop() -> None:
     assert "loop" in reasons(song.replace("|F2\n", "|F"))  # the same, cut mid-bar
 
 
+def test_a_whole_sample_that_is_one_phrase_written_out_three_times_is_a_loop() -> None:
+    """Not cut off, but nothing else: a 4-bar (or 2-bar) phrase three times in a row making
+    up at least 80% of the sample; real songs that write a phrase out three times have a
+    verse of other bars around it (Essen, `bench/signs.py`)."""
+    phrase = ["GABc dedB", "c2ec BcdB", "AGFG A2D2", "G2B2 G4"]
+    whole = HEAD + "|".join(phrase * 3) + "|]\n"
+    v = verdict(whole)
+    assert v.reasons == ("loop",) and "4-bar phrase 3 times in a row, 100%" in v.details[0]
+    assert "loop" in reasons(HEAD + "D2|" + "|".join(phrase[:2] * 4) + "|]\n")  # 2 bars x4
+    twice = HEAD + "|".join(phrase * 2) + "|]\n"
+    assert "loop" not in reasons(twice)
+    verse = ["g2fe dcBA", "B2d2 c2A2", "GABG E2D2", "G6 z2"]
+    song = HEAD + "|".join(verse + phrase * 3 + verse[:1]) + "|]\n"  # 12 of 17 bars: 71%
+    assert "loop" not in reasons(song)
+
+
 def test_long_run_of_one_bar_is_a_loop_even_when_whole() -> None:
     text = HEAD + "GABc dedB|" + "d2B2 d2B2|" * 8 + "G8|]\n"
     assert "loop" in reasons(text)
@@ -141,6 +158,51 @@ def test_bars_that_do_not_add_up_are_off_meter() -> None:
     # no bar lines at all in a long note dump
     dump = HEAD + " ".join(rng.choice(notes) for _ in range(120)) + "\n"
     assert "off-meter" in reasons(dump)
+
+
+def test_bars_in_many_lengths_are_off_meter_two_or_three_lengths_are_not() -> None:
+    """Most inner bars miss the meter in four or more lengths: off-meter, even when the
+    spread of lengths is small (one odd bar each); two or three lengths, as in songs with
+    an unwritten change of meter, are not."""
+    four = ["GABc dedB", "GABc de", "GABc d", "GABc dedB g", "GABc"]
+    text = HEAD + "|".join(["G8"] + four * 3 + ["G8"]) + "|]\n"
+    v = verdict(text)
+    assert "off-meter" in v.reasons and "in 5 different lengths" in " ".join(v.details)
+    three = ["GABc dedB", "GABc de", "GABc d", "GABc de", "GABc d"]
+    assert "off-meter" not in reasons(HEAD + "|".join(["G8"] + three * 3 + ["G8"]) + "|]\n")
+
+
+# A plausible tune whose bars add up, and weak signs that a generator's patchwork shows.
+GOOD = HEAD + "GABc dedB|c2ec BcdB|AGFG A2D2|G2B2 G4|dBGB dBGB|c2A2 F2A2|G2B2 d4|c2A2 G4|"
+SIGNS = {
+    "rhythm": lambda t: t.replace("c2ec BcdB|AGFG A2D2|G2B2", "c2ec B|AGFG A2D2 GA|G2B2 G"),
+    "truncated": lambda t: t + "GA",
+    "slur": lambda t: t.replace("dBGB dBGB", "(dBGB dBGB"),
+    "short repeat": lambda t: t.replace("|c2A2 F2A2|", "|:c2A2 F2A2:|"),
+}
+
+
+def test_one_weak_sign_passes_two_are_incoherent() -> None:
+    assert verdict(GOOD).ok
+    for name, add in SIGNS.items():
+        v = verdict(add(GOOD))
+        assert "incoherent" not in v.reasons, name
+    names = list(SIGNS)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            v = verdict(SIGNS[b](SIGNS[a](GOOD)))
+            assert "incoherent" in v.reasons, (a, b)
+            assert v.details[v.reasons.index("incoherent")].count(";") == 1
+
+
+def test_rhythm_is_one_sign_however_much_of_it_shows() -> None:
+    """Irregular barring shows as a low fit, many lengths and a long bar together (Essen);
+    that is one sign, not three."""
+    ragged = HEAD + "|".join(["G8", "GA", "BcdefgaB", "c", "dBGAB", "GABcdef"] * 2) + "|"
+    ragged += "GABc dedB GABc dedB GABc dedB|G8|]\n"
+    v = verdict(ragged)
+    assert "off-meter" in v.reasons and "incoherent" not in v.reasons
+    assert "incoherent" in reasons(ragged.replace("|GA|", "|(GA|", 1))
 
 
 def test_unreadable_body_is_unparseable() -> None:

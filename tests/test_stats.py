@@ -99,8 +99,8 @@ def test_ties_without_decision_ids_count_once(tmp_path: Path) -> None:
 
 
 def test_bar_level_reasons_reach_stats(tmp_path: Path) -> None:
-    """The checks' new reasons (loop, bad-header, off-meter) travel through auto-rating into
-    the journal and come out of `rater stats` by name."""
+    """The checks' new reasons (loop, bad-header, off-meter, incoherent) travel through
+    auto-rating into the journal and come out of `rater stats` by name."""
     from rater.core.checks import text_verdict
     from rater.core.corpus import sample_id
     from rater.core.settings import CheckSettings
@@ -112,6 +112,8 @@ def test_bar_level_reasons_reach_stats(tmp_path: Path) -> None:
         "loop": head + "|".join([a, b, a, a, a, a, b, a, a, a, b, a]) + "|GA",
         "bad-header": head.replace("K:G", "K:G2A2|B2c2|") + "GABc dedB|AGFG A2D2|]\n",
         "off-meter": head + "|".join(ragged) + "|]\n",
+        # an unbalanced slur and a stop on a short note: two weak signs
+        "incoherent": head + "GABc (dedB|c2ec BcdB|AGFG A2D2|G2B2 G4|GABc dedB|c2ec Bc",
         "good": head + "GABc dedB|c2ec BcdB|AGFG A2D2|G2B2 G4|]\n",
     }
     made = {k: Sample(sample_id(t), t, "gen.abc", i) for i, (k, t) in enumerate(texts.items())}
@@ -120,15 +122,21 @@ def test_bar_level_reasons_reach_stats(tmp_path: Path) -> None:
         "loop": ("loop",),
         "bad-header": ("bad-header",),
         "off-meter": ("off-meter",),
+        "incoherent": ("incoherent",),
         "good": (),
     }
     j = Journal(tmp_path / "r.jsonl")
-    for bad in ("loop", "bad-header", "off-meter"):
+    for bad in ("loop", "bad-header", "off-meter", "incoherent"):
         pair = Pair(made[bad], made["good"])
         j.append(auto_decide(pair, verdicts[bad], verdicts["good"], "auto"))
-    assert summarise(j.records()).reasons == {"loop": 1, "bad-header": 1, "off-meter": 1}
+    assert summarise(j.records()).reasons == {
+        "loop": 1,
+        "bad-header": 1,
+        "off-meter": 1,
+        "incoherent": 1,
+    }
     p = run_stats(j.path)
     assert p.returncode == 0, p.stderr
     reasons_table = p.stdout.split("Broken reasons")[1].split("Raters")[0]
-    for name in ("loop", "bad-header", "off-meter"):
+    for name in ("loop", "bad-header", "off-meter", "incoherent"):
         assert name in reasons_table

@@ -1,142 +1,52 @@
-"""Checks on what the music is, bar by bar (`rater.core.bars`): loops, bars that do not add up,
-header fields that hold music, samples cut off mid-bar.
+"""Checks on what the music is, bar by bar (`rater.core.features`): loops, bars that do not
+add up, header fields that hold music, text pieced together from fragments; a note for
+samples cut off mid-bar.
 
 A diverged generator's short loops (~200 characters, 12-16 bars from two or three distinct
 bars, one bar written out 3-5 times in a row or a 4-bar phrase three times, stopping mid-bar
 where its length limit hit) slip under the text checks: too short for the compression check,
 runs too short for the text-level repetition check. Here repetition is counted on the notes
 as played (so spacing and spelling do not hide a copy) and measured against the sample's
-length (the share of distinct bars).
+length (the share of distinct bars, the share of the sample a phrase loop makes up).
 
 Real songs repeat too: Essen's canons and children's songs have one bar six times in a
 row, a 2-bar phrase written out eight times, 4 distinct bars in 16; cumulative songs (The
-Twelve Days of Christmas) a phrase six times. What they do not do is stop in the middle of
-a bar. So the loop rule has two tiers: loose thresholds for a sample whose text stops inside
-a bar (`cut_off`), strict ones (and none on phrase copies) for any sample. A cut-off alone
-only earns a note, not a failure: folk-rnn, a generator of human quality, stops mid-bar in
-1 of 9 samples.
+Twelve Days of Christmas) a phrase six times. What they rarely do is stop in the middle of
+a bar, or consist of nothing but one phrase written out (3 of 4,308 Essen songs, none of
+the 3,056 reels and airs). So the loop rule has tiers: loose thresholds for a sample whose
+text stops inside a bar (`cut_off`); for any sample, strict ones, and a phrase written out
+three times only when it makes up at least 80% of the sample.
 
-`features(tune)` computes the statistics; `problems(text, settings)` turns them into
-(reason, detail) pairs plus non-failing notes. Thresholds are `CheckSettings` fields; the
-comments there give the real-tune figures behind each default.
+The cut-off choice: a text that stops inside a bar gets the note `cut-off`, which does not
+fail it. folk-rnn, a generator of human quality, stops mid-bar in 1 of 9 samples (its length
+limit), and 2 of the 3,056 tuning tunes do; a cut-off only lowers the bar for `loop` and
+counts as one weak sign for `incoherent`.
+
+`incoherent` is combined evidence: weak signs (bars that do not add up, a text that ends on
+a short note or an opening symbol inside a bar, unbalanced slurs, repeat sections of one or
+two bars) each occur in real tunes now and then - Essen's irregular barring, a slur a
+transcriber forgot to close - but two together almost never (1 of 7,364 development tunes),
+while an order-k Markov chain's patchworks of real tune fragments show two or more in
+most samples (`bench/signs.py` prints both).
+
+`problems(text, settings)` turns the features into (reason, detail) pairs plus non-failing
+notes. Thresholds are `CheckSettings` fields; the comments there give the real-tune figures
+behind each default.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rater.core import fields
 from rater.core.abc_reader import parse
-from rater.core.bars import Bar, Tune
+from rater.core.bars import Tune
+from rater.core.features import Features, features
 
 if TYPE_CHECKING:
     from rater.core.settings import CheckSettings
 
 HEADER_FIELDS = ("K", "M", "L", "Q")
-
-
-@dataclass(frozen=True)
-class Features:
-    """Bar-level statistics of one sample (counts over the played bars: complete bars with
-    notes, plus a cut-off last bar that starts like an earlier bar - a copy cut short)."""
-
-    bars: int
-    distinct: int  # distinct bars among them (same notes and lengths = same bar)
-    longest_run: int  # most copies of one bar in a row
-    phrase: tuple[int, float]  # (bars per phrase, copies in a row) of the longest phrase loop
-    meter_fit: float | None  # share of inner bars that add up (to the meter or the usual bar)
-    inner: int  # inner bars the meter fit is measured on
-    length_spread: float  # entropy (bits) of the inner bars' lengths: 0 = all alike
-    longest_bar: float  # longest bar / its meter (1.0 = full; 0 when there is no meter)
-    cut_off: bool  # the text stops inside a bar (see `cut_off`)
-
-    @property
-    def distinct_share(self) -> float:
-        return self.distinct / self.bars if self.bars else 1.0
-
-
-def played_bars(tune: Tune) -> list[tuple]:
-    """Bars as comparable keys (their events); a cut-off last bar whose notes begin like an
-    earlier bar's (the last note may be cut short too) counts as that bar."""
-    keys = [b.events for b in tune.bars if b.closed and b.notes]
-    last = tune.bars[-1] if tune.bars else None
-    if last is not None and not last.closed and last.notes:
-        head, tail = last.events[:-1], last.events[-1]
-        for k in reversed(keys):
-            if len(k) > len(head) and k[: len(head)] == head and k[len(head)][0] == tail[0]:
-                keys.append(k)
-                break
-    return keys
-
-
-def _phrase_loops(bars: list[tuple], max_phrase: int) -> tuple[int, float]:
-    """(p, copies): the phrase of 2..max_phrase bars (not all alike) written out most times
-    in a row; a last, partial copy counts by its share of bars (two and a half = 2.5)."""
-    best: tuple[int, float] = (0, 1.0)
-    for p in range(2, max_phrase + 1):
-        run = 0
-        for i in range(p, len(bars)):
-            run = run + 1 if bars[i] == bars[i - p] else 0
-            copies = (run + p) / p
-            if run and copies > best[1] and len(set(bars[i - run - p + 1 : i - run + 1])) > 1:
-                best = (p, copies)
-    return best
-
-
-def _meter(tune: Tune) -> tuple[float | None, int, float]:
-    """(fit, inner bars, spread): the share of inner bars that add up - to the meter, or to
-    the tune's most common bar length when that fits more (a tune notated under the wrong
-    meter is not broken) - and the entropy of their lengths."""
-    inner = tune.inner_bars()
-    if not inner:
-        return None, 0, 0.0
-    lengths = Counter(b.duration for b in inner)
-    fit = max(sum(1 for b in inner if b.full), lengths.most_common(1)[0][1]) / len(inner)
-    spread = -sum(n / len(inner) * math.log2(n / len(inner)) for n in lengths.values())
-    return fit, len(inner), spread
-
-
-def features(tune: Tune, max_phrase: int = 4) -> Features:
-    keys = played_bars(tune)
-    run = longest = 1 if keys else 0
-    for prev, cur in zip(keys, keys[1:], strict=False):
-        run = run + 1 if cur == prev else 1
-        longest = max(longest, run)
-    fit, inner, spread = _meter(tune)
-    return Features(
-        bars=len(keys),
-        distinct=len(set(keys)),
-        longest_run=longest,
-        phrase=_phrase_loops(keys, max_phrase),
-        meter_fit=fit,
-        inner=inner,
-        length_spread=spread,
-        longest_bar=max((_fullness(b) for b in tune.bars), default=0.0),
-        cut_off=cut_off(tune),
-    )
-
-
-def cut_off(tune: Tune) -> bool:
-    """Whether the text stops inside a bar, the way a generator stops at its length limit.
-
-    Not a cut: a last bar that is full, ends on a rest, or completes the opening pickup
-    (most of Essen ends without a final bar line on such a bar).
-    """
-    if not tune.stops_in_bar or not tune.bars:
-        return False
-    first, last = tune.bars[0], tune.bars[-1]
-    if last.closed and last.barline:  # only a chord symbol, slur... after the bar line
-        return True
-    if last.meter is None or last.full or len(tune.bars) < 2 or last.events[-1][0] is None:
-        return False
-    return first.duration + last.duration != last.meter
-
-
-def _fullness(bar: Bar) -> float:
-    return float(bar.duration / bar.meter) if bar.meter else 0.0
 
 
 def header_problem(tune: Tune) -> str | None:
@@ -188,6 +98,9 @@ def problems(
     off = _off_meter(f, settings)
     if off:
         fails.append(("off-meter", off))
+    incoherent = _incoherent(f, settings)
+    if incoherent:
+        fails.append(("incoherent", incoherent))
     if f.cut_off:
         notes.append("cut-off: the text stops inside a bar")
     return fails, notes
@@ -200,6 +113,8 @@ def _loop(f: Features, s: CheckSettings) -> str | None:
     enough = f.bars >= s.min_loop_bars
     if f.longest_run >= s.max_same_bars:
         return f"the same bar {f.longest_run} times in a row"
+    if copies >= s.whole_phrase_copies and f.phrase_share >= s.whole_phrase_share:
+        return f"a {p}-bar phrase {copies:.3g} times in a row, {f.phrase_share:.0%} of the sample"
     if enough and f.distinct_share <= s.max_distinct_share:
         return f"only {f.distinct} distinct bars in {f.bars}"
     if enough and f.longest_run >= s.cut_same_bars and f.distinct_share <= s.few_distinct_share:
@@ -218,15 +133,54 @@ def _loop(f: Features, s: CheckSettings) -> str | None:
 
 def _off_meter(f: Features, s: CheckSettings) -> str | None:
     """A detail string when the bars do not add up: most inner bars miss the meter (and
-    the usual bar length) and their lengths are all over the place - old and non-European
-    songs with irregular barring have two or three lengths, not a spread - or a bar runs
-    on for several bars' worth."""
-    if f.meter_fit is not None and f.inner >= s.min_meter_bars:
-        if f.meter_fit <= s.off_meter_fit and f.length_spread >= s.min_length_spread:
-            return (
-                f"only {f.meter_fit:.0%} of {f.inner} inner bars add up to the meter, "
-                f"their lengths spread over {f.length_spread:.1f} bits"
-            )
+    the usual bar length) and come in many different lengths - old and non-European songs
+    with irregular barring have two or three lengths - or a bar runs on for several bars'
+    worth."""
+    if _low_fit(f, s) and _many_lengths(f, s):
+        return (
+            f"only {f.meter_fit:.0%} of {f.inner} inner bars add up to the meter, "
+            f"in {f.length_kinds} different lengths"
+        )
     if f.longest_bar > s.max_bar_fullness:
         return f"a bar {f.longest_bar:.1f} times as long as the meter"
     return None
+
+
+def _low_fit(f: Features, s: CheckSettings) -> bool:
+    return f.inner >= s.min_meter_bars and (f.meter_fit or 0.0) <= s.off_meter_fit
+
+
+def _many_lengths(f: Features, s: CheckSettings) -> bool:
+    return f.inner >= s.min_meter_bars and f.length_kinds >= s.min_length_kinds
+
+
+def signs(f: Features, s: CheckSettings) -> list[str]:
+    """The weak signs of a text pieced together from fragments, one detail string each.
+
+    Rhythm is one sign however much of it shows: either half of the off-meter rule, or a
+    bar `weak_bar_fullness` times the meter (they go together in Essen's irregularly barred
+    songs). Each sign alone occurs in real tunes.
+    """
+    found: list[str] = []
+    rhythm = []
+    if _low_fit(f, s):
+        rhythm.append(f"{f.meter_fit:.0%} of {f.inner} inner bars add up")
+    if _many_lengths(f, s):
+        rhythm.append(f"inner bars in {f.length_kinds} different lengths")
+    if f.longest_bar >= s.weak_bar_fullness:
+        rhythm.append(f"a bar {f.longest_bar:.1f} times the meter")
+    if rhythm:
+        found.append(", ".join(rhythm))
+    if f.truncated:
+        found.append("stops inside a bar on a short note or an opening symbol")
+    if f.slurs:
+        found.append(f"{f.slurs} unbalanced slur{'s' if f.slurs > 1 else ''}")
+    if f.short_repeats:
+        found.append(f"{f.short_repeats} repeat section(s) of 1-2 bars")
+    return found
+
+
+def _incoherent(f: Features, s: CheckSettings) -> str | None:
+    """A detail string when `incoherent_signs` or more weak signs show together."""
+    found = signs(f, s)
+    return "; ".join(found) if len(found) >= s.incoherent_signs else None

@@ -96,21 +96,29 @@ class CheckSettings:
     # tuning set (O'Neill's 1850 + 500 of Ryan's, 2,510 tunes) and half of Essen (4,308
     # songs, chosen by id); loops are bench/degenerate_corpus.py's.
     max_same_bars: int = 8  # one bar this many times in a row: loop (real max 6, an Essen canon)
-    # (no limit on a phrase's copies in a whole sample: children's and cumulative songs
-    # write a 2-bar phrase out 6-8 times in a row - Essen, The Twelve Days of Christmas)
+    # (children's and cumulative songs write a 2-bar phrase out 6-8 times in a row - Essen,
+    # The Twelve Days of Christmas - inside other bars; a whole sample that is one phrase
+    # loop is rarer: whole_phrase_copies below)
     max_distinct_share: float = 0.15  # distinct bars / bars at most this: loop (real min 0.19)
     few_distinct_share: float = 0.25  # ... or at most this with a bar cut_same_bars in a row
     min_loop_bars: int = 8  # distinct shares are judged from this many bars on
     max_phrase_bars: int = 4
+    whole_phrase_copies: float = 3.0  # a phrase this many times in a row, making up
+    whole_phrase_share: float = 0.8  # ... this share of the bars: loop (real: 3 Essen songs)
     cut_same_bars: int = 3  # the text stops mid-bar (cut-off) and: one bar this many times
     cut_phrase_copies: float = 2.5  # ... or a phrase this many times in a row
     cut_distinct_share: float = 0.35  # ... or distinct bars / bars at most this: loop
-    off_meter_fit: float = 0.5  # at most this share of inner bars add up (tuning min 0.53)
-    min_length_spread: float = 2.0  # ... and their lengths spread over this many bits: off-meter
-    min_meter_bars: int = 4  # ... judged from this many inner bars on
+    off_meter_fit: float = 0.7  # at most this share of inner bars add up (real: 0.2%, 3%)
+    min_length_kinds: int = 4  # ... in this many different lengths: off-meter (real: 0.05%)
+    min_meter_bars: int = 3  # ... judged from this many inner bars on
     max_bar_fullness: float = 8.0  # a bar this many times the meter: off-meter (real max 2.25)
     max_unread_share: float = 0.05  # body chars the bar reader cannot read, more: unparseable
     min_unread_chars: int = 5  # ... and at least this many of them (real max share 3%)
+    # incoherent: this many weak signs together (musiccheck.signs: rhythm - either half of
+    # off-meter or a bar weak_bar_fullness times the meter -, truncated, unbalanced slurs,
+    # repeat sections of 1-2 bars); each alone occurs in real tunes, two almost never
+    incoherent_signs: int = 2
+    weak_bar_fullness: float = 2.5  # a bar this many times the meter: a rhythm sign
     blacklist: tuple[str, ...] = field(default_factory=tuple)
 
 
