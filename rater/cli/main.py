@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from rater.core.corpus import KINDS
+from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
     AUTO_RATER,
     LONG_QUERY,
@@ -133,6 +134,16 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
 
 
+def _reasons_epilog() -> str:
+    """`rater check --help`'s list of every reason and note (`core.records.REASONS`)."""
+    width = max(map(len, [*REASONS, *NOTES]))
+    lines = ["reasons (a sample is broken):"]
+    lines += [f"  {name:<{width}}  {meaning}" for name, meaning in REASONS.items()]
+    lines += ["notes (a sample stays ok):"]
+    lines += [f"  {name:<{width}}  {meaning}" for name, meaning in NOTES.items()]
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rater",
@@ -170,10 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="verdict per sample: ok or broken with reasons",
-        description="Verdict per sample: ok, or broken with reasons (empty, too-long, "
-        "blacklist, unparseable, compressible, repetitive, loop, off-meter, bad-header, "
-        "unrenderable, timeout, crashed, no-notes, silent, too-short) and notes that do not "
-        "fail it (cut-off: the text stops inside a bar).",
+        description="Verdict per sample: ok, or broken with reasons, and notes that do not "
+        "fail it.",
+        epilog=_reasons_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_corpus_args(p)
     _add_render_args(p)
