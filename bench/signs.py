@@ -37,7 +37,7 @@ from rater.core.musiccheck import signs
 from rater.core.records import Sample
 from rater.core.settings import CheckSettings
 
-SIGNS = ("rhythm", "truncated", "slurs", "short repeats")
+SIGNS = ("rhythm", "truncated", "slurs", "short repeats", "fragment")
 SHARES = (0.6, 0.7, 0.8, 0.9)
 
 
@@ -50,6 +50,8 @@ def sign_names(f: Features, s: CheckSettings) -> list[str]:
             names.append("truncated")
         elif "slur" in detail:
             names.append("slurs")
+        elif "fragment" in detail:
+            names.append("fragment")
         else:
             names.append("short repeats")
     return names

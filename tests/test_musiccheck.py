@@ -195,6 +195,20 @@ def test_one_weak_sign_passes_two_are_incoherent() -> None:
             assert v.details[v.reasons.index("incoherent")].count(";") == 1
 
 
+def test_a_fragment_and_bars_that_agree_on_the_wrong_length_are_signs() -> None:
+    """A short song (Essen has 4-bar ballad tunes) and a tune notated under the wrong meter
+    pass; a generator's fragment or its loop of half-bars with an unbalanced slur does not."""
+    short = "X:1\nM:3/4\nL:1/8\nK:G\nG2|B2G2B2|d4BB|d2c2BA|G4|]\n"
+    assert verdict(short).ok
+    assert "incoherent" in reasons(short.replace("|d4BB|", "|(d4BB|"))
+    bars = ["d2 dc", "d2 Bd", "d2 fd", "d2 AB", "e2 dc", "B2 cd", "A2 FA", "d2 AF", "G2 Bd"]
+    halves = "X:1\nM:6/8\nL:1/8\nK:D\n" + "|".join(bars + bars[:3])
+    assert verdict(halves + "|d4|]\n").ok  # every bar 4/8 under 6/8: the wrong meter
+    v = verdict(halves.replace("d2 Bd", "d2 (Bd", 1) + "|d4|]\n")
+    assert v.reasons == ("incoherent",)
+    assert "inner bars add up to the meter" in v.details[0]
+
+
 def test_rhythm_is_one_sign_however_much_of_it_shows() -> None:
     """Irregular barring shows as a low fit, many lengths and a long bar together (Essen);
     that is one sign, not three."""

@@ -34,12 +34,14 @@ class Features:
     longest_run: int  # most copies of one bar in a row
     phrase: tuple[int, float]  # (bars per phrase, copies in a row) of the longest phrase loop
     meter_fit: float | None  # share of inner bars that add up (to the meter or the usual bar)
+    meter_share: float | None  # share of inner bars that add up to the meter itself
     inner: int  # inner bars the meter fit is measured on
     length_spread: float  # entropy (bits) of the inner bars' lengths: 0 = all alike
     length_kinds: int  # how many different lengths the inner bars come in
     longest_bar: float  # longest bar / its meter (1.0 = full; 0 when there is no meter)
     cut_off: bool  # the text stops inside a bar (see `cut_off`)
     truncated: bool  # ... on a note shorter than a beat or on an opening symbol
+    notes: int  # notes played (rests left out), all bars
     slurs: int  # unbalanced slurs (`Tune.slurs`)
     short_repeats: int  # repeat sections of one or two bars (`Tune.short_repeats`)
 
@@ -60,7 +62,7 @@ def features(tune: Tune, max_phrase: int = 4) -> Features:
     for prev, cur in zip(keys, keys[1:], strict=False):
         run = run + 1 if cur == prev else 1
         longest = max(longest, run)
-    fit, inner, spread, kinds = _meter(tune)
+    fit, share, inner, spread, kinds = _meter(tune)
     cut = cut_off(tune)
     return Features(
         bars=len(keys),
@@ -68,12 +70,14 @@ def features(tune: Tune, max_phrase: int = 4) -> Features:
         longest_run=longest,
         phrase=_phrase_loops(keys, max_phrase),
         meter_fit=fit,
+        meter_share=share,
         inner=inner,
         length_spread=spread,
         length_kinds=kinds,
         longest_bar=max((_fullness(b) for b in tune.bars), default=0.0),
         cut_off=cut,
         truncated=cut and truncated(tune),
+        notes=sum(len(b.notes) for b in tune.bars),
         slurs=tune.slurs,
         short_repeats=tune.short_repeats,
     )
@@ -107,17 +111,19 @@ def _phrase_loops(bars: list[tuple], max_phrase: int) -> tuple[int, float]:
     return best
 
 
-def _meter(tune: Tune) -> tuple[float | None, int, float, int]:
-    """(fit, inner bars, spread, kinds): the share of inner bars that add up - to the meter,
-    or to the tune's most common bar length when that fits more (a tune notated under the
-    wrong meter is not broken) - the entropy of their lengths, and how many lengths."""
+def _meter(tune: Tune) -> tuple[float | None, float | None, int, float, int]:
+    """(fit, share, inner bars, spread, kinds): the share of inner bars that add up - to the
+    meter, or to the tune's most common bar length when that fits more (a tune notated
+    under the wrong meter is not broken) - the share that add up to the meter itself, the
+    entropy of their lengths, and how many lengths."""
     inner = tune.inner_bars()
     if not inner:
-        return None, 0, 0.0, 0
+        return None, None, 0, 0.0, 0
     lengths = Counter(b.duration for b in inner)
-    fit = max(sum(1 for b in inner if b.full), lengths.most_common(1)[0][1]) / len(inner)
+    full = sum(1 for b in inner if b.full)
+    fit = max(full, lengths.most_common(1)[0][1]) / len(inner)
     spread = -sum(n / len(inner) * math.log2(n / len(inner)) for n in lengths.values())
-    return fit, len(inner), spread, len(lengths)
+    return fit, full / len(inner), len(inner), spread, len(lengths)
 
 
 def cut_off(tune: Tune) -> bool:

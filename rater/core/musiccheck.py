@@ -19,13 +19,14 @@ three times only when it makes up at least 80% of the sample.
 
 The cut-off choice: a text that stops inside a bar gets the note `cut-off`, which does not
 fail it. folk-rnn, a generator of human quality, stops mid-bar in 1 of 9 samples (its length
-limit), and 2 of the 3,056 tuning tunes do; a cut-off only lowers the bar for `loop` and
+limit), and 2 of the 2,510 tuning tunes do; a cut-off only lowers the bar for `loop` and
 counts as one weak sign for `incoherent`.
 
 `incoherent` is combined evidence: weak signs (bars that do not add up, a text that ends on
 a short note or an opening symbol inside a bar, unbalanced slurs, repeat sections of one or
-two bars) each occur in real tunes now and then - Essen's irregular barring, a slur a
-transcriber forgot to close - but two together almost never (1 of 7,364 development tunes),
+two bars, fewer than 16 notes) each occur in real tunes now and then - Essen's irregular
+barring and 4-bar ballad tunes, a slur a transcriber forgot to close - but two together
+almost never (2 of 7,364 development tunes),
 while an order-k Markov chain's patchworks of real tune fragments show two or more in
 most samples (`bench/signs.py` prints both).
 
@@ -157,7 +158,8 @@ def _many_lengths(f: Features, s: CheckSettings) -> bool:
 def signs(f: Features, s: CheckSettings) -> list[str]:
     """The weak signs of a text pieced together from fragments, one detail string each.
 
-    Rhythm is one sign however much of it shows: either half of the off-meter rule, or a
+    Rhythm is one sign however much of it shows: either half of the off-meter rule, most
+    inner bars missing the meter itself (even when they agree on another length), or a
     bar `weak_bar_fullness` times the meter (they go together in Essen's irregularly barred
     songs). Each sign alone occurs in real tunes.
     """
@@ -165,6 +167,8 @@ def signs(f: Features, s: CheckSettings) -> list[str]:
     rhythm = []
     if _low_fit(f, s):
         rhythm.append(f"{f.meter_fit:.0%} of {f.inner} inner bars add up")
+    elif f.inner >= s.min_meter_bars and (f.meter_share or 0.0) <= s.weak_meter_share:
+        rhythm.append(f"{f.meter_share:.0%} of {f.inner} inner bars add up to the meter")
     if _many_lengths(f, s):
         rhythm.append(f"inner bars in {f.length_kinds} different lengths")
     if f.longest_bar >= s.weak_bar_fullness:
@@ -177,6 +181,8 @@ def signs(f: Features, s: CheckSettings) -> list[str]:
         found.append(f"{f.slurs} unbalanced slur{'s' if f.slurs > 1 else ''}")
     if f.short_repeats:
         found.append(f"{f.short_repeats} repeat section(s) of 1-2 bars")
+    if f.notes < s.weak_notes:
+        found.append(f"a fragment of {f.notes} notes")
     return found
 
 

@@ -108,17 +108,20 @@ class CheckSettings:
     cut_same_bars: int = 3  # the text stops mid-bar (cut-off) and: one bar this many times
     cut_phrase_copies: float = 2.5  # ... or a phrase this many times in a row
     cut_distinct_share: float = 0.35  # ... or distinct bars / bars at most this: loop
-    off_meter_fit: float = 0.7  # at most this share of inner bars add up (real: 0.2%, 3%)
-    min_length_kinds: int = 4  # ... in this many different lengths: off-meter (real: 0.05%)
+    off_meter_fit: float = 0.7  # at most this share of inner bars add up (tuning 0.2%, Essen 3%)
+    min_length_kinds: int = 4  # ... in this many lengths: off-meter (tuning 0.04%, Essen 0.05%)
     min_meter_bars: int = 3  # ... judged from this many inner bars on
     max_bar_fullness: float = 8.0  # a bar this many times the meter: off-meter (real max 2.25)
     max_unread_share: float = 0.05  # body chars the bar reader cannot read, more: unparseable
     min_unread_chars: int = 5  # ... and at least this many of them (real max share 3%)
     # incoherent: this many weak signs together (musiccheck.signs: rhythm - either half of
-    # off-meter or a bar weak_bar_fullness times the meter -, truncated, unbalanced slurs,
-    # repeat sections of 1-2 bars); each alone occurs in real tunes, two almost never
+    # off-meter, bars that miss the meter itself, or a long bar -, truncated, unbalanced
+    # slurs, repeat sections of 1-2 bars, a fragment); each alone occurs in real tunes, two
+    # almost never (2 of 7,364 development tunes; bench/signs.py)
     incoherent_signs: int = 2
     weak_bar_fullness: float = 2.5  # a bar this many times the meter: a rhythm sign
+    weak_meter_share: float = 0.5  # at most this share of inner bars fit the meter: rhythm
+    weak_notes: int = 16  # fewer notes than this: a sign (Essen: 18 of 4,308 songs)
     blacklist: tuple[str, ...] = field(default_factory=tuple)
 
 
