@@ -105,7 +105,7 @@ def judge(
         return [text_verdict(s, settings) for s in samples]
     from rater.audio.pipeline import judge_all
     from rater.audio.synth import find_soundfont
-    from rater.core.records import RenderSettings
+    from rater.core.settings import RenderSettings
 
     rs = RenderSettings(soundfont=find_soundfont())
     judged = judge_all(samples, rs, settings, workers=workers, cache_dir=cache)
