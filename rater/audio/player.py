@@ -29,10 +29,17 @@ NO_SIMPLEAUDIO_NOTICE = "simpleaudio missing: running silent (pip install simple
 
 
 def wav_seconds(path: str | os.PathLike[str]) -> float:
-    """Duration from the WAV header; cheap, so the schedule is known before playing."""
-    with wave.open(str(path), "rb") as wav:
-        rate = wav.getframerate()
-        return wav.getnframes() / rate if rate else 0.0
+    """Duration from the WAV header; cheap, so the schedule is known before playing.
+
+    0.0 for a clip that cannot be read (gone, cut to nothing, not a WAV): the cache checks
+    clips before handing them out, but a file can still change under a running session, and
+    a damaged clip must cost its sound, not the screen."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            rate = wav.getframerate()
+            return wav.getnframes() / rate if rate else 0.0
+    except (OSError, EOFError, wave.Error):
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -171,9 +178,13 @@ class SimpleAudioPlayer(ScheduledPlayer):
         for index, path in enumerate(paths):
             if cancel.is_set():
                 return
-            with wave.open(path, "rb") as wav:
-                frames = wav.readframes(wav.getnframes())
-                channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+            try:
+                with wave.open(path, "rb") as wav:
+                    frames = wav.readframes(wav.getnframes())
+                    channels, width = wav.getnchannels(), wav.getsampwidth()
+                    rate = wav.getframerate()
+            except (OSError, EOFError, wave.Error):
+                continue  # damaged since it was checked (see wav_seconds): the next clip
             try:
                 play = simpleaudio.play_buffer(frames, channels, width, rate)
             except Exception:  # simpleaudio's C error type: the device went away mid-session

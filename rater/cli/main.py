@@ -28,7 +28,8 @@ from rater.core.settings import (
 EPILOG = """\
 keys in the rating screen: 1 A wins, 2 B wins, 3 equal, Enter skip, r auto-rate the rest,
 x exit, space replay, a/b play one side, u undo, ? help.
-Set RATER_CACHE_DIR to choose where rendered clips are cached."""
+Set RATER_CACHE_DIR to choose where rendered clips are cached; `rater cache` shows its size,
+`rater cache --clear` empties it (nothing caps it: ~0.4 MB per 10 s clip)."""
 
 
 def _add_corpus_args(p: argparse.ArgumentParser) -> None:
@@ -237,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="counts by outcome, reasons, raters, sources, agreement")
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
+
+    p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--size", action="store_true", help="what it holds (the default)")
+    what.add_argument("--clear", action="store_true", help="remove every file rater made")
     return parser
 
 

@@ -39,10 +39,11 @@ from rater.tui.messages import (
     AutorateFailed,
     AutorateProgress,
     JudgingFailed,
+    JudgingWarning,
     SampleJudged,
 )
 from rater.tui.screens import AutorateScreen, HelpScreen
-from rater.tui.widgets import SamplePanel, position_text, status_text
+from rater.tui.widgets import SamplePanel, notice_text, position_text, status_text
 
 WRITE_RETRY_SECONDS = 0.1
 
@@ -113,6 +114,9 @@ class RaterApp(App[str]):
         # Listen before the first look: a sample judged in between is in the look, one judged
         # after it is a message.
         self.session.judging.listen(lambda j: self.post_message(SampleJudged(j.sample.id)))
+        self.session.judging.on_warning(lambda _: self.post_message(JudgingWarning()))
+        if self.session.judging.warnings:  # from the first-pair renders, before the screen
+            self.post_message(JudgingWarning())
         self.judge_samples()
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
@@ -122,6 +126,7 @@ class RaterApp(App[str]):
 
     def on_unmount(self) -> None:
         self.session.judging.listen(None)  # judging threads may outlive the screen
+        self.session.judging.on_warning(None)
 
     # -- background work --------------------------------------------------------------------
 
@@ -186,6 +191,11 @@ class RaterApp(App[str]):
                 self.show_current()
                 return
         self.refresh_status()  # "judged n/m": one row, no layout
+
+    def on_judging_warning(self, message: JudgingWarning) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.update(notice_text(self.player, self.session.judging.warnings))
+        notice.display = True
 
     def on_judging_failed(self, message: JudgingFailed) -> None:
         self.error = message.error
