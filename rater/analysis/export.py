@@ -20,10 +20,11 @@ from typing import IO
 from rater.core import bpe
 from rater.core.errors import ExportError
 from rater.core.records import Rating
-from rater.core.rules import continuation, decisions
+from rater.core.rules import continuation, decisions, recheck_of
 from rater.core.settings import ExportOptions
 
 TRL_MAX_LENGTH = 1024  # TRL's RewardConfig.max_length default; longer pairs are filtered out
+RECHECK_DROP = "hidden re-check (repeats an earlier decision; --keep-rechecks keeps it)"
 
 
 @dataclass
@@ -106,6 +107,16 @@ def _select(
     return kept
 
 
+def _drop_rechecks(ratings: Sequence[Rating], result: ExportResult, keep: bool) -> list[Rating]:
+    """Hidden re-checks repeat an earlier decision of the same rater (sides swapped): as
+    training rows they would count that pair twice, so they stay out unless `keep`."""
+    if keep:
+        return list(ratings)
+    kept = [r for r in ratings if recheck_of(r) is None]
+    result.drop(RECHECK_DROP, len(ratings) - len(kept))
+    return kept
+
+
 def _cut_to_multiple(ratings: Sequence[Rating], batch: int) -> list[Rating]:
     """Drop the newest whole decisions until the count is a multiple of `batch`.
 
@@ -140,6 +151,7 @@ def export_oa(
     with padding (see `ExportOptions.empty_query_token`).
     """
     result = ExportResult()
+    ratings = _drop_rechecks(ratings, result, opts.keep_rechecks)
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
     q, n, pad = opts.query_length, opts.response_length, opts.pad_token
     if opts.long_query == "drop":
@@ -205,6 +217,7 @@ def export_trl(
     minus the prompt when it starts with it (prefix pairing), else the full text.
     """
     result = ExportResult()
+    ratings = _drop_rechecks(ratings, result, opts.keep_rechecks)
     kept = []
     for r in _select(ratings, result, opts.drop_broken, drop_ties=True):
         if r.texts[0] and r.texts[1]:
@@ -244,6 +257,7 @@ def export_text(
     """A readable version for people checking what was rated: one entry per decision (a tie
     is shown once), so `written` counts decisions."""
     result = ExportResult(unit="decisions")
+    ratings = _drop_rechecks(ratings, result, opts.keep_rechecks)
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
     shown = [group[0] for group in decisions(kept)]
     result.measure(shown)
@@ -254,6 +268,7 @@ def export_text(
             if r.broken:
                 outcome += " (auto: broken sample)"
             f.write(f"=== #{i}  {outcome}  rater={r.rater or '-'}  {r.time}\n")
+            f.writelines(f"{line}\n" for line in _text_notes(r))
             for side, k in (("A", 0), ("B", 1)):
                 why = f"  broken: {', '.join(r.reasons[k])}" if r.reasons[k] else ""
                 f.write(f"--- {side} {r.ids[k]}  {r.sources[k]}{why}\n")
@@ -263,6 +278,25 @@ def export_text(
     _atomic_write(out, write)
     result.written = len(shown)
     return result
+
+
+def _text_notes(r: Rating) -> list[str]:
+    """The text export's lines about how a decision was made: re-check, listening, note."""
+    lines = []
+    if recheck_of(r) is not None:
+        lines.append(f"re-check of decision {recheck_of(r)} (sides swapped)")
+    heard, seconds = r.extra.get("heard"), r.extra.get("decide_seconds")
+    if heard is not None and seconds is not None:
+        lines.append(
+            f"heard A {heard[0]:.1f} s, B {heard[1]:.1f} s; decided after {seconds:.1f} s; "
+            f"{r.extra.get('replays', 0)} replays"
+        )
+    elif seconds is not None:
+        lines.append(f"decided after {seconds:.1f} s")
+    note = r.extra.get("note")
+    if note:
+        lines.append("note: " + " ".join(str(note).split()))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ def rate_settings(args: argparse.Namespace, kind: str) -> RateSettings:
         render=render,
         checks=checks,
         silent=args.silent,
+        recheck=args.recheck,
+        min_heard=args.min_heard,
     )
 
 
@@ -90,4 +92,5 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
         batch_size=args.batch_size,
         drop_broken=args.drop_broken,
         drop_ties=args.drop_ties,
+        keep_rechecks=args.keep_rechecks,
     )

@@ -1,8 +1,9 @@
 """Rules about rating records that more than one stage applies, each written once.
 
 Which journal lines make one decision, which pairs are decided, which samples an automatic
-rating found broken, and which part of a text continues its prompt: the session, the pair
-sources, the exports and the statistics all ask these questions and must agree.
+rating found broken, which part of a text continues its prompt, and which records are hidden
+re-checks: the session, the pair sources, the exports and the statistics all ask these
+questions and must agree.
 """
 
 from __future__ import annotations
@@ -59,3 +60,13 @@ def continuation(text: str, prompt: str) -> str:
     repeated the prompt (prefix pairing, where the prompt is the texts' shared start) would
     train on the prompt twice. A text that does not start with the prompt is kept whole."""
     return text[len(prompt) :] if prompt and text.startswith(prompt) else text
+
+
+def recheck_of(rating: Rating) -> str | None:
+    """The decision a hidden re-check repeats (sides swapped), or None for a first decision.
+
+    Re-checks measure a rater's consistency; as training data or games they would count
+    the same pair twice, so exports leave them out by default and ranks never count them.
+    """
+    value = rating.extra.get("recheck_of")
+    return value if isinstance(value, str) and value else None

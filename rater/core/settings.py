@@ -178,6 +178,7 @@ class ExportOptions:
     batch_size: int | None = None  # oa: cut the record count to a multiple of this
     drop_broken: bool = False  # leave out auto-rated records (a broken sample)
     drop_ties: bool = False  # oa/text: leave out tie records
+    keep_rechecks: bool = False  # keep hidden re-checks (duplicates of earlier decisions)
 
     def __post_init__(self) -> None:
         for name, length in (
@@ -229,3 +230,16 @@ class RateSettings:
     autoplay: bool = True  # play A then B as each pair is shown
     gap_seconds: float = 1.0  # silence between clip A and clip B
     min_view_seconds: float = 0.3  # decide/skip keys are ignored this long after a pair shows
+    recheck: float = 0.05  # chance that the next pair re-asks an earlier one, sides swapped
+    min_heard: float = 0.0  # deciding keys wait until both clips played this long; 0: off
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.recheck <= 1.0:
+            raise SettingsError(
+                f"{{field}} must be between 0 and 1, got {self.recheck:g}", field="recheck"
+            )
+        if not 0.0 <= self.min_heard < float("inf"):
+            raise SettingsError(
+                f"{{field}} must be 0 (off) or a number of seconds, got {self.min_heard:g}",
+                field="min_heard",
+            )

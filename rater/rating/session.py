@@ -24,15 +24,17 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from rater.core import bpe
 from rater.core.errors import JournalError, RaterError, SettingsError
 from rater.core.records import Judged, Pair, Rating, Sample, Verdict
-from rater.core.rules import broken_ids
+from rater.core.rules import broken_ids, recheck_of
 from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
 from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn, Judging, Listener
+from rater.rating.pairing.recheck import with_rechecks
 
 Clock = Callable[[], float]
 PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
@@ -119,6 +121,8 @@ class Session:
                 raise
             strategy = settings.pairing.strategy
             raise SettingsError(f"{{field}} {strategy}: {exc}", field="strategy") from exc
+        # hidden re-checks of this rater's decisions (only of samples judged good here)
+        self.source = with_rechecks(self.source, self.samples, history, settings, self.verdict_of)
         self.order = self.render_order()
         self.judging = Judging(self.order, settings.render, settings.checks, judge)
         self._all_ready = False  # every sample was handed to the source as judged
@@ -241,12 +245,13 @@ class Session:
         self.source.record(written)
         return written
 
-    def decide(self, best: outcome.Best) -> list[Rating]:
-        """Record the person's choice (on disk before returning), then move on."""
+    def decide(self, best: outcome.Best, extra: dict[str, Any] | None = None) -> list[Rating]:
+        """Record the person's choice (on disk before returning), then move on. `extra`:
+        metadata for the record (the listening data, `rater.rating.listening`)."""
         pair = self.current
         if pair is None:
             return []
-        written = self._write(outcome.decide(pair, best, self.rater))
+        written = self._write(outcome.decide(pair, best, self.rater, extra=extra))
         self._log.append(_Entry(pair, auto=False, decision=_decision_of(written)))
         self.rated += 1
         self.current = None
@@ -285,6 +290,7 @@ class Session:
             start = humans[-1]
             entries = self._log[start:]
             self._undo_entries(entries)
+            self.source.forget(e.decision for e in entries)
             del self._log[start:]
             self.rated = max(0, self.rated - 1)
             self.auto = max(0, self.auto - (len(entries) - 1))
@@ -296,7 +302,8 @@ class Session:
             pair = self._pair_of(records[-1])
             if pair is None:
                 return False
-            self.journal.undo(expect_decision=records[-1].extra.get("decision"))
+            undone = self.journal.undo(expect_decision=records[-1].extra.get("decision"))
+            self.source.forget([_decision_of(undone)])
             again = [pair]
         self._queue = deque(again[1:] + self.pending())
         self.current = again[0]
@@ -325,7 +332,8 @@ class Session:
         if a is None or b is None:
             return None
         query = bpe.decode(record.query) if record.query else ""
-        return Pair(a=a, b=b, query=query, swapped=bool(record.extra.get("swapped", False)))
+        swapped = bool(record.extra.get("swapped", False))
+        return Pair(a=a, b=b, query=query, swapped=swapped, recheck_of=recheck_of(record) or "")
 
     # -- the rest -------------------------------------------------------------------------
 
