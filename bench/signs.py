@@ -6,7 +6,7 @@ Real sets are the development ones of `bench/false_broken.py` by default (tuning
 essen-dev, ryans-rest) plus the 256 folk-rnn samples; `--sets` adds others (the held-out
 essen-test, airds, miscfolk: look only once the rule is fixed). Generated families come
 from `bench/degenerate_corpus.py` with `--seed` (12 was used to build the rule, 13 to
-check it, 14 was kept for the final run; 15-17 are held out, see `bench/degenerate.py`).
+check it, 14 was kept for the final run; 15-20 are held out, see `bench/degenerate.py`).
 Counts are over all samples of a set, whatever other reason fails them; "incoherent" is
 what the rule fails, "new" what no other check fails; "off-meter" (most inner bars miss
 the meter in many lengths, or a bar runs on) is shown alongside since the rhythm sign is
