@@ -19,6 +19,7 @@ from typing import IO
 
 from rater.core import bpe
 from rater.core.errors import ExportError
+from rater.core.printable import printable
 from rater.core.records import Rating
 from rater.core.rules import continuation, decisions
 from rater.core.settings import ExportOptions
@@ -242,7 +243,8 @@ def export_text(
     ratings: Sequence[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
 ) -> ExportResult:
     """A readable version for people checking what was rated: one entry per decision (a tie
-    is shown once), so `written` counts decisions."""
+    is shown once), so `written` counts decisions. It is read in terminals and pagers, so
+    texts and names are written printable (`core.printable`: no escape sequences)."""
     result = ExportResult(unit="decisions")
     kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
     shown = [group[0] for group in decisions(kept)]
@@ -253,11 +255,12 @@ def export_text(
             outcome = "tie" if r.tie else ("A wins" if r.best == 0 else "B wins")
             if r.broken:
                 outcome += " (auto: broken sample)"
-            f.write(f"=== #{i}  {outcome}  rater={r.rater or '-'}  {r.time}\n")
+            rater, time = printable(r.rater) or "-", printable(r.time)
+            f.write(f"=== #{i}  {outcome}  rater={rater}  {time}\n")
             for side, k in (("A", 0), ("B", 1)):
                 why = f"  broken: {', '.join(r.reasons[k])}" if r.reasons[k] else ""
-                f.write(f"--- {side} {r.ids[k]}  {r.sources[k]}{why}\n")
-                f.write(r.texts[k].rstrip("\n") + "\n")
+                f.write(printable(f"--- {side} {r.ids[k]}  {r.sources[k]}{why}") + "\n")
+                f.write(printable(r.texts[k].rstrip("\n"), lines=True) + "\n")
             f.write("\n")
 
     _atomic_write(out, write)

@@ -32,6 +32,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from rater.audio.player import Player
+from rater.core.printable import printable
 from rater.rating.outcome import Best
 from rater.rating.session import Session, State
 from rater.tui.messages import (
@@ -293,7 +294,7 @@ class RaterApp(App[str]):
             now = time.monotonic()
             if text != self._last_error[0] or now - self._last_error[1] > 10:
                 self._last_error = (text, now)
-                self.notify(text, severity="error", timeout=10)
+                self.notify(printable(text), severity="error", timeout=10, markup=False)
             if self.session.state == State.WAITING:  # an automatic record is still to write
                 self._retry_soon()
             return None

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from rater.audio.player import Position
+from rater.core.printable import printable
 from rater.core.records import Judged, NoteEvent, Sample
 from rater.rating.session import Counters, State
 from rater.tui.pianoroll import piano_roll
@@ -113,7 +114,9 @@ class TextLines(ScrollView):
         super().notify_style_update()
 
     def set_text(self, text: str) -> None:
-        self._text = text
+        """Lines are drawn as raw segments, which no later stage filters: the one way in
+        makes untrusted text safe (`core.printable`)."""
+        self._text = printable(text, lines=True)
         self._width = 0
         self._wrap()
         self.scroll_home(animate=False)
@@ -167,11 +170,11 @@ class SamplePanel(Vertical):
 
     def show(self, sample: Sample, judged: Judged | None, seconds: float | None = None) -> None:
         """Draw one sample; `seconds` is the shared time axis of both piano rolls."""
-        name = os.path.basename(sample.source) if sample.source else ""
+        name = printable(os.path.basename(sample.source)) if sample.source else ""
         title = Text.assemble(
             (f" {self.side.upper()} ", "bold reverse"),
             " ",
-            (sample.title or "(untitled)", "bold"),
+            (printable(sample.title) or "(untitled)", "bold"),
             (f"  {name} #{sample.index}" if name else "", "dim"),
         )
         self.query_one(".title", Static).update(title, layout=False)

@@ -6,6 +6,7 @@ import argparse
 
 from rater.analysis.rank import games, head_to_head
 from rater.core.errors import RankError
+from rater.core.printable import printable
 from rater.rating.journal import read_journals
 
 
@@ -18,5 +19,5 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         raise RankError("no record compares samples from two different sources")
     for w in rows:
-        print(w.sentence())
+        print(printable(w.sentence()))
     return 0

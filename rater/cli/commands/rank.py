@@ -8,12 +8,14 @@ import os
 
 from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
 from rater.core.errors import RankError
+from rater.core.printable import printable
 from rater.rating.journal import read_journals
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     if args.csv:
         from rater.analysis.export import overwrites_input
@@ -42,28 +44,29 @@ def run(args: argparse.Namespace) -> int:
     for k, r in enumerate(rows, 1):
         table.add_row(
             str(k),
-            r.id,
-            r.title[:40],
+            Text(printable(r.id)),
+            Text(printable(r.title)[:40]),
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
             f"{r.wins}/{r.losses}/{r.ties}",
-            os.path.basename(r.source),
+            Text(printable(os.path.basename(r.source))),
         )
     console.print(table)
     console.print(
         f"{ranking.games} games; prior sd {ranking.prior_sd:g}; "
-        f"standard errors {ranking.se_method}; csv: {args.csv or '-'}",
+        f"standard errors {ranking.se_method}; csv: {printable(args.csv or '-')}",
         highlight=False,
+        markup=False,
     )
     rates = source_winrates(ratings, keep_broken)
     if rates:
         console.print("Win rates against other sources:", highlight=False)
         for w in rates:
-            console.print(f"  {w.sentence()}", highlight=False, markup=False)
+            console.print(f"  {printable(w.sentence())}", highlight=False, markup=False)
     if args.by_source:
         console.print("Blind A/B, head to head:", highlight=False)
         for w in head_to_head(ratings, keep_broken):
-            console.print(w.sentence(), highlight=False, markup=False)
+            console.print(printable(w.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
     return 0
