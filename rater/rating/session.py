@@ -102,7 +102,7 @@ class Session:
         self.rater = settings.rater
         self.clock = clock
         self.started = clock()
-        history = journal.records()
+        history = journal.follow()  # records without tokens or texts: ids, outcome, reasons
         self.resumed = len(history)
         # Samples that already have their automatic record.
         self.excluded: set[str] = broken_ids(history)
@@ -290,7 +290,7 @@ class Session:
             self.auto = max(0, self.auto - (len(entries) - 1))
             again = [e.pair for e in entries]
         else:
-            records = self.journal.records()
+            records = self.journal.last_decision()  # read backwards: the last lines only
             if not records or records[-1].broken or records[-1].rater != self.rater:
                 return False
             pair = self._pair_of(records[-1])

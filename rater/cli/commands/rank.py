@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+from collections.abc import Iterator
+from dataclasses import replace
 
 from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.core.corpus import title_of
 from rater.core.errors import RankError
 from rater.core.printable import printable
-from rater.rating.journal import read_journals
+from rater.core.records import Rating
+from rater.rating.reading import JournalRecords
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,9 +27,10 @@ def run(args: argparse.Namespace) -> int:
         clash = overwrites_input(args.csv, args.ratings)
         if clash is not None:
             raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
-    ratings = read_journals(args.ratings)
+    titles: dict[str, str] = {}
+    ratings = list(_without_texts(JournalRecords(args.ratings, tokens=False), titles))
     keep_broken = not args.drop_broken
-    ranking = fit(ratings, include_broken=keep_broken)
+    ranking = fit(ratings, include_broken=keep_broken, titles=titles)
     if args.csv:
         write_csv(ranking, args.csv)
     console = Console()
@@ -70,6 +75,16 @@ def run(args: argparse.Namespace) -> int:
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
     return 0
+
+
+def _without_texts(records: JournalRecords, titles: dict[str, str]) -> Iterator[Rating]:
+    """The records without their texts, keeping only each sample's title: the texts of a
+    large journal would be most of what rank holds in memory."""
+    for r in records:
+        for sample_id, text in zip(r.ids, r.texts, strict=True):
+            if text and sample_id not in titles:
+                titles[sample_id] = title_of(text, first_line=True)
+        yield replace(r, texts=("", ""))
 
 
 def write_csv(ranking: Ranking, path: str) -> None:

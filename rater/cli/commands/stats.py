@@ -6,13 +6,13 @@ import argparse
 
 from rater.analysis.agreement import agreement_summary
 from rater.analysis.stats import render, summarise
-from rater.rating.journal import read_journals
+from rater.rating.reading import read_journals
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    ratings = read_journals(args.ratings)
+    ratings = read_journals(args.ratings, tokens=False, texts=False)
     console = Console()
     for item in render(summarise(ratings), agreement_summary(ratings)):
         console.print(item)
