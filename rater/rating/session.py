@@ -14,6 +14,11 @@ an automatic record. Skips write nothing: a skipped pair comes back in the next 
 
 "Stop and auto-rate the rest" is `rater.rating.autorate.autorate_rest`, which uses the
 public methods below (`pending`, `exclude`, `verdict_of`, `end_with_auto`).
+
+Other processes may write the journal too (`rater autorate`, other raters; the same rater
+twice is refused by `rating.session_lock`): before it auto-rates or shows a pair the session
+reads what they appended (`Journal.news`), so a pair decided elsewhere is skipped, and an
+automatic record is written only if its pair is undecided under the journal's lock.
 """
 
 from __future__ import annotations
@@ -127,6 +132,7 @@ class Session:
         self._queue: deque[Pair] = deque()
         self._log: list[_Entry] = []
         self.rated = self.auto = self.skipped = 0
+        self.elsewhere = 0  # pairs that other processes decided while this session ran
 
     # -- background judging (see rater.rating.judging) ----------------------------------
 
@@ -189,8 +195,12 @@ class Session:
         if self.current is not None:
             self.state = State.SHOWING
             return self.state
+        self._catch_up()
         while True:
             pair = self._queue.popleft() if self._queue else self._next_from_source()
+            if pair is not None and self.journal.is_decided((pair.a.id, pair.b.id)):
+                self.elsewhere += 1  # another process decided it meanwhile
+                continue
             if pair is None:
                 # an adaptive source may only be waiting for samples still being judged
                 self.state = State.WAITING if self.source.waiting else State.DONE
@@ -210,6 +220,16 @@ class Session:
             self.state = State.SHOWING
             return self.state
 
+    def _catch_up(self) -> None:
+        """Take in what other processes appended to the journal since we last looked."""
+        try:
+            news = self.journal.news()
+        except RaterError as exc:  # retried like an automatic record that was not saved
+            raise AutoRateError(f"journal could not be read ({exc}); retrying") from exc
+        for sample_id in broken_ids(news):
+            self.exclude(sample_id)
+        self.source.record(news)
+
     def _next_from_source(self) -> Pair | None:
         """The source's next pair, after telling it which samples are judged; once judging
         has ended every sample counts, so nothing waits for a result that will not come."""
@@ -227,17 +247,20 @@ class Session:
         if not decisions:
             return False
         try:
-            written = self._write(decisions[0])
+            written = self._write(decisions[0], unless_decided=True)
         except (RaterError, OSError) as exc:
             raise AutoRateError(
                 f"automatic rating of a pair with a broken sample was NOT saved ({exc}); retrying"
             ) from exc
+        if not written:  # another process decided the pair meanwhile
+            self.elsewhere += 1
+            return True
         self._log.append(_Entry(pair, auto=True, decision=_decision_of(written)))
         self.auto += 1
         return True
 
-    def _write(self, ratings: Sequence[Rating]) -> list[Rating]:
-        written = list(self.journal.append(ratings))
+    def _write(self, ratings: Sequence[Rating], unless_decided: bool = False) -> list[Rating]:
+        written = list(self.journal.append(ratings, unless_decided=unless_decided))
         self.source.record(written)
         return written
 
@@ -338,7 +361,7 @@ class Session:
         """End the sitting with these automatic decisions (the `r` key): one write + fsync,
         then nothing is pending and the session is DONE. JournalError leaves it as it was."""
         if decisions:
-            for written in self.journal.append_many(decisions):
+            for written in self.journal.append_many(decisions, unless_decided=True):
                 self.source.record(written)
         self.current = None
         self._queue.clear()

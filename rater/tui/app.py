@@ -14,6 +14,7 @@ be written (disk full) is retried every WRITE_RETRY_SECONDS until it is.
 Deciding and skipping keys are ignored for `min_view_seconds` after a pair is drawn: the next
 pair appears within milliseconds of a key, so a double press or key auto-repeat would
 otherwise rate a pair the person never saw.
+SIGTERM leaves like `x` does (`tui.lifecycle`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.outcome import Best
 from rater.rating.session import Session, State
+from rater.tui.lifecycle import SIGTERM_STATUS, Lifecycle
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
@@ -71,10 +73,17 @@ class RaterApp(App[str]):
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
-        self, session: Session, player: Player, *, kind: str, journal_path: str = ""
+        self,
+        session: Session,
+        player: Player,
+        *,
+        kind: str,
+        journal_path: str = "",
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.lifecycle = lifecycle or Lifecycle()
         self.player = player
         self.kind = kind
         self.journal_path = journal_path
@@ -117,12 +126,14 @@ class RaterApp(App[str]):
         self.judge_samples()
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
-        if self.session.advance() != State.WAITING:
+        self.lifecycle.start(self.notify, lambda: self.action_exit(SIGTERM_STATUS))
+        if self._guard(self.session.advance) not in (None, State.WAITING):
             self.show_current()
         self.refresh_status()
 
     def on_unmount(self) -> None:
         self.session.judging.listen(None)  # judging threads may outlive the screen
+        self.lifecycle.end()
 
     # -- background work --------------------------------------------------------------------
 
@@ -372,7 +383,7 @@ class RaterApp(App[str]):
             return
         self.push_screen(HelpScreen(list(self.BINDINGS)))
 
-    def action_exit(self) -> None:
+    def action_exit(self, return_code: int = 0) -> None:
         if self._exiting:
             return
         self._exiting = True
@@ -384,4 +395,4 @@ class RaterApp(App[str]):
             f" -> {self.journal_path}"
         )
         self.summary_line = head + (f"; {self.summary_line}" if self.summary_line else "")
-        self.exit(self.summary_line, return_code=0)
+        self.exit(self.summary_line, return_code=return_code)

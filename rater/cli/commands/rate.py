@@ -27,6 +27,8 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
     app = make_app(samples, ratings, rate_settings(args, kind))
+    for warning in app.lifecycle.warnings:  # above the screen, and after it in the scrollback
+        print(f"rater: {printable(warning)}", file=sys.stderr)
     summary = app.run()
     if app.error:
         print(f"rater: {printable(app.error)}", file=sys.stderr)
