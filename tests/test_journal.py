@@ -554,3 +554,17 @@ def test_decisions_groups_ties_by_id_and_legacy_ties_by_pair() -> None:
     assert [len(g) for g in groups] == [1, 2, 2, 2, 1, 1]
     assert [r for g in groups for r in g] == recs
     assert decisions([]) == []
+
+
+def test_a_name_that_was_not_utf8_is_saved_and_read_back(tmp_path: Path) -> None:
+    """`--rater $'\\xff'` or a corpus path with a Latin-1 byte arrives as a lone surrogate
+    (surrogateescape): writing it must not fail (the rating would be lost) and it must read
+    back the same."""
+    from dataclasses import replace
+
+    j = Journal(tmp_path / "r.jsonl")
+    odd = replace(rating(1), rater="ann\udcff", sources=("caf\udce9.abc", "ref.abc"))
+    j.append([odd])
+    j.path.read_bytes().decode("utf-8")  # valid UTF-8 on disk
+    (back,) = j.records()
+    assert back.rater == "ann\udcff" and back.sources == ("caf\udce9.abc", "ref.abc")

@@ -48,8 +48,11 @@ def _token_arrays(raw: bytes) -> tuple[int, bool, bool] | None:
 
 
 def encode_line(rating: Rating) -> bytes:
+    """Compact UTF-8 JSON. A lone surrogate (a `--rater` or file name that was not UTF-8,
+    which Python decodes with surrogateescape) is written as its JSON escape (`\\udcff`),
+    so the line is valid UTF-8 and reads back to the same string."""
     text = json.dumps(rating.to_json(), ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8") + b"\n"
+    return text.encode("utf-8", "backslashreplace") + b"\n"
 
 
 def parse_line(raw: bytes) -> Rating:
