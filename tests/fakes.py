@@ -5,7 +5,9 @@ real player (`SimpleAudioPlayer`, the same `ScheduledPlayer` schedule) is tested
 from __future__ import annotations
 
 import time
+import wave
 from dataclasses import dataclass
+from pathlib import Path
 
 from rater.audio.player import Clock, ScheduledPlayer
 
@@ -36,3 +38,23 @@ class RecordingPlayer(ScheduledPlayer):
             self.stopped_while_playing += 1
         self.stops += 1
         super().stop()
+
+
+class FakeClock:
+    """A clock the test moves (`clock.now += 3.0`): player schedules and sessions read it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def write_wav(path: Path, seconds: float, rate: int = 22050) -> str:
+    """A silent WAV of `seconds`: the player reads clip lengths from the header."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x00" * int(seconds * rate))
+    return str(path)

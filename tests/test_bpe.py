@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import subprocess
 import sys
 from importlib.util import find_spec
@@ -53,13 +55,16 @@ def test_decode_round_trip_skips_padding() -> None:
     assert bpe.decode([50256]) == "<|endoftext|>"
 
 
-def run_cli(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    args: list[str], stdin: bytes, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "rater", "encode", *args],
         input=stdin,
         capture_output=True,
         timeout=60,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -97,3 +102,83 @@ def test_cached_merge_table_gives_the_same_encoding(tmp_path, monkeypatch) -> No
     assert bpe._cached_ranks() == fresh
     bpe._ranks_cache().write_bytes(b"not a pickle")
     assert bpe._cached_ranks() is None  # a damaged cache is ignored, not trusted
+
+
+class _Planted:
+    """A pickle that, when loaded, creates a marker file (as a planted shell command would)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # noqa: ANN204 - pickle's protocol
+        return (Path.touch, (self.marker,))
+
+
+def test_nothing_in_the_cache_folder_is_executed(tmp_path: Path) -> None:
+    """A crafted pickle where the merge table is cached (the old name and the new one) is
+    never loaded: `rater encode` gives the right ids and the pickle's command never ran."""
+    marker = tmp_path / "pwned"
+    crafted = pickle.dumps(_Planted(marker))
+    folder = tmp_path / "cache" / "bpe"
+    folder.mkdir(parents=True)
+    stem = f"gpt2-{bpe._VOCAB_BPE_SHA256[:12]}-{bpe._ENCODER_JSON_SHA256[:12]}"
+    for name in (f"{stem}.pkl", f"{stem}.ranks"):
+        (folder / name).write_bytes(crafted)
+    pickle.loads(crafted)  # the payload works: loading it makes the marker
+    assert marker.exists()
+    marker.unlink()
+    out = run_cli([], b"Hello world", env={"RATER_CACHE_DIR": str(tmp_path / "cache")})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [15496, 995]
+    assert not marker.exists()
+
+
+def test_the_cached_table_is_used_only_with_the_known_hash(tmp_path, monkeypatch) -> None:
+    """The cache file's bytes follow from GPT-2's published files, so its sha256 is known:
+    a table with two ranks swapped (well-formed, wrong ids) is ignored and rewritten."""
+    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path))
+    fresh = bpe._load_ranks()
+    packed = bpe._pack(fresh)
+    assert packed is not None
+    import hashlib
+
+    assert hashlib.sha256(packed).hexdigest() == bpe._RANKS_SHA256
+    swapped = dict(fresh)
+    swapped[b"Hello"], swapped[b" world"] = fresh[b" world"], fresh[b"Hello"]
+    bpe._ranks_cache().parent.mkdir(parents=True)
+    bpe._ranks_cache().write_bytes(bpe._pack(swapped) or b"")
+    assert bpe._cached_ranks() is None
+    bpe.encoding.cache_clear()
+    try:
+        assert bpe.encode("Hello world") == [15496, 995]
+    finally:
+        bpe.encoding.cache_clear()
+    assert bpe._ranks_cache().read_bytes() == packed  # rewritten from the published files
+    assert [p.name for p in bpe._ranks_cache().parent.iterdir()] == [bpe._ranks_cache().name]
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    out = run_cli([], b"Hello world", env={"RATER_CACHE_DIR": str(blocker / "cache")})
+    assert out.returncode == 0 and json.loads(out.stdout) == [15496, 995]
+    assert out.stderr == b""
+
+
+def test_loading_in_two_threads_writes_nothing_to_tmpdir(tmp_path, monkeypatch) -> None:
+    """The screen warms the encoder while a first key press may need it: tiktoken's own
+    file cache (`$TMPDIR/data-gym-cache`) must stay off in both threads."""
+    import tempfile
+    import threading
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    for _ in range(3):
+        threads = [threading.Thread(target=bpe._load_ranks) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert list(tmp_path.iterdir()) == []
+    assert "TIKTOKEN_CACHE_DIR" not in os.environ

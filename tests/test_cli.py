@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ COMMANDS = [
     "rank",
     "ab-report",
     "stats",
+    "cache",
 ]
 
 
@@ -48,7 +50,7 @@ def run_cli(*args: str, cwd: Path, env_extra: dict[str, str] | None = None, stdi
 def test_help_lists_every_command() -> None:
     text = build_parser().format_help()
     for command in COMMANDS:
-        assert command in text
+        assert re.search(rf"^    {command}\s", text, re.M), command
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
@@ -149,6 +151,18 @@ def test_render_options_become_settings(tmp_path: Path, monkeypatch: pytest.Monk
             "rater: --clip-seconds must be positive, got 0",
         ),
         (["check", "x.abc", "--speed", "50"], "rater: --speed must be between 0.1 and 10, got 50"),
+        (
+            ["check", "x.abc", "--clip-seconds", "100000"],
+            "rater: --clip-seconds must be at most 180 seconds, got 100000",
+        ),
+        (
+            ["render", "x.abc", "--time-limit", "-1"],
+            "rater: --time-limit must be a number of seconds, 0 for no limit, got -1",
+        ),
+        (
+            ["autorate", "x.abc", "--ratings", "r.jsonl", "--time-limit", "nan"],
+            "rater: --time-limit must be a number of seconds, 0 for no limit, got nan",
+        ),
         (
             ["export", "r.jsonl", "--format", "oa", "--out", "o.json", "--query-length", "0"],
             "rater: --query-length must be at least 1, got 0",

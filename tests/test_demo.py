@@ -42,3 +42,18 @@ def test_demo_is_deterministic_cached_and_mixed(
     broken = [v for v in verdicts.values() if not v.ok]
     assert len(broken) >= 3
     assert all("markov" in origins[v.sample_id] for v in broken)
+
+
+def test_an_unwritable_cache_still_gives_the_demo(tmp_path: Path, monkeypatch) -> None:
+    """The corpus goes to the private temporary folder instead (no traceback from
+    `rater demo`), the same bytes, and nothing half-written is left anywhere."""
+    reference = demo_corpus(tmp_path / "ref")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("RATER_CACHE_DIR", str(blocker / "cache"))
+    path = demo_corpus()
+    from rater.core import scratch
+
+    assert path.parent == scratch.private_dir() / "demo"
+    assert path.read_bytes() == reference.read_bytes()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["demo-v2.abc", "origins.json"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import pytest
-from fakes import RecordingPlayer
+from fakes import FakeClock, RecordingPlayer, write_wav
 
 from rater.audio import player as player_mod
 from rater.audio.player import (
@@ -17,23 +16,6 @@ from rater.audio.player import (
     make_player,
     wav_seconds,
 )
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def write_wav(path: Path, seconds: float, rate: int = 22050) -> str:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\x00\x00" * int(seconds * rate))
-    return str(path)
 
 
 def test_wav_seconds_reads_the_header(tmp_path: Path) -> None:

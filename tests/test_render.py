@@ -259,3 +259,40 @@ def test_a_killed_worker_is_reported_crashed_and_not_cached(
     stored = cache.put(by_id["slow"], settings, tmp_path / "cache")
     assert stored.cached is False
     assert cache.get("slow", settings, tmp_path / "cache") is None
+
+
+@pytest.mark.parametrize("q", ["Q:1/4=1", "Q:1/4=9", "Q:1/2=2000", "Q:3/8=9000"])
+def test_absurd_tempos_fail_with_a_named_reason(
+    settings: RenderSettings, tmp_path: Path, q
+) -> None:
+    """Far outside real tempos (40..360 quarter notes per minute), a tune fails as
+    unrenderable with the tempo named, not with a MIDI library's range error."""
+    r = render.render_one(sample(SCALE.replace("Q:1/4=120", q)), settings, tmp_path)
+    assert r.error == "unrenderable"
+    assert r.detail.startswith("tempo of ") and "quarter notes per minute (Q:)" in r.detail
+    assert f"{render.MIN_QPM:g}..{render.MAX_QPM:g}" in r.detail
+
+
+def test_slow_tempos_at_any_speed(settings: RenderSettings, tmp_path: Path) -> None:
+    """A slow real tempo played 10x slower needs a beat longer than MIDI's tempo field can
+    hold (16.8 s); the clip's MIDI carries the note times instead, as the piano roll has
+    them."""
+    slow = render.render_one(
+        sample(SCALE.replace("Q:1/4=120", "Q:1/4=30")), replace(settings, speed=0.1), tmp_path
+    )
+    assert slow.ok, slow.detail
+    assert slow.notes[1].start == pytest.approx(2.0 / 0.1)  # a quarter at 30 is 2 s
+    timed = [(0.0, 0.5, 60), (1 / 3, 20.0, 64), (20.0, 4000.0, 67)]
+    now, heard = 0.0, []
+    for msg in render._midi(timed, 0):
+        now += msg.time
+        if msg.type in ("note_on", "note_off"):
+            heard.append((msg.type, msg.note, now))
+    assert sorted(heard, key=lambda h: h[2]) == [
+        ("note_on", 60, 0.0),
+        ("note_on", 64, pytest.approx(1 / 3, abs=1e-4)),
+        ("note_off", 60, 0.5),
+        ("note_off", 64, 20.0),
+        ("note_on", 67, 20.0),
+        ("note_off", 67, 4000.0),
+    ]

@@ -89,3 +89,65 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
     for line in lines:
         record = json.loads(line)
         assert record["best"] in (0, 1) and record["sample0"] and record["sample1"]
+
+
+def titles(screen: str) -> list[str]:
+    """The two panels' title rows (" A  <title>  <file> #k"), which change with the pair."""
+    return [line for line in screen.splitlines() if " A " in line and " B " in line]
+
+
+def test_demo_records_what_was_heard_before_the_key(tmp_path: Path) -> None:
+    """`1` about 3 s after a pair appears: its record says ~3 s of A, none of B, ~3 s.
+
+    Times are taken on the test's side: the pair appeared between the last screen capture
+    without it and the end of the first with it, and the key was sent within the
+    `send-keys` call. The record is compared with that measured interval (±0.5 s), so a
+    loaded machine that sleeps a little long does not fail the test, and an app that
+    counted wrongly still does.
+    """
+    from terminal import Terminal, pair_on_screen
+
+    journal = tmp_path / "ratings" / "demo.jsonl"
+    env = {**os.environ, "RATER_CACHE_DIR": str(tmp_path / "cache")}
+    command = (
+        f"cd {shlex.quote(str(tmp_path))} && {shlex.quote(sys.executable)} -m rater demo "
+        "--recheck 0"
+    )
+    term = Terminal(command, tmp_path / "status", env=env)
+    try:
+        seen, screen = term.wait_for(pair_on_screen, 90)
+        assert seen, f"no pair on screen after 90 s:\n{screen}"
+        time.sleep(2.5)  # the GPT-2 encoder loads while the first pair shows
+        before = titles(term.screen())
+        not_yet = time.monotonic()  # the next pair cannot appear before this key
+        term.press("1")  # the first pair; the timed one is the next
+        end = time.monotonic() + 10
+        while True:
+            start = time.monotonic()
+            screen = term.screen()
+            done = time.monotonic()
+            if human(journal) and titles(screen) and titles(screen) != before:
+                break
+            assert done < end, f"the next pair did not appear:\n{screen}"
+            not_yet = start  # the pair appeared after this capture began
+        appeared = (not_yet + done) / 2
+        n = len(human(journal))
+        time.sleep(max(0.0, done + 3.0 - time.monotonic()))
+        press_start = time.monotonic()
+        term.press("1")
+        pressed = (press_start + time.monotonic()) / 2
+        elapsed = pressed - appeared  # what the test measured, about 3 s
+        end = time.monotonic() + 10
+        while len(human(journal)) == n:
+            assert time.monotonic() < end, "no record within 10 s of the key"
+            time.sleep(0.05)
+        record = human(journal)[-1]
+        term.press("x")
+        assert term.wait_exit(20) == 0
+    finally:
+        term.close()
+    assert 3.0 <= elapsed < 4.0, elapsed
+    heard_a, heard_b = record["heard"]
+    assert abs(record["decide_seconds"] - elapsed) <= 0.5, (record, elapsed)
+    assert abs(heard_a - elapsed) <= 0.5, (record, elapsed)
+    assert heard_b == 0.0 and record["replays"] == 0, record

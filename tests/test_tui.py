@@ -431,8 +431,11 @@ BROKEN_TEXTS = ["la la la " * 40, "ok ok ok ok " * 30]
 
 
 def active_text_app(tmp_path: Path, settings, min_view_seconds: float = 0.0) -> RaterApp:
+    """Active pairing without hidden re-checks: these tests look into the ActiveSource."""
     texts = [f"{t} ({k})" for k, t in enumerate(GOOD_TEXTS * 3)]
-    return text_app(tmp_path, settings, texts, strategy="active", min_view_seconds=min_view_seconds)
+    return text_app(
+        tmp_path, settings, texts, strategy="active", min_view_seconds=min_view_seconds, recheck=0
+    )
 
 
 def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_path: Path):

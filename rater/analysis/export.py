@@ -26,11 +26,12 @@ from rater.core import bpe
 from rater.core.errors import ExportError
 from rater.core.printable import printable
 from rater.core.records import Rating
-from rater.core.rules import continuation, elided, iter_decisions
+from rater.core.rules import continuation, elided, iter_decisions, recheck_of
 from rater.core.settings import ExportOptions
 
 TRL_MAX_LENGTH = 1024  # TRL's RewardConfig.max_length default; longer pairs are filtered out
 ELIDED = "a broken sample too long to keep in the journal (no text or tokens)"
+RECHECK_DROP = "hidden re-check (repeats an earlier decision; --keep-rechecks keeps it)"
 
 
 @dataclass
@@ -104,11 +105,16 @@ def _select(
     drop_broken: bool,
     drop_ties: bool,
     keep_elided: bool = False,
+    keep_rechecks: bool = False,
 ) -> Iterator[Rating]:
     """The records an export keeps, counting the others in `result` (None: not counted,
-    for a first pass)."""
+    for a first pass). Hidden re-checks repeat an earlier decision of the same rater (sides
+    swapped): as training rows they would count that pair twice, so they stay out unless
+    `keep_rechecks`."""
     for r in ratings:
-        if drop_broken and r.broken:
+        if not keep_rechecks and recheck_of(r) is not None:
+            why = RECHECK_DROP
+        elif drop_broken and r.broken:
             why = "broken"
         elif drop_ties and r.tie:
             why = "tie"
@@ -208,7 +214,9 @@ def _oa_rows(
 ) -> Iterator[Rating]:
     """The records an oa export writes, before the batch cut."""
     q = opts.query_length
-    for r in _select(ratings, result, opts.drop_broken, opts.drop_ties):
+    for r in _select(
+        ratings, result, opts.drop_broken, opts.drop_ties, keep_rechecks=opts.keep_rechecks
+    ):
         if opts.long_query == "drop" and len(r.query) > q:
             if result is not None:
                 result.drop(f"query longer than {q} tokens")
@@ -246,7 +254,9 @@ def export_trl(
     prompts: dict[tuple[int, ...], str] = {}
 
     def write(f: IO[str]) -> None:
-        for r in _select(ratings, result, opts.drop_broken, drop_ties=True):
+        for r in _select(
+            ratings, result, opts.drop_broken, drop_ties=True, keep_rechecks=opts.keep_rechecks
+        ):
             if not (r.texts[0] and r.texts[1]):
                 result.drop("without both texts")
                 continue
@@ -281,7 +291,14 @@ def export_text(
     result = ExportResult(unit="decisions")
 
     def write(f: IO[str]) -> None:
-        kept = _select(ratings, result, opts.drop_broken, opts.drop_ties, keep_elided=True)
+        kept = _select(
+            ratings,
+            result,
+            opts.drop_broken,
+            opts.drop_ties,
+            keep_elided=True,
+            keep_rechecks=opts.keep_rechecks,
+        )
         for i, group in enumerate(iter_decisions(kept), start=1):
             r = group[0]
             result.measure(r)
@@ -291,6 +308,7 @@ def export_text(
             f.write(
                 f"=== #{i}  {outcome}  rater={printable(r.rater) or '-'}  {printable(r.time)}\n"
             )
+            f.writelines(f"{printable(line)}\n" for line in _text_notes(r))
             for side, k in (("A", 0), ("B", 1)):
                 why = f"  broken: {', '.join(r.reasons[k])}" if r.reasons[k] else ""
                 f.write(printable(f"--- {side} {r.ids[k]}  {r.sources[k]}{why}") + "\n")
@@ -301,6 +319,25 @@ def export_text(
 
     _atomic_write(out, write)
     return result
+
+
+def _text_notes(r: Rating) -> list[str]:
+    """The text export's lines about how a decision was made: re-check, listening, note."""
+    lines = []
+    if recheck_of(r) is not None:
+        lines.append(f"re-check of decision {recheck_of(r)} (sides swapped)")
+    heard, seconds = r.extra.get("heard"), r.extra.get("decide_seconds")
+    if heard is not None and seconds is not None:
+        lines.append(
+            f"heard A {heard[0]:.1f} s, B {heard[1]:.1f} s; decided after {seconds:.1f} s; "
+            f"{r.extra.get('replays', 0)} replays"
+        )
+    elif seconds is not None:
+        lines.append(f"decided after {seconds:.1f} s")
+    note = r.extra.get("note")
+    if note:
+        lines.append("note: " + " ".join(str(note).split()))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from rater.analysis.bt import PRIOR_SD, fit_arrays, variances
 from rater.core.corpus import title_of
 from rater.core.errors import RankError
 from rater.core.records import Rating
+from rater.core.rules import recheck_of
 
 Z95 = 1.959963984540054
 
@@ -40,11 +41,14 @@ def games(ratings: Iterable[Rating], include_broken: bool = True) -> list[Game]:
 
     Tie records are matched per (rater, unordered pair) with the partner that has the other
     winner; a lone tie record (e.g. its partner was lost to a torn line) still counts once.
+    Hidden re-checks are left out: the pair counts once, by its first decision.
     """
     out: list[Game] = []
     pending: dict[tuple[str, frozenset[str]], list[Rating]] = {}
     for r in ratings:
         if r.broken and not include_broken:
+            continue
+        if recheck_of(r) is not None:  # a hidden re-check repeats a game: each counts once
             continue
         if r.best not in (0, 1) or not r.ids[0] or not r.ids[1] or r.ids[0] == r.ids[1]:
             continue

@@ -3,23 +3,41 @@
 Keys come from content hashes and render settings (including the SoundFont's identity), so a
 cache never needs invalidating: changed settings simply land in another bucket. Failed
 renders (except timeouts and crashes) are stored too, so a broken tune costs its parse time
-once, not on every run. Writes go to a temporary name and are renamed into place, so a crash
-never leaves a half-written entry that a later run would trust.
+once, not on every run. Writes go to a new temporary file and are renamed into place, so a
+crash never leaves a half-written entry that a later run would trust, and a failed write
+leaves no temporary file.
+
+The cache folder may come from someone else, or be damaged (a full disk, a crash, a person
+tidying up), so an entry is trusted only when it is exactly what `put` writes: known fields
+of the right types, a reason a tune can cause, and a clip that is `<sample id>.wav`, a
+regular file in the bucket (no path, no symlink) whose header matches the bucket's format
+and whose data is all there for the length it claims. Anything else is a miss, and the
+sample is rendered again. A failed write is StorageError: the machine, not the tune.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
+import stat
+import struct
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
-from rater.core.errors import RenderError
+from rater.core import scratch
+from rater.core.errors import StorageError
 from rater.core.paths import cache_dir
 from rater.core.records import NoteEvent, Render
 from rater.core.settings import RenderSettings
 
 TRANSIENT_ERRORS = frozenset({"timeout", "crashed"})
+CACHED_ERRORS = frozenset({"unparseable", "unrenderable", "no-notes"})  # the tune's own
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_NUMBERS = ("clip_seconds", "music_seconds", "peak", "rms")
+_FIELDS = frozenset({*_NUMBERS, "notes", "error", "detail", "wav"})
 
 
 def bucket(root: str | Path | None, settings: RenderSettings) -> Path:
@@ -27,7 +45,7 @@ def bucket(root: str | Path | None, settings: RenderSettings) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RenderError(
+        raise StorageError(
             f"cannot create the render cache {path}: {exc.strerror or exc} "
             "(set RATER_CACHE_DIR to a writable directory)"
         ) from None
@@ -39,18 +57,102 @@ def _meta_path(root: str | Path | None, settings: RenderSettings, sample_id: str
 
 
 def get(sample_id: str, settings: RenderSettings, root: str | Path | None = None) -> Render | None:
-    """The cached Render (`cached=True`), or None when absent, unreadable or its WAV is gone."""
+    """The cached Render (`cached=True`), or None when absent, unreadable or not valid."""
+    if not _SAFE_ID.fullmatch(sample_id):
+        return None
     meta = _meta_path(root, settings, sample_id)
     try:
-        data = json.loads(meta.read_text(encoding="utf-8"))
-        notes = tuple(NoteEvent(float(s), float(e), int(p)) for s, e, p in data.pop("notes"))
-        wav = data.pop("wav")
-        wav_path = str(meta.parent / wav) if wav else None
-        if wav_path is not None and not os.path.isfile(wav_path):
-            return None
-        return Render(**data, sample_id=sample_id, wav_path=wav_path, notes=notes, cached=True)
+        with open(meta, "rb", opener=_no_follow) as f:
+            data = json.loads(f.read(1 << 20))
+        return _entry(data, sample_id, meta.parent, settings)
     except (OSError, ValueError, TypeError, KeyError):
         return None
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+def _entry(data: Any, sample_id: str, folder: Path, settings: RenderSettings) -> Render | None:
+    """The Render an entry describes, if it is exactly what `put` writes; else None."""
+    if not isinstance(data, dict) or set(data) != _FIELDS:
+        return None
+    if not all(_finite(data[k]) and data[k] >= 0 for k in _NUMBERS):
+        return None
+    numbers = {k: float(data[k]) for k in _NUMBERS}
+    error, detail, wav = data["error"], data["detail"], data["wav"]
+    if not isinstance(detail, str) or not isinstance(data["notes"], list):
+        return None
+    notes = tuple(_note(n) for n in data["notes"])
+    if error is not None:
+        if error not in CACHED_ERRORS or wav is not None:
+            return None
+        wav_path = None
+    else:
+        wav_path = folder / f"{sample_id}.wav"
+        if wav != wav_path.name:  # a name, never a path: "../../etc/passwd" is a miss
+            return None
+        if not _clip_matches(wav_path, numbers["clip_seconds"], settings.sample_rate):
+            return None
+    return Render(
+        sample_id,
+        None if wav_path is None else str(wav_path),
+        **numbers,
+        notes=notes,
+        error=error,
+        detail=detail,
+        cached=True,
+    )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _note(value: Any) -> NoteEvent:
+    start, end, pitch = value  # ValueError/TypeError: not a note -> a miss
+    if not (_finite(start) and _finite(end) and isinstance(pitch, int) and 0 <= pitch <= 127):
+        raise ValueError("not a note")
+    return NoteEvent(float(start), float(end), pitch)
+
+
+def _clip_matches(path: Path, seconds: float, sample_rate: int) -> bool:
+    """A regular file (not a symlink) in the format `synth` writes, with every frame its
+    header claims present, lasting `seconds`."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        with open(path, "rb", opener=_no_follow) as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    layout = wav_layout(head)
+    if layout is None:
+        return False
+    channels, rate, width, offset, size = layout
+    if (channels, rate, width) != (1, sample_rate, 2) or st.st_size < offset + size:
+        return False
+    return abs(size / (width * rate) - seconds) <= 1.0 / rate + 1e-6
+
+
+def wav_layout(head: bytes) -> tuple[int, int, int, int, int] | None:
+    """(channels, frame rate, bytes per sample, data offset, data size) of a PCM WAV from its
+    first bytes, or None when they are not one. Read here rather than by `wave`, which says
+    nothing about data missing at the end of a cut file."""
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    at, fmt = 12, None
+    while at + 8 <= len(head):
+        kind, size = head[at : at + 4], struct.unpack_from("<I", head, at + 4)[0]
+        body = at + 8
+        if kind == b"fmt " and size >= 16 and body + 16 <= len(head):
+            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", head, body)
+            fmt = (channels, rate, bits // 8) if tag == 1 and bits % 8 == 0 else None
+        elif kind == b"data":
+            return None if fmt is None else (*fmt, body, size)
+        at = body + size + (size & 1)
+    return None
 
 
 def put(render: Render, settings: RenderSettings, root: str | Path | None = None) -> Render:
@@ -58,14 +160,16 @@ def put(render: Render, settings: RenderSettings, root: str | Path | None = None
 
     A timeout or a crashed worker is not stored: either may come from the machine (load, the
     OOM killer) rather than the tune, and a cached one would mark the tune broken for good.
+    Nor is a render for an id that cannot be a file name. StorageError when the cache cannot
+    be written; nothing half-written is left.
     """
-    if render.error in TRANSIENT_ERRORS:
+    if render.error in TRANSIENT_ERRORS or not _SAFE_ID.fullmatch(render.sample_id):
         return render
     folder = bucket(root, settings)
     try:
         return _put(render, folder)
     except OSError as exc:
-        raise RenderError(
+        raise StorageError(
             f"cannot write to the render cache {folder}: {exc.strerror or exc}"
         ) from None
 
@@ -74,20 +178,16 @@ def _put(render: Render, folder: Path) -> Render:
     wav = None
     if render.wav_path is not None:
         src = Path(render.wav_path)
-        if src.parent.resolve() != folder.resolve():
-            dest = folder / f"{render.sample_id}.wav"
-            tmp = folder / f".{render.sample_id}.{os.getpid()}.wavtmp"
-            tmp.write_bytes(src.read_bytes())
-            os.replace(tmp, dest)
+        dest = folder / f"{render.sample_id}.wav"
+        if src.name != dest.name or src.parent.resolve() != folder.resolve():
+            scratch.write_new(dest, src.read_bytes())
             render = replace(render, wav_path=str(dest))
-        wav = Path(render.wav_path).name if render.wav_path else None
+        wav = dest.name
     data = asdict(render)
     for key in ("sample_id", "wav_path", "cached"):
         data.pop(key)
     data["notes"] = [[n.start, n.end, n.pitch] for n in render.notes]
     data["wav"] = wav
     meta = folder / f"{render.sample_id}.json"
-    tmp = folder / f".{render.sample_id}.{os.getpid()}.jsontmp"
-    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, meta)
+    scratch.write_new(meta, json.dumps(data, separators=(",", ":")).encode())
     return render

@@ -1,7 +1,8 @@
 """Samples -> Renders -> Judged: a corpus through the render pool and cache, then the checks.
 
 The layer above the audio pieces: `render` knows one sample, `pool` runs processes, `cache`
-stores results; this module wires them into streams. `judge_stream` is the one entry point
+stores results, `store` chooses where clips go (the cache, or a private folder once the
+cache cannot be written); this module wires them into streams. `judge_stream` is the one entry point
 the rating screen, `autorate`, `check` and `render` share, so they agree on what counts as
 broken and all benefit from the render cache.
 """
@@ -15,12 +16,11 @@ from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 
-from rater.audio import cache, synth
+from rater.audio import synth
 from rater.audio.pool import Pool
-from rater.audio.render import render_one
+from rater.audio.store import Store, Warn
 from rater.core import checks
 from rater.core.errors import SetupError
-from rater.core.paths import cache_dir as default_cache_dir
 from rater.core.records import Judged, Render, Sample
 from rater.core.settings import CheckSettings, RenderSettings
 
@@ -30,18 +30,21 @@ def render_stream(
     settings: RenderSettings,
     workers: int | None = None,
     cache_dir: str | Path | None = None,
+    warn: Warn | None = None,
 ) -> Generator[Render, None, None]:
     """Renders for `samples`, cached ones at once, the rest from a process pool as they finish.
 
     `samples` is consumed lazily, in order, as workers free up, so a caller can feed a long
     or slow iterable and still get the first results in a fraction of a second. No process
     is started when everything is cached. Closing the generator stops the pool. `workers`
-    overrides `settings.workers` (0: render in this process).
+    overrides `settings.workers` (0: render in this process). A cache that cannot be written
+    is reported to `warn` once and the run goes on without it (`rater.audio.store`); without
+    `warn` it raises StorageError.
     """
     workers = settings.workers if workers is None else workers
-    root = Path(cache_dir) if cache_dir else default_cache_dir()
+    store = Store(settings, cache_dir or None, warn)
     inflight: dict[str, int] = {}
-    source = _lookup(samples, settings, root, inflight)
+    source = _lookup(samples, store, inflight)
     first: Sample | None = None
     for item in source:
         if isinstance(item, Render):
@@ -56,20 +59,18 @@ def render_stream(
         raise SetupError(
             f"SoundFont not found: {settings.soundfont}; {synth.SOUNDFONT_HINT}", field="soundfont"
         )
-    out_dir = cache.bucket(root, settings)
     if workers <= 0:  # in-process: for debugging, and where processes cannot be started
         for item in itertools.chain([first], source):
-            result = item if isinstance(item, Render) else render_one(item, settings, out_dir)
-            if not result.cached:
-                result = cache.put(result, settings, root)
+            result = item if isinstance(item, Render) else store.render_one(item)
             for _ in range(1 if result.cached else inflight.pop(result.sample_id, 1)):
                 yield result
         return
-    pool = Pool(settings, out_dir, workers=workers)
+    pool = Pool(settings, store.folder(), workers=workers, on_storage=store.write_failed)
     try:
         for result in pool.run(itertools.chain([first], source)):
             if not result.cached:
-                result = cache.put(result, settings, root)
+                result = store.put(result)
+                pool.out_dir = store.folder()  # the private folder once caching stopped
                 for _ in range(inflight.pop(result.sample_id, 1)):
                     yield result
             else:
@@ -79,7 +80,7 @@ def render_stream(
 
 
 def _lookup(
-    samples: Iterable[Sample], settings: RenderSettings, root: Path, inflight: dict[str, int]
+    samples: Iterable[Sample], store: Store, inflight: dict[str, int]
 ) -> Iterator[Sample | Render]:
     """Cache hits as Renders, misses as Samples; a repeat of a sample being rendered is only
     counted, so it is rendered once and yielded once per occurrence."""
@@ -87,7 +88,7 @@ def _lookup(
         if sample.id in inflight:
             inflight[sample.id] += 1
             continue
-        hit = cache.get(sample.id, settings, root)
+        hit = store.get(sample.id)
         if hit is not None:
             yield hit
         else:
@@ -101,11 +102,13 @@ def judge_stream(
     check_settings: CheckSettings,
     workers: int | None = None,
     cache_dir: str | Path | None = None,
+    warn: Warn | None = None,
 ) -> Iterator[Judged]:
     """Verdicts as they become known, roughly in input order.
 
     Samples that text checks already fail, and `kind="text"` samples, are never rendered:
     rendering costs a parse and a synthesis, and a rater will never hear them anyway.
+    `warn`: see `render_stream`.
     """
     ready: deque[Judged] = deque()
     waiting: dict[str, list[Sample]] = {}
@@ -121,7 +124,8 @@ def judge_stream(
 
     # closing(): a consumer that stops early (the TUI quitting) must stop the render pool now,
     # not whenever the garbage collector gets to it.
-    with closing(render_stream(to_render(), render_settings, workers, cache_dir)) as renders:
+    stream = render_stream(to_render(), render_settings, workers, cache_dir, warn)
+    with closing(stream) as renders:
         for render in renders:
             while ready:
                 yield ready.popleft()
@@ -141,9 +145,11 @@ def judge_all(
     check_settings: CheckSettings,
     workers: int | None = None,
     cache_dir: str | Path | None = None,
+    warn: Warn | None = None,
 ) -> list[Judged]:
     """`judge_stream` collected back into input order (for batch commands)."""
     samples = list(samples)
     order = {id(s): i for i, s in enumerate(samples)}
-    done = list(judge_stream(samples, render_settings, check_settings, workers, cache_dir))
+    stream = judge_stream(samples, render_settings, check_settings, workers, cache_dir, warn)
+    done = list(stream)
     return sorted(done, key=lambda j: order.get(id(j.sample), len(order)))

@@ -29,10 +29,17 @@ NO_SIMPLEAUDIO_NOTICE = "simpleaudio missing: running silent (pip install simple
 
 
 def wav_seconds(path: str | os.PathLike[str]) -> float:
-    """Duration from the WAV header; cheap, so the schedule is known before playing."""
-    with wave.open(str(path), "rb") as wav:
-        rate = wav.getframerate()
-        return wav.getnframes() / rate if rate else 0.0
+    """Duration from the WAV header; cheap, so the schedule is known before playing.
+
+    0.0 for a clip that cannot be read (gone, cut to nothing, not a WAV): the cache checks
+    clips before handing them out, but a file can still change under a running session, and
+    a damaged clip must cost its sound, not the screen."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            rate = wav.getframerate()
+            return wav.getnframes() / rate if rate else 0.0
+    except (OSError, EOFError, wave.Error):
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,11 @@ class Player(Protocol):
         """The current play position, or None when idle."""
         ...
 
+    def played(self) -> tuple[float, ...]:
+        """Seconds of each clip of the last sequence that have played, by its schedule: up to
+        now, or up to when it was stopped; () before the first sequence."""
+        ...
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the sequence is over and its sound has left the process; False when
         `timeout` seconds ran out first. A program that exits after playing needs this: the
@@ -88,6 +100,8 @@ class ScheduledPlayer:
         self._started: float | None = None
         self._durations: list[float] = []
         self._gap = 1.0
+        self._begun: float | None = None  # start of the last sequence, kept after a stop
+        self._ended: float | None = None  # when the last sequence was stopped
 
     def play_sequence(
         self, wav_paths: Sequence[str], gap: float = RateSettings.gap_seconds
@@ -98,6 +112,7 @@ class ScheduledPlayer:
             self._durations = durations
             self._gap = gap
             self._started = self._clock() if durations else None
+            self._begun, self._ended = self._started, None
         self._start_audio(list(wav_paths), durations, gap)
 
     # Alias matching the module map in DESIGN.md.
@@ -109,6 +124,8 @@ class ScheduledPlayer:
 
     def _halt(self) -> None:
         with self._lock:
+            if self._started is not None:
+                self._ended = self._clock()
             self._started = None
         self._stop_audio()
 
@@ -127,6 +144,23 @@ class ScheduledPlayer:
                     return Position(index, duration, duration, in_gap=True)
                 elapsed -= gap
         return None
+
+    def played(self) -> tuple[float, ...]:
+        """What has been heard of the last sequence: the schedule cut at now or at the stop.
+
+        The listening data of a rating (`rater.rating.listening`) comes from here, so a
+        silent session counts exactly as the play position shows."""
+        with self._lock:
+            if self._begun is None:
+                return ()
+            end = self._ended if self._ended is not None else self._clock()
+            elapsed = end - self._begun
+            durations, gap = self._durations, self._gap
+        out: list[float] = []
+        for duration in durations:
+            out.append(min(duration, max(0.0, elapsed)))
+            elapsed -= duration + gap
+        return tuple(out)
 
     def wait(self, timeout: float | None = None) -> bool:
         end = None if timeout is None else time.monotonic() + timeout
@@ -171,9 +205,13 @@ class SimpleAudioPlayer(ScheduledPlayer):
         for index, path in enumerate(paths):
             if cancel.is_set():
                 return
-            with wave.open(path, "rb") as wav:
-                frames = wav.readframes(wav.getnframes())
-                channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+            try:
+                with wave.open(path, "rb") as wav:
+                    frames = wav.readframes(wav.getnframes())
+                    channels, width = wav.getnchannels(), wav.getsampwidth()
+                    rate = wav.getframerate()
+            except (OSError, EOFError, wave.Error):
+                continue  # damaged since it was checked (see wav_seconds): the next clip
             try:
                 play = simpleaudio.play_buffer(frames, channels, width, rate)
             except Exception:  # simpleaudio's C error type: the device went away mid-session

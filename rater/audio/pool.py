@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, render_one
-from rater.core.errors import SetupError
+from rater.core.errors import SetupError, StorageError
 from rater.core.records import Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -36,8 +36,10 @@ def _context() -> Any:
     return ctx
 
 
-def _worker_main(conn: Any, settings: RenderSettings, out_dir: str, max_tasks: int) -> None:
-    """Load the SoundFont once, then render samples sent over `conn` until told to stop."""
+def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
+    """Load the SoundFont once, then render (sample, folder) tasks sent over `conn` until told
+    to stop. A clip that cannot be written is reported as ("storage", (folder, message)):
+    the machine's problem, never the sample's verdict."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # fluidsynth and music21 print warnings that would tear a TUI screen
@@ -48,13 +50,17 @@ def _worker_main(conn: Any, settings: RenderSettings, out_dir: str, max_tasks: i
         synth.get_synth(settings.soundfont, settings.sample_rate)
         conn.send(("ready", None))
         for _ in range(max_tasks):
-            sample = conn.recv()
-            if sample is None:
+            task = conn.recv()
+            if task is None:
                 return
+            sample, out_dir = task
             try:
                 result = render_one(sample, settings, out_dir)
             except RenderTimeout:  # the alarm fired in the instant between finishing and disarming
                 result = failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
+            except StorageError as exc:
+                conn.send(("storage", (out_dir, str(exc))))
+                continue
             conn.send(("done", result))
     except SetupError as exc:
         conn.send(("fatal", str(exc)))
@@ -63,11 +69,9 @@ def _worker_main(conn: Any, settings: RenderSettings, out_dir: str, max_tasks: i
 
 
 class _Worker:
-    def __init__(self, ctx: Any, settings: RenderSettings, out_dir: Path, max_tasks: int):
+    def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(
-            target=_worker_main, args=(child, settings, str(out_dir), max_tasks), daemon=True
-        )
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, max_tasks), daemon=True)
         _start_without_main(self.proc)
         child.close()
         self.ready = False
@@ -127,6 +131,10 @@ class Pool:
     One task per worker (rather than a ProcessPoolExecutor's prefetching queue) keeps the
     given order, tells us which sample a stuck or crashed worker was on, and lets us replace
     just that worker: a crash in fluidsynth or a runaway parse costs one sample, not the pool.
+
+    Clips go to `out_dir`. When a worker cannot write one there, `on_storage(folder, message)`
+    names the folder to use from now on (the sample is rendered again there) or raises; without
+    it the StorageError is raised.
     """
 
     def __init__(
@@ -135,9 +143,11 @@ class Pool:
         out_dir: Path,
         workers: int = RenderSettings.workers,
         max_tasks: int = MAX_TASKS_PER_WORKER,
+        on_storage: Callable[[str, str], Path] | None = None,
     ):
         self.settings = settings
         self.out_dir = out_dir
+        self.on_storage = on_storage
         self.size = max(1, workers)
         self.max_tasks = max(1, max_tasks)
         self.ctx = _context()
@@ -148,7 +158,7 @@ class Pool:
         )
 
     def _spawn(self) -> None:
-        self.workers.append(_Worker(self.ctx, self.settings, self.out_dir, self.max_tasks))
+        self.workers.append(_Worker(self.ctx, self.settings, self.max_tasks))
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
         self.workers.remove(worker)
@@ -184,17 +194,17 @@ class Pool:
                 w = idle[0]
                 w.task = pending.pop()
                 w.since = _now()
-                w.conn.send(w.task)
+                w.conn.send((w.task, str(self.out_dir)))
                 continue  # refill `pending` before waiting, so the other idle worker gets work
             ready = wait([w.conn for w in self.workers], timeout=0.25)
             for w in [w for w in self.workers if w.conn in ready]:
-                yield from self._receive(w)
+                yield from self._receive(w, pending)
             yield from self._watch()
 
     def _busy(self) -> int:
         return sum(1 for w in self.workers if w.task is not None)
 
-    def _receive(self, w: _Worker) -> Iterator[Render]:
+    def _receive(self, w: _Worker, pending: list[Sample]) -> Iterator[Render]:
         try:
             kind, payload = w.conn.recv()
         except (EOFError, OSError):
@@ -217,10 +227,18 @@ class Pool:
         if kind == "ready":
             w.ready = True
             return
-        w.task = None
+        task, w.task = w.task, None
         w.done += 1
         if w.done >= self.max_tasks:
             self._retire(w, kill=False)
+        if kind == "storage":
+            folder, message = payload
+            if self.on_storage is None:
+                raise StorageError(message)
+            self.out_dir = self.on_storage(folder, message)
+            if task is not None:
+                pending.append(task)  # rendered again, in the new folder
+            return
         yield payload
 
     def _watch(self) -> Iterator[Render]:

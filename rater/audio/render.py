@@ -12,19 +12,24 @@ from __future__ import annotations
 import os
 import re
 import signal
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from rater.core.errors import SetupError
+from rater.core import scratch
+from rater.core.errors import SetupError, StorageError
 from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
 MAX_CHARS = 20_000  # never parse more than this; real tunes are < 5,000 characters
 HEAD_CHARS = 1_500  # body characters parsed first; most tunes fit whole, long ones need less
 DEFAULT_QPM = 120.0  # abc2midi's tempo when a tune has no Q: field
-TICKS = 480
+# Playable written tempos, in quarter notes per minute. Real tunes use 40..360 (measured on
+# music21's collections and folk-rnn's samples); far outside this a tune is not music a
+# rater can judge (`Q:1/4=1` puts one note in a 10 s clip), so it fails as "unrenderable"
+# with the tempo named, instead of being clamped into something the tune never said.
+MIN_QPM, MAX_QPM = 10.0, 2000.0
+TICKS = 10_000  # MIDI ticks per beat; the clip's MIDI has one tempo: a beat is one second
 _FIELD = re.compile(r"^\s*([A-Za-z]):")
 
 
@@ -149,18 +154,30 @@ def _seconds_fn(tempos: list[tuple[float, float]]) -> Any:
     return seconds
 
 
-def _midi(
-    notes: list[list[float]], tempos: list[tuple[float, float]], speed: float, program: int
-) -> Any:
-    """A one-track mido file; the speed-up is a tempo change, so pitch is unchanged."""
+def _bad_tempo(tempos: list[tuple[float, float]]) -> str | None:
+    for _, qpm in tempos:
+        if not MIN_QPM <= qpm <= MAX_QPM:
+            return (
+                f"tempo of {qpm:g} quarter notes per minute (Q:) is outside the playable "
+                f"{MIN_QPM:g}..{MAX_QPM:g}"
+            )
+    return None
+
+
+def _midi(timed: list[tuple[float, float, int]], program: int) -> Any:
+    """A one-track mido file of notes at their clip times in seconds (speed-up included, so
+    pitch is unchanged).
+
+    The written tempo and the speed-up are already in the times, so the file has one fixed
+    tempo (a beat is a second) rather than the tune's: MIDI's tempo field cannot hold a beat
+    longer than 16.8 s, which a slow tempo played slower would need.
+    """
     import mido
 
-    events: list[tuple[int, int, Any]] = []
-    for q, qpm in tempos:
-        tempo = mido.bpm2tempo(qpm * speed)
-        events.append((round(q * TICKS), 0, mido.MetaMessage("set_tempo", tempo=tempo)))
-    for start, end, pitch in notes:
-        on, off = round(start * TICKS), max(round(end * TICKS), round(start * TICKS) + 1)
+    events: list[tuple[int, int, Any]] = [(0, 0, mido.MetaMessage("set_tempo", tempo=10**6))]
+    for start, end, pitch in timed:
+        on = round(start * TICKS)
+        off = max(round(end * TICKS), on + 1)
         events.append((on, 2, mido.Message("note_on", note=int(pitch), velocity=80)))
         events.append((off, 1, mido.Message("note_off", note=int(pitch), velocity=0)))
     events.sort(key=lambda e: (e[0], e[1]))  # at equal ticks: tempo, then offs, then ons
@@ -183,20 +200,16 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:200]
 
 
-def default_out_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / f"rater-clips-{os.getuid()}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def render_one(
     sample: Sample, settings: RenderSettings, out_dir: str | Path | None = None
 ) -> Render:
     """Render one sample to `out_dir/<id>.wav`; failures come back as `Render.error`.
 
+    Without `out_dir` the clip goes to this process's private folder (`scratch.private_dir`).
     The time limit uses SIGALRM, which only works on the main thread; elsewhere (a TUI
     thread) the caller's own watchdog is the only limit. SetupError (no fluidsynth, bad
-    SoundFont) is raised: it is not this sample's fault and no other sample would fare better.
+    SoundFont) and StorageError (the clip cannot be written: disk full, read-only folder) are
+    raised: neither is this sample's fault, and a verdict must never say otherwise.
     """
     use_alarm = settings.time_limit > 0 and threading.current_thread() is threading.main_thread()
     previous: Any = None
@@ -209,7 +222,8 @@ def render_one(
         # Re-fire every 0.25 s: music21 has broad `except:` clauses that can swallow one.
         signal.setitimer(signal.ITIMER_REAL, settings.time_limit, 0.25)
     try:
-        return _render(sample, settings, Path(out_dir) if out_dir else default_out_dir())
+        folder = Path(out_dir) if out_dir else scratch.private_dir()
+        return _render(sample, settings, folder)
     except RenderTimeout:
         return failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
     finally:
@@ -252,37 +266,63 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
         return failed(sample, "unparseable", _short(exc))
     if not notes:
         return failed(sample, "no-notes", "the tune has no playable notes")
+    bad_tempo = _bad_tempo(tempos)
+    if bad_tempo:
+        return failed(sample, "unrenderable", bad_tempo)
     speed = settings.speed
     parsed_end = seconds(max(end for _, end, _ in notes))
     clip_music = min(parsed_end, settings.clip_seconds)
     music_end = parsed_end / fraction if fraction < 1 else parsed_end  # estimate when cut
-    in_clip = [n for n in notes if seconds(n[0]) < clip_music]
+    in_clip = sorted(n for n in notes if seconds(n[0]) < clip_music)
     events = tuple(
         NoteEvent(seconds(s) / speed, min(seconds(e), clip_music) / speed, int(p))
-        for s, e, p in sorted(in_clip)
+        for s, e, p in in_clip
     )
-    wav_path = out_dir / f"{sample.id}.wav"
-    tmp = out_dir / f".{sample.id}.{os.getpid()}.tmp"
-    from rater.audio import synth
-
+    # MIDI times: notes ringing past the clip end a second after it (the clip is cut anyway)
+    tail = clip_music / speed + 1.0
+    timed = [(seconds(s) / speed, min(seconds(e) / speed, tail), int(p)) for s, e, p in in_clip]
     try:
-        midi = _midi(in_clip, tempos, speed, settings.program)
-        peak, rms = synth.synthesise(
-            midi, tmp, clip_music / speed, settings.soundfont, settings.sample_rate
-        )
-        os.replace(tmp, wav_path)
-    except SetupError:
-        raise
+        midi = _midi(timed, settings.program)
+        peak, rms = _write_clip(midi, out_dir / f"{sample.id}.wav", clip_music / speed, settings)
+    except (SetupError, StorageError):
+        raise  # the machine's problem, not the tune's
     except Exception as exc:
         return failed(sample, "unrenderable", _short(exc))
-    finally:
-        tmp.unlink(missing_ok=True)  # after a failure or a timeout; gone already on success
     return Render(
         sample_id=sample.id,
-        wav_path=str(wav_path),
+        wav_path=str(out_dir / f"{sample.id}.wav"),
         clip_seconds=clip_music / speed,
         music_seconds=music_end / speed,
         peak=peak,
         rms=rms,
         notes=events,
     )
+
+
+def _write_clip(
+    midi: Any, wav_path: Path, seconds: float, settings: RenderSettings
+) -> tuple[float, float]:
+    """Synthesise into a new temporary file beside `wav_path`, then rename it into place.
+
+    A failure to write (disk full, read-only or vanished folder) is StorageError: the tune
+    rendered fine, the machine could not keep it. The temporary file never outlives a failure
+    or a timeout.
+    """
+    from rater.audio import synth
+
+    tmp: Path | None = None
+    try:
+        fd, tmp = scratch.new_file(wav_path.parent, f".{wav_path.name}.", ".tmp")
+        with os.fdopen(fd, "wb") as out:
+            peak, rms = synth.synthesise(
+                midi, out, seconds, settings.soundfont, settings.sample_rate
+            )
+        os.replace(tmp, wav_path)
+        tmp = None
+    except OSError as exc:
+        raise StorageError(
+            f"cannot write a clip to {wav_path.parent}: {exc.strerror or exc}"
+        ) from None
+    finally:
+        scratch.discard(tmp)
+    return peak, rms

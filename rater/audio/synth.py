@@ -11,7 +11,7 @@ import glob
 import os
 import wave
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 from rater.core import paths
 from rater.core.errors import SetupError
@@ -144,12 +144,16 @@ def _reset(loaded: _Loaded) -> None:
 
 def synthesise(
     midi: Any,
-    wav_path: str | os.PathLike[str],
+    wav: str | os.PathLike[str] | BinaryIO,
     seconds: float,
     soundfont: str,
     sample_rate: int = RenderSettings.sample_rate,
 ) -> tuple[float, float]:
     """Play a mido MidiFile (or its bytes) into a mono 16-bit WAV of exactly `seconds`.
+
+    `wav` is a path or a file open for writing (the render opens its temporary file itself,
+    safely: `rater.audio.scratch.new_file`). An OSError here is the machine's (disk full,
+    read-only folder), never the tune's.
 
     Only `seconds` of audio are synthesised, however long the MIDI is: the clip is all a rater
     hears, and synthesis time is proportional to it. Returns (peak, rms), both 0..1.
@@ -189,7 +193,7 @@ def synthesise(
     stereo = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
     mono = stereo.reshape(-1, 2).astype(np.int32).sum(axis=1) // 2
     pcm = mono.astype(np.int16)
-    _write_wav(wav_path, pcm, sample_rate)
+    _write_wav(wav, pcm, sample_rate)
     if pcm.size == 0:
         return 0.0, 0.0
     as_float = pcm.astype(np.float64) / 32768.0
@@ -198,8 +202,9 @@ def synthesise(
     return peak, rms
 
 
-def _write_wav(path: str | os.PathLike[str], pcm: Any, sample_rate: int) -> None:
-    with wave.open(str(path), "wb") as out:
+def _write_wav(wav: str | os.PathLike[str] | BinaryIO, pcm: Any, sample_rate: int) -> None:
+    target = os.fspath(wav) if isinstance(wav, str | os.PathLike) else wav
+    with wave.open(target, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)

@@ -21,13 +21,19 @@ from rater.core.settings import (
     CorpusSettings,
     ExportOptions,
     PairingSettings,
+    RateSettings,
     RenderSettings,
 )
 
-EPILOG = """\
-keys in the rating screen: 1 A wins, 2 B wins, 3 equal, Enter skip, r auto-rate the rest,
-x exit, space replay, a/b play one side, u undo, ? help.
-Set RATER_CACHE_DIR to choose where rendered clips are cached."""
+
+def epilog() -> str:
+    """The rating screen's keys (from the app's own key table) and the cache variable."""
+    from rater.tui.keys import keys_text
+
+    return keys_text() + (
+        "\nSet RATER_CACHE_DIR to choose where rendered clips are cached; `rater cache` shows its"
+        "\nsize, `rater cache --clear` empties it (nothing caps it: ~0.4 MB per 10 s clip)."
+    )
 
 
 def _add_corpus_args(p: argparse.ArgumentParser) -> None:
@@ -92,6 +98,23 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         help="prefix pairing: shared chars",
     )
     p.add_argument("--silent", action="store_true", help="do not play audio")
+    rate = RateSettings()
+    p.add_argument(
+        "--recheck",
+        type=float,
+        default=rate.recheck,
+        metavar="P",
+        help=f"chance that a pair is a hidden re-check of one you decided, sides swapped "
+        f"(default {rate.recheck:g}; 0 turns it off); `rater stats` shows self-agreement",
+    )
+    p.add_argument(
+        "--min-heard",
+        type=float,
+        default=rate.min_heard,
+        metavar="S",
+        help="deciding keys wait until both clips have played S seconds (default "
+        f"{rate.min_heard:g}: off)",
+    )
 
 
 def _add_export_args(p: argparse.ArgumentParser) -> None:
@@ -131,6 +154,11 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--drop-broken", action="store_true", help="drop auto-rated broken records")
     p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
+    p.add_argument(
+        "--keep-rechecks",
+        action="store_true",
+        help="keep hidden re-checks (left out by default: they repeat an earlier decision)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rater",
         description="Collect pairwise preference ratings of machine-generated music (ABC) "
         "and turn them into reward-model training data.",
-        epilog=EPILOG,
+        epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from rater import __version__
@@ -213,8 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
 
-    p = sub.add_parser("stats", help="counts by outcome, reasons, raters, sources, agreement")
+    p = sub.add_parser(
+        "stats", help="counts by outcome, reasons, raters, sources, agreement, rater quality"
+    )
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+
+    p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--size", action="store_true", help="what it holds (the default)")
+    what.add_argument("--clear", action="store_true", help="remove every file rater made")
     return parser
 
 

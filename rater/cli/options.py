@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from rater.core.settings import (
     CheckSettings,
@@ -26,6 +27,12 @@ FLAGS = {"strategy": "--pairing"}
 def flag_of(field: str) -> str:
     """The option that sets a settings field (`clip_seconds` -> `--clip-seconds`)."""
     return FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
+def warn(text: str) -> None:
+    """A problem of the machine that the command works around (an unwritable render cache):
+    one line on stderr, and the command goes on."""
+    print(f"rater: warning: {text}", file=sys.stderr, flush=True)
 
 
 def default_rater() -> str:
@@ -70,6 +77,8 @@ def rate_settings(args: argparse.Namespace, kind: str) -> RateSettings:
         render=render,
         checks=checks,
         silent=args.silent,
+        recheck=args.recheck,
+        min_heard=args.min_heard,
     )
 
 
@@ -83,4 +92,5 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
         batch_size=args.batch_size,
         drop_broken=args.drop_broken,
         drop_ties=args.drop_ties,
+        keep_rechecks=args.keep_rechecks,
     )

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import random
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from rater.core import scratch
 from rater.core.corpus import read_samples, sample_id
 from rater.core.records import Sample
 
@@ -138,15 +138,21 @@ def demo_corpus(dest_dir: str | Path | None = None) -> Path:
     if path.is_file() and path.stat().st_size > 0:
         return path
     text, origins = _build()
-    dest.mkdir(parents=True, exist_ok=True)
-    for target, content in (
-        (dest / "origins.json", json.dumps(origins, indent=1, sort_keys=True) + "\n"),
-        (path, text),
-    ):
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, target)
-    return path
+    try:
+        _write(dest, origins, text)
+    except OSError:
+        if dest_dir is not None:
+            raise
+        # an unwritable cache costs a second per run, not the demo
+        dest = scratch.private_dir() / "demo"
+        _write(dest, origins, text)
+    return dest / path.name
+
+
+def _write(dest: Path, origins: dict[str, str], text: str) -> None:
+    origins_json = json.dumps(origins, indent=1, sort_keys=True) + "\n"
+    scratch.write_new(dest / "origins.json", origins_json.encode("utf-8"))
+    scratch.write_new(dest / f"demo-v{VERSION}.abc", text.encode("utf-8"))
 
 
 def degenerate_examples() -> dict[str, tuple[str, str]]:

@@ -38,6 +38,14 @@ class RenderError(RaterError):
     """Rendering cannot run at all (not: one tune failed - that is a broken verdict)."""
 
 
+class StorageError(RenderError):
+    """The machine, not the input: a full disk, a read-only or unwritable folder.
+
+    Never a verdict on a sample: whoever catches it reports it (and may carry on without the
+    cache); nothing about it is written to the cache or the journal.
+    """
+
+
 class PairingError(RaterError):
     """The samples cannot be paired the way the strategy asks (e.g. `ab` without two sources)."""
 

@@ -95,6 +95,7 @@ class Pair:
     b: Sample
     query: str = ""
     swapped: bool = False  # True when left/right were randomised away from (first, second)
+    recheck_of: str = ""  # a hidden re-check: the decision id of the earlier decision it repeats
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Rules about rating records that more than one stage applies, each written once.
 
 Which journal lines make one decision, which pairs are decided, which samples an automatic
-rating found broken, and which part of a text continues its prompt: the session, the pair
-sources, the exports and the statistics all ask these questions and must agree.
+rating found broken, which part of a text continues its prompt, and which records are hidden
+re-checks: the session, the pair sources, the exports and the statistics all ask these
+questions and must agree.
 """
 
 from __future__ import annotations
@@ -81,3 +82,13 @@ def elides(verdict: Verdict) -> bool:
 def elided(record: Rating) -> tuple[int, ...]:
     """The sides (0, 1) whose text and tokens an automatic record left out (`elides`)."""
     return tuple(record.extra.get("elided", ()))
+
+
+def recheck_of(rating: Rating) -> str | None:
+    """The decision a hidden re-check repeats (sides swapped), or None for a first decision.
+
+    Re-checks measure a rater's consistency; as training data or games they would count
+    the same pair twice, so exports leave them out by default and ranks never count them.
+    """
+    value = rating.extra.get("recheck_of")
+    return value if isinstance(value, str) and value else None

@@ -31,6 +31,12 @@ class CorpusSettings:
     min_chars: int = 42  # extract: shorter samples are log noise, not samples
 
 
+# A clip is what a rater hears before deciding (10 s by default); 3 minutes holds a whole
+# folk tune with its repeats, and keeps a clip under 8 MB (unbounded, 100000 gave 24 MB).
+MAX_CLIP_SECONDS = 180.0
+CACHE_FORMAT = 2  # in every cache key; 2: entries validated, no machine failure stored
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     """Everything that changes the rendered audio (`key` names its cache bucket), plus how
@@ -52,9 +58,20 @@ class RenderSettings:
             raise SettingsError(
                 f"{{field}} must be positive, got {self.clip_seconds:g}", field="clip_seconds"
             )
+        if self.clip_seconds > MAX_CLIP_SECONDS:
+            raise SettingsError(
+                f"{{field}} must be at most {MAX_CLIP_SECONDS:g} seconds, "
+                f"got {self.clip_seconds:g}",
+                field="clip_seconds",
+            )
         if not 0.1 <= self.speed <= 10:
             raise SettingsError(
                 f"{{field}} must be between 0.1 and 10, got {self.speed:g}", field="speed"
+            )
+        if not 0 <= self.time_limit < float("inf"):
+            raise SettingsError(
+                f"{{field}} must be a number of seconds, 0 for no limit, got {self.time_limit:g}",
+                field="time_limit",
             )
 
     def key(self) -> str:
@@ -65,7 +82,7 @@ class RenderSettings:
         except OSError:
             sf_ident = self.soundfont
         payload = json.dumps(
-            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, 1]
+            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, CACHE_FORMAT]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -131,6 +148,7 @@ class ExportOptions:
     batch_size: int | None = None  # oa: cut the record count to a multiple of this
     drop_broken: bool = False  # leave out auto-rated records (a broken sample)
     drop_ties: bool = False  # oa/text: leave out tie records
+    keep_rechecks: bool = False  # keep hidden re-checks (duplicates of earlier decisions)
 
     def __post_init__(self) -> None:
         for name, length in (
@@ -178,3 +196,16 @@ class RateSettings:
     autoplay: bool = True  # play A then B as each pair is shown
     gap_seconds: float = 1.0  # silence between clip A and clip B
     min_view_seconds: float = 0.3  # decide/skip keys are ignored this long after a pair shows
+    recheck: float = 0.05  # chance that the next pair re-asks an earlier one, sides swapped
+    min_heard: float = 0.0  # deciding keys wait until both clips played this long; 0: off
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.recheck <= 1.0:
+            raise SettingsError(
+                f"{{field}} must be between 0 and 1, got {self.recheck:g}", field="recheck"
+            )
+        if not 0.0 <= self.min_heard < float("inf"):
+            raise SettingsError(
+                f"{{field}} must be 0 (off) or a number of seconds, got {self.min_heard:g}",
+                field="min_heard",
+            )

@@ -36,7 +36,9 @@ def autorate_rest(
             progress(session.judging.count(), total)
         if stop is not None and stop.is_set():
             return AutorateSummary(0, 0)
-    pairs = itertools.chain(session.pending(), _source_rest(session, stop))
+    # A hidden re-check repeats a decided pair of two good samples: nothing to auto-rate.
+    pending = itertools.chain(session.pending(), _source_rest(session, stop))
+    pairs = (p for p in pending if not p.recheck_of)
     decisions, summary = auto_rate_pairs(pairs, session.verdict_of, session.rater, session.exclude)
     if stop is not None and stop.is_set():
         return AutorateSummary(0, 0)

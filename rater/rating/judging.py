@@ -4,11 +4,14 @@ order pairs will come up, results kept by sample id.
 `run` consumes `audio.pipeline.judge_stream` (the render pool + cache) over the samples in
 pair order, so the first pairs are ready first. The pool takes a second or more to start (a
 fresh interpreter importing music21), so with the real pipeline the first pairs are also
-rendered in this process at once (`prefetch`); whichever result lands first is kept, and
-the pool's copy of the same render only warms the cache.
+rendered in this process at once (`prefetch`), into the cache like the pool's renders (a
+shared temp folder would be another place to trick); whichever result lands first is kept,
+and the pool usually finds the first pairs cached.
 
 Every new result is announced to the listener (`listen`), from whichever thread produced
-it: that is the one way the TUI learns a sample is judged.
+it: that is the one way the TUI learns a sample is judged. A render cache that cannot be
+written is not an error: judging goes on without it, and the one-line notice is kept in
+`warnings` and announced to `on_warning`'s listener (the TUI shows it).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from rater.core.errors import RaterError
 from rater.core.records import Judged, Pair, Sample, Verdict
 from rater.core.settings import CheckSettings, RenderSettings
+from rater.rating.pairing.base import PairSource
 
 JudgeFn = Callable[[Sequence[Sample]], Iterable[Judged]]
 Listener = Callable[[Judged], object]
+WarningListener = Callable[[str], object]
 
 INLINE_MAX_CHARS = 4000  # first-pair renders in this process: typical tunes, not monsters
 
@@ -51,6 +56,8 @@ class Judging:
         self._taken = 0
         self._lock = threading.Lock()
         self._listener: Listener | None = None
+        self._warning_listener: WarningListener | None = None
+        self.warnings: list[str] = []  # environment notices (an unwritable cache), once each
         self._prefetching = False
         self.done = threading.Event()
         self.error = ""
@@ -86,6 +93,19 @@ class Judging:
     def listen(self, listener: Listener | None) -> None:
         """Call `listener(judged)` for every result from now on (from the producing thread)."""
         self._listener = listener
+
+    def on_warning(self, listener: WarningListener | None) -> None:
+        """Call `listener(text)` for every new warning (from the producing thread)."""
+        self._warning_listener = listener
+
+    def warn(self, text: str) -> None:
+        with self._lock:
+            if text in self.warnings:
+                return
+            self.warnings.append(text)
+        listener = self._warning_listener
+        if listener is not None:
+            listener(text)
 
     def add(self, judged: Judged) -> None:
         """Keep the first result for a sample (inline and pool may both deliver one)."""
@@ -137,7 +157,7 @@ class Judging:
     def _pipeline(self, samples: Sequence[Sample]) -> Iterable[Judged]:
         from rater.audio import pipeline
 
-        return pipeline.judge_stream(samples, self._render, self._checks)
+        return pipeline.judge_stream(samples, self._render, self._checks, warn=self.warn)
 
     # -- the first pairs, in this process -------------------------------------------------
 
@@ -152,9 +172,10 @@ class Judging:
 
     def _judge_first(self, pairs: list[Pair], stop: threading.Event | None) -> None:
         """Judge the pairs' samples in order; stop once one pair is good (it can be shown)."""
-        from rater.audio import render
+        from rater.audio.store import Store
         from rater.core import checks
 
+        store = Store(self._render, warn=self.warn)  # into the cache, like the pool's renders
         for pair in pairs:
             good = True
             for sample in (pair.a, pair.b):
@@ -167,9 +188,9 @@ class Judging:
                         return  # no time limit off the main thread: long ones go to the pool
                     if verdict.ok and sample.kind != "text":
                         try:
-                            result = render.render_one(sample, self._render)
+                            result = store.render_one(sample)
                         except RaterError:
-                            return  # the pool reports setup problems
+                            return  # the pool reports setup problems (and a machine failing)
                         known = Judged(sample, result, checks.judge(sample, result, self._checks))
                     else:
                         known = Judged(sample, None, verdict)
@@ -177,3 +198,19 @@ class Judging:
                 good = good and known.verdict.ok
             if good:
                 return
+
+
+def pair_order(samples: Sequence[Sample], source: PairSource) -> list[Sample]:
+    """Samples in the order `source`'s pairs will come up, so the first pair is judged first
+    (all of them as given when the source cannot say how many pairs remain)."""
+    remaining = source.remaining
+    if remaining is None:
+        return list(samples)
+    seen: set[str] = set()
+    order: list[Sample] = []
+    for pair in source.upcoming(remaining):
+        for s in (pair.a, pair.b):
+            if s.id not in seen:
+                seen.add(s.id)
+                order.append(s)
+    return order

@@ -1,8 +1,8 @@
 """One journal line <-> one `Rating`: compact JSON out, strict checks in.
 
 Every field the readers index or do arithmetic on is checked when a line is read, so a
-hand-edited or foreign line is one error naming its line, never a traceback in export or
-rank. Kept apart from `journal` (files, locks, torn tails) because this is the format.
+hand-edited or foreign line is one error naming its line, never a traceback in export,
+rank or stats. Kept apart from `journal` (files, locks, torn tails) because this is the format.
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def _check_fields(d: dict[str, Any], lengths: tuple[int, int] | None = None) -> 
         raise ValueError("broken must be 0 or 1")
     if "tie" in d and not isinstance(d["tie"], bool):
         raise ValueError("tie must be true or false")
+    _check_listening(d)
     if "elided" in d:
         _check_elided(d, lengths or (len(d["sample0"]), len(d["sample1"])))
 
@@ -169,3 +170,25 @@ def _check_elided(d: dict[str, Any], lengths: tuple[int, int]) -> None:
     for k in sides:
         if lengths[k] or texts[k]:
             raise ValueError(f"elided side {k} must have no text and no tokens")
+
+
+def _is_seconds(x: object) -> bool:
+    return type(x) in (int, float) and 0 <= x < float("inf")  # type: ignore[operator]
+
+
+def _check_listening(d: dict[str, object]) -> None:
+    """The fields of how a person decided (`rater.rating.listening`, hidden re-checks),
+    which stats and the text export read."""
+    heard = d.get("heard")
+    if heard is not None and not (
+        isinstance(heard, list) and len(heard) == 2 and all(_is_seconds(x) for x in heard)
+    ):
+        raise ValueError("heard must be 2 non-negative numbers of seconds")
+    if "decide_seconds" in d and not _is_seconds(d["decide_seconds"]):
+        raise ValueError("decide_seconds must be a non-negative number")
+    replays = d.get("replays", 0)
+    if not (_is_int(replays) and replays >= 0):  # type: ignore[operator]
+        raise ValueError("replays must be a non-negative int")
+    for name in ("note", "recheck_of"):
+        if name in d and not isinstance(d[name], str):
+            raise ValueError(f"{name} must be a string")

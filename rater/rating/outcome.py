@@ -61,6 +61,9 @@ def _records(
     if pair.swapped:
         # sample0 is what was shown on the left; blind A/B needs to know it was randomised.
         note["swapped"] = True
+    if pair.recheck_of:
+        # a hidden re-check: which earlier decision it repeats (exports leave it out)
+        note["recheck_of"] = pair.recheck_of
     time = now()
     return [
         Rating(
@@ -92,7 +95,8 @@ def decide(
     """A person's decision: 0 (A, sample0, wins), 1 (B wins) or "tie" (two records).
 
     With a `pair.query` the texts start with, sample0/sample1 hold only the continuations
-    (`texts` keep the full tunes)."""
+    (`texts` keep the full tunes). `extra` adds metadata fields to every record (the
+    listening data and note of `rater.rating.listening`)."""
     if best == "tie":
         return _records(pair, (0, 1), rater, tie=True, query_tokens=query_tokens, extra=extra)
     if best not in (0, 1):

@@ -29,15 +29,17 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from rater.core import bpe
 from rater.core.errors import JournalError, RaterError, SettingsError
 from rater.core.records import Judged, Pair, Rating, Sample, Verdict
-from rater.core.rules import broken_ids
+from rater.core.rules import broken_ids, recheck_of
 from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
 from rater.rating.journal import Journal
-from rater.rating.judging import JudgeFn, Judging, Listener
+from rater.rating.judging import JudgeFn, Judging, Listener, pair_order
+from rater.rating.pairing.recheck import with_rechecks
 
 Clock = Callable[[], float]
 PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
@@ -124,7 +126,9 @@ class Session:
                 raise
             strategy = settings.pairing.strategy
             raise SettingsError(f"{{field}} {strategy}: {exc}", field="strategy") from exc
-        self.order = self.render_order()
+        # hidden re-checks of this rater's decisions (only of samples judged good here)
+        self.source = with_rechecks(self.source, self.samples, history, settings, self.verdict_of)
+        self.order = pair_order(self.samples, self.source)
         self.judging = Judging(self.order, settings.render, settings.checks, judge)
         self._all_ready = False  # every sample was handed to the source as judged
         self.current: Pair | None = None
@@ -136,20 +140,6 @@ class Session:
 
     # -- background judging (see rater.rating.judging) ----------------------------------
 
-    def render_order(self) -> list[Sample]:
-        """Samples in the order pairs will come up, so the first pair is ready first."""
-        remaining = self.source.remaining
-        if remaining is None:
-            return list(self.samples)
-        seen: set[str] = set()
-        order: list[Sample] = []
-        for pair in self.source.upcoming(remaining):
-            for s in (pair.a, pair.b):
-                if s.id not in seen:
-                    seen.add(s.id)
-                    order.append(s)
-        return order
-
     @property
     def judged(self) -> dict[str, Judged]:
         return self.judging.judged
@@ -157,10 +147,6 @@ class Session:
     @property
     def judging_done(self) -> threading.Event:
         return self.judging.done
-
-    @property
-    def judge_error(self) -> str:
-        return self.judging.error
 
     def run_judging(
         self, stop: threading.Event | None = None, on_judged: Listener | None = None
@@ -198,9 +184,9 @@ class Session:
         self._catch_up()
         while True:
             pair = self._queue.popleft() if self._queue else self._next_from_source()
-            if pair is not None and self.journal.is_decided((pair.a.id, pair.b.id)):
-                self.elsewhere += 1  # another process decided it meanwhile
-                continue
+            if pair is not None and not pair.recheck_of and self._decided_elsewhere(pair):
+                self.elsewhere += 1  # another process decided it meanwhile (a re-check repeats
+                continue  # this rater's own decision on purpose)
             if pair is None:
                 # an adaptive source may only be waiting for samples still being judged
                 self.state = State.WAITING if self.source.waiting else State.DONE
@@ -219,6 +205,9 @@ class Session:
             self.current = pair
             self.state = State.SHOWING
             return self.state
+
+    def _decided_elsewhere(self, pair: Pair) -> bool:
+        return self.journal.is_decided((pair.a.id, pair.b.id))
 
     def _catch_up(self) -> None:
         """Take in what other processes appended to the journal since we last looked."""
@@ -264,12 +253,13 @@ class Session:
         self.source.record(written)
         return written
 
-    def decide(self, best: outcome.Best) -> list[Rating]:
-        """Record the person's choice (on disk before returning), then move on."""
+    def decide(self, best: outcome.Best, extra: dict[str, Any] | None = None) -> list[Rating]:
+        """Record the person's choice (on disk before returning), then move on. `extra`:
+        metadata for the record (the listening data, `rater.rating.listening`)."""
         pair = self.current
         if pair is None:
             return []
-        written = self._write(outcome.decide(pair, best, self.rater))
+        written = self._write(outcome.decide(pair, best, self.rater, extra=extra))
         self._log.append(_Entry(pair, auto=False, decision=_decision_of(written)))
         self.rated += 1
         self.current = None
@@ -308,6 +298,7 @@ class Session:
             start = humans[-1]
             entries = self._log[start:]
             self._undo_entries(entries)
+            self.source.forget(e.decision for e in entries)
             del self._log[start:]
             self.rated = max(0, self.rated - 1)
             self.auto = max(0, self.auto - (len(entries) - 1))
@@ -319,7 +310,8 @@ class Session:
             pair = self._pair_of(records[-1])
             if pair is None:
                 return False
-            self.journal.undo(expect_decision=records[-1].extra.get("decision"))
+            undone = self.journal.undo(expect_decision=records[-1].extra.get("decision"))
+            self.source.forget([_decision_of(undone)])
             again = [pair]
         self._queue = deque(again[1:] + self.pending())
         self.current = again[0]
@@ -348,7 +340,8 @@ class Session:
         if a is None or b is None:
             return None
         query = bpe.decode(record.query) if record.query else ""
-        return Pair(a=a, b=b, query=query, swapped=bool(record.extra.get("swapped", False)))
+        swapped = bool(record.extra.get("swapped", False))
+        return Pair(a=a, b=b, query=query, swapped=swapped, recheck_of=recheck_of(record) or "")
 
     # -- the rest -------------------------------------------------------------------------
 

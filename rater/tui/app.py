@@ -1,9 +1,10 @@
 """The rating app: keys -> `Session` calls, session state -> two sample panels.
 
 All slow work happens off the event loop: rendering/judging and "auto-rate the rest" run in
-thread workers that post `Message` dataclasses back; playback runs in the player's own
-thread. A decision is written (fsync'd) by `Session.decide` before the next pair is drawn;
-that write takes milliseconds, so it runs on the loop, which also guarantees the ordering.
+thread workers (`tui.workers`) that post `Message` dataclasses back; playback runs in the
+player's own thread. A decision is written (fsync'd) by `Session.decide` before the next pair
+is drawn; that write takes milliseconds, so it runs on the loop, which also guarantees the
+ordering.
 
 There is one wake-up path: every judged sample is announced by the session's judging (from
 the pool's thread or the in-process first-pair renderer) as a `SampleJudged` message; a
@@ -13,7 +14,8 @@ be written (disk full) is retried every WRITE_RETRY_SECONDS until it is.
 
 Deciding and skipping keys are ignored for `min_view_seconds` after a pair is drawn: the next
 pair appears within milliseconds of a key, so a double press or key auto-repeat would
-otherwise rate a pair the person never saw.
+otherwise rate a pair the person never saw. Every clip starts through `rating.listening`,
+which counts what was heard (and `min_heard`); its fields go into the record at the key.
 SIGTERM leaves like `x` does (`tui.lifecycle`).
 """
 
@@ -25,7 +27,6 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -34,42 +35,34 @@ from textual.widgets import Footer, Static
 
 from rater.audio.player import Player
 from rater.core.printable import printable
+from rater.rating.listening import Listening
 from rater.rating.outcome import Best
 from rater.rating.session import Session, State
+from rater.tui.keys import KEYS
 from rater.tui.lifecycle import SIGTERM_STATUS, Lifecycle
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
     AutorateProgress,
     JudgingFailed,
+    JudgingWarning,
     SampleJudged,
 )
-from rater.tui.screens import AutorateScreen, HelpScreen
-from rater.tui.widgets import SamplePanel, position_text, status_text
+from rater.tui.screens import AutorateScreen, HelpScreen, NoteScreen
+from rater.tui.widgets import SamplePanel, notice_text, position_text, status_text
+from rater.tui.workers import Workers
 
 WRITE_RETRY_SECONDS = 0.1
 
 
-class RaterApp(App[str]):
+class RaterApp(Workers, App[str]):
     """Two samples side by side; the keys below are the whole interface."""
 
     # Read as package data (not CSS_PATH, a path next to this file), so an installed wheel
     # or a zipped package finds it too.
     CSS = resources.files(__package__).joinpath("rater.tcss").read_text(encoding="utf-8")
     TITLE = "rater"
-    BINDINGS = [
-        Binding("1", "decide(0)", "A wins"),
-        Binding("2", "decide(1)", "B wins"),
-        Binding("3", "decide('tie')", "equal"),
-        Binding("enter", "skip", "skip"),
-        Binding("space", "replay", "replay"),
-        Binding("a", "play('a')", "play A"),
-        Binding("b", "play('b')", "play B"),
-        Binding("u", "undo", "undo"),
-        Binding("r", "autorate", "auto-rate rest"),
-        Binding("x", "exit", "exit"),
-        Binding("question_mark", "help", "help"),
-    ]
+    BINDINGS = [Binding(k.key, k.action, k.description) for k in KEYS]  # tui/keys.py
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
@@ -91,10 +84,12 @@ class RaterApp(App[str]):
         self.min_view_seconds = settings.min_view_seconds
         self.autoplay = settings.autoplay
         self.gap_seconds = settings.gap_seconds
+        self.listening = Listening(  # heard, decide time, replays, note: for the record
+            player, session.clock, audio=kind != "text", min_heard=settings.min_heard
+        )
         self.stop_event = threading.Event()
         self.error = ""
         self.summary_line = ""
-        self._sides: list[str] = []  # which panel each clip of the playing sequence belongs to
         self.shown_at: float = 0.0  # perf_counter when the current pair was last drawn
         self._view_from = 0.0  # start of the pair's viewing time (minus the loop's settle time)
         self._exiting = False
@@ -123,6 +118,9 @@ class RaterApp(App[str]):
         # Listen before the first look: a sample judged in between is in the look, one judged
         # after it is a message.
         self.session.judging.listen(lambda j: self.post_message(SampleJudged(j.sample.id)))
+        self.session.judging.on_warning(lambda _: self.post_message(JudgingWarning()))
+        if self.session.judging.warnings:  # from the first-pair renders, before the screen
+            self.post_message(JudgingWarning())
         self.judge_samples()
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
@@ -133,47 +131,10 @@ class RaterApp(App[str]):
 
     def on_unmount(self) -> None:
         self.session.judging.listen(None)  # judging threads may outlive the screen
+        self.session.judging.on_warning(None)
         self.lifecycle.end()
 
     # -- background work --------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="judging", exit_on_error=False)
-    def judge_samples(self) -> None:
-        from rater.core.errors import RaterError
-
-        try:
-            self.session.run_judging(stop=self.stop_event)
-        except RaterError as exc:
-            self.post_message(JudgingFailed(str(exc)))
-        except Exception as exc:  # a bug, not bad input: end the session with it, never hang
-            self.post_message(JudgingFailed(f"rendering stopped: {type(exc).__name__}: {exc}"))
-
-    @work(thread=True, exclusive=True, group="autorate", exit_on_error=False)
-    def autorate_rest(self) -> None:
-        from rater.core.errors import RaterError
-        from rater.rating.autorate import autorate_rest
-
-        try:
-            summary = autorate_rest(
-                self.session,
-                stop=self.stop_event,
-                progress=lambda done, total: self.post_message(AutorateProgress(done, total)),
-            )
-        except (RaterError, OSError) as exc:
-            self.post_message(AutorateFailed(f"auto-rating the rest failed: {exc}"))
-            return
-        except Exception as exc:  # a bug, not bad input: end with one line, never hang
-            text = f"auto-rating the rest failed: {type(exc).__name__}: {exc}"
-            self.post_message(AutorateFailed(text))
-            return
-        self.post_message(AutorateDone(summary))
-
-    @work(thread=True, exclusive=True, group="warm")
-    def warm_encoder(self) -> None:
-        """Load the GPT-2 encoder (~1 s) while the first pair plays, not on the first key."""
-        from rater.core import bpe
-
-        bpe.encoding()
 
     def _busy(self) -> bool:
         """True while a dialog is open or the rest is being auto-rated: rating keys wait."""
@@ -198,6 +159,11 @@ class RaterApp(App[str]):
                 self.show_current()
                 return
         self.refresh_status()  # "judged n/m": one row, no layout
+
+    def on_judging_warning(self, message: JudgingWarning) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.update(notice_text(self.player, self.session.judging.warnings))
+        notice.display = True
 
     def on_judging_failed(self, message: JudgingFailed) -> None:
         self.error = message.error
@@ -236,16 +202,17 @@ class RaterApp(App[str]):
         message = self.query_one("#message", Static)
         if session.state == State.SHOWING and session.current is not None:
             ja, jb = session.verdicts()
-            clips = [j.render.clip_seconds for j in (ja, jb) if j is not None and j.render]
-            seconds = max(clips) if clips else None
+            clip = tuple(j.render.clip_seconds if j and j.render else 0.0 for j in (ja, jb))
+            seconds = max(clip) or None
             self.query_one("#panel-a", SamplePanel).show(session.current.a, ja, seconds)
             self.query_one("#panel-b", SamplePanel).show(session.current.b, jb, seconds)
             pair_box.display = True
             message.display = False
             self.shown_at = self._view_from = time.perf_counter()
+            self.listening.show((clip[0], clip[1]))
             self.call_after_refresh(self._settle)  # after the pair is painted
             if self.autoplay:
-                self._play(["a", "b"])
+                self._play("ab")
             if not self._warmed:
                 self._warmed = True
                 self.warm_encoder()
@@ -263,30 +230,29 @@ class RaterApp(App[str]):
             status_text(self.session.counters(), self.session.state), layout=False
         )
 
-    def _play(self, sides: list[str]) -> None:
+    def _play(self, sides: str, replay: bool = False) -> None:
+        """Play these sides ("ab", "a" or "b") through `listening`, which counts what plays."""
         if self.kind == "text":
             return
-        ja, jb = self.session.verdicts()
-        judged = {"a": ja, "b": jb}
+        judged = self.session.verdicts()
+        played: list[int] = []
         paths: list[str] = []
-        self._sides = []
-        for side in sides:
-            j = judged[side]
+        for k in ("ab".index(side) for side in sides):
+            j = judged[k]
             if j is not None and j.render is not None and j.render.wav_path:
                 paths.append(j.render.wav_path)
-                self._sides.append(side)
-        if paths:
-            self.player.play_sequence(paths, gap=self.gap_seconds)
+                played.append(k)
+        self.listening.play(played, paths, self.gap_seconds, replay=replay)
 
     def _tick_position(self) -> None:
         """The play position display; nothing else runs on this timer."""
         if self._autorating or self.kind == "text" or self.session.state != State.SHOWING:
             return
-        position = self.player.position()
-        for side in ("a", "b"):
+        playing = self.listening.playing()
+        for k, side in enumerate("ab"):
             panel = self.query_one(f"#panel-{side}", SamplePanel)
-            playing = position is not None and self._sides[position.index] == side
-            panel.show_position(position_text(position if playing else None, ""))
+            here = playing is not None and playing[0] == k
+            panel.show_position(position_text(playing[1] if here else None, ""))
 
     # -- actions (the keys) -----------------------------------------------------------------
 
@@ -343,8 +309,13 @@ class RaterApp(App[str]):
             return
         if self._too_soon():
             return
+        why = self.listening.unheard()  # --min-heard: say why the key did nothing
+        if why:
+            self.notify(why, severity="warning", timeout=4)
+            return
+        extra = self.listening.fields()  # as of the key press
         self.player.stop()
-        self._move_on(self.session.decide, best)
+        self._move_on(self.session.decide, best, extra)
 
     def action_skip(self) -> None:
         if self._busy() or self.session.state != State.SHOWING or self._too_soon():
@@ -364,11 +335,16 @@ class RaterApp(App[str]):
 
     def action_replay(self) -> None:
         if not self._busy() and self.session.state == State.SHOWING:
-            self._play(["a", "b"])
+            self._play("ab", replay=True)
 
     def action_play(self, side: str) -> None:
         if not self._busy() and self.session.state == State.SHOWING:
-            self._play([side])
+            self._play(side, replay=True)
+
+    def action_note(self) -> None:
+        """A one-line note kept for the pair's record; the pair waits while it is typed."""
+        if not self._busy() and self.session.state == State.SHOWING:
+            self.push_screen(NoteScreen(self.listening))  # rating keys wait while it is open
 
     def action_autorate(self) -> None:
         if self._busy():

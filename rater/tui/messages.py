@@ -24,6 +24,12 @@ class JudgingFailed(Message):
 
 
 @dataclass
+class JudgingWarning(Message):
+    """The machine, not a tune, failed (an unwritable render cache): judging goes on; the
+    notices are in `Judging.warnings`."""
+
+
+@dataclass
 class AutorateFailed(Message):
     """Auto-rating the rest could not write (disk full...): nothing of it was saved."""
 

@@ -1,4 +1,5 @@
-"""Screens over the rating view: the key help and the "auto-rating the rest" progress."""
+"""Screens over the rating view: the key help, the note input and the "auto-rating the
+rest" progress."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
+
+from rater.rating.listening import Listening
+from rater.tui.keys import key_label
+
+NOTE_MAX_CHARS = 500
 
 
 class HelpScreen(ModalScreen[None]):
@@ -35,7 +41,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text(
                     "Each decision is on disk before the next pair appears. Pairs with a "
-                    "broken sample are auto-rated and never shown. Press ? or Esc to close.",
+                    "broken sample are auto-rated and never shown. c writes a note about the "
+                    "pair: Enter keeps it for the pair's record, Esc cancels. "
+                    "Press ? or Esc to close.",
                     style="dim",
                 ),
                 id="help-note",
@@ -43,11 +51,6 @@ class HelpScreen(ModalScreen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
-
-
-def key_label(key: str) -> str:
-    names = {"question_mark": "?", "space": "space", "enter": "Enter"}
-    return " / ".join(names.get(k, k) for k in key.split(","))
 
 
 class AutorateScreen(ModalScreen[None]):
@@ -69,3 +72,28 @@ class AutorateScreen(ModalScreen[None]):
 
     def progress(self, done: int, total: int) -> None:
         self.query_one("#autorate-progress", Static).update(f"judged {done} / {total} samples")
+
+
+class NoteScreen(ModalScreen[None]):
+    """One line about the pair on screen, kept in its `Listening` for the pair's record.
+    Every key goes into the input while it is open (a `1` is text, not a decision); Enter
+    keeps the note, Esc leaves the pair's note as it was."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel the note")]
+
+    def __init__(self, listening: Listening) -> None:
+        super().__init__()
+        self._listening = listening
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-box"):
+            yield Static(Text("note about this pair (Enter keeps it, Esc cancels)", style="bold"))
+            yield Input(self._listening.note, max_length=NOTE_MAX_CHARS, id="note-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._listening.note = event.value.strip()
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -20,7 +20,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from rater.audio.player import Position
+from rater.audio.player import Player, Position
 from rater.core.printable import printable
 from rater.core.records import Judged, NoteEvent, Sample
 from rater.rating.session import Counters, State
@@ -32,6 +32,13 @@ BAR_WIDTH = 24
 def clock_text(seconds: float) -> str:
     whole = int(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def notice_text(player: Player, warnings: list[str]) -> Text:
+    """The notice row: the player's (running silent) and the machine's (an unwritable
+    cache), as plain text: a path may hold markup characters."""
+    lines = [player.notice] if player.notice and not player.available else []
+    return Text("\n".join(lines + warnings))
 
 
 def position_text(position: Position | None, label: str) -> str:

@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     # Judge only samples of undecided pairs: a resumed run renders nothing it already used.
     needed = list({s.id: s for p in todo for s in (p.a, p.b)}.values())
     render_settings, check_settings = options.render_and_checks(args, args.kind)
-    verdicts = {j.sample.id: j.verdict for j in judge_all(needed, render_settings, check_settings)}
+    judged = judge_all(needed, render_settings, check_settings, warn=options.warn)
+    verdicts = {j.sample.id: j.verdict for j in judged}
     decisions, summary = auto_rate_pairs(todo, verdicts.get, args.rater)
     written = journal.append_many(decisions, unless_decided=True)
     meanwhile = len(decisions) - len(written)

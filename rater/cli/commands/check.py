@@ -13,12 +13,12 @@ from rater.core.records import Judged
 
 def run(args: argparse.Namespace) -> int:
     from rater.audio.pipeline import judge_all
-    from rater.cli.options import render_and_checks
+    from rater.cli.options import render_and_checks, warn
     from rater.core.corpus import read_samples
 
     samples = read_samples(args.samples, kind=args.kind)
     render_settings, check_settings = render_and_checks(args, args.kind)
-    judged = judge_all(samples, render_settings, check_settings)
+    judged = judge_all(samples, render_settings, check_settings, warn=warn)
     if args.json:
         for j in judged:
             line = {

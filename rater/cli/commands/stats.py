@@ -1,9 +1,13 @@
-"""`rater stats`: counts by outcome, broken reasons, raters, sources, agreement."""
+"""`rater stats`: counts by outcome, broken reasons, raters, sources, agreement, and the
+quality of each rater's ratings (decide time, early decisions, self-agreement on hidden
+re-checks); `--json` prints the same as one JSON object for scripts."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
+from rater.analysis import quality
 from rater.analysis.agreement import agreement_summary
 from rater.analysis.stats import render, summarise
 from rater.rating.reading import read_journals
@@ -13,7 +17,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     ratings = read_journals(args.ratings, tokens=False, texts=False)
+    stats, agreement = summarise(ratings), agreement_summary(ratings)
+    raters = quality.rater_quality(ratings)
+    if args.json:
+        print(json.dumps(quality.report_json(stats, agreement, raters)))  # ASCII: no raw controls
+        return 0
     console = Console()
-    for item in render(summarise(ratings), agreement_summary(ratings)):
+    for item in [*render(stats, agreement), *quality.render(raters)]:
         console.print(item)
     return 0

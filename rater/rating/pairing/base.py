@@ -2,7 +2,8 @@
 
 Every capability is declared here with a default, so callers never probe for one: a fixed
 schedule overrides `upcoming` and `remaining`; an adaptive strategy overrides `record`,
-`mark_ready`, `waiting` and `settle`; `next_pair` is the only method every source writes.
+`mark_ready`, `waiting` and `settle`; the hidden re-checks (`recheck`) use `forget`;
+`next_pair` is the only method every source writes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ class PairSource(ABC):
 
     def record(self, ratings: Sequence[Rating]) -> None:
         """Feedback: decisions just written to the journal (adaptive strategies refit)."""
+        return None
+
+    def forget(self, decision_ids: Iterable[str | None]) -> None:
+        """Feedback: these decisions (journal ids; None: unknown) were undone."""
         return None
 
     def exclude(self, sample_id: str) -> None:

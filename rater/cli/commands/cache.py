@@ -1,0 +1,29 @@
+"""`rater cache`: how much the cache folder holds (`--size`, the default), or empty it
+(`--clear`). Only files rater makes are counted or removed (`rater.audio.cachefolder`)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def run(args: argparse.Namespace) -> int:
+    from rater.audio import cachefolder
+
+    if args.clear:
+        removed = cachefolder.clear()
+        print(
+            f"removed {removed.files} files ({cachefolder.human_size(removed.size)}, "
+            f"{removed.clips} clips) from {removed.root}"
+        )
+        if removed.other:
+            print(f"left {removed.other} files or folders rater did not make")
+        return 0
+    held = cachefolder.usage()
+    print(
+        f"{held.root}: {cachefolder.human_size(held.size)} in {held.files} files "
+        f"({held.clips} clips in {held.buckets} render "
+        f"bucket{'' if held.buckets == 1 else 's'}: one per render settings)"
+    )
+    if held.other:
+        print(f"also {held.other} files or folders rater did not make (--clear leaves them)")
+    return 0
