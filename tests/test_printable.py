@@ -292,3 +292,29 @@ def test_fuzz_titles_and_texts_through_the_rating_screen(
 
     run()
     assert drawn["samples"] >= 1000
+
+
+def test_the_notice_row_draws_warnings_as_plain_text() -> None:
+    """The rating screen's notice row shows the machine's warnings (an unwritable cache),
+    which name a path from `$RATER_CACHE_DIR`: a path may hold escapes and markup."""
+    from rater.audio.player import ScheduledPlayer
+    from rater.tui.widgets import notice_text
+
+    warning = "render cache /tmp/c\x1b]2;PWNED\x07[b]x cannot be written\r(read-only)"
+    text = notice_text(ScheduledPlayer(notice="no sound \x1b[31m"), [warning])
+    assert unsafe(text.plain) == [] and text.spans == []
+    assert "[b]x" in text.plain and "]2;PWNED" in text.plain
+
+
+def test_notes_in_the_text_export_are_printable(tmp_path: Path) -> None:
+    """A note (`c` in the rating screen; any string in a hand-made journal) is written into
+    the text export, which people read in terminals and pagers."""
+    journal = journal_with(tmp_path / "r.jsonl", ["a", "b", "c", "d"])
+    note = "n\x1b]2;PWNED\x07 \x1b[2J\u202e[b]"
+    lines = journal.read_text(encoding="ascii").splitlines()
+    first = {**json.loads(lines[0]), "note": note}
+    journal.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="ascii")
+    out = tmp_path / "t.txt"
+    assert main(["export", str(journal), "--format", "text", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert unsafe(text) == [] and "note: n]2;PWNED [2J[b]" in text

@@ -38,7 +38,7 @@ def notice_text(player: Player, warnings: list[str]) -> Text:
     """The notice row: the player's (running silent) and the machine's (an unwritable
     cache), as plain text: a path may hold markup characters."""
     lines = [player.notice] if player.notice and not player.available else []
-    return Text("\n".join(lines + warnings))
+    return Text(printable("\n".join(lines + warnings), lines=True))
 
 
 def position_text(position: Position | None, label: str) -> str:

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rater.audio.pipeline import render_stream
     from rater.audio.player import NO_SIMPLEAUDIO_NOTICE, make_player
-    from rater.cli.options import render_settings
+    from rater.cli.options import render_settings, warn
     from rater.core.corpus import read_samples
     from rater.core.errors import RaterError, SetupError
     from rater.core.settings import RateSettings
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             transient=True,
             disable=not out.is_terminal,
         ) as progress,
-        closing(render_stream(samples, settings)) as renders,
+        closing(render_stream(samples, settings, warn=warn)) as renders,
     ):
         try:
             for result in renders:
@@ -79,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
                     head.append(f"  {printable(where)}", style="dim")
                     if not render.ok or render.wav_path is None:
                         failed += 1
-                        out.print(head.append(f"  not playable: {render.error}", style="red"))
+                        out.print(
+                            head.append(f"  not playable: {printable(render.error)}", style="red")
+                        )
                         continue
                     if played:
                         time.sleep(gap)
