@@ -108,6 +108,31 @@ def test_autorate_while_a_session_runs_writes_no_second_record(tmp_path: Path) -
     assert [r for r in records(journal) if r.get("broken")] == records(journal)[:auto_before]
 
 
+def test_r_after_autorate_ran_counts_only_what_it_wrote(tmp_path: Path) -> None:
+    """`r` (auto-rate the rest) in a session that has not looked at the journal since
+    `rater autorate` wrote every broken pair: it writes nothing, and says it wrote nothing
+    (it said "auto-rated 5 more pairs" though each pair had its record already)."""
+    from rater.rating.autorate import autorate_rest
+
+    path = corpus(tmp_path / "c.jsonl")
+    journal = tmp_path / "r.jsonl"
+    session = Session(read_samples([str(path)], kind="text"), Journal(journal), rate_settings())
+    wait_judged(session)
+    done = subprocess.run(
+        [sys.executable, "-m", "rater", "autorate", str(path), "--kind", "text"]
+        + ["--ratings", str(journal), "--seed", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    before = records(journal)
+    summary = autorate_rest(session)
+    assert records(journal) == before
+    assert (summary.auto, summary.both_broken, session.auto) == (0, 0, 0)
+    assert summary.left > 0 and session.state == State.DONE
+
+
 def _autorate_late(path: str, journal: str, ready, go, result) -> None:
     """A second process with autorate's view of the journal from before the session wrote:
     it decides what to write, waits, then appends (as `rater autorate` does after judging)."""

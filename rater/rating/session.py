@@ -350,16 +350,18 @@ class Session:
         queue (taken back by undo, or waiting for renders)."""
         return ([self.current] if self.current is not None else []) + list(self._queue)
 
-    def end_with_auto(self, decisions: Sequence[Sequence[Rating]]) -> None:
+    def end_with_auto(self, decisions: Sequence[Sequence[Rating]]) -> list[list[Rating]]:
         """End the sitting with these automatic decisions (the `r` key): one write + fsync,
-        then nothing is pending and the session is DONE. JournalError leaves it as it was."""
-        if decisions:
-            for written in self.journal.append_many(decisions, unless_decided=True):
-                self.source.record(written)
+        then nothing is pending and the session is DONE. JournalError leaves it as it was.
+        Returns those written: a pair another process decided meanwhile is left out."""
+        written = self.journal.append_many(decisions, unless_decided=True) if decisions else []
+        for records in written:
+            self.source.record(records)
         self.current = None
         self._queue.clear()
-        self.auto += len(decisions)
+        self.auto += len(written)
         self.state = State.DONE
+        return written
 
     def exclude(self, sample_id: str) -> None:
         """A sample is broken and has its automatic record: no strategy pairs it again."""
