@@ -269,6 +269,25 @@ def test_a_second_session_of_the_same_rater_is_refused(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.lock"))
 
 
+def test_the_same_journal_by_another_name_is_the_same_lock(tmp_path: Path) -> None:
+    """A second window may name the journal another way: a relative path, `..`, or a
+    symlink to it. Each opens the same file, so each must meet the same lock."""
+    from rater.tui.build import make_app as text_app
+
+    journal = tmp_path / "ratings" / "r.jsonl"
+    samples = read_samples([str(corpus(tmp_path / "c.jsonl"))], kind="text")
+    first = text_app(samples, journal, rate_settings("ann"))
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "mine.jsonl"
+    link.symlink_to(journal)
+    try:
+        for alias in (link, tmp_path / "elsewhere" / ".." / "ratings" / "r.jsonl"):
+            with pytest.raises(JournalError, match="already has a rating session open"):
+                text_app(samples, alias, rate_settings("ann")).lifecycle.end()
+    finally:
+        first.lifecycle.end()
+
+
 def test_the_lock_goes_with_a_killed_process(tmp_path: Path) -> None:
     from rater.rating.session_lock import SessionLock
 

@@ -41,7 +41,8 @@ class SessionLock:
     def __init__(self, journal: str | os.PathLike[str], rater: str) -> None:
         self.journal = Path(journal)
         self.rater = rater
-        self.path = lock_path(self.journal, rater)
+        # by the file it names, so a symlink or another spelling of the path is the same lock
+        self.path = lock_path(self.journal.resolve(), rater)
         self._fd: int | None = None
 
     def acquire(self) -> SessionLock:
