@@ -11,7 +11,7 @@ folds that pair back into one tie game, which counts as half a win for each side
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rater.analysis.bt import PRIOR_SD, fit_arrays, variances
@@ -111,8 +111,11 @@ def fit(
     prior_sd: float = PRIOR_SD,
     include_broken: bool = True,
     extra_ids: Iterable[str] = (),
+    titles: Mapping[str, str] | None = None,
 ) -> Ranking:
-    """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples."""
+    """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples.
+    `titles` (id -> title) stands in for the records' texts, which a large journal's
+    reader leaves out (`rater rank` collects the titles as it streams)."""
     import numpy as np
 
     gs = games(ratings, include_broken)
@@ -124,7 +127,8 @@ def fit(
         for k, sid in enumerate((g.winner, g.loser)):
             index.setdefault(sid, len(index))
             if sid not in meta or not meta[sid][0]:
-                meta[sid] = (g.sources[k], title_of(g.texts[k], first_line=True))
+                title = titles.get(sid, "") if titles is not None else ""
+                meta[sid] = (g.sources[k], title or title_of(g.texts[k], first_line=True))
     for sid in extra_ids:
         index.setdefault(sid, len(index))
     n = len(index)

@@ -280,12 +280,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from rater.cli.options import flag_of
     from rater.core.errors import RaterError
+    from rater.core.printable import printable
 
     module = importlib.import_module(f"rater.cli.commands.{args.command.replace('-', '_')}")
     try:
         return int(module.run(args) or 0)
     except RaterError as exc:
-        print(f"rater: {exc.named(flag_of(exc.field))}", file=sys.stderr)
+        # messages may quote file names and journal fields: one printable line
+        print(f"rater: {printable(exc.named(flag_of(exc.field)))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("rater: interrupted", file=sys.stderr)

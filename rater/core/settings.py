@@ -19,7 +19,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, N_VOCAB
+from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, N_VOCAB, check_pad_token
 from rater.core.errors import ExportError, SettingsError
 
 
@@ -187,11 +187,7 @@ class ExportOptions:
         ):
             if length < 1:
                 raise ExportError(f"{{field}} must be at least 1, got {length}", field=name)
-        if not 0 <= self.pad_token < 2**31:
-            raise ExportError(
-                f"{{field}} must be a non-negative token id, got {self.pad_token}",
-                field="pad_token",
-            )
+        check_pad_token(self.pad_token, ExportError)
         if not 0 <= self.empty_query_token < N_VOCAB:
             raise ExportError(
                 f"{{field}} must be a GPT-2 token id (0..{N_VOCAB - 1}), "

@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+from collections.abc import Iterator
+from dataclasses import replace
 
 from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.core.corpus import title_of
 from rater.core.errors import RankError
-from rater.rating.journal import read_journals
+from rater.core.printable import printable
+from rater.core.records import Rating
+from rater.rating.reading import JournalRecords
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     if args.csv:
         from rater.analysis.export import overwrites_input
@@ -21,9 +27,10 @@ def run(args: argparse.Namespace) -> int:
         clash = overwrites_input(args.csv, args.ratings)
         if clash is not None:
             raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
-    ratings = read_journals(args.ratings)
+    titles: dict[str, str] = {}
+    ratings = list(_without_texts(JournalRecords(args.ratings, tokens=False), titles))
     keep_broken = not args.drop_broken
-    ranking = fit(ratings, include_broken=keep_broken)
+    ranking = fit(ratings, include_broken=keep_broken, titles=titles)
     if args.csv:
         write_csv(ranking, args.csv)
     console = Console()
@@ -42,31 +49,42 @@ def run(args: argparse.Namespace) -> int:
     for k, r in enumerate(rows, 1):
         table.add_row(
             str(k),
-            r.id,
-            r.title[:40],
+            Text(printable(r.id)),
+            Text(printable(r.title)[:40]),
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
             f"{r.wins}/{r.losses}/{r.ties}",
-            os.path.basename(r.source),
+            Text(printable(os.path.basename(r.source))),
         )
     console.print(table)
     console.print(
         f"{ranking.games} games; prior sd {ranking.prior_sd:g}; "
-        f"standard errors {ranking.se_method}; csv: {args.csv or '-'}",
+        f"standard errors {ranking.se_method}; csv: {printable(args.csv or '-')}",
         highlight=False,
+        markup=False,
     )
     rates = source_winrates(ratings, keep_broken)
     if rates:
         console.print("Win rates against other sources:", highlight=False)
         for w in rates:
-            console.print(f"  {w.sentence()}", highlight=False, markup=False)
+            console.print(f"  {printable(w.sentence())}", highlight=False, markup=False)
     if args.by_source:
         console.print("Blind A/B, head to head:", highlight=False)
         for w in head_to_head(ratings, keep_broken):
-            console.print(w.sentence(), highlight=False, markup=False)
+            console.print(printable(w.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
     return 0
+
+
+def _without_texts(records: JournalRecords, titles: dict[str, str]) -> Iterator[Rating]:
+    """The records without their texts, keeping only each sample's title: the texts of a
+    large journal would be most of what rank holds in memory."""
+    for r in records:
+        for sample_id, text in zip(r.ids, r.texts, strict=True):
+            if text and sample_id not in titles:
+                titles[sample_id] = title_of(text, first_line=True)
+        yield replace(r, texts=("", ""))
 
 
 def write_csv(ranking: Ranking, path: str) -> None:
