@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
                 "ok": j.verdict.ok,
                 "reasons": list(j.verdict.reasons),
                 "details": list(j.verdict.details),
+                "notes": list(j.verdict.notes),
                 "source": j.sample.source,
                 "index": j.sample.index,
                 "title": j.sample.title,
@@ -56,7 +57,7 @@ def _table(judged: list[Judged]) -> None:
             j.sample.id,
             Text(printable(j.sample.title) or "-"),
             Text(printable(source)),
-            Text(printable("; ".join(v.details))),
+            Text(printable("; ".join(v.details + tuple(f"note: {n}" for n in v.notes)))),
         )
     console = Console(highlight=False)
     console.print(table)
