@@ -1,19 +1,38 @@
-"""Fixtures shared by the real-player tests (test_player_alsa.py, test_play.py)."""
+"""Fixtures shared by several test modules: two playable tunes for the real-player tests
+(test_player_alsa.py, test_play.py), and the team's shared data (folk-rnn) for the checks
+and corpus tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from shared_data import helper
 
-from rater.core import demo
+from rater.core import checks, corpus, demo
+
+
+@pytest.fixture(scope="session")
+def folk_rnn_dir() -> Path:
+    """The 256 folk-rnn tunes of `../shared/data/folk-rnn`; skips (saying where it looked)
+    where the shared data is not next to the repository, e.g. on a fresh clone in /tmp."""
+    folder = helper.folk_rnn()
+    if folder is None:
+        pytest.skip(helper.missing_reason("folk-rnn"))
+    return folder
 
 
 @pytest.fixture(scope="session")
 def two_tunes(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The first two (real, playable) tunes of the demo corpus, in a file of their own."""
+    """The first two tunes of the demo corpus that pass the checks (so they are played, not
+    auto-rated: some demo tunes are made to fail), in a file of their own."""
     base = tmp_path_factory.mktemp("corpus")
-    tunes = demo.demo_corpus(base / "demo").read_text().split("\nX:")[:2]
+    settings = checks.default_settings()
+    good = [
+        s.text
+        for s in corpus.read_samples([str(demo.demo_corpus(base / "demo"))])
+        if checks.text_verdict(s, settings).ok
+    ]
     path = base / "two.abc"
-    path.write_text("\nX:".join(tunes) + "\n")
+    path.write_text("\n\n".join(good[:2]) + "\n")
     return path

@@ -20,12 +20,22 @@ def pair_on_screen(screen: str) -> bool:
 
 
 class Terminal:
-    """`command` run by sh in a 200x50 tmux window; its exit status lands in `status_file`."""
+    """`command` run by sh in a 200x50 tmux window; its exit status lands in `status_file`.
+    With `keep_screen` the window stays after the command ends, so what it left on the
+    terminal (and the terminal's modes: `mode`) can still be read."""
 
-    def __init__(self, command: str, status_file: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        command: str,
+        status_file: Path,
+        env: dict[str, str] | None = None,
+        keep_screen: bool = False,
+    ):
         self.socket = f"rater-{os.getpid()}-{time.monotonic_ns()}"
         self.status_file = status_file
         wrapped = f"{command}; echo $? > {shlex.quote(str(status_file))}"
+        if keep_screen:
+            wrapped += "; sleep 600"
         self._tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "t", wrapped, env=env)
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
@@ -39,6 +49,10 @@ class Terminal:
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "t")
+
+    def mode(self, name: str) -> str:
+        """A tmux pane variable, e.g. `alternate_on` (1 while on the alternate screen)."""
+        return self._tmux("display-message", "-p", "-t", "t", f"#{{{name}}}").strip()
 
     def press(self, key: str) -> None:
         self._tmux("send-keys", "-t", "t", key)

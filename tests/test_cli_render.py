@@ -73,6 +73,57 @@ def test_check_json_lines(corpus: tuple[Path, dict[str, str]]) -> None:
     assert lines[2]["ok"] is False and lines[2]["reasons"] == ["unparseable"]
 
 
+BAR_LEVEL = """X:1
+T:Short loop
+M:4/4
+L:1/8
+K:G
+GABc dedB|c2ec BcdB|GABc dedB|GABc dedB|GABc dedB|GABc dedB|AGFG A2D2|c2ec BcdB|
+GABc dedB|GABc dedB|GABc dedB|AGFG A2D2|c2ec BcdB|GABc dedB|GAB
+
+X:2
+T:Key full of music
+M:6/8
+L:1/8
+K:d/d/aae/d/|^cA(B/^c/)
+d2A FAd | f2d e2c | dcB AGF | GFE D3 |
+
+X:3
+T:Cut off
+M:6/8
+L:1/8
+K:D
+d2A FAd | f2d e2c | dcB AGF | GFE D3 | d2A FAd | f2d e2c | dc
+
+X:4
+T:Patchwork
+M:6/8
+L:1/8
+K:D
+d2A (FAd | f2d e2c | dcB AGF | GFE D3 | d2A FAd | f2d e2c | d/c/
+"""
+
+
+def test_check_json_bar_level_reasons_and_notes(tmp_path: Path) -> None:
+    path = tmp_path / "bars.abc"
+    path.write_text(BAR_LEVEL)
+    env = {"RATER_CACHE_DIR": str(tmp_path / "cache")}
+    done = rater("check", str(path), "--json", "--blacklist", "none", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = {x["title"]: x for x in map(json.loads, done.stdout.splitlines())}
+    assert lines["Short loop"]["reasons"] == ["loop"]
+    assert lines["Key full of music"]["reasons"] == ["bad-header"]
+    cut = lines["Cut off"]
+    assert cut["ok"] is True and cut["reasons"] == []
+    assert cut["notes"] == ["cut-off: the text stops inside a bar"]
+    assert lines["Short loop"]["notes"] == ["cut-off: the text stops inside a bar"]
+    patchwork = lines["Patchwork"]  # cut on short notes, with a slur never closed
+    assert patchwork["reasons"] == ["incoherent"]
+    assert patchwork["details"] == [
+        "stops inside a bar on a short note or an opening symbol; 1 unbalanced slur"
+    ]
+
+
 @pytest.mark.slow
 def test_render_summary_then_cache_and_check_table(corpus: tuple[Path, dict[str, str]]) -> None:
     path, env = corpus

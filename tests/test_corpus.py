@@ -10,7 +10,6 @@ import pytest
 from rater.core.corpus import normalise, read_samples, sample_id, split_text
 from rater.core.errors import CorpusError
 
-FOLK_RNN = Path("/work/shared/data/folk-rnn")
 TUNE_A = "T:First\nM:6/8\nL:1/8\nK:D\nABc def|gfe dcB|]"
 TUNE_B = "T:Second\nM:4/4\nL:1/8\nK:G\nGABc dedB|cBAG FGAB|]"
 TUNE_C = "M:3/4\nK:Am\nA2 B2 c2|e4 d2|]"
@@ -164,8 +163,8 @@ def test_split_text_precedence() -> None:
     assert split_text("junk\nX:1\nK:C\nC\nX:2\nK:C\nD") == ["X:1\nK:C\nC", "X:2\nK:C\nD"]
 
 
-def test_folk_rnn_files_read() -> None:
-    samples = read_samples([str(FOLK_RNN)])
+def test_folk_rnn_files_read(folk_rnn_dir: Path) -> None:
+    samples = read_samples([str(folk_rnn_dir)])
     assert len(samples) == 256
     assert all(s.text.startswith("M:") and "\nK:" in s.text for s in samples)
 

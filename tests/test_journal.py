@@ -330,7 +330,7 @@ def test_resume_skips_decided_pairs_with_same_seed(tmp_path: Path) -> None:
 def test_whole_last_record_missing_its_newline_is_kept(tmp_path: Path) -> None:
     """A write cut right before its newline still holds a whole decision: a writer adds the
     newline, a reader reads the record; nothing goes to the side file."""
-    from rater.rating.journal import read_journals
+    from rater.rating.reading import read_journals
 
     j = Journal(tmp_path / "r.jsonl")
     j.append([rating(1)])
@@ -371,7 +371,7 @@ def test_half_a_tie_without_newline_is_still_set_aside(tmp_path: Path) -> None:
     ],
 )
 def test_a_file_that_is_not_a_journal_is_never_cut(tmp_path: Path, content: bytes) -> None:
-    from rater.rating.journal import read_journals
+    from rater.rating.reading import read_journals
 
     path = tmp_path / "tune.abc"
     path.write_bytes(content)
@@ -395,7 +395,7 @@ def test_a_torn_first_write_is_still_set_aside(tmp_path: Path) -> None:
 
 
 def test_readers_never_modify_a_journal_and_warn_once(tmp_path: Path) -> None:
-    from rater.rating.journal import read_journals
+    from rater.rating.reading import read_journals
 
     j = Journal(tmp_path / "r.jsonl")
     j.append([rating(1)])
@@ -554,3 +554,17 @@ def test_decisions_groups_ties_by_id_and_legacy_ties_by_pair() -> None:
     assert [len(g) for g in groups] == [1, 2, 2, 2, 1, 1]
     assert [r for g in groups for r in g] == recs
     assert decisions([]) == []
+
+
+def test_a_name_that_was_not_utf8_is_saved_and_read_back(tmp_path: Path) -> None:
+    """`--rater $'\\xff'` or a corpus path with a Latin-1 byte arrives as a lone surrogate
+    (surrogateescape): writing it must not fail (the rating would be lost) and it must read
+    back the same."""
+    from dataclasses import replace
+
+    j = Journal(tmp_path / "r.jsonl")
+    odd = replace(rating(1), rater="ann\udcff", sources=("caf\udce9.abc", "ref.abc"))
+    j.append([odd])
+    j.path.read_bytes().decode("utf-8")  # valid UTF-8 on disk
+    (back,) = j.records()
+    assert back.rater == "ann\udcff" and back.sources == ("caf\udce9.abc", "ref.abc")

@@ -10,7 +10,7 @@ from pathlib import Path
 import alsa_sink
 import pytest
 
-from rater.cli.commands.play import NO_DEVICE, NO_SIMPLEAUDIO, printable
+from rater.cli.commands.play import NO_DEVICE, NO_SIMPLEAUDIO
 from rater.core import corpus
 
 pytestmark = pytest.mark.audio
@@ -103,11 +103,6 @@ def test_titles_reach_the_terminal_as_plain_text(cache: Path, tmp_path: Path) ->
     first = done.stdout.splitlines()[0]
     assert first.startswith("1/1 ]0;owned[2J[bold red]Loud[/] evil  evil.abc#1")
     assert not any(ch in done.stdout for ch in "\x1b\x07\u202e")
-
-
-def test_printable_keeps_text_and_drops_controls() -> None:
-    assert printable("Tune\tNo. 5 \u00e9\u00e8 \u266b") == "Tune No. 5 \u00e9\u00e8 \u266b"
-    assert printable("a\x1b[31mb\x00c\u200fd") == "a[31mbcd"
 
 
 def test_limit_must_be_positive(tunes: list[str], tmp_path: Path) -> None:

@@ -40,6 +40,17 @@ def build(path: Path) -> Journal:
     return j
 
 
+def run_stats(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rater", "stats", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"},
+    )
+
+
 def test_summarise(tmp_path: Path) -> None:
     s = summarise(build(tmp_path / "r.jsonl").records())
     assert s.records == 16 and s.decisions == 13
@@ -57,14 +68,7 @@ def test_summarise(tmp_path: Path) -> None:
 
 def test_cli_stats_with_agreement(tmp_path: Path) -> None:
     j = build(tmp_path / "r.jsonl")
-    p = subprocess.run(
-        [sys.executable, "-m", "rater", "stats", str(j.path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"},
-    )
+    p = run_stats(j.path)
     assert p.returncode == 0, p.stderr
     out = p.stdout
     assert "decisions" in out and "13" in out and "repetitive" in out
@@ -92,3 +96,47 @@ def test_ties_without_decision_ids_count_once(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(r.to_json()) + "\n" for r in recs))
     s = summarise(Journal(path).records())
     assert (s.records, s.decisions, s.ties, s.a_wins) == (5, 3, 2, 1)
+
+
+def test_bar_level_reasons_reach_stats(tmp_path: Path) -> None:
+    """The checks' new reasons (loop, bad-header, off-meter, incoherent) travel through
+    auto-rating into the journal and come out of `rater stats` by name."""
+    from rater.core.checks import text_verdict
+    from rater.core.corpus import sample_id
+    from rater.core.settings import CheckSettings
+
+    head = "X:1\nM:4/4\nL:1/8\nK:G\n"
+    a, b = "GABc dedB", "AGFG A2D2"
+    ragged = ["GA", "BcdefgaB", "c", "dBGAB", "GABcdef", "ABC"] * 3  # six bar lengths
+    texts = {
+        "loop": head + "|".join([a, b, a, a, a, a, b, a, a, a, b, a]) + "|GA",
+        "bad-header": head.replace("K:G", "K:G2A2|B2c2|") + "GABc dedB|AGFG A2D2|]\n",
+        "off-meter": head + "|".join(ragged) + "|]\n",
+        # an unbalanced slur and a stop on a short note: two weak signs
+        "incoherent": head + "GABc (dedB|c2ec BcdB|AGFG A2D2|G2B2 G4|GABc dedB|c2ec Bc",
+        "good": head + "GABc dedB|c2ec BcdB|AGFG A2D2|G2B2 G4|]\n",
+    }
+    made = {k: Sample(sample_id(t), t, "gen.abc", i) for i, (k, t) in enumerate(texts.items())}
+    verdicts = {k: text_verdict(s, CheckSettings()) for k, s in made.items()}
+    assert {k: v.reasons for k, v in verdicts.items()} == {
+        "loop": ("loop",),
+        "bad-header": ("bad-header",),
+        "off-meter": ("off-meter",),
+        "incoherent": ("incoherent",),
+        "good": (),
+    }
+    j = Journal(tmp_path / "r.jsonl")
+    for bad in ("loop", "bad-header", "off-meter", "incoherent"):
+        pair = Pair(made[bad], made["good"])
+        j.append(auto_decide(pair, verdicts[bad], verdicts["good"], "auto"))
+    assert summarise(j.records()).reasons == {
+        "loop": 1,
+        "bad-header": 1,
+        "off-meter": 1,
+        "incoherent": 1,
+    }
+    p = run_stats(j.path)
+    assert p.returncode == 0, p.stderr
+    reasons_table = p.stdout.split("Broken reasons")[1].split("Raters")[0]
+    for name in ("loop", "bad-header", "off-meter", "incoherent"):
+        assert name in reasons_table

@@ -23,6 +23,7 @@ from fakes import FakeClock, RecordingPlayer
 from rater.audio.synth import resolve_soundfont
 from rater.cli.main import main
 from rater.core import corpus, demo
+from rater.core.checks import text_verdict
 from rater.core.settings import CheckSettings, PairingSettings, RateSettings, RenderSettings
 from rater.tui.app import RaterApp
 from rater.tui.build import make_app
@@ -36,10 +37,11 @@ def tunes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
     base = tmp_path_factory.mktemp("tunes")
     old = os.environ.get("RATER_CACHE_DIR")
     os.environ["RATER_CACHE_DIR"] = str(base / "cache")
-    text = demo.demo_corpus(base / "demo").read_text().split("\nX:")[:8]
-    path = base / "eight.abc"
+    text = demo.demo_corpus(base / "demo").read_text().split("\nX:")
+    path = base / "all.abc"
     path.write_text("\nX:".join(text) + "\n")
-    yield corpus.read_samples([str(path)])
+    checks = CheckSettings()  # eight tunes that pass, so every pair is a person's to judge
+    yield [s for s in corpus.read_samples([str(path)]) if text_verdict(s, checks).ok][:8]
     if old is None:
         del os.environ["RATER_CACHE_DIR"]
     else:

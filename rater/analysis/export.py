@@ -1,29 +1,36 @@
 """Journals -> the files training code loads.
 
 Formats are a registry of frozen dataclasses, so adding one is one function and one entry.
+Each export reads its records once, as a stream, and writes each row as it goes, so a journal
+of hundreds of MB is never held in memory; cutting to a batch size reads them twice (count,
+then write), so `ratings` must then be re-iterable (a list, or `rating.reading.JournalRecords`).
 Every file is written to a temporary name and renamed into place, so a crash or a full disk
 never leaves a half-written training file where a loader would pick it up. Every export
 reports what it cut and how long the longest pair is, because both consumers lose data
 silently: lm-human-preferences trains on fixed-length cuts, TRL's RewardTrainer drops pairs
-longer than its `max_length`.
+longer than its `max_length`. A record whose broken sample was too long to keep in the journal
+(`core.rules.elided`) has no text or tokens for that side, so training formats leave it out
+and say so; the text format shows it without the text.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from rater.core import bpe
 from rater.core.errors import ExportError, RaterError
+from rater.core.printable import printable
 from rater.core.records import Rating
-from rater.core.rules import continuation, decisions, recheck_of
+from rater.core.rules import continuation, elided, iter_decisions, recheck_of
 from rater.core.settings import ExportOptions
 
 TRL_MAX_LENGTH = 1024  # TRL's RewardConfig.max_length default; longer pairs are filtered out
+ELIDED = "a broken sample too long to keep in the journal (no text or tokens)"
 RECHECK_DROP = "hidden re-check (repeats an earlier decision; --keep-rechecks keeps it)"
 
 
@@ -49,12 +56,11 @@ class ExportResult:
         if n:
             self.dropped[why] = self.dropped.get(why, 0) + n
 
-    def measure(self, ratings: Iterable[Rating]) -> None:
-        for r in ratings:
-            response = max(len(r.sample0), len(r.sample1))
-            self.longest_query = max(self.longest_query, len(r.query))
-            self.longest_response = max(self.longest_response, response)
-            self.longest_pair = max(self.longest_pair, len(r.query) + response)
+    def measure(self, r: Rating) -> None:
+        response = max(len(r.sample0), len(r.sample1))
+        self.longest_query = max(self.longest_query, len(r.query))
+        self.longest_response = max(self.longest_response, response)
+        self.longest_pair = max(self.longest_pair, len(r.query) + response)
 
 
 def atomic_write(
@@ -101,54 +107,66 @@ def _create_temp(path: Path) -> tuple[int, Path]:
 
 
 def _select(
-    ratings: Iterable[Rating], result: ExportResult, drop_broken: bool, drop_ties: bool
-) -> list[Rating]:
-    kept = []
+    ratings: Iterable[Rating],
+    result: ExportResult | None,
+    drop_broken: bool,
+    drop_ties: bool,
+    keep_elided: bool = False,
+    keep_rechecks: bool = False,
+) -> Iterator[Rating]:
+    """The records an export keeps, counting the others in `result` (None: not counted,
+    for a first pass). Hidden re-checks repeat an earlier decision of the same rater (sides
+    swapped): as training rows they would count that pair twice, so they stay out unless
+    `keep_rechecks`."""
     for r in ratings:
-        if drop_broken and r.broken:
-            result.drop("broken")
+        if not keep_rechecks and recheck_of(r) is not None:
+            why = RECHECK_DROP
+        elif drop_broken and r.broken:
+            why = "broken"
         elif drop_ties and r.tie:
-            result.drop("tie")
+            why = "tie"
+        elif elided(r) and not keep_elided:
+            why = ELIDED
         else:
-            kept.append(r)
-    return kept
+            yield r
+            continue
+        if result is not None:
+            result.drop(why)
 
 
-def _drop_rechecks(ratings: Sequence[Rating], result: ExportResult, keep: bool) -> list[Rating]:
-    """Hidden re-checks repeat an earlier decision of the same rater (sides swapped): as
-    training rows they would count that pair twice, so they stay out unless `keep`."""
-    if keep:
-        return list(ratings)
-    kept = [r for r in ratings if recheck_of(r) is None]
-    result.drop(RECHECK_DROP, len(ratings) - len(kept))
-    return kept
-
-
-def _cut_to_multiple(ratings: Sequence[Rating], batch: int) -> list[Rating]:
-    """Drop the newest whole decisions until the count is a multiple of `batch`.
+def _cut_groups(sizes: Sequence[int], batch: int) -> set[int]:
+    """Which decisions (by index; `sizes` are their record counts) to drop, newest first,
+    so the record count becomes a multiple of `batch`.
 
     Half a tie would train as a plain win, so a tie is kept or dropped whole; when only ties
     would fit the cut, the cut grows to the next multiple down.
     """
-    groups = decisions(ratings)
-    need = len(ratings) % batch
-    while need and need <= len(ratings):
+    total = sum(sizes)
+    need = total % batch
+    while need and need <= total:
         drop: set[int] = set()
         left = need
-        for i in range(len(groups) - 1, -1, -1):
-            if len(groups[i]) <= left:
+        for i in range(len(sizes) - 1, -1, -1):
+            if sizes[i] <= left:
                 drop.add(i)
-                left -= len(groups[i])
+                left -= sizes[i]
                 if not left:
                     break
         if not left:
-            return [r for i, g in enumerate(groups) if i not in drop for r in g]
+            return drop
         need += batch
-    return [] if need else list(ratings)
+    return set(range(len(sizes))) if need else set()
+
+
+def _cut_to_multiple(ratings: Sequence[Rating], batch: int) -> list[Rating]:
+    """`_cut_groups` applied to a list of records."""
+    groups = list(iter_decisions(ratings))
+    drop = _cut_groups([len(g) for g in groups], batch)
+    return [r for i, g in enumerate(groups) if i not in drop for r in g]
 
 
 def export_oa(
-    ratings: Sequence[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
+    ratings: Iterable[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
 ) -> ExportResult:
     """lm-human-preferences best_of_2 labels: one JSON array of fixed-length int lists.
 
@@ -158,25 +176,12 @@ def export_oa(
     with padding (see `ExportOptions.empty_query_token`).
     """
     result = ExportResult()
-    ratings = _drop_rechecks(ratings, result, opts.keep_rechecks)
-    kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
     q, n, pad = opts.query_length, opts.response_length, opts.pad_token
-    if opts.long_query == "drop":
-        before = len(kept)
-        kept = [r for r in kept if len(r.query) <= q]
-        result.drop(f"query longer than {q} tokens", before - len(kept))
-    if opts.batch_size:
-        before = len(kept)
-        kept = _cut_to_multiple(kept, opts.batch_size)
-        result.drop(
-            f"newest, beyond a multiple of batch size {opts.batch_size}", before - len(kept)
-        )
-    if not kept:
-        raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
-    queries = {key: _oa_query(key, opts) for key in {tuple(r.query) for r in kept}}
-    result.measure(kept)
-    result.queries_truncated = sum(len(r.query) > q for r in kept)
-    result.responses_truncated = sum((len(r.sample0) > n) + (len(r.sample1) > n) for r in kept)
+    drop: set[int] = set()
+    if opts.batch_size:  # a first pass counts the decisions that would be written
+        sizes = [len(g) for g in iter_decisions(_oa_rows(ratings, None, opts))]
+        drop = _cut_groups(sizes, opts.batch_size)
+    queries: dict[tuple[int, ...], str] = {}
 
     def ints(ids: Sequence[int], length: int) -> str:
         return bpe.fit_text(ids, length, pad)
@@ -184,17 +189,46 @@ def export_oa(
     def write(f: IO[str]) -> None:
         # Hand-built JSON: the ints are the whole file and str() of an int is already JSON.
         f.write("[")
-        for i, r in enumerate(kept):
-            f.write(
-                f'{"," if i else ""}\n{{"query":[{queries[tuple(r.query)]}],'
-                f'"sample0":[{ints(r.sample0, n)}],"sample1":[{ints(r.sample1, n)}],'
-                f'"best":{int(r.best)}}}'
-            )
+        cut = 0
+        for i, group in enumerate(iter_decisions(_oa_rows(ratings, result, opts))):
+            if i in drop:
+                cut += len(group)
+                continue
+            for r in group:
+                key = tuple(r.query)
+                if key not in queries:
+                    queries[key] = _oa_query(key, opts)
+                result.measure(r)
+                result.queries_truncated += len(r.query) > q
+                result.responses_truncated += (len(r.sample0) > n) + (len(r.sample1) > n)
+                f.write(
+                    f'{"," if result.written else ""}\n{{"query":[{queries[key]}],'
+                    f'"sample0":[{ints(r.sample0, n)}],"sample1":[{ints(r.sample1, n)}],'
+                    f'"best":{int(r.best)}}}'
+                )
+                result.written += 1
+        result.drop(f"newest, beyond a multiple of batch size {opts.batch_size}", cut)
+        if not result.written:
+            raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
         f.write("\n]\n")
 
     atomic_write(out, write)
-    result.written = len(kept)
     return result
+
+
+def _oa_rows(
+    ratings: Iterable[Rating], result: ExportResult | None, opts: ExportOptions
+) -> Iterator[Rating]:
+    """The records an oa export writes, before the batch cut."""
+    q = opts.query_length
+    for r in _select(
+        ratings, result, opts.drop_broken, opts.drop_ties, keep_rechecks=opts.keep_rechecks
+    ):
+        if opts.long_query == "drop" and len(r.query) > q:
+            if result is not None:
+                result.drop(f"query longer than {q} tokens")
+            continue
+        yield r
 
 
 def _oa_query(ids: tuple[int, ...], opts: ExportOptions) -> str:
@@ -214,7 +248,7 @@ def _oa_query(ids: tuple[int, ...], opts: ExportOptions) -> str:
 
 
 def export_trl(
-    ratings: Sequence[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
+    ratings: Iterable[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
 ) -> ExportResult:
     """Hugging Face TRL preference JSONL (prompt/chosen/rejected texts); ties carry no
     preference, so they are always dropped, and so are records without both texts (an
@@ -224,24 +258,19 @@ def export_trl(
     minus the prompt when it starts with it (prefix pairing), else the full text.
     """
     result = ExportResult()
-    ratings = _drop_rechecks(ratings, result, opts.keep_rechecks)
-    kept = []
-    for r in _select(ratings, result, opts.drop_broken, drop_ties=True):
-        if r.texts[0] and r.texts[1]:
-            kept.append(r)
-        else:
-            result.drop("without both texts")
-    if not kept:
-        raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
-    result.measure(kept)
-    # RewardTrainer appends an EOS token to chosen and rejected before it compares lengths.
-    result.over_trl_max_length = sum(
-        len(r.query) + max(len(r.sample0), len(r.sample1)) + 1 > TRL_MAX_LENGTH for r in kept
-    )
     prompts: dict[tuple[int, ...], str] = {}
 
     def write(f: IO[str]) -> None:
-        for r in kept:
+        for r in _select(
+            ratings, result, opts.drop_broken, drop_ties=True, keep_rechecks=opts.keep_rechecks
+        ):
+            if not (r.texts[0] and r.texts[1]):
+                result.drop("without both texts")
+                continue
+            result.measure(r)
+            # RewardTrainer appends an EOS token to chosen and rejected before it compares.
+            longest = len(r.query) + max(len(r.sample0), len(r.sample1)) + 1
+            result.over_trl_max_length += longest > TRL_MAX_LENGTH
             key = tuple(r.query)
             if key not in prompts:
                 prompts[key] = bpe.decode(r.query) if r.query else ""
@@ -252,38 +281,50 @@ def export_trl(
                 "rejected": continuation(r.texts[1 - r.best], prompt),
             }
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            result.written += 1
+        if not result.written:
+            raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
 
     atomic_write(out, write)
-    result.written = len(kept)
     return result
 
 
 def export_text(
-    ratings: Sequence[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
+    ratings: Iterable[Rating], out: str | os.PathLike[str], opts: ExportOptions = ExportOptions()
 ) -> ExportResult:
     """A readable version for people checking what was rated: one entry per decision (a tie
-    is shown once), so `written` counts decisions."""
+    is shown once), so `written` counts decisions. It is read in terminals and pagers, so
+    texts and names are written printable (`core.printable`: no escape sequences)."""
     result = ExportResult(unit="decisions")
-    ratings = _drop_rechecks(ratings, result, opts.keep_rechecks)
-    kept = _select(ratings, result, opts.drop_broken, opts.drop_ties)
-    shown = [group[0] for group in decisions(kept)]
-    result.measure(shown)
 
     def write(f: IO[str]) -> None:
-        for i, r in enumerate(shown, start=1):
+        kept = _select(
+            ratings,
+            result,
+            opts.drop_broken,
+            opts.drop_ties,
+            keep_elided=True,
+            keep_rechecks=opts.keep_rechecks,
+        )
+        for i, group in enumerate(iter_decisions(kept), start=1):
+            r = group[0]
+            result.measure(r)
             outcome = "tie" if r.tie else ("A wins" if r.best == 0 else "B wins")
             if r.broken:
                 outcome += " (auto: broken sample)"
-            f.write(f"=== #{i}  {outcome}  rater={r.rater or '-'}  {r.time}\n")
-            f.writelines(f"{line}\n" for line in _text_notes(r))
+            f.write(
+                f"=== #{i}  {outcome}  rater={printable(r.rater) or '-'}  {printable(r.time)}\n"
+            )
+            f.writelines(f"{printable(line)}\n" for line in _text_notes(r))
             for side, k in (("A", 0), ("B", 1)):
                 why = f"  broken: {', '.join(r.reasons[k])}" if r.reasons[k] else ""
-                f.write(f"--- {side} {r.ids[k]}  {r.sources[k]}{why}\n")
-                f.write(r.texts[k].rstrip("\n") + "\n")
+                f.write(printable(f"--- {side} {r.ids[k]}  {r.sources[k]}{why}") + "\n")
+                text = "(left out of the journal: too long)" if k in elided(r) else r.texts[k]
+                f.write(printable(text.rstrip("\n"), lines=True) + "\n")
             f.write("\n")
+            result.written += 1
 
     atomic_write(out, write)
-    result.written = len(shown)
     return result
 
 
@@ -310,7 +351,7 @@ def _text_notes(r: Rating) -> list[str]:
 class Format:
     name: str
     description: str
-    export: Callable[[Sequence[Rating], str | os.PathLike[str], ExportOptions], ExportResult]
+    export: Callable[[Iterable[Rating], str | os.PathLike[str], ExportOptions], ExportResult]
 
 
 FORMATS: dict[str, Format] = {

@@ -24,6 +24,7 @@ from typing import Any
 
 from rater.analysis.rank import wilson
 from rater.analysis.stats import Stats, summarise
+from rater.core.printable import printable
 from rater.core.records import Rating
 from rater.core.rules import decisions, recheck_of
 
@@ -150,13 +151,14 @@ def rows_of(q: RaterQuality) -> list[tuple[str, str]]:
 
 
 def render(rows: Sequence[RaterQuality]) -> list[Any]:
-    """rich tables, one per rater (narrow terminals keep every row readable)."""
+    """rich tables, one per rater (narrow terminals keep every row readable). Rater names come
+    from journals (untrusted): shown printable and as `Text`, never obeyed or read as markup."""
     from rich.table import Table
     from rich.text import Text
 
     out: list[Any] = []
     for q in rows:
-        table = Table(title=Text(f"Rater quality: {q.rater}"), show_header=False)
+        table = Table(title=Text(f"Rater quality: {printable(q.rater)}"), show_header=False)
         for label, value in rows_of(q):
             style = "bold red" if label == "FLAG" else ""
             table.add_row(Text(label, style=style), Text(value, style=style))

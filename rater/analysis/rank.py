@@ -112,10 +112,13 @@ def fit(
     include_broken: bool = True,
     extra_ids: Iterable[str] = (),
     prior_mean: Mapping[str, float] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> Ranking:
     """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples.
     `prior_mean`: each sample's prior mean by id (a preference model's scores; missing: 0),
-    which decides where a sample with few comparisons sits."""
+    which decides where a sample with few comparisons sits. `titles` (id -> title) stands in
+    for the records' texts, which a large journal's reader leaves out (`rater rank` collects
+    the titles as it streams)."""
     import numpy as np
 
     gs = games(ratings, include_broken)
@@ -127,7 +130,8 @@ def fit(
         for k, sid in enumerate((g.winner, g.loser)):
             index.setdefault(sid, len(index))
             if sid not in meta or not meta[sid][0]:
-                meta[sid] = (g.sources[k], title_of(g.texts[k], first_line=True))
+                title = titles.get(sid, "") if titles is not None else ""
+                meta[sid] = (g.sources[k], title or title_of(g.texts[k], first_line=True))
     for sid in extra_ids:
         index.setdefault(sid, len(index))
     n = len(index)

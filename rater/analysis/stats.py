@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from rater.core.printable import printable
 from rater.core.records import Rating
 from rater.core.rules import decisions
 
@@ -90,8 +91,10 @@ def summarise(ratings: Sequence[Rating]) -> Stats:
 
 
 def render(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:
-    """rich renderables for the terminal (tables; empty sections left out)."""
+    """rich renderables for the terminal (tables; empty sections left out). Names come
+    from journals (untrusted): they are shown as plain, printable text, never as markup."""
     from rich.table import Table
+    from rich.text import Text
 
     out: list[Any] = []
     t = Table(title="Decisions", show_header=False)
@@ -102,7 +105,7 @@ def render(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:
     t.add_row("ties", str(stats.ties))
     t.add_row("auto-rated (broken sample)", f"{stats.broken} ({stats.broken_ties} both broken)")
     if stats.first:
-        t.add_row("time span", f"{stats.first} .. {stats.last}")
+        t.add_row("time span", Text(printable(f"{stats.first} .. {stats.last}")))
     rate = stats.per_hour
     t.add_row("human ratings per active hour", f"{rate:.0f}" if rate is not None else "-")
     out.append(t)
@@ -116,7 +119,7 @@ def render(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:
             ct.add_column("name")
             ct.add_column("count", justify="right")
             for name, n in counter.most_common():
-                ct.add_row(name, str(n))
+                ct.add_row(Text(printable(name)), str(n))
             out.append(ct)
     if agreement:
         at = Table(title="Rater agreement (shared pairs)")
@@ -124,6 +127,7 @@ def render(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:
             at.add_column(col, justify="right" if col != "rater A" and col != "rater B" else "left")
         for row in agreement:
             kappa = f"{row.kappa:.2f}" if row.kappa is not None else "-"
-            at.add_row(row.rater_a, row.rater_b, str(row.shared_pairs), str(row.agreements), kappa)
+            raters = (Text(printable(row.rater_a)), Text(printable(row.rater_b)))
+            at.add_row(*raters, str(row.shared_pairs), str(row.agreements), kappa)
         out.append(at)
     return out

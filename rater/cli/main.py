@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from rater.core.corpus import KINDS
+from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
     AUTO_RATER,
     LONG_QUERY,
@@ -163,6 +164,16 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _reasons_epilog() -> str:
+    """`rater check --help`'s list of every reason and note (`core.records.REASONS`)."""
+    width = max(map(len, [*REASONS, *NOTES]))
+    lines = ["reasons (a sample is broken):"]
+    lines += [f"  {name:<{width}}  {meaning}" for name, meaning in REASONS.items()]
+    lines += ["notes (a sample stays ok):"]
+    lines += [f"  {name:<{width}}  {meaning}" for name, meaning in NOTES.items()]
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rater",
@@ -197,10 +208,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, metavar="N", help="play the first N only")
     _add_render_args(p, blacklist=False)
 
-    p = sub.add_parser("check", help="verdict per sample: ok or broken with reasons")
+    p = sub.add_parser(
+        "check",
+        help="verdict per sample: ok or broken with reasons",
+        description="Verdict per sample: ok, or broken with reasons, and notes that do not "
+        "fail it.",
+        epilog=_reasons_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_corpus_args(p)
     _add_render_args(p)
-    p.add_argument("--json", action="store_true", help="one JSON object per sample per line")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per sample per line (id, ok, reasons, details, notes, ...)",
+    )
 
     p = sub.add_parser("autorate", help="auto-rate pairs with a broken sample, without asking")
     _add_corpus_args(p)
@@ -314,12 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from rater.cli.options import flag_of
     from rater.core.errors import RaterError
+    from rater.core.printable import printable
 
     module = importlib.import_module(f"rater.cli.commands.{args.command.replace('-', '_')}")
     try:
         return int(module.run(args) or 0)
     except RaterError as exc:
-        print(f"rater: {exc.named(flag_of(exc.field))}", file=sys.stderr)
+        # messages may quote file names and journal fields: one printable line
+        print(f"rater: {printable(exc.named(flag_of(exc.field)))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("rater: interrupted", file=sys.stderr)

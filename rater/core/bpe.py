@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rater.core.errors import SetupError
+from rater.core.errors import RaterError, SettingsError, SetupError
 
 if TYPE_CHECKING:
     import tiktoken
@@ -25,6 +25,7 @@ ENDOFTEXT = "<|endoftext|>"
 ENDOFTEXT_ID = 50256
 N_VOCAB = 50257  # ids >= this are padding / model-specific extras, never text
 DEFAULT_PAD = 50259  # what lm-human-preferences pads with
+MAX_ID = 2**31 - 1  # training code holds ids as int32
 
 # GPT-2's pre-tokeniser split (contractions, letter runs, digit runs, punctuation runs, spaces).
 GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
@@ -182,6 +183,15 @@ def _load_ranks_quietly(data: Path) -> dict[bytes, int]:
     return ranks
 
 
+def check_pad_token(pad_token: int, error: type[RaterError] = SettingsError) -> None:
+    """A padding id must be a token id training code can hold: -1 (say) would be written
+    into every padded row and crash or silently corrupt the consumer."""
+    if not 0 <= pad_token <= MAX_ID:
+        raise error(
+            f"{{field}} must be a token id from 0 to {MAX_ID}, got {pad_token}", field="pad_token"
+        )
+
+
 def fit(ids: Sequence[int], length: int | None, pad_token: int = DEFAULT_PAD) -> list[int]:
     """Truncate or right-pad to exactly `length` ids (training code wants fixed shapes)."""
     if length is None:
@@ -214,6 +224,7 @@ def encode(
 ) -> list[int]:
     """BPE ids of `text`. The literal string `<|endoftext|>` is ordinary text unless `special`,
     because generator dumps contain it as text and the seed data encoded it that way."""
+    check_pad_token(pad_token)
     enc = encoding()
     if special:
         ids = enc.encode(text, allowed_special={ENDOFTEXT}, disallowed_special=())

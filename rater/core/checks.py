@@ -8,7 +8,15 @@ music21 (O'Neill's 1850, Ryan's Mammoth, Nottingham; checked against Essen, Aird
 miscFolk as a hold-out) with a wide margin, so human-written tunes essentially never fail
 while loops and noise do; `bench/false_broken.py` measures the false-broken rate.
 
-Text checks need no audio and run first, so a text-broken sample is never rendered.
+Text checks need no audio and run first, so a text-broken sample is never rendered. They
+include the bar-level checks of `musiccheck` (loop, off-meter, bad-header, incoherent, and
+unparseable for a body the bar reader cannot read), on the notes as played.
+
+A sample whose text stops inside a bar is not failed for that alone: it gets the note
+`cut-off` (`Verdict.notes`). Good generators stop at their length limit too (1 in 9
+folk-rnn samples, 2 of the 2,510 tuning tunes end inside a bar); what a cut-off changes is
+how much repetition `loop` accepts, and a stop on a short note or an opening symbol is one
+weak sign for `incoherent`.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from collections import Counter
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from rater.core import musiccheck
 from rater.core import paths as paths_mod
 from rater.core.errors import CorpusError
 from rater.core.records import Render, Sample, Verdict
@@ -242,12 +251,22 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
     rep = _repetition(m, settings)
     if rep:
         fail("repetitive", rep)
-    return _verdict(sample, reasons, details)
+    bar_fails, notes = musiccheck.problems(text, settings)
+    for reason, detail in bar_fails:
+        if reason not in reasons:  # e.g. unparseable by both the text and the bar reader
+            fail(reason, detail)
+    return _verdict(sample, reasons, details, notes)
 
 
-def _verdict(sample: Sample, reasons: list[str], details: list[str]) -> Verdict:
+def _verdict(
+    sample: Sample, reasons: list[str], details: list[str], notes: list[str] | tuple = ()
+) -> Verdict:
     return Verdict(
-        sample_id=sample.id, ok=not reasons, reasons=tuple(reasons), details=tuple(details)
+        sample_id=sample.id,
+        ok=not reasons,
+        reasons=tuple(reasons),
+        details=tuple(details),
+        notes=tuple(notes),
     )
 
 
@@ -279,4 +298,4 @@ def judge(
         if seconds < settings.min_seconds:
             reasons.append("too-short")
             details.append(f"{seconds:.2f} s of music (minimum {settings.min_seconds} s)")
-    return _verdict(sample, reasons, details)
+    return _verdict(sample, reasons, details, v.notes)

@@ -166,4 +166,13 @@ def degenerate_examples() -> dict[str, tuple[str, str]]:
         "random bytes": (noise, "unparseable"),
         "empty body": (head, "empty"),
         "header, rests only": (head + "z8|x8|z8|]\n", "empty"),
+        # what a diverged GPT-2 ABC model wrote: a short loop stopping mid-bar, music in K:
+        "short loop, cut": (
+            head + "GABc dedB|" * 4 + "AGFG A2D2|" + "GABc dedB|" * 3 + "c2ec BcdB|GAB",
+            "loop",
+        ),
+        "music in K:": (
+            head.replace("K:G", "K:d/d/aae/d/|^cA(B/^c/)") + "GABc dedB|]\n",
+            "bad-header",
+        ),
     }

@@ -67,15 +67,51 @@ class Render:
 class Verdict:
     """Whether a sample may be shown to a person; `reasons` are machine-readable codes.
 
-    Reason codes: "unparseable", "unrenderable", "timeout", "crashed", "no-notes", "silent",
-    "too-short", "blacklist", "compressible", "repetitive", "empty", "too-long".
+    Reason codes (each explained in `REASONS`): "unparseable", "unrenderable", "timeout",
+    "crashed", "no-notes", "silent", "too-short", "blacklist", "compressible", "repetitive",
+    "empty", "too-long"; from the bar-level checks (`rater.core.musiccheck`): "loop" (a bar
+    or short phrase written out over and over, measured on the notes as played and against
+    the sample's length), "off-meter" (most bars miss the meter in many different lengths,
+    or a bar runs on for several), "bad-header" (a K:, M:, L: or Q: field holds music
+    instead of its value), "incoherent" (two or more weak signs of a text pieced together
+    from fragments: bars that do not add up, a stop inside a bar on a short note or an
+    opening symbol, unbalanced slurs, repeat sections of one or two bars, fewer than 16
+    notes).
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
+    `notes` are observations that do not fail the sample: "cut-off" (the text stops inside
+    a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples).
     """
 
     sample_id: str
     ok: bool
     reasons: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+# Every reason a verdict can carry, with what it means: `rater check --help` lists them,
+# and tests/test_reasons.py holds the docs (README, the Verdict docstring) to them.
+REASONS: dict[str, str] = {
+    "empty": "no notes in the body, or no text",
+    "too-long": "longer than any real tune",
+    "blacklist": "contains a known-bad snippet",
+    "unparseable": "not ABC, absurd field values, or a body the bar reader cannot read",
+    "compressible": "the body compresses like a loop",
+    "repetitive": "one short stretch of text repeated many times in a row",
+    "loop": "a bar or short phrase written out over and over, on the notes as played",
+    "off-meter": "most bars miss the meter in many different lengths, or a bar runs on",
+    "bad-header": "a K:, M:, L: or Q: field holds music instead of its value",
+    "incoherent": "two or more weak signs of a text pieced together from fragments",
+    "unrenderable": "the renderer could not turn it into sound",
+    "timeout": "rendering took longer than the time limit",
+    "crashed": "the render process died",
+    "no-notes": "no playable notes",
+    "silent": "the clip is (nearly) silent",
+    "too-short": "shorter than the minimum music length",
+}
+NOTES: dict[str, str] = {
+    "cut-off": "the text stops inside a bar (a generator's length limit; does not fail)",
+}
 
 
 @dataclass(frozen=True)

@@ -8,24 +8,27 @@ questions and must agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 
-from rater.core.records import Rating
+from rater.core.records import Rating, Verdict
+
+# The check reason of a sample too long to be useful; such a sample's text and tokens are
+# left out of its automatic record (`elided`), which is otherwise the size of the sample.
+TOO_LONG = "too-long"
 
 
-def decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
-    """Records grouped by decision (a tie's two records together), in order.
+def iter_decisions(ratings: Iterable[Rating]) -> Iterator[list[Rating]]:
+    """Records grouped by decision (a tie's two records together), in order, as a stream.
 
     A decision's lines are written in one locked write, so they are adjacent and share a
     `"decision"` id; lines written before there were ids pair up as consecutive tie records
     of the same two samples with different winners.
     """
-    groups: list[list[Rating]] = []
+    group: list[Rating] = []
     for r in ratings:
-        group = groups[-1] if groups else None
         prev = group[-1] if group else None
         did = r.extra.get("decision")
-        if prev is not None and group is not None:
+        if prev is not None:
             if did is not None and prev.extra.get("decision") == did:
                 group.append(r)
                 continue
@@ -40,8 +43,15 @@ def decisions(ratings: Sequence[Rating]) -> list[list[Rating]]:
             ):
                 group.append(r)
                 continue
-        groups.append([r])
-    return groups
+            yield group
+        group = [r]
+    if group:
+        yield group
+
+
+def decisions(ratings: Iterable[Rating]) -> list[list[Rating]]:
+    """`iter_decisions` as a list."""
+    return list(iter_decisions(ratings))
 
 
 def decided_pairs(ratings: Iterable[Rating]) -> set[frozenset[str]]:
@@ -60,6 +70,18 @@ def continuation(text: str, prompt: str) -> str:
     repeated the prompt (prefix pairing, where the prompt is the texts' shared start) would
     train on the prompt twice. A text that does not start with the prompt is kept whole."""
     return text[len(prompt) :] if prompt and text.startswith(prompt) else text
+
+
+def elides(verdict: Verdict) -> bool:
+    """Whether an automatic record keeps this broken sample by id and reasons only: a sample
+    over the checks' `max_chars` is too long to be useful, and its text and tokens would make
+    one journal line as large as the sample (a 50 MB tune, a 181 MB line)."""
+    return not verdict.ok and TOO_LONG in verdict.reasons
+
+
+def elided(record: Rating) -> tuple[int, ...]:
+    """The sides (0, 1) whose text and tokens an automatic record left out (`elides`)."""
+    return tuple(record.extra.get("elided", ()))
 
 
 def recheck_of(rating: Rating) -> str | None:

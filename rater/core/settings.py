@@ -19,7 +19,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, N_VOCAB
+from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, N_VOCAB, check_pad_token
 from rater.core.errors import ExportError, SettingsError
 
 
@@ -109,6 +109,36 @@ class CheckSettings:
     max_field_number: int = 256  # a number in L:/M: above this: unparseable
     max_note_length: int = 1024  # a note length multiplier above this: unparseable
     max_chars: int = 20_000  # longer samples: too-long (real tunes: < 2,500 chars)
+    # Bar-level checks (rater.core.musiccheck), on the notes as played. Figures: "real" is the
+    # tuning set (O'Neill's 1850 + 500 of Ryan's, 2,510 tunes) and half of Essen (4,308
+    # songs, chosen by id); loops are bench/degenerate_corpus.py's.
+    max_same_bars: int = 8  # one bar this many times in a row: loop (real max 6, an Essen canon)
+    # (children's and cumulative songs write a 2-bar phrase out 6-8 times in a row - Essen,
+    # The Twelve Days of Christmas - inside other bars; a whole sample that is one phrase
+    # loop is rarer: whole_phrase_copies below)
+    max_distinct_share: float = 0.15  # distinct bars / bars at most this: loop (real min 0.19)
+    few_distinct_share: float = 0.25  # ... or at most this with a bar cut_same_bars in a row
+    min_loop_bars: int = 8  # distinct shares are judged from this many bars on
+    max_phrase_bars: int = 4
+    whole_phrase_copies: float = 3.0  # a phrase this many times in a row, making up
+    whole_phrase_share: float = 0.8  # ... this share of the bars: loop (real: 3 Essen songs)
+    cut_same_bars: int = 3  # the text stops mid-bar (cut-off) and: one bar this many times
+    cut_phrase_copies: float = 2.5  # ... or a phrase this many times in a row
+    cut_distinct_share: float = 0.35  # ... or distinct bars / bars at most this: loop
+    off_meter_fit: float = 0.7  # at most this share of inner bars add up (tuning 0.2%, Essen 3%)
+    min_length_kinds: int = 4  # ... in this many lengths: off-meter (tuning 0.04%, Essen 0.05%)
+    min_meter_bars: int = 3  # ... judged from this many inner bars on
+    max_bar_fullness: float = 8.0  # a bar this many times the meter: off-meter (real max 2.25)
+    max_unread_share: float = 0.05  # body chars the bar reader cannot read, more: unparseable
+    min_unread_chars: int = 5  # ... and at least this many of them (real max share 3%)
+    # incoherent: this many weak signs together (musiccheck.signs: rhythm - either half of
+    # off-meter, bars that miss the meter itself, or a long bar -, truncated, unbalanced
+    # slurs, repeat sections of 1-2 bars, a fragment); each alone occurs in real tunes, two
+    # almost never (2 of 7,364 development tunes; bench/signs.py)
+    incoherent_signs: int = 2
+    weak_bar_fullness: float = 2.5  # a bar this many times the meter: a rhythm sign
+    weak_meter_share: float = 0.5  # at most this share of inner bars fit the meter: rhythm
+    weak_notes: int = 16  # fewer notes than this: a sign (Essen: 18 of 4,308 songs)
     blacklist: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -157,11 +187,7 @@ class ExportOptions:
         ):
             if length < 1:
                 raise ExportError(f"{{field}} must be at least 1, got {length}", field=name)
-        if not 0 <= self.pad_token < 2**31:
-            raise ExportError(
-                f"{{field}} must be a non-negative token id, got {self.pad_token}",
-                field="pad_token",
-            )
+        check_pad_token(self.pad_token, ExportError)
         if not 0 <= self.empty_query_token < N_VOCAB:
             raise ExportError(
                 f"{{field}} must be a GPT-2 token id (0..{N_VOCAB - 1}), "

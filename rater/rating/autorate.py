@@ -42,8 +42,9 @@ def autorate_rest(
     decisions, summary = auto_rate_pairs(pairs, session.verdict_of, session.rater, session.exclude)
     if stop is not None and stop.is_set():
         return AutorateSummary(0, 0)
-    session.end_with_auto(decisions)
-    return summary
+    written = session.end_with_auto(decisions)  # less if another process decided some
+    both = sum(len(d) == 2 for d in written)
+    return AutorateSummary(auto=len(written), left=summary.left, both_broken=both)
 
 
 def _source_rest(session: Session, stop: threading.Event | None) -> Iterator[Pair]:

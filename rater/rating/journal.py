@@ -4,14 +4,21 @@ A rating costs a person ~20 s of attention, so none may be lost: every decision 
 one `os.write` on an O_APPEND descriptor and fsync'd before `append` returns, under an
 exclusive `flock` so concurrent writers never interleave. A crash mid-write can only leave a
 torn *last* line; a writer (a rating session, autorate) moves it to `<name>.torn` (appended
-there, never dropped) when it opens the journal, while readers (stats, rank, export) only read
-around it and leave the file alone. A last line that is a whole record cut just before its
-newline is kept (the newline is added). Nothing is repaired unless line 1 is a rating record,
-so a file that is not a journal is never cut. Any other bad line is an error naming the line,
-never skipped.
+there, never dropped) when it opens the journal and counts it in `set_aside` (the CLI warns),
+while readers (stats, rank, export) only read around it and leave the file alone. A last line
+that is a whole record cut just before its newline is kept (the newline is added). Nothing is
+repaired unless line 1 is a rating record, so a file that is not a journal is never cut. Any
+other bad line is an error naming the line, never skipped. Only regular files are journals:
+a FIFO or a device is refused with one line (it cannot be read twice, nor seeked).
 
-The lines of one decision (a tie is two) share a `"decision"` id, which is how `undo` knows
-how many lines to take back.
+Journals grow to hundreds of MB, so nothing reads one whole: records are read line by line
+(`iter_records`; without their token ids where those are not needed), and undo walks back
+from the end over the lines of the last decision only. The lines of one decision (a tie is
+two) share a `"decision"` id, which is how `undo` knows how many lines to take back.
+
+A writer that other processes may write beside (a session, autorate) `follow`s the file
+(`rater.rating.follow`): it reads the new tail before it writes, and `unless_decided` writes
+nothing for a pair that a record in the journal already decides.
 """
 
 from __future__ import annotations
@@ -19,19 +26,19 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import sys
+import stat
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from rater.core.errors import JournalError
 from rater.core.records import Rating
-from rater.core.rules import decided_pairs
-from rater.rating.lines import RECORD_START, encode_line, parse_line
-
-_CHUNK = 1 << 16
+from rater.rating import scan, tail
+from rater.rating.follow import Follower, pair_key
+from rater.rating.lines import encode_line, parse_head, parse_line
+from rater.rating.scan import not_a_file
 
 
 def _with_decision(ratings: Sequence[Rating]) -> list[Rating]:
@@ -60,11 +67,20 @@ class Journal:
         self._readonly = read_only
         self.set_aside = 0  # torn tails this object moved to `torn_path` (the CLI warns)
         self.torn_ignored = False  # a torn tail was read around, not moved (the CLI warns)
-        if self.path.is_dir():
-            raise JournalError(f"{self.path}: is a directory, not a ratings journal")
+        self._follow: Follower | None = None
+        why = not_a_file(self.path)
+        if why:
+            raise JournalError(f"{self.path}: {why}")
         if self.path.exists() and not read_only:
             with self._locked() as fd:
                 self._repair_tail(fd)
+
+    def torn_warning(self) -> str:
+        """What the CLI and the screen say once `set_aside` moved a torn tail."""
+        return (
+            f"{self.path}: a torn last line (from a crash mid-write) was set aside into "
+            f"{self.torn_path}; every whole rating is kept"
+        )
 
     # -- locking and repair -------------------------------------------------------------
 
@@ -78,37 +94,28 @@ class Journal:
         try:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
+            # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below)
+            flags = os.O_RDWR | os.O_APPEND | os.O_NONBLOCK | (os.O_CREAT if create else 0)
             if self.read_only:
-                fd = os.open(self.path, os.O_RDONLY)
+                fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
             else:
                 try:
                     fd = os.open(self.path, flags, 0o644)
                 except OSError as exc:
                     if create or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                         raise
-                    fd = os.open(self.path, os.O_RDONLY)
+                    fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
                     self._readonly = True
         except OSError as exc:
             msg = f"{self.path}: cannot open ratings journal ({exc.strerror})"
             raise JournalError(msg) from exc
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise JournalError(f"{self.path}: {not_a_file(self.path) or 'not a file'}")
             fcntl.flock(fd, fcntl.LOCK_SH if self._readonly else fcntl.LOCK_EX)
             yield fd
         finally:
             os.close(fd)  # closing releases the lock
-
-    def _tail_start(self, fd: int, size: int) -> int:
-        """Offset just after the last newline (0 if there is none)."""
-        end = size
-        while end > 0:
-            start = max(0, end - _CHUNK)
-            chunk = os.pread(fd, end - start, start)
-            nl = chunk.rfind(b"\n")
-            if nl >= 0:
-                return start + nl + 1
-            end = start
-        return 0
 
     def _set_aside(self, fd: int, start: int, size: int) -> None:
         """Move bytes [start, size) to the side file, durably, then cut them off the journal."""
@@ -137,10 +144,13 @@ class Journal:
         one payload, so only the end of the file can be affected.
         """
         size = os.fstat(fd).st_size
-        end, unterminated = self._complete(fd, size)
+        end, unterminated = tail.complete(fd, size)
         if end == size and not unterminated:
             return end, False
-        self._check_is_journal(fd, size)
+        if not tail.starts_like_a_journal(fd, size):
+            raise JournalError(
+                f"{self.path}: not a ratings journal (line 1 is not a rating record)"
+            )
         if self._readonly:  # cannot (or must not) touch it: read around the torn tail
             self.torn_ignored = self.torn_ignored or end < size
             return end, unterminated
@@ -150,49 +160,6 @@ class Journal:
         self._set_aside(fd, end, size)
         return end, False
 
-    def _complete(self, fd: int, size: int) -> tuple[int, bool]:
-        """(where the complete records end, whether the last of them lacks its newline)."""
-        if not size:
-            return 0, False
-        if os.pread(fd, 1, size - 1) == b"\n":
-            return self._complete_end(fd, size), False
-        start = self._tail_start(fd, size)
-        try:
-            parse_line(os.pread(fd, size - start, start))
-        except ValueError:
-            return (self._complete_end(fd, start) if start else 0), False
-        # A write cut right before its newline still holds a whole record.
-        end = self._complete_end(fd, size, terminated=False)
-        return end, end == size
-
-    def _check_is_journal(self, fd: int, size: int) -> None:
-        """Refuse to repair anything but a ratings journal: cutting the "torn tail" off a
-        tune file or a binary someone passed by mistake would destroy it."""
-        parts: list[bytes] = []
-        offset, terminated = 0, False
-        while offset < size:
-            chunk = os.pread(fd, min(_CHUNK, size - offset), offset)
-            if not chunk:
-                break
-            nl = chunk.find(b"\n")
-            if nl >= 0:
-                parts.append(chunk[:nl])
-                terminated = True
-                break
-            parts.append(chunk)
-            offset += len(chunk)
-        first = b"".join(parts)
-        try:
-            parse_line(first)
-            return
-        except ValueError:
-            pass
-        # The only line, torn during the very first write: a prefix of a record's start.
-        head = first[:64].replace(b" ", b"")[: len(RECORD_START)]
-        if not terminated and RECORD_START.startswith(head):
-            return
-        raise JournalError(f"{self.path}: not a ratings journal (line 1 is not a rating record)")
-
     def _terminate(self, fd: int) -> None:
         try:
             os.write(fd, b"\n")
@@ -200,86 +167,146 @@ class Journal:
         except OSError as exc:
             raise JournalError(f"{self.path}: cannot end the last line ({exc.strerror})") from exc
 
-    def _complete_end(self, fd: int, end: int, terminated: bool = True) -> int:
-        """Where the complete records end, given that [0, end) holds whole lines (the last
-        one without its newline when not `terminated`)."""
-        start = self._tail_start(fd, end - 1 if terminated else end)
-        try:
-            last = parse_line(os.pread(fd, end - start, start))
-        except ValueError:
-            # A torn write never ends in a newline, so a complete but invalid last line was
-            # not torn by us: leave it for the strict reader to report, never move it.
-            return end
-        # A large multi-line decision (a tie) can be cut between its lines; half a tie would
-        # read as a plain win, so the incomplete group goes to the side file as well.
-        want = int(last.extra.get("decision_lines", 1))
-        have = 1
-        while have < want and start > 0:
-            prev = self._tail_start(fd, start - 1)
-            try:
-                r = parse_line(os.pread(fd, start - prev, prev))
-            except ValueError:
-                break
-            if r.extra.get("decision") != last.extra.get("decision"):
-                break
-            start, have = prev, have + 1
-        return end if have >= want else start
-
     # -- reading --------------------------------------------------------------------------
 
-    def _read(self, fd: int, end: int, unterminated: bool = False) -> list[tuple[int, Rating]]:
-        """(offset, record) per line of [0, end), strictly (the tail was checked already)."""
-        data = os.pread(fd, end, 0) + (b"\n" if unterminated else b"")
-        out: list[tuple[int, Rating]] = []
-        offset = 0
-        for lineno, raw in enumerate(data.split(b"\n")[:-1], start=1):
+    def _scan(
+        self,
+        fd: int,
+        start: int,
+        end: int,
+        line: int = 1,
+        *,
+        tokens: bool = True,
+        texts: bool = True,
+    ) -> Iterator[tuple[int, bytes, Rating]]:
+        """(offset, line, record) per line of [start, end), strictly; `line` numbers the
+        first one for error messages."""
+        names: dict[str, str] = {}
+        for offset, raw in scan.lines(fd, start, end):
             try:
-                out.append((offset, parse_line(raw)))
+                record = parse_line(raw) if tokens else parse_head(raw, texts, names)
             except ValueError as exc:
-                raise JournalError(f"{self.path}:{lineno}: not a rating record ({exc})") from exc
-            offset += len(raw) + 1
-        return out
+                raise JournalError(f"{self.path}:{line}: not a rating record ({exc})") from exc
+            if tokens and not texts:
+                record = replace(record, texts=("", ""))
+            yield offset, raw, record
+            line += 1
+
+    def iter_records(self, *, tokens: bool = True, texts: bool = True) -> Iterator[Rating]:
+        """Every record in file order, read line by line. Without `tokens` the records have
+        empty token lists (what rank, stats and the session need), without `texts` empty
+        texts. The journal stays locked (shared, for a reader) until the iteration ends."""
+        if not self.path.exists():
+            return
+        with self._locked() as fd:
+            end, _ = self._repair_tail(fd)
+            for _, _, record in self._scan(fd, 0, end, tokens=tokens, texts=texts):
+                yield record
 
     def records(self) -> list[Rating]:
-        """Every record in file order."""
-        if not self.path.exists():
-            return []
-        with self._locked() as fd:
-            return [r for _, r in self._read(fd, *self._repair_tail(fd))]
+        """Every record in file order (small journals and tests; see `iter_records`)."""
+        return list(self.iter_records())
 
     def decided(self) -> set[frozenset[str]]:
         """Pairs (as id sets) that already have a decision, so resume can skip them."""
-        return decided_pairs(self.records())
+        follower = self._following()
+        return {frozenset(key) for key in follower.pairs}
+
+    # -- following (see rater.rating.follow) -----------------------------------------------
+
+    def follow(self) -> list[Rating]:
+        """Every record without tokens and texts, and from now on follow the file: `news`
+        and `is_decided` see what other writers append."""
+        self._follow = Follower()
+        if self.path.exists():
+            with self._locked() as fd:
+                self._catch_up(fd)
+        return self._follow.take()
+
+    def news(self) -> list[Rating]:
+        """Records (without tokens and texts) other writers appended since `follow` or the
+        last `news`: one `fstat` and a small read when there are none."""
+        if self._follow is None:
+            return self.follow()
+        if self.path.exists():
+            with self._locked() as fd:
+                self._catch_up(fd)
+        return self._follow.take()
+
+    def is_decided(self, ids: Iterable[str]) -> bool:
+        """Whether a record in the journal (as last read) decides this pair."""
+        return self._following().decided(ids)
+
+    def _following(self) -> Follower:
+        if self._follow is None:
+            self.follow()
+        assert self._follow is not None
+        return self._follow
+
+    def _catch_up(self, fd: int) -> None:
+        assert self._follow is not None
+        end, _ = self._repair_tail(fd)
+
+        def heads(fd: int, start: int, end: int, line: int) -> Iterator[tuple[int, bytes, Rating]]:
+            return self._scan(fd, start, end, line, tokens=False, texts=False)
+
+        self._follow.catch_up(fd, end, heads)
 
     # -- writing --------------------------------------------------------------------------
 
-    def append(self, ratings: Sequence[Rating]) -> list[Rating]:
-        """Write one decision durably; returns the records as written (with decision id)."""
-        if not ratings:
+    def append(self, ratings: Sequence[Rating], *, unless_decided: bool = False) -> list[Rating]:
+        """Write one decision durably; returns the records as written (with decision id).
+
+        `unless_decided`: write nothing (and return []) when the journal, read to its end
+        under the lock, already decides this pair (an automatic record another process
+        may have written meanwhile)."""
+        written = self.append_many([ratings], unless_decided=unless_decided)
+        return written[0] if written else []
+
+    def append_many(
+        self, decisions: Sequence[Sequence[Rating]], *, unless_decided: bool = False
+    ) -> list[list[Rating]]:
+        """Several decisions in one write + fsync (batch auto-rating of a large corpus); with
+        `unless_decided`, those whose pair is already decided are left out."""
+        wanted = [_with_decision(d) for d in decisions if d]
+        if not wanted:
             return []
-        written = _with_decision(ratings)
-        self._write(b"".join(encode_line(r) for r in written))
-        return written
-
-    def append_many(self, decisions: Sequence[Sequence[Rating]]) -> list[list[Rating]]:
-        """Several decisions in one write + fsync (batch auto-rating of a large corpus)."""
-        written = [_with_decision(d) for d in decisions if d]
-        if written:
-            self._write(b"".join(encode_line(r) for d in written for r in d))
-        return written
-
-    def _write(self, payload: bytes) -> None:
+        if unless_decided and self._follow is None:
+            self.follow()
         with self._locked(create=True) as fd:
             self._repair_tail(fd)  # never append after a torn line
-            size = os.fstat(fd).st_size
-            try:
-                view = memoryview(payload)
-                while view:  # normally one write; a short write is finished or undone
-                    n = os.write(fd, view)
-                    view = view[n:]
-                os.fsync(fd)
-            except OSError as exc:
-                self._undo_partial(fd, size, exc)
+            if self._follow is not None:
+                self._catch_up(fd)
+            if unless_decided:
+                wanted = self._undecided(wanted)
+            lines = [encode_line(r) for d in wanted for r in d]
+            if lines:
+                size = os.fstat(fd).st_size
+                self._write(fd, b"".join(lines), size)
+                if self._follow is not None:
+                    self._follow.wrote(size, lines, [r for d in wanted for r in d])
+        return wanted
+
+    def _undecided(self, decisions: list[list[Rating]]) -> list[list[Rating]]:
+        assert self._follow is not None
+        keys = set()
+        out = []
+        for d in decisions:
+            key = pair_key(d[0].ids)
+            if key not in keys and not self._follow.decided(key):
+                keys.add(key)
+                out.append(d)
+        return out
+
+    def _write(self, fd: int, payload: bytes, size: int) -> None:
+        try:
+            view = memoryview(payload)
+            while view:  # normally one write; a short write is finished or undone
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        except OSError as exc:
+            self._undo_partial(fd, size, exc)
 
     def _undo_partial(self, fd: int, size: int, exc: OSError) -> None:
         try:
@@ -294,56 +321,68 @@ class Journal:
             f"{self.path}: rating NOT saved ({exc.strerror}); earlier ratings are intact"
         ) from exc
 
+    def check_writable(self) -> None:
+        """Fail now, in one line, if ratings could not be saved here (a read-only file or
+        folder): a rating session checks before its screen opens, not at the first key."""
+        try:
+            if self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            probe = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.probe")
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.unlink(probe)
+        except OSError as exc:
+            where = self.path if self.path.exists() else self.path.parent
+            raise JournalError(
+                f"{self.path}: ratings cannot be saved: {where} is not writable ({exc.strerror})"
+            ) from exc
+
+    # -- undo -----------------------------------------------------------------------------
+
+    def _last_decision(self, fd: int, end: int) -> tuple[int, list[Rating]]:
+        """(where it starts, its records) for the last decision in [0, end)."""
+        try:
+            lines = tail.last_decision(fd, end)
+            return lines[0][0], [parse_line(raw) for _, raw in lines]
+        except ValueError as exc:
+            raise JournalError(f"{self.path}: {exc}") from exc
+
+    def last_decision(self) -> list[Rating]:
+        """The records of the last decision in the journal ([] if it is empty)."""
+        if not self.path.exists():
+            return []
+        with self._locked() as fd:
+            end, _ = self._repair_tail(fd)
+            return self._last_decision(fd, end)[1] if end else []
+
     def undo(self, expect_decision: str | None = None) -> list[Rating]:
         """Remove the last decision (both lines of a tie); returns what was removed.
 
         Several raters may append to one journal, so a session passes the id of its own last
-        decision: if someone else wrote after it, nothing is removed (JournalError).
+        decision: if someone else wrote after it, nothing is removed (JournalError). Only the
+        lines of that decision are read, however long the journal.
         """
         if not self.path.exists():
             return []
         with self._locked() as fd:
             if self._readonly:
                 raise JournalError(f"{self.path}: read-only, cannot undo")
-            lines = self._read(fd, *self._repair_tail(fd))
-            if not lines:
+            end, _ = self._repair_tail(fd)
+            if not end:
                 return []
-            last = lines[-1][1].extra.get("decision")
+            start, removed = self._last_decision(fd, end)
+            last = removed[-1].extra.get("decision")
             if expect_decision is not None and last != expect_decision:
                 raise JournalError(
                     f"the last decision in {self.path} is not yours (another rater wrote "
                     "after it); nothing undone"
                 )
-            cut = len(lines) - 1
-            if last is not None:
-                while cut > 0 and lines[cut - 1][1].extra.get("decision") == last:
-                    cut -= 1
             try:
-                os.ftruncate(fd, lines[cut][0])
+                os.ftruncate(fd, start)
                 os.fsync(fd)
             except OSError as exc:
                 raise JournalError(f"{self.path}: cannot undo ({exc.strerror})") from exc
-            return [r for _, r in lines[cut:]]
-
-
-def _stderr(message: str) -> None:
-    print(f"rater: {message}", file=sys.stderr)
-
-
-def read_journals(
-    paths: Sequence[str | os.PathLike[str]], warn: Callable[[str], None] = _stderr
-) -> list[Rating]:
-    """Records of several journals, in the order given (export, rank and stats read these).
-
-    Readers never change a journal: a torn tail is read around, with one warning per file.
-    """
-    out: list[Rating] = []
-    for p in paths:
-        path = Path(p)
-        if not path.is_file():
-            raise JournalError(f"{path}: no such ratings journal")
-        journal = Journal(path, read_only=True)
-        out.extend(journal.records())
-        if journal.torn_ignored:
-            warn(f"{path}: torn last line ignored (it is set aside when rating resumes)")
-    return out
+            if self._follow is not None:
+                self._follow.cut(fd, start)
+            return removed

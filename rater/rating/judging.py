@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from rater.core.errors import RaterError
 from rater.core.records import Judged, Pair, Sample, Verdict
 from rater.core.settings import CheckSettings, RenderSettings
+from rater.rating.pairing.base import PairSource
 
 JudgeFn = Callable[[Sequence[Sample]], Iterable[Judged]]
 Listener = Callable[[Judged], object]
@@ -197,3 +198,19 @@ class Judging:
                 good = good and known.verdict.ok
             if good:
                 return
+
+
+def pair_order(samples: Sequence[Sample], source: PairSource) -> list[Sample]:
+    """Samples in the order `source`'s pairs will come up, so the first pair is judged first
+    (all of them as given when the source cannot say how many pairs remain)."""
+    remaining = source.remaining
+    if remaining is None:
+        return list(samples)
+    seen: set[str] = set()
+    order: list[Sample] = []
+    for pair in source.upcoming(remaining):
+        for s in (pair.a, pair.b):
+            if s.id not in seen:
+                seen.add(s.id)
+                order.append(s)
+    return order

@@ -8,16 +8,51 @@ rank or stats. Kept apart from `journal` (files, locks, torn tails) because this
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from rater.core.records import Rating
 
 # How every record line starts (spaces aside); a torn first write is a prefix of it.
 RECORD_START = b'{"query":['
 
+_SAMPLE0 = b'],"sample0":['
+_SAMPLE1 = b'],"sample1":['
+_DIGITS = b"0123456789,"
+_LEADING_ZERO = re.compile(rb"(?:^|,)0[0-9]")  # not JSON
+
+
+def _ints(seg: bytes) -> bool:
+    """`seg` is the inside of a compact JSON array of non-negative integers."""
+    if not seg:
+        return True
+    if seg.translate(None, _DIGITS) or seg[0] == 44 or seg[-1] == 44 or b",," in seg:
+        return False
+    return not ((b",0" in seg or seg[0] == 48) and _LEADING_ZERO.search(seg))
+
+
+def _token_arrays(raw: bytes) -> tuple[int, bool, bool] | None:
+    """Where the token arrays end and whether sample0 / sample1 hold any, for a line that
+    starts as `encode_line` writes it; None for any other spelling."""
+    if not raw.startswith(RECORD_START):
+        return None
+    a = raw.find(_SAMPLE0, len(RECORD_START))
+    b = raw.find(_SAMPLE1, a + len(_SAMPLE0)) if a >= 0 else -1
+    c = raw.find(b"],", b + len(_SAMPLE1)) if b >= 0 else -1
+    if c < 0:
+        return None
+    s0, s1 = a + len(_SAMPLE0), b + len(_SAMPLE1)
+    if _ints(raw[len(RECORD_START) : a]) and _ints(raw[s0:b]) and _ints(raw[s1:c]):
+        return c + 2, b > s0, c > s1
+    return None
+
 
 def encode_line(rating: Rating) -> bytes:
+    """Compact UTF-8 JSON. A lone surrogate (a `--rater` or file name that was not UTF-8,
+    which Python decodes with surrogateescape) is written as its JSON escape (`\\udcff`),
+    so the line is valid UTF-8 and reads back to the same string."""
     text = json.dumps(rating.to_json(), ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8") + b"\n"
+    return text.encode("utf-8", "backslashreplace") + b"\n"
 
 
 def parse_line(raw: bytes) -> Rating:
@@ -29,22 +64,63 @@ def parse_line(raw: bytes) -> Rating:
     if not isinstance(d, dict):
         raise ValueError("not a JSON object")
     _check_fields(d)
+    return _rating(d)
+
+
+def _rating(d: dict[str, Any]) -> Rating:
     try:
         return Rating.from_json(d)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"missing or bad field {exc}") from exc
 
 
+def parse_head(raw: bytes, texts: bool = True, names: dict[str, str] | None = None) -> Rating:
+    """One line -> its record without token ids (`query`, `sample0`, `sample1` are empty),
+    and without `texts` unless asked: what the session, rank and stats read.
+
+    Token arrays are most of a line and, as Python ints, most of a parsed record's memory,
+    so in a line as `encode_line` writes it the token arrays are only checked (compact
+    non-negative JSON integers, found with `bytes` methods) and the rest is parsed. Any
+    other spelling (negative ids, spaces) is parsed whole, so a bad line gets the same error
+    as from `parse_line`. `names` shares equal id, source and rater strings between records
+    (a sample is in many records).
+    """
+    arrays = _token_arrays(raw)
+    d: Any = None
+    if arrays is not None:
+        try:
+            d = json.loads(b"{" + raw[arrays[0] :])
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            d = None
+    if arrays is None or not isinstance(d, dict) or {"query", "sample0", "sample1"} & d.keys():
+        r = parse_line(raw)  # the precise error, or an unusual but valid spelling
+        d = {**r.to_json(), "query": [], "sample0": [], "sample1": []}
+        lengths = (len(r.sample0), len(r.sample1))
+    else:
+        d["query"], d["sample0"], d["sample1"] = [], [], []
+        lengths = (int(arrays[1]), int(arrays[2]))
+    _check_fields(d, lengths)
+    if not texts:
+        d.pop("texts", None)
+    if names is not None:
+        for key in ("ids", "sources"):
+            if isinstance(d.get(key), list):
+                d[key] = [names.setdefault(x, x) for x in d[key]]
+        d["rater"] = names.setdefault(str(d.get("rater", "")), str(d.get("rater", "")))
+    return _rating(d)
+
+
 def _is_int(x: object) -> bool:
     return type(x) is int  # bool and float are not token ids or labels
 
 
-def _check_fields(d: dict[str, object]) -> None:
+def _check_fields(d: dict[str, Any], lengths: tuple[int, int] | None = None) -> None:
+    """`lengths`: whether sample0 / sample1 hold tokens, when the arrays were checked apart."""
     for name in ("query", "sample0", "sample1"):
         if name not in d:
             raise ValueError(f"missing field {name!r}")
         v = d[name]
-        if not isinstance(v, list) or not all(_is_int(x) for x in v):
+        if not isinstance(v, list) or (v and set(map(type, v)) != {int}):
             raise ValueError(f"{name} must be a list of token ids")
     best = d.get("best")
     if not _is_int(best) or best not in (0, 1):
@@ -73,6 +149,27 @@ def _check_fields(d: dict[str, object]) -> None:
     if "tie" in d and not isinstance(d["tie"], bool):
         raise ValueError("tie must be true or false")
     _check_listening(d)
+    if "elided" in d:
+        _check_elided(d, lengths or (len(d["sample0"]), len(d["sample1"])))
+
+
+def _check_elided(d: dict[str, Any], lengths: tuple[int, int]) -> None:
+    """A side left out of the record (`core.rules.elided`): only in automatic records, and
+    with neither its text nor its tokens, so nothing can train on half a sample."""
+    sides = d["elided"]
+    if not (
+        isinstance(sides, list)
+        and sides
+        and all(_is_int(k) and k in (0, 1) for k in sides)
+        and len(set(sides)) == len(sides)
+    ):
+        raise ValueError("elided must be a list of the sides 0 and/or 1")
+    if d.get("broken") != 1:
+        raise ValueError("elided is only for automatic (broken) records")
+    texts = d.get("texts") or ["", ""]
+    for k in sides:
+        if lengths[k] or texts[k]:
+            raise ValueError(f"elided side {k} must have no text and no tokens")
 
 
 def _is_seconds(x: object) -> bool:

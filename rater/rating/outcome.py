@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from rater.core import bpe
 from rater.core.records import Pair, Rating, Verdict
-from rater.core.rules import broken_ids, continuation
+from rater.core.rules import broken_ids, continuation, elides
 
 Best = Literal[0, 1, "tie"]
 
@@ -49,10 +49,15 @@ def _records(
     reasons: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
     query_tokens: Sequence[int] | None = None,
     extra: dict[str, Any] | None = None,
+    elide: tuple[int, ...] = (),
 ) -> list[Rating]:
+    """`elide`: sides kept by id and reasons only (`rules.elides`), never encoded."""
     query = list(query_tokens) if query_tokens is not None else list(_tokens(pair.query))
-    sample0, sample1 = _response(pair.a.text, pair.query), _response(pair.b.text, pair.query)
+    texts = ("" if 0 in elide else pair.a.text, "" if 1 in elide else pair.b.text)
+    sample0, sample1 = (_response(t, pair.query) if t else [] for t in texts)
     note: dict[str, Any] = dict(extra or {})
+    if elide:
+        note["elided"] = list(elide)
     if pair.swapped:
         # sample0 is what was shown on the left; blind A/B needs to know it was randomised.
         note["swapped"] = True
@@ -67,7 +72,7 @@ def _records(
             sample1=sample1,
             best=w,
             ids=(pair.a.id, pair.b.id),
-            texts=(pair.a.text, pair.b.text),
+            texts=texts,
             sources=(pair.a.source, pair.b.source),
             rater=rater,
             time=time,
@@ -106,7 +111,8 @@ def auto_decide(
     rater: str,
     query_tokens: Sequence[int] | None = None,
 ) -> list[Rating]:
-    """The rule for broken samples: the working one wins; two broken ones tie; [] if both ok."""
+    """The rule for broken samples: the working one wins; two broken ones tie; [] if both ok.
+    A sample too long to be useful is recorded by id and reasons only (`rules.elides`)."""
     if verdict_a.ok and verdict_b.ok:
         return []
     reasons = (tuple(verdict_a.reasons), tuple(verdict_b.reasons))
@@ -122,6 +128,7 @@ def auto_decide(
         broken=1,
         reasons=reasons,
         query_tokens=query_tokens,
+        elide=tuple(k for k, v in enumerate((verdict_a, verdict_b)) if elides(v)),
     )
 
 

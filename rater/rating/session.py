@@ -14,6 +14,11 @@ an automatic record. Skips write nothing: a skipped pair comes back in the next 
 
 "Stop and auto-rate the rest" is `rater.rating.autorate.autorate_rest`, which uses the
 public methods below (`pending`, `exclude`, `verdict_of`, `end_with_auto`).
+
+Other processes may write the journal too (`rater autorate`, other raters; the same rater
+twice is refused by `rating.session_lock`): before it auto-rates or shows a pair the session
+reads what they appended (`Journal.news`), so a pair decided elsewhere is skipped, and an
+automatic record is written only if its pair is undecided under the journal's lock.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from rater.core.rules import broken_ids, recheck_of
 from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
 from rater.rating.journal import Journal
-from rater.rating.judging import JudgeFn, Judging, Listener
+from rater.rating.judging import JudgeFn, Judging, Listener, pair_order
 from rater.rating.pairing.recheck import with_rechecks
 
 Clock = Callable[[], float]
@@ -104,7 +109,7 @@ class Session:
         self.rater = settings.rater
         self.clock = clock
         self.started = clock()
-        history = journal.records()
+        history = journal.follow()  # records without tokens or texts: ids, outcome, reasons
         self.resumed = len(history)
         # Samples that already have their automatic record.
         self.excluded: set[str] = broken_ids(history)
@@ -124,7 +129,7 @@ class Session:
             raise SettingsError(f"{{field}} {strategy}: {exc}", field="strategy") from exc
         # hidden re-checks of this rater's decisions (only of samples judged good here)
         self.source = with_rechecks(self.source, self.samples, history, settings, self.verdict_of)
-        self.order = self.render_order()
+        self.order = pair_order(self.samples, self.source)
         self.judging = Judging(self.order, settings.render, settings.checks, judge)
         self._all_ready = False  # every sample was handed to the source as judged
         self.current: Pair | None = None
@@ -132,22 +137,9 @@ class Session:
         self._queue: deque[Pair] = deque()
         self._log: list[_Entry] = []
         self.rated = self.auto = self.skipped = 0
+        self.elsewhere = 0  # pairs that other processes decided while this session ran
 
     # -- background judging (see rater.rating.judging) ----------------------------------
-
-    def render_order(self) -> list[Sample]:
-        """Samples in the order pairs will come up, so the first pair is ready first."""
-        remaining = self.source.remaining
-        if remaining is None:
-            return list(self.samples)
-        seen: set[str] = set()
-        order: list[Sample] = []
-        for pair in self.source.upcoming(remaining):
-            for s in (pair.a, pair.b):
-                if s.id not in seen:
-                    seen.add(s.id)
-                    order.append(s)
-        return order
 
     @property
     def judged(self) -> dict[str, Judged]:
@@ -156,10 +148,6 @@ class Session:
     @property
     def judging_done(self) -> threading.Event:
         return self.judging.done
-
-    @property
-    def judge_error(self) -> str:
-        return self.judging.error
 
     def run_judging(
         self, stop: threading.Event | None = None, on_judged: Listener | None = None
@@ -198,8 +186,12 @@ class Session:
         if self.current is not None:
             self.state = State.SHOWING
             return self.state
+        self._catch_up()
         while True:
             pair = self._queue.popleft() if self._queue else self._next_from_source()
+            if pair is not None and not pair.recheck_of and self._decided_elsewhere(pair):
+                self.elsewhere += 1  # another process decided it meanwhile (a re-check repeats
+                continue  # this rater's own decision on purpose)
             if pair is None:
                 # an adaptive source may only be waiting for samples still being judged
                 self.state = State.WAITING if self.source.waiting else State.DONE
@@ -219,6 +211,19 @@ class Session:
             self.state = State.SHOWING
             return self.state
 
+    def _decided_elsewhere(self, pair: Pair) -> bool:
+        return self.journal.is_decided((pair.a.id, pair.b.id))
+
+    def _catch_up(self) -> None:
+        """Take in what other processes appended to the journal since we last looked."""
+        try:
+            news = self.journal.news()
+        except RaterError as exc:  # retried like an automatic record that was not saved
+            raise AutoRateError(f"journal could not be read ({exc}); retrying") from exc
+        for sample_id in broken_ids(news):
+            self.exclude(sample_id)
+        self.source.record(news)
+
     def _next_from_source(self) -> Pair | None:
         """The source's next pair, after telling it which samples are judged; once judging
         has ended every sample counts, so nothing waits for a result that will not come."""
@@ -236,17 +241,20 @@ class Session:
         if not decisions:
             return False
         try:
-            written = self._write(decisions[0])
+            written = self._write(decisions[0], unless_decided=True)
         except (RaterError, OSError) as exc:
             raise AutoRateError(
                 f"automatic rating of a pair with a broken sample was NOT saved ({exc}); retrying"
             ) from exc
+        if not written:  # another process decided the pair meanwhile
+            self.elsewhere += 1
+            return True
         self._log.append(_Entry(pair, auto=True, decision=_decision_of(written)))
         self.auto += 1
         return True
 
-    def _write(self, ratings: Sequence[Rating]) -> list[Rating]:
-        written = list(self.journal.append(ratings))
+    def _write(self, ratings: Sequence[Rating], unless_decided: bool = False) -> list[Rating]:
+        written = list(self.journal.append(ratings, unless_decided=unless_decided))
         self.source.record(written)
         return written
 
@@ -301,7 +309,7 @@ class Session:
             self.auto = max(0, self.auto - (len(entries) - 1))
             again = [e.pair for e in entries]
         else:
-            records = self.journal.records()
+            records = self.journal.last_decision()  # read backwards: the last lines only
             if not records or records[-1].broken or records[-1].rater != self.rater:
                 return False
             pair = self._pair_of(records[-1])
@@ -347,16 +355,18 @@ class Session:
         queue (taken back by undo, or waiting for renders)."""
         return ([self.current] if self.current is not None else []) + list(self._queue)
 
-    def end_with_auto(self, decisions: Sequence[Sequence[Rating]]) -> None:
+    def end_with_auto(self, decisions: Sequence[Sequence[Rating]]) -> list[list[Rating]]:
         """End the sitting with these automatic decisions (the `r` key): one write + fsync,
-        then nothing is pending and the session is DONE. JournalError leaves it as it was."""
-        if decisions:
-            for written in self.journal.append_many(decisions):
-                self.source.record(written)
+        then nothing is pending and the session is DONE. JournalError leaves it as it was.
+        Returns those written: a pair another process decided meanwhile is left out."""
+        written = self.journal.append_many(decisions, unless_decided=True) if decisions else []
+        for records in written:
+            self.source.record(records)
         self.current = None
         self._queue.clear()
-        self.auto += len(decisions)
+        self.auto += len(written)
         self.state = State.DONE
+        return written
 
     def exclude(self, sample_id: str) -> None:
         """A sample is broken and has its automatic record: no strategy pairs it again."""

@@ -1,9 +1,10 @@
 """The rating app: keys -> `Session` calls, session state -> two sample panels.
 
 All slow work happens off the event loop: rendering/judging and "auto-rate the rest" run in
-thread workers that post `Message` dataclasses back; playback runs in the player's own
-thread. A decision is written (fsync'd) by `Session.decide` before the next pair is drawn;
-that write takes milliseconds, so it runs on the loop, which also guarantees the ordering.
+thread workers (`tui.workers`) that post `Message` dataclasses back; playback runs in the
+player's own thread. A decision is written (fsync'd) by `Session.decide` before the next pair
+is drawn; that write takes milliseconds, so it runs on the loop, which also guarantees the
+ordering.
 
 There is one wake-up path: every judged sample is announced by the session's judging (from
 the pool's thread or the in-process first-pair renderer) as a `SampleJudged` message; a
@@ -15,6 +16,7 @@ Deciding and skipping keys are ignored for `min_view_seconds` after a pair is dr
 pair appears within milliseconds of a key, so a double press or key auto-repeat would
 otherwise rate a pair the person never saw. Every clip starts through `rating.listening`,
 which counts what was heard (and `min_heard`); its fields go into the record at the key.
+SIGTERM leaves like `x` does (`tui.lifecycle`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -33,10 +34,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from rater.audio.player import Player
+from rater.core.printable import printable
 from rater.rating.listening import Listening
 from rater.rating.outcome import Best
 from rater.rating.session import Session, State
 from rater.tui.keys import KEYS
+from rater.tui.lifecycle import SIGTERM_STATUS, Lifecycle
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
@@ -47,11 +50,12 @@ from rater.tui.messages import (
 )
 from rater.tui.screens import AutorateScreen, HelpScreen, NoteScreen
 from rater.tui.widgets import SamplePanel, notice_text, position_text, status_text
+from rater.tui.workers import Workers
 
 WRITE_RETRY_SECONDS = 0.1
 
 
-class RaterApp(App[str]):
+class RaterApp(Workers, App[str]):
     """Two samples side by side; the keys below are the whole interface."""
 
     # Read as package data (not CSS_PATH, a path next to this file), so an installed wheel
@@ -62,10 +66,17 @@ class RaterApp(App[str]):
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
-        self, session: Session, player: Player, *, kind: str, journal_path: str = ""
+        self,
+        session: Session,
+        player: Player,
+        *,
+        kind: str,
+        journal_path: str = "",
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.lifecycle = lifecycle or Lifecycle()
         self.player = player
         self.kind = kind
         self.journal_path = journal_path
@@ -113,53 +124,17 @@ class RaterApp(App[str]):
         self.judge_samples()
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
-        if self.session.advance() != State.WAITING:
+        self.lifecycle.start(self.notify, lambda: self.action_exit(SIGTERM_STATUS))
+        if self._guard(self.session.advance) not in (None, State.WAITING):
             self.show_current()
         self.refresh_status()
 
     def on_unmount(self) -> None:
         self.session.judging.listen(None)  # judging threads may outlive the screen
         self.session.judging.on_warning(None)
+        self.lifecycle.end()
 
     # -- background work --------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="judging", exit_on_error=False)
-    def judge_samples(self) -> None:
-        from rater.core.errors import RaterError
-
-        try:
-            self.session.run_judging(stop=self.stop_event)
-        except RaterError as exc:
-            self.post_message(JudgingFailed(str(exc)))
-        except Exception as exc:  # a bug, not bad input: end the session with it, never hang
-            self.post_message(JudgingFailed(f"rendering stopped: {type(exc).__name__}: {exc}"))
-
-    @work(thread=True, exclusive=True, group="autorate", exit_on_error=False)
-    def autorate_rest(self) -> None:
-        from rater.core.errors import RaterError
-        from rater.rating.autorate import autorate_rest
-
-        try:
-            summary = autorate_rest(
-                self.session,
-                stop=self.stop_event,
-                progress=lambda done, total: self.post_message(AutorateProgress(done, total)),
-            )
-        except (RaterError, OSError) as exc:
-            self.post_message(AutorateFailed(f"auto-rating the rest failed: {exc}"))
-            return
-        except Exception as exc:  # a bug, not bad input: end with one line, never hang
-            text = f"auto-rating the rest failed: {type(exc).__name__}: {exc}"
-            self.post_message(AutorateFailed(text))
-            return
-        self.post_message(AutorateDone(summary))
-
-    @work(thread=True, exclusive=True, group="warm")
-    def warm_encoder(self) -> None:
-        """Load the GPT-2 encoder (~1 s) while the first pair plays, not on the first key."""
-        from rater.core import bpe
-
-        bpe.encoding()
 
     def _busy(self) -> bool:
         """True while a dialog is open or the rest is being auto-rated: rating keys wait."""
@@ -296,7 +271,7 @@ class RaterApp(App[str]):
             now = time.monotonic()
             if text != self._last_error[0] or now - self._last_error[1] > 10:
                 self._last_error = (text, now)
-                self.notify(text, severity="error", timeout=10)
+                self.notify(printable(text), severity="error", timeout=10, markup=False)
             if self.session.state == State.WAITING:  # an automatic record is still to write
                 self._retry_soon()
             return None
@@ -384,7 +359,7 @@ class RaterApp(App[str]):
             return
         self.push_screen(HelpScreen(list(self.BINDINGS)))
 
-    def action_exit(self) -> None:
+    def action_exit(self, return_code: int = 0) -> None:
         if self._exiting:
             return
         self._exiting = True
@@ -396,4 +371,4 @@ class RaterApp(App[str]):
             f" -> {self.journal_path}"
         )
         self.summary_line = head + (f"; {self.summary_line}" if self.summary_line else "")
-        self.exit(self.summary_line, return_code=0)
+        self.exit(self.summary_line, return_code=return_code)

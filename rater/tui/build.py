@@ -2,8 +2,10 @@
 
 Bad input (a corpus, a pairing strategy, a ratings path that cannot work, no SoundFont)
 raises a RaterError here, so the CLI prints one line and exits 2 instead of opening a screen
-that cannot save. The CLI and the tests build the app the same way: samples, a journal path
-and one `RateSettings`; tests also hand in a recording player, a clock or a judge.
+that cannot save. That includes a journal that cannot be written (a read-only file or folder)
+and a second session of the same rater on the same journal (`rating.session_lock`). The CLI
+and the tests build the app the same way: samples, a journal path and one `RateSettings`;
+tests also hand in a recording player, a clock or a judge.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from rater.core.settings import CorpusSettings, RateSettings
 from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn
 from rater.rating.session import Clock, Session
+from rater.rating.session_lock import SessionLock
 from rater.tui.app import RaterApp
+from rater.tui.lifecycle import Lifecycle
 
 
 def make_app(
@@ -47,20 +51,29 @@ def make_app(
     except OSError as exc:
         why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
         raise JournalError(f"{ratings}: cannot create the folder {ratings.parent} ({why})") from exc
-    session = Session(
-        samples,
-        Journal(ratings),
-        settings,
-        judge=judge,
-        clock=clock,
-        defer_refit=True,  # the app settles after drawing the next pair
-    )
-    if player is None:
-        player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
-    if kind != "text":
-        _start_resource_tracker()
-        session.prefetch_first()  # overlaps the first renders with the app's start-up
-    return RaterApp(session, player, kind=kind, journal_path=str(ratings))
+    journal = Journal(ratings)  # sets a torn tail aside (warned about below)
+    journal.check_writable()
+    lock = SessionLock(ratings, settings.rater).acquire()
+    try:
+        session = Session(
+            samples,
+            journal,
+            settings,
+            judge=judge,
+            clock=clock,
+            defer_refit=True,  # the app settles after drawing the next pair
+        )
+        if player is None:
+            player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
+        if kind != "text":
+            _start_resource_tracker()
+            session.prefetch_first()  # overlaps the first renders with the app's start-up
+    except BaseException:
+        lock.release()
+        raise
+    warnings = [journal.torn_warning()] if journal.set_aside else []
+    lifecycle = Lifecycle(lock, warnings)
+    return RaterApp(session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle)
 
 
 def _start_resource_tracker() -> None:

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from rater.audio.player import Player, Position
+from rater.core.printable import printable
 from rater.core.records import Judged, NoteEvent, Sample
 from rater.rating.session import Counters, State
 from rater.tui.pianoroll import piano_roll
@@ -37,7 +38,7 @@ def notice_text(player: Player, warnings: list[str]) -> Text:
     """The notice row: the player's (running silent) and the machine's (an unwritable
     cache), as plain text: a path may hold markup characters."""
     lines = [player.notice] if player.notice and not player.available else []
-    return Text("\n".join(lines + warnings))
+    return Text(printable("\n".join(lines + warnings), lines=True))
 
 
 def position_text(position: Position | None, label: str) -> str:
@@ -120,7 +121,9 @@ class TextLines(ScrollView):
         super().notify_style_update()
 
     def set_text(self, text: str) -> None:
-        self._text = text
+        """Lines are drawn as raw segments, which no later stage filters: the one way in
+        makes untrusted text safe (`core.printable`)."""
+        self._text = printable(text, lines=True)
         self._width = 0
         self._wrap()
         self.scroll_home(animate=False)
@@ -174,11 +177,11 @@ class SamplePanel(Vertical):
 
     def show(self, sample: Sample, judged: Judged | None, seconds: float | None = None) -> None:
         """Draw one sample; `seconds` is the shared time axis of both piano rolls."""
-        name = os.path.basename(sample.source) if sample.source else ""
+        name = printable(os.path.basename(sample.source)) if sample.source else ""
         title = Text.assemble(
             (f" {self.side.upper()} ", "bold reverse"),
             " ",
-            (sample.title or "(untitled)", "bold"),
+            (printable(sample.title) or "(untitled)", "bold"),
             (f"  {name} #{sample.index}" if name else "", "dim"),
         )
         self.query_one(".title", Static).update(title, layout=False)

@@ -6,11 +6,12 @@ import argparse
 
 from rater.analysis.rank import games, head_to_head
 from rater.core.errors import RankError
-from rater.rating.journal import read_journals
+from rater.core.printable import printable
+from rater.rating.reading import read_journals
 
 
 def run(args: argparse.Namespace) -> int:
-    ratings = read_journals(args.ratings)
+    ratings = read_journals(args.ratings, tokens=False, texts=False)
     keep_broken = not args.drop_broken
     if not games(ratings, keep_broken):
         raise RankError("no usable rating records in " + ", ".join(args.ratings))
@@ -18,5 +19,5 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         raise RankError("no record compares samples from two different sources")
     for w in rows:
-        print(w.sentence())
+        print(printable(w.sentence()))
     return 0

@@ -2,12 +2,15 @@
 
 Pairs are the seed workflow's (`pairing.halves` with `--seed`), so a later `rater rate` with
 the same corpus, journal and seed shows people exactly the pairs left over. The rule is the
-session's and the `r` key's (`outcome.auto_rate_pairs`).
+session's and the `r` key's (`outcome.auto_rate_pairs`). A rating session may write the same
+journal meanwhile: a pair it decided while the corpus was being judged is left out (checked
+under the journal's lock), so no pair gets a second automatic record.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from rater.cli import options
 from rater.rating.journal import Journal
@@ -22,6 +25,9 @@ def run(args: argparse.Namespace) -> int:
     samples = read_samples(args.samples, kind=args.kind)
     pairs = halves(samples, args.seed)
     journal = Journal(args.ratings)
+    journal.check_writable()  # now, not after minutes of rendering
+    if journal.set_aside:
+        print(f"rater: {journal.torn_warning()}", file=sys.stderr)
     done = journal.decided()
     todo = [p for p in pairs if frozenset((p.a.id, p.b.id)) not in done]
     # Judge only samples of undecided pairs: a resumed run renders nothing it already used.
@@ -30,13 +36,17 @@ def run(args: argparse.Namespace) -> int:
     judged = judge_all(needed, render_settings, check_settings, warn=options.warn)
     verdicts = {j.sample.id: j.verdict for j in judged}
     decisions, summary = auto_rate_pairs(todo, verdicts.get, args.rater)
-    journal.append_many(decisions)
-    one_broken, both_broken = summary.auto - summary.both_broken, summary.both_broken
+    written = journal.append_many(decisions, unless_decided=True)
+    meanwhile = len(decisions) - len(written)
+    both_broken = sum(len(d) == 2 for d in written)
+    one_broken = len(written) - both_broken
     print(
         f"{len(samples)} samples, {len(pairs)} pairs (seed {args.seed})"
         + (", 1 sample left unpaired" if len(samples) % 2 else "")
     )
     print(f"  already decided:            {len(pairs) - len(todo)}")
+    if meanwhile:
+        print(f"  decided meanwhile elsewhere: {meanwhile} (left as they are)")
     print(f"  auto-rated, one broken:     {one_broken}")
     print(f"  auto-rated, both broken:    {both_broken} (tie, two records each)")
     print(f"  left for people:            {summary.left}")

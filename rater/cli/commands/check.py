@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter
 
+from rater.core.printable import json_text, printable
 from rater.core.records import Judged
 
 
@@ -26,11 +26,12 @@ def run(args: argparse.Namespace) -> int:
                 "ok": j.verdict.ok,
                 "reasons": list(j.verdict.reasons),
                 "details": list(j.verdict.details),
+                "notes": list(j.verdict.notes),
                 "source": j.sample.source,
                 "index": j.sample.index,
                 "title": j.sample.title,
             }
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(line) + "\n")
         return 0
     _table(judged)
     return 0
@@ -38,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _table(judged: list[Judged]) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, show_edge=False)
     for name in ("verdict", "id", "title", "source"):
@@ -49,20 +50,22 @@ def _table(judged: list[Judged]) -> None:
     for j in judged:
         v = j.verdict
         reasons.update(v.reasons)
-        verdict = "[green]ok[/]" if v.ok else "[red]" + escape(", ".join(v.reasons)) + "[/]"
+        verdict = Text("ok", "green") if v.ok else Text(printable(", ".join(v.reasons)), "red")
         source = f"{os.path.basename(j.sample.source)}#{j.sample.index + 1}"
         table.add_row(
             verdict,
             j.sample.id,
-            escape(j.sample.title or "-"),
-            escape(source),
-            escape("; ".join(v.details)),
+            Text(printable(j.sample.title) or "-"),
+            Text(printable(source)),
+            Text(printable("; ".join(v.details + tuple(f"note: {n}" for n in v.notes)))),
         )
     console = Console(highlight=False)
     console.print(table)
     ok = sum(1 for j in judged if j.verdict.ok)
     summary = ", ".join(f"{r} {n}" for r, n in reasons.most_common())
     console.print(
-        f"{len(judged)} samples: {ok} ok, {len(judged) - ok} broken"
-        + (f" ({summary})" if summary else "")
+        Text(
+            f"{len(judged)} samples: {ok} ok, {len(judged) - ok} broken"
+            + (f" ({printable(summary)})" if summary else "")
+        )
     )

@@ -9,7 +9,7 @@ from rater.analysis.export import FORMATS, TRL_MAX_LENGTH, ExportResult, overwri
 from rater.cli.options import export_options
 from rater.core.errors import ExportError
 from rater.core.settings import ExportOptions
-from rater.rating.journal import read_journals
+from rater.rating.reading import JournalRecords
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,11 +17,11 @@ def run(args: argparse.Namespace) -> int:
     if clash is not None:
         raise ExportError(f"{args.out}: --out is the input journal {clash}; choose another file")
     opts = export_options(args)
-    ratings = read_journals(args.ratings)  # readers never modify a journal
+    ratings = JournalRecords(args.ratings)  # streamed (never held whole), never modified
     result = FORMATS[args.format].export(ratings, args.out, opts)
     print(
         f"{args.out}: wrote {result.written} {result.unit} ({args.format}) "
-        f"from {len(ratings)} records in {len(args.ratings)} journal(s)"
+        f"from {ratings.count} records in {len(args.ratings)} journal(s)"
     )
     for why, n in result.dropped.items():
         print(f"  dropped {n}: {why}")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import time
-import unicodedata
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from rater.core.printable import printable
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -29,13 +30,6 @@ NO_SIMPLEAUDIO = (
     "simpleaudio is not installed: `pip install simpleaudio-patched` (it builds with gcc, "
     "python3-dev and libasound2-dev)"
 )
-
-
-def printable(text: str) -> str:
-    """Sample text reaches the terminal: control and format characters (escape sequences,
-    bidi overrides) are dropped, tabs become spaces."""
-    text = text.replace("\t", " ")
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
                     head.append(f"  {printable(where)}", style="dim")
                     if not render.ok or render.wav_path is None:
                         failed += 1
-                        out.print(head.append(f"  not playable: {render.error}", style="red"))
+                        out.print(
+                            head.append(f"  not playable: {printable(render.error)}", style="red")
+                        )
                         continue
                     if played:
                         time.sleep(gap)

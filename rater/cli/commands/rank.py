@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from rater.analysis.bt import PRIOR_SD
 from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.core.corpus import title_of
 from rater.core.errors import RankError
+from rater.core.printable import printable
 from rater.core.records import Rating
-from rater.rating.journal import read_journals
+from rater.rating.reading import JournalRecords
 
 # With model scores as prior means, the prior says how far a sample's true score strays from
 # its model score: about a logit (the model's held-out accuracy of ~0.8-0.9 on the demo and
@@ -22,6 +25,7 @@ MODEL_PRIOR_SD = 1.0
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     if args.csv:
         from rater.analysis.export import overwrites_input
@@ -29,11 +33,14 @@ def run(args: argparse.Namespace) -> int:
         clash = overwrites_input(args.csv, args.ratings)
         if clash is not None:
             raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
-    ratings = read_journals(args.ratings)
+    titles: dict[str, str] = {}
+    texts: dict[str, str] | None = {} if args.model else None
+    records = JournalRecords(args.ratings, tokens=False)
+    ratings = list(_without_texts(records, titles, texts))
     keep_broken = not args.drop_broken
-    prior = model_prior(args.model, ratings) if args.model else None
+    prior = model_prior(args.model, texts) if texts is not None else None
     sd = MODEL_PRIOR_SD if prior is not None else PRIOR_SD
-    ranking = fit(ratings, prior_sd=sd, include_broken=keep_broken, prior_mean=prior)
+    ranking = fit(ratings, prior_sd=sd, include_broken=keep_broken, prior_mean=prior, titles=titles)
     if args.csv:
         write_csv(ranking, args.csv)
     console = Console()
@@ -52,12 +59,12 @@ def run(args: argparse.Namespace) -> int:
     for k, r in enumerate(rows, 1):
         table.add_row(
             str(k),
-            r.id,
-            r.title[:40],
+            Text(printable(r.id)),
+            Text(printable(r.title)[:40]),
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
             f"{r.wins}/{r.losses}/{r.ties}",
-            os.path.basename(r.source),
+            Text(printable(os.path.basename(r.source))),
         )
     console.print(table)
     if prior is not None:
@@ -68,41 +75,36 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(
         f"{ranking.games} games; prior sd {ranking.prior_sd:g}; "
-        f"standard errors {ranking.se_method}; csv: {args.csv or '-'}",
+        f"standard errors {ranking.se_method}; csv: {printable(args.csv or '-')}",
         highlight=False,
+        markup=False,
     )
     rates = source_winrates(ratings, keep_broken)
     if rates:
         console.print("Win rates against other sources:", highlight=False)
         for w in rates:
-            console.print(f"  {w.sentence()}", highlight=False, markup=False)
+            console.print(f"  {printable(w.sentence())}", highlight=False, markup=False)
     if args.by_source:
         console.print("Blind A/B, head to head:", highlight=False)
         for w in head_to_head(ratings, keep_broken):
-            console.print(w.sentence(), highlight=False, markup=False)
+            console.print(printable(w.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
     return 0
 
 
-def model_prior(path: str, ratings: Sequence[Rating]) -> dict[str, float]:
+def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
     """Each rated sample's preference-model score (centred), by id: the prior mean of its
     Bradley-Terry score, so a sample with few comparisons sits where the model puts it.
     Notes come from the render cache (or a parse), as for `rater model score`."""
     from rater.analysis.model import modelfile
     from rater.analysis.model.features import contents
-    from rater.analysis.rank import games
     from rater.audio.notes import clip_notes
     from rater.core.records import Sample
     from rater.core.settings import NoteSettings
 
     model = modelfile.load(path)
     f = model.features
-    texts: dict[str, str] = {}
-    for g in games(ratings):
-        for sid, text in zip((g.winner, g.loser), g.texts, strict=True):
-            if text:
-                texts.setdefault(sid, text)
     if not texts:
         return {}
     samples = [Sample(sid, text, "", 0, kind=f.kind) for sid, text in texts.items()]
@@ -112,6 +114,21 @@ def model_prior(path: str, ratings: Sequence[Rating]) -> dict[str, float]:
     scores = model.score(contents(samples, renders, f.kind))
     scores = scores - scores.mean()
     return {s.id: float(v) for s, v in zip(samples, scores, strict=True)}
+
+
+def _without_texts(
+    records: JournalRecords, titles: dict[str, str], texts: dict[str, str] | None = None
+) -> Iterator[Rating]:
+    """The records without their texts, keeping only each sample's title (and, for
+    `--model`, its text in `texts`): the texts of a large journal would be most of what rank
+    holds in memory."""
+    for r in records:
+        for sample_id, text in zip(r.ids, r.texts, strict=True):
+            if text and sample_id not in titles:
+                titles[sample_id] = title_of(text, first_line=True)
+                if texts is not None:
+                    texts[sample_id] = text
+        yield replace(r, texts=("", ""))
 
 
 def write_csv(ranking: Ranking, path: str) -> None:

@@ -18,6 +18,7 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str
     from rater.cli.options import rate_settings
     from rater.core import corpus
     from rater.core.errors import CorpusError
+    from rater.core.printable import printable
     from rater.tui.build import make_app
 
     samples = corpus.read_samples(paths, kind=kind)
@@ -26,9 +27,11 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
     app = make_app(samples, ratings, rate_settings(args, kind))
+    for warning in app.lifecycle.warnings:  # above the screen, and after it in the scrollback
+        print(f"rater: {printable(warning)}", file=sys.stderr)
     summary = app.run()
     if app.error:
-        print(f"rater: {app.error}", file=sys.stderr)
+        print(f"rater: {printable(app.error)}", file=sys.stderr)
         return 2
     if summary:
         print(summary)

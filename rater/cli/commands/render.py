@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"renders: {rendered} ({cached} from cache, {rendered - cached} new)")
     if len(samples) > rendered:
         out.print(f"not rendered: {len(samples) - rendered} (failed text checks, or text)")
-    out.print(f"elapsed: {elapsed:.1f} s; cache: {_bucket(render_settings)}")
+    out.print(f"elapsed: {elapsed:.1f} s; cache: {_bucket(render_settings)}", markup=False)
     return 0
 
 

@@ -1,0 +1,84 @@
+"""Several journals read as one stream of records, for the commands that only read them.
+
+`rank`, `stats`, `ab-report` and `export` never hold a whole journal in memory: they iterate
+`JournalRecords`, which reads the files line by line each time it is iterated (export reads
+twice when it cuts to a batch size), optionally without token ids or texts. Readers never
+change a journal: a torn tail is read around, with one warning per file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from rater.core.errors import JournalError
+from rater.core.records import Rating
+from rater.rating.journal import Journal
+from rater.rating.scan import not_a_file
+
+
+def _stderr(message: str) -> None:
+    print(f"rater: {message}", file=sys.stderr)
+
+
+def checked_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Every path names an existing regular file; else one error naming the first that
+    does not (before any output is written)."""
+    out = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise JournalError(f"{path}: no such ratings journal")
+        why = not_a_file(path)
+        if why:
+            raise JournalError(f"{path}: {why}")
+        out.append(path)
+    return out
+
+
+class JournalRecords:
+    """The records of several journals in the order given, read anew on every iteration.
+
+    `tokens=False` leaves token ids out (`lines.parse_head`) and `texts=False` the texts,
+    for readers that need neither; `count` is how many records the last full pass read.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        tokens: bool = True,
+        texts: bool = True,
+        warn: Callable[[str], None] = _stderr,
+    ) -> None:
+        self.paths = checked_paths(paths)
+        self.tokens = tokens
+        self.texts = texts
+        self.warn = warn
+        self.count = 0
+        self._warned: set[int] = set()
+
+    def __iter__(self) -> Iterator[Rating]:
+        count = 0
+        for k, path in enumerate(self.paths):
+            journal = Journal(path, read_only=True)
+            for record in journal.iter_records(tokens=self.tokens, texts=self.texts):
+                count += 1
+                yield record
+            if journal.torn_ignored and k not in self._warned:
+                self._warned.add(k)
+                self.warn(f"{path}: torn last line ignored (it is set aside when rating resumes)")
+        self.count = count
+
+
+def read_journals(
+    paths: Sequence[str | os.PathLike[str]],
+    warn: Callable[[str], None] = _stderr,
+    *,
+    tokens: bool = True,
+    texts: bool = True,
+) -> list[Rating]:
+    """Records of several journals, in the order given, as one list (small journals)."""
+    return list(JournalRecords(paths, tokens=tokens, texts=texts, warn=warn))
