@@ -18,7 +18,7 @@ from rater.core.corpus import sample_id
 from rater.core.errors import ModelError
 from rater.core.records import Sample
 from rater.core.settings import FeatureSettings, FitSettings, NoteSettings
-from rater.rating.journal import read_journals
+from rater.rating.reading import read_journals
 
 TUNE = """X:3
 T:The Secret Title

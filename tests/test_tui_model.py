@@ -14,6 +14,7 @@ from fakes import RecordingPlayer
 from rater.analysis.model import music
 from rater.audio.synth import resolve_soundfont
 from rater.core import corpus, demo
+from rater.core.checks import text_verdict
 from rater.core.settings import CheckSettings, PairingSettings, RateSettings, RenderSettings
 from rater.rating.pairing import model as model_pairing
 from rater.tui.build import make_app
@@ -27,9 +28,13 @@ def test_model_pairing_in_the_app_fits_after_the_pair_is_shown(
 ) -> None:
     monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(model_pairing, "BOOT", 4)  # a fit after 4 decisions: a short test
-    tunes = demo.demo_corpus(tmp_path / "demo").read_text().split("\nX:")[:14]
+    every = tmp_path / "every.abc"
+    every.write_text(demo.demo_corpus(tmp_path / "demo").read_text())
+    # ten tunes a rater hears and four the checks fail (their notes are never parsed)
+    judged = [(s, text_verdict(s, CheckSettings()).ok) for s in corpus.read_samples([str(every)])]
+    chosen = [s for s, ok in judged if ok][:10] + [s for s, ok in judged if not ok][:4]
     path = tmp_path / "small.abc"
-    path.write_text("\nX:".join(tunes) + "\n")
+    path.write_text("\n\n".join(s.text.strip() for s in chosen) + "\n")
     samples = corpus.read_samples([str(path)])
     settings = RateSettings(
         rater="tester",

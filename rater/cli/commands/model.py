@@ -82,7 +82,7 @@ def _fit(args: argparse.Namespace) -> int:
     from rater.analysis.model.content import content_text
     from rater.analysis.model.features import Content
     from rater.core.settings import FeatureSettings, FitSettings
-    from rater.rating.journal import read_journals
+    from rater.rating.reading import read_journals
 
     clash = overwrites_input(args.out, args.ratings)
     if clash is not None:
@@ -91,9 +91,9 @@ def _fit(args: argparse.Namespace) -> int:
     if args.kind == "text" and args.features == "music":
         raise ModelError("--features music needs --kind abc: text samples have no notes")
     t0 = time.perf_counter()
-    ratings = read_journals(args.ratings)
+    ratings = read_journals(args.ratings, tokens=False)
     found = learn.decisions(ratings, kind=args.kind, drop_broken=args.drop_broken)
-    del ratings  # the records' token arrays are most of the memory; the texts live on
+    del ratings  # the texts live on in `found`; the records are not needed again
     seconds = {"journals": time.perf_counter() - t0}
     for why, n in found.skipped.items():
         print(f"  left out {n} records: {why}")
