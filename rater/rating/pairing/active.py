@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rater.core.records import Pair, Rating, Sample
-from rater.core.rules import broken_ids
 from rater.core.settings import PairingSettings
 from rater.rating.pairing.adaptive import AdaptiveSource
 
@@ -112,11 +111,7 @@ class ActiveSource(AdaptiveSource):
     def record(self, ratings: Sequence[Rating]) -> None:
         from rater.analysis import rank
 
-        for sample_id in broken_ids(ratings):
-            self.exclude(sample_id)
-        for r in ratings:
-            if r.ids[0] in self._index and r.ids[1] in self._index:
-                self._pair_up(self._index[r.ids[0]], self._index[r.ids[1]])
+        self._note_pairs(ratings)
         added = 0
         for g in rank.games(ratings):
             if g.winner in self._index and g.loser in self._index:

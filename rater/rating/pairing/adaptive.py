@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rater.core.records import Sample
+from rater.core.records import Rating, Sample
+from rater.core.rules import broken_ids
 from rater.rating.pairing.base import PairSource
 from rater.rating.pairing.schedule import unique_by_id
 
@@ -51,3 +52,12 @@ class AdaptiveSource(PairSource):
             self._partners[j].add(i)
             self._count[i] += 1
             self._count[j] += 1
+
+    def _note_pairs(self, ratings: Sequence[Rating]) -> None:
+        """What every record tells either strategy: broken samples are out, and the pair was
+        shown (decisions themselves are each strategy's own)."""
+        for sample_id in broken_ids(ratings):
+            self.exclude(sample_id)
+        for r in ratings:
+            if r.ids[0] in self._index and r.ids[1] in self._index:
+                self._pair_up(self._index[r.ids[0]], self._index[r.ids[1]])

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rater.core.records import Pair, Rating, Render, Sample
-from rater.core.rules import broken_ids, decisions
+from rater.core.rules import decisions
 from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings
 from rater.rating.pairing.adaptive import AdaptiveSource
 from rater.rating.pairing.schedule import halves
@@ -88,11 +88,7 @@ class ModelSource(AdaptiveSource):
     def record(self, ratings: Sequence[Rating]) -> None:
         from rater.analysis import rank
 
-        for sample_id in broken_ids(ratings):
-            self.exclude(sample_id)
-        for r in ratings:
-            if r.ids[0] in self._index and r.ids[1] in self._index:
-                self._pair_up(self._index[r.ids[0]], self._index[r.ids[1]])
+        self._note_pairs(ratings)
         for group in decisions(ratings):  # each game keeps its decision id, for `forget`
             did = group[0].extra.get("decision")
             for g in rank.games(group):
