@@ -15,7 +15,17 @@ looks idle, which would measure the harness, not the app.
 The baseline printed beside them is a bare fsync'd append of the same bytes to a file, the
 part of the latency no UI work can remove.
 
-Run: .venv/bin/python bench/key_latency.py [--tunes 240]
+`--pairing halves model` measures each strategy on the same corpus in the same run (the
+first is the baseline the others are compared with); `--gap` is the pause between a frame
+and the next key (a strategy's deferred work, e.g. `model`'s refit, runs in that pause).
+
+Measured on branch i15b, `--pairing halves model` (240 tunes, 120 presses each, gap 50 ms,
+nice -n 10): press -> painted p95 model / halves 1.12x (34.7 vs 31.1 ms, load 1.2) and
+1.04x (35.4 vs 33.9 ms, load 2.5); handler medians 3.4 vs 3.5 ms; the model's settle
+(features, refit, next batch; after the frame) median 39 ms, p95 44 ms, the first one
+1.4 s (imports, the first 240 samples' features).
+
+Run: .venv/bin/python bench/key_latency.py [--tunes 240] [--pairing halves model] [--gap 0.05]
 """
 
 from __future__ import annotations
@@ -56,19 +66,20 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def measure(
-    path: Path, journal: Path, presses: int
+    path: Path, journal: Path, presses: int, strategy: str = "halves", gap: float = 0.05
 ) -> tuple[list[float], list[float], list[float]]:
     from fakes import RecordingPlayer  # tests/fakes.py: the audio device is not timed
 
     from rater.audio import pipeline
     from rater.audio.synth import resolve_soundfont
     from rater.core import checks, corpus
-    from rater.core.settings import RateSettings, RenderSettings
+    from rater.core.settings import PairingSettings, RateSettings, RenderSettings
     from rater.tui.build import make_app
 
     samples = corpus.read_samples([str(path)])
     settings = RateSettings(  # what `rater rate` runs with (built-in blacklist), except:
         rater="bench",
+        pairing=PairingSettings(strategy),
         render=resolve_soundfont(RenderSettings()),
         checks=checks.default_settings(),
         min_view_seconds=0.0,  # keys come 50 ms apart here; the double-press guard would drop them
@@ -84,6 +95,7 @@ async def measure(
     cpu: list[float] = []
     frames: list[float] = []
     cpu_frames: list[float] = []
+    settles: list[float] = []
     async with app.run_test(size=(160, 48)) as pilot:
         # Stamp every composed frame: `_display` is where Textual hands a frame to the
         # terminal (headless: composed, then dropped), so this is "the next pair is shown".
@@ -96,6 +108,14 @@ async def measure(
             display(screen, renderable)
 
         app._display = stamped  # type: ignore[method-assign]
+        settle = app.session.settle
+
+        def timed_settle() -> None:  # the strategy's idle work (model: features, refit)
+            t = time.perf_counter()
+            settle()
+            settles.append(time.perf_counter() - t)
+
+        app.session.settle = timed_settle  # type: ignore[method-assign]
         while not app.session.judging_done.is_set() or app.session.state == "waiting":
             await pilot.pause(0.05)
         await pilot.pause(0.2)
@@ -119,8 +139,15 @@ async def measure(
                 k = next(i for i, f in enumerate(frames) if f > app.shown_at)
                 painted.append(frames[k] - t0)
                 cpu.append(cpu_frames[k] - c0)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(gap)
         await pilot.press("x")
+    if settles:
+        ms = 1000.0
+        print(
+            f"  settle (after the frame, off the key press): {len(settles)} calls, median "
+            f"{statistics.median(settles) * ms:.1f} ms, p95 {pct(settles, 0.95) * ms:.1f} ms, "
+            f"max {max(settles) * ms:.1f} ms"
+        )
     return handler, painted, cpu
 
 
@@ -143,13 +170,35 @@ def fsync_baseline(dest: Path, n: int = 50) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tunes", type=int, default=240)
+    parser.add_argument("--pairing", nargs="+", default=["halves"], help="strategies to time")
+    parser.add_argument("--gap", type=float, default=0.05, help="seconds from a frame to a key")
     args = parser.parse_args()
+    runs = {}
     with tempfile.TemporaryDirectory(prefix="rater-bench-") as tmp:
         tmpdir = Path(tmp)
         os.environ["RATER_CACHE_DIR"] = str(tmpdir / "cache")
         path = tunes_file(tmpdir, args.tunes)
-        handler, painted, cpu = asyncio.run(measure(path, tmpdir / "r.jsonl", args.tunes // 2))
+        for strategy in args.pairing:
+            print(f"--pairing {strategy}")
+            journal = tmpdir / f"r-{strategy}.jsonl"
+            runs[strategy] = asyncio.run(
+                measure(path, journal, args.tunes // 2, strategy, args.gap)
+            )
         base = fsync_baseline(tmpdir)
+    for strategy, (handler, painted, cpu) in runs.items():
+        print(f"== --pairing {strategy} (gap {args.gap:g} s) ==")
+        report(handler, painted, cpu, base)
+    if len(runs) > 1:
+        first = args.pairing[0]
+        p95 = {k: pct(v[1], 0.95) for k, v in runs.items()}
+        for strategy in args.pairing[1:]:
+            print(
+                f"press -> painted p95, {strategy} / {first}: {p95[strategy] / p95[first]:.2f}x "
+                f"({p95[strategy] * 1000:.1f} vs {p95[first] * 1000:.1f} ms)"
+            )
+
+
+def report(handler: list[float], painted: list[float], cpu: list[float], base: float) -> None:
     ms = 1000.0
     print(f"key presses measured:           {len(handler)}")
     print(

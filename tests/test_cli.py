@@ -29,6 +29,7 @@ COMMANDS = [
     "ab-report",
     "stats",
     "cache",
+    "model",
 ]
 
 

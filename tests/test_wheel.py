@@ -94,3 +94,27 @@ def test_installed_wheel_reads_its_blacklist_outside_the_repository(tmp_path: Pa
     (line,) = [json.loads(x) for x in done.stdout.splitlines()]
     assert line["ok"] is False and "blacklist" in line["reasons"]
     assert any(snippet.lower() in d for d in line["details"])
+    # every module of the checkout ships (a folder without __init__.py would be left out)
+    modules = sorted(
+        ".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        for p in (REPO / "rater").rglob("*.py")
+        if p.name != "__main__.py"
+    )
+    assert "rater.analysis.model.fit" in modules
+    code = (
+        "import importlib, sys\n"
+        "for m in sys.argv[1:]:\n"
+        "    f = importlib.import_module(m).__file__\n"
+        f"    assert f.startswith({str(venv)!r}), (m, f)\n"
+        "print(len(sys.argv) - 1)\n"
+    )
+    shipped = subprocess.run(
+        [str(python), "-c", code, *modules],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shipped.returncode == 0, shipped.stderr
+    assert shipped.stdout.strip() == str(len(modules))

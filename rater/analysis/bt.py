@@ -60,25 +60,38 @@ def fit_arrays(
     x0: np.ndarray | None = None,
     tol: float = 1e-8,
     max_iter: int = 50,
+    mean: np.ndarray | None = None,
 ) -> np.ndarray:
-    """MAP scores for `n` samples from games given as index arrays (winner, loser, tie)."""
+    """MAP scores for `n` samples from games given as index arrays (winner, loser, tie).
+    `mean`: the prior's mean per sample (default 0; `rater rank --model` gives the
+    preference model's scores, so a sample with few comparisons keeps its model score)."""
     import numpy as np
 
     if len(win) == 0:
+        if mean is not None:
+            return np.asarray(mean, dtype=float).copy()
         return np.zeros(n) if x0 is None else np.asarray(x0, dtype=float).copy()
     i, j, a, m = pair_counts(n, np.asarray(win), np.asarray(los), tie)
-    return newton(n, i, j, a, m, prior_sd, x0, tol, max_iter)
+    return newton(n, i, j, a, m, prior_sd, x0, tol, max_iter, mean)
 
 
 def _objective(
-    s: np.ndarray, i: np.ndarray, j: np.ndarray, a: np.ndarray, m: np.ndarray, prec: float
+    s: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    a: np.ndarray,
+    m: np.ndarray,
+    prec: float,
+    mean: np.ndarray | float = 0.0,
 ) -> float:
     import numpy as np
 
     d = s[i] - s[j]
+    off = s - mean
     # -[a log sig(d) + (m - a) log sig(-d)] = a softplus(-d) + (m - a) softplus(d)
     return float(
-        np.sum(a * np.logaddexp(0.0, -d) + (m - a) * np.logaddexp(0.0, d)) + 0.5 * prec * (s @ s)
+        np.sum(a * np.logaddexp(0.0, -d) + (m - a) * np.logaddexp(0.0, d))
+        + 0.5 * prec * (off @ off)
     )
 
 
@@ -92,6 +105,7 @@ def newton(
     x0: np.ndarray | None = None,
     tol: float = 1e-8,
     max_iter: int = 50,
+    mean: np.ndarray | None = None,
 ) -> np.ndarray:
     """Damped Newton on the negative log posterior; each step by preconditioned CG.
 
@@ -104,7 +118,11 @@ def newton(
     from scipy.special import expit
 
     prec = 1.0 / prior_sd**2
-    s = np.zeros(n) if x0 is None else np.asarray(x0, dtype=float).copy()
+    mu: np.ndarray | float = 0.0 if mean is None else np.asarray(mean, dtype=float)
+    if x0 is not None:
+        s = np.asarray(x0, dtype=float).copy()
+    else:
+        s = np.zeros(n) if mean is None else np.asarray(mean, dtype=float).copy()
     npairs = len(i)
     rows = np.arange(npairs)
     inc = sp.csr_matrix(
@@ -112,11 +130,11 @@ def newton(
         shape=(npairs, n),
     )
     inc_t = inc.T.tocsr()
-    f = _objective(s, i, j, a, m, prec)
+    f = _objective(s, i, j, a, m, prec, mu)
     for _ in range(max_iter):
         d = s[i] - s[j]
         p = expit(d)
-        grad = inc_t @ (m * p - a) + prec * s
+        grad = inc_t @ (m * p - a) + prec * (s - mu)
         gnorm = float(np.max(np.abs(grad)))
         if gnorm < tol:
             break
@@ -133,7 +151,7 @@ def newton(
         slope = float(grad @ step)
         while True:
             cand = s + t * step
-            fc = _objective(cand, i, j, a, m, prec)
+            fc = _objective(cand, i, j, a, m, prec, mu)
             if fc <= f + 1e-4 * t * slope or t < 1e-8:
                 break
             t *= 0.5

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from rater.core import bpe
-from rater.core.errors import ExportError
+from rater.core.errors import ExportError, RaterError
 from rater.core.printable import printable
 from rater.core.records import Rating
 from rater.core.rules import continuation, elided, iter_decisions, recheck_of
@@ -63,23 +63,30 @@ class ExportResult:
         self.longest_pair = max(self.longest_pair, len(r.query) + response)
 
 
-def _atomic_write(out: str | os.PathLike[str], write: Callable[[IO[str]], None]) -> None:
+def atomic_write(
+    out: str | os.PathLike[str],
+    write: Callable[[IO[str]], object],
+    error: type[RaterError] = ExportError,
+    newline: str = "\n",
+) -> None:
+    """Write through a new temporary file renamed into place (fsync'd first); a failure is
+    `error` naming the file. Also the preference model's files (`analysis.model`)."""
     path = Path(out)
     if str(out).endswith(("/", os.sep)) or path.is_dir():
-        raise ExportError(f"{out}: is a directory; the output must name a file in it")
+        raise error(f"{out}: is a directory; the output must name a file in it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _create_temp(path)
     except OSError as exc:
-        raise ExportError(f"{path}: cannot write ({exc.strerror})") from exc
+        raise error(f"{path}: cannot write ({exc.strerror})") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        raise ExportError(f"{path}: cannot write ({exc.strerror})") from exc
+        raise error(f"{path}: cannot write ({exc.strerror})") from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -205,7 +212,7 @@ def export_oa(
             raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
         f.write("\n]\n")
 
-    _atomic_write(out, write)
+    atomic_write(out, write)
     return result
 
 
@@ -278,7 +285,7 @@ def export_trl(
         if not result.written:
             raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
 
-    _atomic_write(out, write)
+    atomic_write(out, write)
     return result
 
 
@@ -317,7 +324,7 @@ def export_text(
             f.write("\n")
             result.written += 1
 
-    _atomic_write(out, write)
+    atomic_write(out, write)
     return result
 
 

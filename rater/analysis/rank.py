@@ -111,11 +111,14 @@ def fit(
     prior_sd: float = PRIOR_SD,
     include_broken: bool = True,
     extra_ids: Iterable[str] = (),
+    prior_mean: Mapping[str, float] | None = None,
     titles: Mapping[str, str] | None = None,
 ) -> Ranking:
     """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples.
-    `titles` (id -> title) stands in for the records' texts, which a large journal's
-    reader leaves out (`rater rank` collects the titles as it streams)."""
+    `prior_mean`: each sample's prior mean by id (a preference model's scores; missing: 0),
+    which decides where a sample with few comparisons sits. `titles` (id -> title) stands in
+    for the records' texts, which a large journal's reader leaves out (`rater rank` collects
+    the titles as it streams)."""
     import numpy as np
 
     gs = games(ratings, include_broken)
@@ -135,7 +138,10 @@ def fit(
     win = np.fromiter((index[g.winner] for g in gs), dtype=np.int64, count=len(gs))
     los = np.fromiter((index[g.loser] for g in gs), dtype=np.int64, count=len(gs))
     tie = np.fromiter((g.tie for g in gs), dtype=bool, count=len(gs))
-    scores = fit_arrays(n, win, los, tie, prior_sd)
+    mean = None
+    if prior_mean is not None:
+        mean = np.fromiter((prior_mean.get(sid, 0.0) for sid in index), dtype=float, count=n)
+    scores = fit_arrays(n, win, los, tie, prior_sd, mean=mean)
     var, method = variances(n, win, los, np.ones(len(gs)), scores, prior_sd)
     wins = np.bincount(win[~tie], minlength=n)
     losses = np.bincount(los[~tie], minlength=n)

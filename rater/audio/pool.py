@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rater.audio.render import RenderTimeout, failed, render_one
+from rater.audio.render import RenderTimeout, failed, parse_one, render_one
 from rater.core.errors import SetupError, StorageError
 from rater.core.records import Render, Sample
 from rater.core.settings import RenderSettings
@@ -36,10 +37,13 @@ def _context() -> Any:
     return ctx
 
 
-def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
+def _worker_main(
+    conn: Any, settings: RenderSettings, max_tasks: int, parse_only: bool = False
+) -> None:
     """Load the SoundFont once, then render (sample, folder) tasks sent over `conn` until told
     to stop. A clip that cannot be written is reported as ("storage", (folder, message)):
-    the machine's problem, never the sample's verdict."""
+    the machine's problem, never the sample's verdict. `parse_only`: only parse them into
+    notes (`render.parse_one`, no SoundFont, no clip), for the preference model."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # fluidsynth and music21 print warnings that would tear a TUI screen
@@ -47,7 +51,8 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
     try:
         from rater.audio import synth
 
-        synth.get_synth(settings.soundfont, settings.sample_rate)
+        if not parse_only:
+            synth.get_synth(settings.soundfont, settings.sample_rate)
         conn.send(("ready", None))
         for _ in range(max_tasks):
             task = conn.recv()
@@ -55,7 +60,10 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
                 return
             sample, out_dir = task
             try:
-                result = render_one(sample, settings, out_dir)
+                if parse_only:
+                    result = parse_one(sample, settings)
+                else:
+                    result = render_one(sample, settings, out_dir)
             except RenderTimeout:  # the alarm fired in the instant between finishing and disarming
                 result = failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
             except StorageError as exc:
@@ -69,9 +77,11 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int):
+    def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int, parse_only: bool):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, settings, max_tasks), daemon=True)
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, settings, max_tasks, parse_only), daemon=True
+        )
         _start_without_main(self.proc)
         child.close()
         self.ready = False
@@ -95,16 +105,22 @@ class _Worker:
 
 
 def _start_without_main(proc: Any) -> None:
-    """Start `proc` without making the child re-run the caller's main script.
+    with main_hidden():
+        proc.start()
+
+
+@contextmanager
+def main_hidden() -> Iterator[None]:
+    """Processes started inside do not re-run the caller's main script.
 
     spawn/forkserver children normally re-import `__main__` by path; an unguarded script (or a
-    notebook) would then run again inside every worker. The worker needs nothing from it.
+    notebook) would then run again inside every worker. The workers need nothing from it.
     """
     import sys
 
     main = sys.modules.get("__main__")
     if main is None:
-        proc.start()
+        yield
         return
     had_file, file = hasattr(main, "__file__"), getattr(main, "__file__", None)
     spec = getattr(main, "__spec__", None)
@@ -112,7 +128,7 @@ def _start_without_main(proc: Any) -> None:
         del main.__file__
     main.__spec__ = None
     try:
-        proc.start()
+        yield
     finally:
         main.__spec__ = spec
         if had_file:
@@ -144,8 +160,10 @@ class Pool:
         workers: int = RenderSettings.workers,
         max_tasks: int = MAX_TASKS_PER_WORKER,
         on_storage: Callable[[str, str], Path] | None = None,
+        parse_only: bool = False,
     ):
         self.settings = settings
+        self.parse_only = parse_only  # notes only: `render.parse_one` in the workers
         self.out_dir = out_dir
         self.on_storage = on_storage
         self.size = max(1, workers)
@@ -158,7 +176,7 @@ class Pool:
         )
 
     def _spawn(self) -> None:
-        self.workers.append(_Worker(self.ctx, self.settings, self.max_tasks))
+        self.workers.append(_Worker(self.ctx, self.settings, self.max_tasks, self.parse_only))
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
         self.workers.remove(worker)

@@ -13,6 +13,8 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +213,22 @@ def render_one(
     SoundFont) and StorageError (the clip cannot be written: disk full, read-only folder) are
     raised: neither is this sample's fault, and a verdict must never say otherwise.
     """
+    folder = Path(out_dir) if out_dir else None
+    return _limited(
+        sample, settings, lambda: _render(sample, settings, folder or scratch.private_dir())
+    )
+
+
+def parse_one(sample: Sample, settings: RenderSettings) -> Render:
+    """The notes of the clip `render_one` would play, without synthesising it: a Render with
+    no WAV (or the failure), under the same time limit. For readers of the notes only (the
+    preference model, `audio.notes`), where writing audio would cost time and disk for
+    nothing."""
+    return _limited(sample, settings, lambda: _clip(sample, settings)[1])
+
+
+def _limited(sample: Sample, settings: RenderSettings, work: Callable[[], Render]) -> Render:
+    """`work()` under the SIGALRM time limit (main thread only); a timeout is a verdict."""
     use_alarm = settings.time_limit > 0 and threading.current_thread() is threading.main_thread()
     previous: Any = None
     if use_alarm:
@@ -222,8 +240,7 @@ def render_one(
         # Re-fire every 0.25 s: music21 has broad `except:` clauses that can swallow one.
         signal.setitimer(signal.ITIMER_REAL, settings.time_limit, 0.25)
     try:
-        folder = Path(out_dir) if out_dir else scratch.private_dir()
-        return _render(sample, settings, folder)
+        return work()
     except RenderTimeout:
         return failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
     finally:
@@ -258,17 +275,18 @@ def _parse_enough(header: str, body: str, clip: float) -> tuple[Any, Any, Any, f
         budget *= 4
 
 
-def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
+def _clip(sample: Sample, settings: RenderSettings) -> tuple[list[Any], Render]:
+    """(the clip's MIDI-timed notes, a Render with its notes and no audio, or the failure)."""
     header, body = prepare_abc(sample.text)
     try:
         notes, tempos, seconds, fraction = _parse_enough(header, body, settings.clip_seconds)
     except (Exception, RecursionError) as exc:
-        return failed(sample, "unparseable", _short(exc))
+        return [], failed(sample, "unparseable", _short(exc))
     if not notes:
-        return failed(sample, "no-notes", "the tune has no playable notes")
+        return [], failed(sample, "no-notes", "the tune has no playable notes")
     bad_tempo = _bad_tempo(tempos)
     if bad_tempo:
-        return failed(sample, "unrenderable", bad_tempo)
+        return [], failed(sample, "unrenderable", bad_tempo)
     speed = settings.speed
     parsed_end = seconds(max(end for _, end, _ in notes))
     clip_music = min(parsed_end, settings.clip_seconds)
@@ -281,22 +299,29 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
     # MIDI times: notes ringing past the clip end a second after it (the clip is cut anyway)
     tail = clip_music / speed + 1.0
     timed = [(seconds(s) / speed, min(seconds(e) / speed, tail), int(p)) for s, e, p in in_clip]
+    parsed = Render(
+        sample_id=sample.id,
+        wav_path=None,
+        clip_seconds=clip_music / speed,
+        music_seconds=music_end / speed,
+        notes=events,
+    )
+    return timed, parsed
+
+
+def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
+    timed, parsed = _clip(sample, settings)
+    if parsed.error:
+        return parsed
+    wav_path = out_dir / f"{sample.id}.wav"
     try:
         midi = _midi(timed, settings.program)
-        peak, rms = _write_clip(midi, out_dir / f"{sample.id}.wav", clip_music / speed, settings)
+        peak, rms = _write_clip(midi, wav_path, parsed.clip_seconds, settings)
     except (SetupError, StorageError):
         raise  # the machine's problem, not the tune's
     except Exception as exc:
         return failed(sample, "unrenderable", _short(exc))
-    return Render(
-        sample_id=sample.id,
-        wav_path=str(out_dir / f"{sample.id}.wav"),
-        clip_seconds=clip_music / speed,
-        music_seconds=music_end / speed,
-        peak=peak,
-        rms=rms,
-        notes=events,
-    )
+    return replace(parsed, wav_path=str(wav_path), peak=peak, rms=rms)
 
 
 def _write_clip(

@@ -21,6 +21,8 @@ from rater.core.settings import (
     LONG_QUERY,
     CorpusSettings,
     ExportOptions,
+    FitSettings,
+    NoteSettings,
     PairingSettings,
     RateSettings,
     RenderSettings,
@@ -258,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
     p.add_argument("--top", type=int, default=20, help="rows shown in the table")
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+    p.add_argument(
+        "--model", metavar="MODEL.json",
+        help="preference model (rater model fit): its scores are the prior means, so samples "
+        "with few comparisons sit where the model puts them",
+    )  # fmt: skip
 
     p = sub.add_parser("ab-report", help="blind A/B report: which source won")
     p.add_argument("ratings", nargs="+", metavar="RATINGS")
@@ -273,7 +280,56 @@ def build_parser() -> argparse.ArgumentParser:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--size", action="store_true", help="what it holds (the default)")
     what.add_argument("--clear", action="store_true", help="remove every file rater made")
+
+    _add_model_parser(sub)
     return parser
+
+
+def _add_model_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("model", help="preference model over sample content: fit, score")
+    actions = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    f = actions.add_parser("fit", help="learn from journals; print held-out accuracy")
+    f.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
+    f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
+    f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
+    f.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+    f.add_argument(
+        "--features", choices=["both", "music", "text"], default="both",
+        help="music (notes and bars), text (GPT-2 BPE n-grams) or both",
+    )  # fmt: skip
+    f.add_argument(
+        "--c", type=float, default=FitSettings.C, help="inverse L2 strength (default: %(default)s)"
+    )
+    f.add_argument("--folds", type=int, help="cross-validation folds by sample (5; 3 from 10k)")
+    f.add_argument("--seed", type=int, default=FitSettings.seed, help="folds and row signs")
+    s = actions.add_parser("score", help="score samples, best first, broken last")
+    s.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+    s.add_argument("--model", metavar="MODEL.json", required=True)
+    s.add_argument("--csv", metavar="FILE", help="write id,score,ok,reasons,source")
+    s.add_argument("--top", type=int, default=None, help="rows shown; with --out: N written")
+    s.add_argument("--out", metavar="FILE", help="write the --top N best as a samples file")
+    s.add_argument(
+        "--blacklist", metavar="FILE|none", action="append",
+        help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
+    )  # fmt: skip
+    for q in (f, s):
+        q.add_argument("--soundfont", metavar="FILE", help="whose render cache holds the notes")
+        q.add_argument(
+            "--workers",
+            type=int,
+            default=NoteSettings.workers,
+            help="processes (parsing, features)",
+        )
+        q.add_argument(
+            "--time-limit", type=float, default=NoteSettings.time_limit, help="seconds per parse"
+        )
+    f.add_argument(
+        "--clip-seconds", type=float, default=NoteSettings.clip_seconds,
+        help="clip the notes come from",
+    )  # fmt: skip
+    f.add_argument(
+        "--speed", type=float, default=NoteSettings.speed, help="tempo factor of the clips"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from rater.core.settings import (
 )
 
 # Fields whose option is not simply `--field-name`.
-FLAGS = {"strategy": "--pairing"}
+FLAGS = {"strategy": "--pairing", "C": "--c"}
 
 
 def flag_of(field: str) -> str:

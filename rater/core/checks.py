@@ -270,8 +270,14 @@ def _verdict(
     )
 
 
-def judge(sample: Sample, render: Render | None, settings: CheckSettings) -> Verdict:
-    """Text checks plus what the render shows: failed, silent or too short."""
+def judge(
+    sample: Sample, render: Render | None, settings: CheckSettings, audio: bool = True
+) -> Verdict:
+    """Text checks plus what the render shows: failed, silent or too short.
+
+    `audio=False`: the render was only parsed (`audio.render.parse_one`, no clip synthesised:
+    `rater model score`), so silence cannot be judged and a missing WAV is not a failure.
+    """
     v = text_verdict(sample, settings)
     if render is None or sample.kind == "text":
         return v
@@ -280,11 +286,12 @@ def judge(sample: Sample, render: Render | None, settings: CheckSettings) -> Ver
         if render.error not in reasons:
             reasons.append(render.error)
             details.append(render.detail or render.error)
-    elif render.wav_path is None:
+    elif render.wav_path is None and audio:
         reasons.append("unrenderable")
         details.append(render.detail or "no audio was produced")
     else:
-        if render.peak < settings.silent_peak or render.rms < settings.silent_rms:
+        silent = render.peak < settings.silent_peak or render.rms < settings.silent_rms
+        if audio and silent:
             reasons.append("silent")
             details.append(f"peak {render.peak:.4f}, rms {render.rms:.5f}")
         seconds = render.music_seconds or render.clip_seconds

@@ -60,3 +60,7 @@ class ExportError(RaterError):
 
 class RankError(RaterError):
     """Ratings cannot be ranked (no usable records)."""
+
+
+class ModelError(RaterError):
+    """A preference model cannot be fitted, read or used (no usable ratings, bad model file)."""

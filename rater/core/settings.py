@@ -239,3 +239,80 @@ class RateSettings:
                 f"{{field}} must be 0 (off) or a number of seconds, got {self.min_heard:g}",
                 field="min_heard",
             )
+
+
+NOTES_FORMAT = 1  # in the notes cache key (`audio.notes`)
+DEFAULT_C = 0.3  # best over 100-800 ratings in bench/model_sim.py
+
+
+@dataclass(frozen=True)
+class NoteSettings:
+    """The preference model's notes: what changes the notes of a clip (the render's clip
+    length and speed) and how to get them; the model file records the first two so scoring
+    reads the same clip as fitting."""
+
+    clip_seconds: float = 10.0
+    speed: float = 1.1
+    time_limit: float = 10.0  # seconds one sample may take to parse
+    workers: int = 2  # parsing processes; 0 parses in this process
+    soundfont: str | None = None  # whose render cache bucket to read; None = the default font
+
+    def __post_init__(self) -> None:
+        self.render_settings()  # the same bounds as a render (clip_seconds, speed, time_limit)
+
+    def key(self) -> str:
+        payload = json.dumps([self.clip_seconds, self.speed, NOTES_FORMAT])
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def render_settings(self, soundfont: str = "") -> RenderSettings:
+        return RenderSettings(
+            soundfont=soundfont,
+            clip_seconds=self.clip_seconds,
+            speed=self.speed,
+            time_limit=self.time_limit,
+        )
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """What the preference model reads; stored in the model file so scoring reads samples
+    the same way as fitting did."""
+
+    kind: str = "abc"  # "abc": body + notes; "text": the whole text, no notes
+    ngram_max: int = 2  # BPE token n-grams of 1..ngram_max tokens
+    hash_bits: int = 18
+    text_weight: float = 1.0  # scale of the text block against the z-scored music block
+    use_text: bool = True
+    use_music: bool = True
+    clip_seconds: float = 10.0  # the clip whose notes are read (the render's settings)
+    speed: float = 1.1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.ngram_max <= 8:
+            raise SettingsError(
+                f"{{field}} must be between 1 and 8, got {self.ngram_max}", field="ngram_max"
+            )
+        if not 4 <= self.hash_bits <= 24:
+            raise SettingsError(
+                f"{{field}} must be between 4 and 24, got {self.hash_bits}", field="hash_bits"
+            )
+        if not (self.use_text or self.use_music):
+            raise SettingsError(
+                "{field}: the model must read the text or the music", field="use_text"
+            )
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """How the preference model is fitted and checked (`rater model fit`'s options)."""
+
+    C: float = DEFAULT_C  # inverse L2 strength: the prior variance of a weight
+    folds: int | None = None  # None: 5, or 3 from 10,000 games on (`analysis.model.fit`)
+    seed: int = 0
+    curve: tuple[float, ...] = (0.25, 0.5, 1.0)  # shares of the ratings for the learning curve
+
+    def __post_init__(self) -> None:
+        if not 0 < self.C < float("inf"):
+            raise SettingsError(f"{{field}} must be a positive number, got {self.C:g}", field="C")
+        if self.folds is not None and self.folds < 2:
+            raise SettingsError(f"{{field}} must be at least 2, got {self.folds}", field="folds")

@@ -16,9 +16,18 @@ from rater.core.records import Rating, Sample
 from rater.core.settings import PairingSettings
 from rater.rating.pairing.active import ActiveSource
 from rater.rating.pairing.base import PairSource
+from rater.rating.pairing.model import ModelSource, RenderLookup
 from rater.rating.pairing.schedule import ScheduleSource, ab_pairs, halves, prefix_pairs
 
-__all__ = ["STRATEGIES", "PairSource", "ScheduleSource", "ActiveSource", "Strategy", "source"]
+__all__ = [
+    "STRATEGIES",
+    "PairSource",
+    "ScheduleSource",
+    "ActiveSource",
+    "ModelSource",
+    "Strategy",
+    "source",
+]
 
 
 class SourceFactory(Protocol):
@@ -30,6 +39,7 @@ class SourceFactory(Protocol):
         *,
         defer_refit: bool,
         wait_for_ready: bool,
+        renders: RenderLookup | None,
     ) -> PairSource: ...
 
 
@@ -43,7 +53,7 @@ class Strategy:
 
 
 def _halves(
-    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: bool
+    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: object
 ) -> PairSource:
     pairs = halves(samples, settings.seed)
     return ScheduleSource(pairs, history, exclude_known_broken=False, limit=None)
@@ -56,6 +66,7 @@ def _active(
     *,
     defer_refit: bool,
     wait_for_ready: bool,
+    **_: object,
 ) -> PairSource:
     return ActiveSource(
         samples,
@@ -66,14 +77,33 @@ def _active(
     )
 
 
+def _model(
+    samples: Sequence[Sample],
+    settings: PairingSettings,
+    history: Sequence[Rating],
+    *,
+    defer_refit: bool,
+    wait_for_ready: bool,
+    renders: RenderLookup | None,
+) -> PairSource:
+    return ModelSource(
+        samples,
+        settings.seed,
+        history,
+        renders=renders,
+        defer_refit=defer_refit,
+        wait_for_ready=wait_for_ready,
+    )
+
+
 def _ab(
-    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: bool
+    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: object
 ) -> PairSource:
     return ScheduleSource(ab_pairs(samples, settings.seed), history)
 
 
 def _prefix(
-    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: bool
+    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: object
 ) -> PairSource:
     return ScheduleSource(prefix_pairs(samples, settings.seed, settings.prefix_chars), history)
 
@@ -83,6 +113,7 @@ STRATEGIES: dict[str, Strategy] = {
     for s in (
         Strategy("halves", "each sample once", _halves),
         Strategy("active", "from the current fit", _active),
+        Strategy("model", "preference model", _model),
         Strategy("ab", "two files, blind", _ab),
         Strategy("prefix", "same prompt", _prefix),
     )
@@ -96,14 +127,21 @@ def source(
     *,
     defer_refit: bool = False,
     wait_for_ready: bool = False,
+    renders: RenderLookup | None = None,
 ) -> PairSource:
     """The pair source of `settings.strategy`. `defer_refit`: the caller calls `settle()`
     when idle; `wait_for_ready`: the caller calls `mark_ready(ids)` as samples are judged
-    (strategies that choose freely then pair only judged samples, see ActiveSource)."""
+    (strategies that choose freely then pair only judged samples, see ActiveSource);
+    `renders(sample_id)`: a judged sample's render (the `model` strategy reads its notes)."""
     strategy = STRATEGIES.get(settings.strategy)
     if strategy is None:
         known = ", ".join(STRATEGIES)
         raise PairingError(f"unknown pairing strategy {settings.strategy!r} ({known})")
     return strategy.make(
-        samples, settings, history, defer_refit=defer_refit, wait_for_ready=wait_for_ready
+        samples,
+        settings,
+        history,
+        defer_refit=defer_refit,
+        wait_for_ready=wait_for_ready,
+        renders=renders,
     )

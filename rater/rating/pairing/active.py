@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rater.core.records import Pair, Rating, Sample
-from rater.core.rules import broken_ids
 from rater.core.settings import PairingSettings
-from rater.rating.pairing.base import PairSource
-from rater.rating.pairing.schedule import unique_by_id
+from rater.rating.pairing.adaptive import AdaptiveSource
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,7 +19,7 @@ STALE_LIMIT = 20  # with deferred refits: decisions a fit may lag before next_pa
 CROWD_BAND = 0.5  # logit half-width in which neighbours count as crowding a sample
 
 
-class ActiveSource(PairSource):
+class ActiveSource(AdaptiveSource):
     """Adaptive pairs from the current Bradley-Terry fit.
 
     The next pair takes the sample with the fewest comparisons (the most uncertain among
@@ -71,15 +69,10 @@ class ActiveSource(PairSource):
 
         from rater.analysis import bt
 
-        self._samples = unique_by_id(samples)
-        self._index = {s.id: k for k, s in enumerate(self._samples)}
+        super().__init__(samples, wait_for_ready)
         n = len(self._samples)
         self._prior_sd = prior_sd or bt.PRIOR_SD
         self._rng = np.random.default_rng(seed)
-        self._ok = np.ones(n, dtype=bool)
-        self._ready = np.full(n, not wait_for_ready)
-        self._partners: list[set[int]] = [set() for _ in range(n)]
-        self._count = np.zeros(n)  # len(partners), kept as an array for the chooser
         self._win: list[int] = []
         self._los: list[int] = []
         self._tie: list[bool] = []
@@ -118,11 +111,7 @@ class ActiveSource(PairSource):
     def record(self, ratings: Sequence[Rating]) -> None:
         from rater.analysis import rank
 
-        for sample_id in broken_ids(ratings):
-            self.exclude(sample_id)
-        for r in ratings:
-            if r.ids[0] in self._index and r.ids[1] in self._index:
-                self._pair_up(self._index[r.ids[0]], self._index[r.ids[1]])
+        self._note_pairs(ratings)
         added = 0
         for g in rank.games(ratings):
             if g.winner in self._index and g.loser in self._index:
@@ -142,30 +131,6 @@ class ActiveSource(PairSource):
         """Refit now if decisions arrived since the last fit (with `defer_refit`)."""
         if self._since:
             self._refit()
-
-    def _pair_up(self, i: int, j: int) -> None:
-        if i != j and j not in self._partners[i]:
-            self._partners[i].add(j)
-            self._partners[j].add(i)
-            self._count[i] += 1
-            self._count[j] += 1
-
-    def exclude(self, sample_id: str) -> None:
-        k = self._index.get(sample_id)
-        if k is not None:
-            self._ok[k] = False
-
-    def mark_ready(self, sample_ids: Iterable[str]) -> None:
-        """These samples are judged (with `wait_for_ready`, only such samples are paired)."""
-        for sample_id in sample_ids:
-            k = self._index.get(sample_id)
-            if k is not None:
-                self._ready[k] = True
-
-    @property
-    def waiting(self) -> bool:
-        """Usable samples are still to be judged: a None from `next_pair` means "not yet"."""
-        return bool((self._ok & ~self._ready).any())
 
     def next_pair(self) -> Pair | None:
         import numpy as np

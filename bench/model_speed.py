@@ -1,0 +1,174 @@
+"""How long `rater model fit` takes on 25,000 ratings among 50,000 samples, and its memory.
+
+Corpus: every one-voice tune of music21's ABC collections (O'Neill's, Ryan's, Aird's, Essen,
+misc folk; ~12,000) plus tunes from an order-5 character Markov chain at several
+temperatures (bench/model_corpus.py) up to `--samples`. Journal: the seed workflow's pairing
+(each sample once), decided by the simulated rater of bench/model_corpus.py, 2% ties,
+written with the real journal code. Both are built once under `--work`.
+
+Each run is the real command in a subprocess under /usr/bin/time -v (wall time, CPU, peak
+memory) with RATER_CACHE_DIR=<work>/cache:
+- baseline: `--features text` (no notes needed), measured in the same run;
+- warm: `--features both` with every sample's notes in the cache;
+- cold (`--cold`): `--features both` with an empty cache, so every sample is parsed
+  (the first run of this bench is cold anyway: it fills <work>/cache).
+The warm run reads notes from the model's notes cache: rendering 50,000 clips for the render
+cache would take ~22 GB of WAVs. `--render-check N` renders N samples for real and compares
+the per-sample cost of reading notes from the render cache and from the notes cache.
+
+Measured on branch i15b (load 2.3-2.8 on 2 cores, nice -n 10): 50,000 samples / 25,000
+ratings, warm (notes cache): wall 57.4 s, cpu 53.9 s, peak 1,367 MB (notes and features 32.4
+s, cross-validation 11.2 s); baseline `--features text` 30.6 s, 1,342 MB. Cold, measured at
+5,000 samples / 2,500 ratings (50,000 would take ~13 min): wall 76.5 s, of which parsing
+5,000 tunes in 2 worker processes 73.3 s (~15 ms per tune of wall time); peak 361 MB in the
+main process (the parse workers are not counted by /usr/bin/time: forkserver children).
+
+    nice -n 10 .venv/bin/python bench/model_speed.py [--samples 50000] [--ratings 25000]
+        [--work /tmp/rater-model-speed] [--cold] [--render-check 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import model_corpus as mc
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPERATURES = {"markov": (0.7, 1.0, 1.5), "loops": (0.2, 0.3), "noise": (6.0, 12.0)}
+SHARES = {"markov": 0.65, "loops": 0.1, "noise": 0.25}
+TIE_SHARE = 0.02
+SEED = 25_000
+
+
+def prepare(work: Path, n_samples: int, n_ratings: int) -> tuple[Path, Path]:
+    """The samples file and the journal (built once per size, then reused)."""
+    from rater.core.records import Pair
+    from rater.rating import outcome
+    from rater.rating.journal import Journal
+
+    tag = f"{n_samples}-{n_ratings}"
+    corpus, journal = work / f"corpus-{tag}.abc", work / f"ratings-{tag}.jsonl"
+    if corpus.is_file() and journal.is_file():
+        return corpus, journal
+    work.mkdir(parents=True, exist_ok=True)
+    humans = len(mc.human_pool(mc.COLLECTIONS)) - mc.MARKOV_TRAINING
+    rest = max(0, n_samples - humans)
+    counts = {"human": n_samples - rest} | {k: round(v * rest) for k, v in SHARES.items()}
+    t0 = time.perf_counter()
+    tunes = mc.build(SEED, counts, mc.COLLECTIONS, TEMPERATURES)
+    print(f"built {len(tunes)} tunes in {time.perf_counter() - t0:.0f} s", flush=True)
+    rng = random.Random(SEED)
+    rng.shuffle(tunes)
+    half = len(tunes) // 2
+    decisions = []
+    for k in range(min(n_ratings, half)):
+        a, b = tunes[k], tunes[k + half]
+        best = "tie" if rng.random() < TIE_SHARE else mc.decide(rng, a, b)
+        decisions.append(outcome.decide(Pair(a.sample, b.sample), best, "sim"))
+    tmp = journal.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    Journal(tmp).append_many(decisions)
+    corpus.write_text("".join(t.sample.text + "\n\n" for t in tunes), encoding="utf-8")
+    os.replace(tmp, journal)
+    return corpus, journal
+
+
+def timed(args: list[str], cache: Path) -> dict[str, float]:
+    """Run `rater ARGS` under /usr/bin/time -v; wall s, cpu s, peak MB."""
+    env = dict(os.environ, RATER_CACHE_DIR=str(cache))
+    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "rater", *args]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=REPO)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{proc.stdout}\n{proc.stderr}")
+
+    def field(name: str) -> float:
+        m = re.search(rf"{re.escape(name)}: ([0-9.:]+)", proc.stderr)
+        return float(m.group(1)) if m else float("nan")
+
+    out = {
+        "wall": wall,
+        "cpu": field("User time (seconds)") + field("System time (seconds)"),
+        "peak_mb": field("Maximum resident set size (kbytes)") / 1024,
+    }
+    for line in proc.stdout.splitlines():
+        if line.startswith(("held-out", "notes:", "took")):
+            print(f"    {line}")
+    return out
+
+
+def render_check(corpus: Path, n: int, work: Path) -> None:
+    """Per-sample cost of reading notes: render cache vs notes cache, the same samples."""
+    from rater.audio.notes import NoteStats, clip_notes
+    from rater.audio.render import render_stream
+    from rater.audio.synth import find_soundfont
+    from rater.core.corpus import read_samples
+    from rater.core.settings import NoteSettings
+
+    samples = read_samples([str(corpus)])[:n]
+    cache = work / "render-check"
+    shutil.rmtree(cache, ignore_errors=True)
+    with_font = NoteSettings()
+    no_font = NoteSettings(soundfont=str(work / "no-such-font.sf2"))  # skips the render cache
+    list(render_stream(samples, with_font.render_settings(find_soundfont()), 2, cache))
+    clip_notes(samples, no_font, cache)  # parses them all once more, into the notes cache
+    for label, settings in (("render cache", with_font), ("notes cache", no_font)):
+        stats = NoteStats()
+        t0 = time.perf_counter()
+        clip_notes(samples, settings, cache, stats=stats)
+        per = (time.perf_counter() - t0) / len(samples) * 1e6
+        print(f"  reading notes from the {label}: {per:.0f} us per sample ({stats})", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=50_000)
+    ap.add_argument("--ratings", type=int, default=25_000)
+    ap.add_argument("--work", default="/tmp/rater-model-speed")
+    ap.add_argument("--cold", action="store_true", help="also time a fit with an empty cache")
+    ap.add_argument("--render-check", type=int, default=0, metavar="N")
+    ap.add_argument("--prepare-only", action="store_true")
+    args = ap.parse_args()
+    work = Path(args.work)
+    corpus, journal = prepare(work, args.samples, args.ratings)
+    cache = work / "cache"
+    if args.prepare_only:
+        return
+    print(f"uptime: {os.popen('uptime').read().strip()}", flush=True)
+    runs = [("baseline: --features text", ["--features", "text"], cache)]
+    # the first run of the bench fills the cache: its notes line says "N parsed now"
+    runs.append(("warm: --features both", ["--features", "both"], cache))
+    if args.cold:
+        cold = work / "cache-cold"
+        shutil.rmtree(cold, ignore_errors=True)
+        runs.append(("cold: --features both, empty cache", ["--features", "both"], cold))
+    results = {}
+    for label, extra, root in runs:
+        print(f"{label}", flush=True)
+        out = work / "model.json"
+        r = timed(["model", "fit", str(journal), "--out", str(out), *extra], root)
+        results[label] = r
+        print(
+            f"  wall {r['wall']:.1f} s, cpu {r['cpu']:.1f} s, peak {r['peak_mb']:.0f} MB",
+            flush=True,
+        )
+    base = results[runs[0][0]]
+    for label, r in list(results.items())[1:]:
+        print(f"{label} / baseline: wall x{r['wall'] / base['wall']:.2f}", flush=True)
+    print(json.dumps({k: {m: round(v, 2) for m, v in r.items()} for k, r in results.items()}))
+    if args.render_check:
+        render_check(corpus, args.render_check, work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Scoring samples nobody rated: best first, broken ones last, as a table, CSV or samples file.
+
+Broken samples (by the same checks a rating session uses) rank below every usable one
+whatever the model thinks of them: a reward model must never prefer a tune that does not
+play. A sample known only from a parse (not rendered) is judged without the silence check.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from rater.analysis.export import atomic_write
+from rater.analysis.model.features import contents
+from rater.analysis.model.preference import PreferenceModel
+from rater.core.checks import judge, text_verdict
+from rater.core.errors import ModelError
+from rater.core.records import Render, Sample, Verdict
+from rater.core.settings import CheckSettings
+
+
+@dataclass(frozen=True)
+class Scored:
+    sample: Sample
+    score: float
+    verdict: Verdict
+
+
+def verdict(sample: Sample, render: Render | None, settings: CheckSettings) -> Verdict:
+    if render is None:
+        return text_verdict(sample, settings)
+    return judge(sample, render, settings, audio=render.wav_path is not None)
+
+
+def rank_samples(
+    model: PreferenceModel,
+    samples: Sequence[Sample],
+    renders: Mapping[str, Render],
+    settings: CheckSettings,
+) -> list[Scored]:
+    """Every sample with its score and verdict: usable ones best first, then broken ones."""
+    scores = model.score(contents(samples, renders, model.features.kind)).tolist()
+    rows = [
+        Scored(s, float(x), verdict(s, renders.get(s.id), settings))
+        for s, x in zip(samples, scores, strict=True)
+    ]
+    rows.sort(key=lambda r: (not r.verdict.ok, -r.score, r.sample.id))
+    return rows
+
+
+def write_csv(rows: Sequence[Scored], path: str) -> None:
+    """`id,score,ok,reasons,source`, reasons joined by ';'."""
+
+    def write(f: IO[str]) -> None:
+        out = csv.writer(f)
+        out.writerow(["id", "score", "ok", "reasons", "source"])
+        for r in rows:
+            reasons = ";".join(r.verdict.reasons)
+            out.writerow([r.sample.id, f"{r.score:.6f}", r.verdict.ok, reasons, r.sample.source])
+
+    atomic_write(path, write, ModelError, newline="")
+
+
+def write_samples(rows: Sequence[Scored], path: str, kind: str = "abc") -> None:
+    """A samples file `rater` reads back with the same ids: ABC tunes each starting with an
+    `X:` line (added where missing; ids ignore it), text samples separated by `===` lines,
+    or JSON lines when the file name ends in .jsonl."""
+    texts = [r.sample.text for r in rows]
+
+    def write(f: IO[str]) -> None:
+        put = f.write
+        for n, text in enumerate(texts, 1):
+            if path.endswith((".jsonl", ".ndjson")):
+                put(json.dumps({"text": text}, ensure_ascii=False) + "\n")
+            elif kind == "abc":
+                has_x = any(line.startswith("X:") for line in text.split("\n"))
+                put(("" if has_x else f"X:{n}\n") + text + "\n\n")
+            else:
+                put(text + "\n===\n")
+
+    atomic_write(path, write, ModelError)

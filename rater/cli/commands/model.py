@@ -1,0 +1,237 @@
+"""`rater model fit` / `rater model score`: a preference model over sample content.
+
+Thin: the learning is `rater.analysis.model.learn`, the scoring `rater.analysis.model.score`;
+this reads the inputs, gets the notes (`rater.audio.notes`: render cache, notes cache or a
+parse; analysis never reads audio itself), and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from rater.core.errors import ModelError
+
+if TYPE_CHECKING:
+    from rater.analysis.model.fit import Accuracy
+    from rater.analysis.model.learn import Report
+    from rater.analysis.model.score import Scored
+    from rater.audio.notes import NoteStats
+    from rater.core.records import Render, Sample
+    from rater.core.settings import FeatureSettings, NoteSettings
+
+
+def run(args: argparse.Namespace) -> int:
+    return _fit(args) if args.model_command == "fit" else _score(args)
+
+
+def _note_settings(args: argparse.Namespace, clip: float, speed: float) -> NoteSettings:
+    from rater.core.settings import NoteSettings
+
+    return NoteSettings(
+        clip_seconds=clip,
+        speed=speed,
+        time_limit=args.time_limit,
+        workers=args.workers,
+        soundfont=args.soundfont,
+    )
+
+
+def _say_parsing(n: int) -> None:
+    print(f"parsing the notes of {n} samples not in the render cache ...", file=sys.stderr)
+
+
+def _renders(
+    samples: list[Sample], args: argparse.Namespace, clip: float, speed: float
+) -> dict[str, Render]:
+    from rater.audio.notes import NoteStats, clip_notes
+
+    stats = NoteStats()
+    settings = _note_settings(args, clip, speed)
+    found = clip_notes(samples, settings, progress=_say_parsing, stats=stats)
+    _print_stats(stats)
+    return found
+
+
+def _rows(samples: list[Sample], features: FeatureSettings, args: argparse.Namespace) -> tuple:
+    """Raw features of every sample: notes made sure of first (parsed once when in no cache),
+    then read and measured in worker processes."""
+    from rater.audio.notes import NoteStats, ensure
+    from rater.rating.gather import feature_rows
+
+    settings = _note_settings(args, args.clip_seconds, args.speed)
+    if features.use_music:
+        stats = NoteStats()
+        ensure(samples, settings, progress=_say_parsing, stats=stats)
+        _print_stats(stats)
+    return feature_rows(samples, features, settings, workers=args.workers)
+
+
+def _print_stats(stats: NoteStats) -> None:
+    print(
+        f"notes: {stats.render_cache} from the render cache, {stats.notes_cache} from the "
+        f"notes cache, {stats.parsed} parsed now, {stats.skipped} not parseable (text checks)"
+    )
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from rater.analysis.export import overwrites_input
+    from rater.analysis.model import learn, modelfile
+    from rater.analysis.model.content import content_text
+    from rater.analysis.model.features import Content
+    from rater.core.settings import FeatureSettings, FitSettings
+    from rater.rating.reading import read_journals
+
+    clash = overwrites_input(args.out, args.ratings)
+    if clash is not None:
+        raise ModelError(f"{args.out}: --out is the input journal {clash}; choose another file")
+    settings = FitSettings(C=args.c, folds=args.folds, seed=args.seed)  # checked before work
+    if args.kind == "text" and args.features == "music":
+        raise ModelError("--features music needs --kind abc: text samples have no notes")
+    t0 = time.perf_counter()
+    ratings = read_journals(args.ratings, tokens=False)
+    found = learn.decisions(ratings, kind=args.kind, drop_broken=args.drop_broken)
+    del ratings  # the texts live on in `found`; the records are not needed again
+    seconds = {"journals": time.perf_counter() - t0}
+    for why, n in found.skipped.items():
+        print(f"  left out {n} records: {why}")
+    if not len(found.games) or bool(found.games.tie.all()):
+        names = ", ".join(args.ratings)
+        raise ModelError(f"no usable ratings in {names} (need decided comparisons with texts)")
+    features = FeatureSettings(
+        kind=args.kind,
+        use_text=args.features in ("both", "text"),
+        use_music=args.features in ("both", "music") and args.kind == "abc",
+        clip_seconds=args.clip_seconds,
+        speed=args.speed,
+    )
+    t0 = time.perf_counter()
+    rows = _rows(found.samples, features, args)
+    seconds["notes and features"] = time.perf_counter() - t0
+    items = [Content(content_text(s.text, args.kind)) for s in found.samples]
+    model, report = learn.fit_model(items, found.games, features, settings, rows=rows)
+    modelfile.save(model, args.out)
+    _print_report(report, args.out)
+    seconds.update(report.seconds)
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
+    print(f"took {sum(seconds.values()):.1f} s ({parts})")
+    return 0
+
+
+def _print_report(r: Report, out: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+
+    def say(line: str) -> None:
+        console.print(Text(line), soft_wrap=True)
+
+    say(
+        f"{out}: preference model fitted on {r.games} ratings ({r.ties} ties) among "
+        f"{r.samples} samples (L2 C={r.C:g})"
+    )
+    say(
+        f"held-out pairwise accuracy: {_accuracy(r.accuracy)} on {r.accuracy.n} decided pairs "
+        f"of samples never seen in training ({r.folds} folds by sample)"
+    )
+    say("learning curve (held-out accuracy with a share of the ratings):")
+    for point in r.curve:
+        say(f"  {point.share:>4.0%} of the ratings: {_accuracy(point)}, {point.n} test pairs")
+    say(f"  {_verdict(r.curve)}")
+    say("what the ratings reward (logits per standard deviation of the feature):")
+    for reason in r.reasons:
+        say(f"  {reason.weight:+.2f}  {_printable(reason.phrase)}")
+    say(f"share of the score spread: music {1 - r.text_share:.0%}, text n-grams {r.text_share:.0%}")
+
+
+def _accuracy(a: Accuracy) -> str:
+    if not a.n:
+        return "none (no held-out pair has both samples in one fold)"
+    lo, hi = a.interval
+    return f"{a.value:.3f} (95% CI {lo:.3f}-{hi:.3f})"
+
+
+def _printable(text: str) -> str:
+    """Sample text (an n-gram, a title) may hold control characters: never send them to a
+    terminal (the rule `rater play` uses)."""
+    from rater.cli.commands.play import printable
+
+    return printable(text)
+
+
+def _verdict(curve: tuple[Accuracy, ...]) -> str:
+    """One line answering "would more ratings help?" and "is this learnable at all?"."""
+    last = curve[-1]
+    lo, hi = last.interval
+    if last.n == 0:
+        return "too few ratings to test on held-out samples: rate more"
+    if lo <= 0.5:
+        return (
+            "not distinguishable from chance on held-out samples: the ratings are noisy, or "
+            "what they reward is not in the features (or there are too few)"
+        )
+    if len(curve) > 1 and curve[-2].n and last.value - curve[-2].value > (hi - lo) / 4:
+        return "still rising with more ratings: more ratings should help"
+    return "flat over the last doubling: more ratings of this kind will help little"
+
+
+def _score(args: argparse.Namespace) -> int:
+    from rater.analysis.export import overwrites_input
+    from rater.analysis.model import modelfile
+    from rater.analysis.model.score import rank_samples, write_csv, write_samples
+    from rater.core import checks
+    from rater.core.corpus import read_samples
+
+    if args.out and not args.top:
+        raise ModelError("--out writes the --top N best samples: give --top N")
+    for option, path in (("--out", args.out), ("--csv", args.csv)):
+        clash = overwrites_input(path, args.samples + [args.model]) if path else None
+        if clash is not None:
+            raise ModelError(f"{path}: {option} is the input {clash}; choose another file")
+    if args.top is not None and args.top < 1:
+        raise ModelError(f"--top must be at least 1, got {args.top}")
+    model = modelfile.load(args.model)
+    kind = model.features.kind
+    samples = read_samples(args.samples, kind=kind)
+    f = model.features
+    renders = _renders(samples, args, f.clip_seconds, f.speed) if kind == "abc" else {}
+    settings = checks.default_settings(args.blacklist)
+    rows = rank_samples(model, samples, renders, settings)
+    if args.csv:
+        write_csv(rows, args.csv)
+    if args.out:
+        best = [r for r in rows if r.verdict.ok][: args.top]
+        write_samples(best, args.out, kind)
+    _print_table(rows, args.top or 20)
+    ok = sum(1 for r in rows if r.verdict.ok)
+    print(
+        f"{len(rows)} samples scored ({ok} ok, {len(rows) - ok} broken, ranked last); "
+        f"csv: {args.csv or '-'}"
+        + (f"; best {min(args.top, ok)} written to {args.out}" if args.out else "")
+    )
+    return 0
+
+
+def _print_table(rows: list[Scored], top: int) -> None:
+    import os
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"model scores (top {min(top, len(rows))} of {len(rows)})")
+    for name in ("#", "id", "title", "score", "verdict", "source"):
+        table.add_column(name, no_wrap=name in ("id", "score"))
+    for k, r in enumerate(rows[:top], 1):
+        table.add_row(
+            str(k),
+            r.sample.id,
+            Text(_printable(r.sample.title[:40])),
+            f"{r.score:+.2f}",
+            Text("ok" if r.verdict.ok else ",".join(r.verdict.reasons)),
+            Text(_printable(os.path.basename(r.sample.source))),
+        )
+    Console(highlight=False).print(table)

@@ -1,0 +1,324 @@
+"""The preference model as a library: what it reads, how it learns, how it is checked."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from model_data import real_tunes, write_journal
+
+from rater.analysis.model import content, explain, fit, learn, modelfile, music
+from rater.analysis.model.features import Content, contents, design, text_matrix
+from rater.audio.notes import clip_notes
+from rater.core.corpus import sample_id
+from rater.core.errors import ModelError
+from rater.core.records import Sample
+from rater.core.settings import FeatureSettings, FitSettings, NoteSettings
+from rater.rating.reading import read_journals
+
+TUNE = """X:3
+T:The Secret Title
+C:Some Composer
+S:Some Book, p. 12
+Z:Someone transcribed it
+N:a note about the tune
+R:reel
+M:4/4
+L:1/8
+Q:1/4=120
+K:G
+% a comment naming the source
+"^Allegro"GABc dBAG|"D"FGAB cAFD|GABc dBAG|1 AGFA G4:|2 AGFA G2 z2|]
+w:some lyric words
+"""
+
+
+def retitled(sample: Sample, title: str, source: str) -> Sample:
+    text = sample.text.replace("T:", f"T:{title} ", 1) + "\n% written by the generator\n"
+    return Sample(sample_id(text), text, source, 99, title)
+
+
+def test_content_keeps_the_music_and_drops_every_name() -> None:
+    text = content.content_text(TUNE)
+    for gone in ("Secret", "Composer", "Book", "Someone", "a note", "reel", "comment", "lyric"):
+        assert gone not in text
+    assert "Allegro" not in text and '"D"' in text  # annotations go, chord symbols stay
+    assert text.splitlines()[:4] == ["M:4/4", "L:1/8", "Q:1/4=120", "K:G"]
+    assert "GABc dBAG|" in text
+    assert content.content_text("A poem\nT: not a field here", kind="text").startswith("A poem")
+
+
+def test_bar_features_of_a_known_tune() -> None:
+    fields, body = content.split_header(content.content_text(TUNE))
+    got = music.features(None, 0.0, fields, body)
+    f = dict(zip(music.NAMES, got, strict=True))
+    assert f["parsed"] == 0 and math.isnan(f["steps"])  # no notes: unknown, not zero
+    assert f["bar_fit"] == 1.0 and f["final_bar"] == 1.0 and f["tonic_end"] == 1.0
+    assert f["repeated_bars"] == pytest.approx(1 / 5)  # GABc dBAG comes twice in five bars
+    ragged = body.replace("dBAG|", "dB|").replace("cAFD", "cAFDE2")
+    assert (
+        dict(zip(music.NAMES, music.features(None, 0, fields, ragged), strict=True))["bar_fit"]
+        < 0.5
+    )
+
+
+def test_note_features_of_a_scale(tmp_path: Path) -> None:
+    scale = "X:1\nM:4/4\nL:1/4\nK:C\nC D E F | G A B c | c B A G | F E D C |]\n"
+    s = Sample(sample_id(scale), scale, "t", 0)
+    r = clip_notes([s], NoteSettings(workers=0), tmp_path)[s.id]
+    fields, body = content.split_header(content.content_text(scale))
+    f = dict(zip(music.NAMES, music.features(r.notes, r.music_seconds, fields, body), strict=True))
+    assert f["parsed"] == 1 and f["range"] == 12
+    assert f["steps"] == pytest.approx(14 / 15) and f["repeated_notes"] == pytest.approx(1 / 15)
+    assert f["in_key"] == 1.0 and f["rhythm_variety"] == 0.0 and f["chords"] == 0.0
+    assert f["major"] == 1.0 and f["key_clarity"] > 0.8
+
+
+@pytest.fixture(scope="module")
+def tunes(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Sample], dict, Path]:
+    """120 real tunes, their notes (parsed once into a module cache)."""
+    cache = tmp_path_factory.mktemp("cache")
+    samples = real_tunes(120)
+    return samples, clip_notes(samples, NoteSettings(workers=0), cache), cache
+
+
+def range_of(render: object) -> int:
+    pitches = [n.pitch for n in render.notes]  # type: ignore[attr-defined]
+    return max(pitches) - min(pitches)
+
+
+def fitted(tunes: tuple, tmp_path: Path, prefer: object, n: int = 300) -> tuple:
+    samples, renders, cache = tunes
+    journal = write_journal(tmp_path / "r.jsonl", samples, n, prefer)  # type: ignore[arg-type]
+    found = learn.decisions(read_journals([journal]))
+    found_renders = clip_notes(found.samples, NoteSettings(workers=0), cache)
+    items = contents(found.samples, found_renders)
+    return learn.fit_model(items, found.games, settings=FitSettings(C=1.0)), found
+
+
+def test_a_learnable_preference_is_learned_and_a_random_one_is_not(
+    tunes: tuple, tmp_path: Path
+) -> None:
+    renders = tunes[1]
+
+    def wider(a: Sample, b: Sample, rng: random.Random) -> int:
+        d = range_of(renders[a.id]) - range_of(renders[b.id])
+        return 0 if rng.random() < 1 / (1 + math.exp(-d / 2)) else 1
+
+    (model, report), _ = fitted(tunes, tmp_path, wider)
+    lo, _ = report.accuracy.interval
+    assert report.accuracy.value > 0.7 and lo > 0.6
+    assert report.reasons[0].phrase == "a wider pitch range"
+    (_, coin), _ = fitted(tunes, tmp_path / "coin", lambda a, b, rng: rng.randrange(2))
+    lo, hi = coin.accuracy.interval
+    assert lo < 0.5 < hi and coin.accuracy.value < 0.62
+
+
+def test_same_content_under_other_titles_and_sources_scores_the_same(
+    tunes: tuple, tmp_path: Path
+) -> None:
+    samples, renders, cache = tunes
+    (model, _), _ = fitted(tunes, tmp_path, lambda a, b, rng: int(len(a.text) < len(b.text)))
+    originals = samples[:20]
+    copies = [retitled(s, f"Copy {k}", f"other/file{k}.abc") for k, s in enumerate(originals)]
+    assert all(c.id != o.id for c, o in zip(copies, originals, strict=True))
+    both = clip_notes(originals + copies, NoteSettings(workers=0), cache)
+    a = model.score(contents(originals, both))
+    b = model.score(contents(copies, both))
+    assert np.array_equal(a, b) and len(set(a.tolist())) > 10
+
+
+def test_json_round_trip_scores_identically(tunes: tuple, tmp_path: Path) -> None:
+    samples, renders, _ = tunes
+    (model, _), _ = fitted(tunes, tmp_path, lambda a, b, rng: int(len(a.text) < len(b.text)))
+    path = tmp_path / "m.json"
+    modelfile.save(model, path)
+    back = modelfile.load(path)
+    items = contents(samples, renders)
+    assert np.array_equal(model.score(items), back.score(items))
+    assert modelfile.to_json(back) == modelfile.to_json(model)
+    x = model.matrix(items)
+    diff = x[:10] - x[10:20]
+    assert np.array_equal(model.variance(diff), back.variance(diff))
+
+
+def test_a_pickle_is_refused_without_running_it(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple:
+            return (Path.touch, (marker,))
+
+    import pickle
+
+    evil = tmp_path / "model.json"
+    evil.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(ModelError, match="not a model file"):
+        modelfile.load(evil)
+    assert not marker.exists()
+
+
+def test_a_model_file_is_data_with_known_fields_only(tunes: tuple, tmp_path: Path) -> None:
+    (model, _), _ = fitted(tunes, tmp_path, lambda a, b, rng: 0, n=40)
+    good = modelfile.to_json(model)
+    bad_cases = [
+        {**good, "code": "__import__('os').system('true')"},
+        {**good, "text_weights": "lambda: 1"},
+        {**good, "music_weights": [float("nan")] * len(music.NAMES)},
+        {**good, "features": {**good["features"], "kind": {"__class__": "x"}}},
+        {**good, "text_columns": [-1]},
+        {**good, "version": 99},
+        [good],
+    ]
+    for case in bad_cases:
+        with pytest.raises(ModelError):
+            modelfile.from_json(case)
+    path = tmp_path / "nan.json"
+    path.write_text('{"format": "rater-preference-model", "C": NaN}')
+    with pytest.raises(ModelError, match="not JSON"):
+        modelfile.load(path)
+
+
+def test_cv_folds_never_train_on_a_held_out_sample() -> None:
+    rng = np.random.default_rng(3)
+    n = 60
+    a, b = rng.integers(0, n, 500), rng.integers(0, n, 500)
+    keep = a != b
+    games = fit.Games(a[keep], b[keep], np.zeros(keep.sum(), bool))
+    fold = fit.sample_folds(n, 5, seed=1)
+    assert sorted(np.bincount(fold).tolist()) == [12] * 5
+    for k in range(5):
+        train, test = fit.split(games, fold, k)
+        held = set(games.first[test].tolist()) | set(games.second[test].tolist())
+        seen = set(games.first[train].tolist()) | set(games.second[train].tolist())
+        assert held and not held & seen and not (train & test).any()
+
+
+def test_cross_validation_trains_only_on_pairs_outside_the_fold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(4)
+    n = 40
+    a, b = rng.integers(0, n, 300), rng.integers(0, n, 300)
+    keep = a != b
+    games = fit.Games(a[keep], b[keep], np.zeros(keep.sum(), bool))
+    x = np.eye(n)
+    calls: list[set[int]] = []
+    real_fit = fit.fit_rows
+
+    def spy(r: fit.Rows, C: float) -> np.ndarray:
+        calls.append(set(games.first[r.game].tolist()) | set(games.second[r.game].tolist()))
+        return real_fit(r, C)
+
+    monkeypatch.setattr(fit, "fit_rows", spy)
+    acc = fit.cross_validate(x, games, 1.0, folds=4, seed=2)
+    fold = fit.sample_folds(n, 4, 2)
+    assert len(calls) == 4 and acc.n > 0
+    for k, used in enumerate(calls):
+        assert used and not used & set(np.flatnonzero(fold == k).tolist())
+
+
+def test_ties_count_half_and_only_ties_is_no_model() -> None:
+    x = np.eye(3)
+    games = fit.Games(np.array([0, 1]), np.array([1, 2]), np.array([False, True]))
+    r = fit.rows(x, games)
+    assert r.diff.shape[0] == 3 and r.weight.tolist() == [1.0, 0.5, 0.5]
+    assert sorted(r.y[1:]) == [0, 1] and r.game.tolist() == [0, 1, 1]
+    assert (r.diff[1] != r.diff[2]).nnz == 0  # the same difference, once each way
+    # ten ties between 0 and 1 and one win of 2 over 3: 0 and 1 end level, 2 above 3
+    many = fit.Games(
+        np.array([0] * 10 + [2]), np.array([1] * 10 + [3]), np.array([True] * 10 + [False])
+    )
+    w = fit.train(np.eye(4), many, 1.0)
+    assert w[0] == pytest.approx(w[1], abs=1e-6) and w[2] > w[3] + 0.1
+    tie_only = fit.Games(np.array([0]), np.array([1]), np.array([True]))
+    items = [Content("a"), Content("b")]
+    with pytest.raises(ModelError, match="no usable ratings"):
+        learn.fit_model(items, tie_only, FeatureSettings(kind="text"))
+
+
+def test_hashed_columns_get_their_ngram_names() -> None:
+    settings = FeatureSettings(kind="text", ngram_max=2)
+    texts = ["abc|def|", "abc|abc|"]
+    x = text_matrix([Content(t) for t in texts], settings)
+    names = explain.name_columns(texts, x.indices.tolist(), settings)
+    assert set(names) == set(x.indices.tolist())
+    assert "abc" in names.values() and "abc|" in names.values()
+
+
+def test_text_rows_count_each_documents_own_ngrams() -> None:
+    """Windows never cross from one text into the next, and rows have unit length."""
+    settings = FeatureSettings(kind="text", ngram_max=2)
+    together = text_matrix([Content("abc|"), Content("def|")], settings)
+    apart = [text_matrix([Content(t)], settings) for t in ("abc|", "def|")]
+    for k in range(2):
+        assert (together[k] != apart[k]).nnz == 0
+    assert np.allclose(np.asarray(together.multiply(together).sum(axis=1)).ravel(), 1.0)
+
+
+def test_design_fills_unknown_music_with_the_mean_and_clips() -> None:
+    items = [Content("K:C\nCDEF|"), Content("K:C\nGABc|GABc|"), Content("zz")]
+    settings = FeatureSettings()
+    x, scaling = design(items, settings)
+    dense = x[:, : len(music.NAMES)].toarray()
+    assert np.isfinite(dense).all() and np.abs(dense).max() <= 5.0
+    again, _ = design(items, replace(settings), scaling)
+    assert (again != x).nnz == 0
+
+
+def test_parsed_notes_are_the_rendered_notes(tunes: tuple, tmp_path: Path) -> None:
+    """The model's cold path (parse only) reads the notes a render would have cached."""
+    from rater.audio.render import parse_one, render_one
+    from rater.audio.synth import find_soundfont
+
+    settings = NoteSettings().render_settings(find_soundfont())
+    for s in tunes[0][:3]:
+        parsed, rendered = parse_one(s, settings), render_one(s, settings, tmp_path)
+        assert parsed.wav_path is None and rendered.wav_path is not None
+        assert parsed.notes == rendered.notes and parsed.notes
+        assert parsed.music_seconds == rendered.music_seconds
+
+
+def test_feature_rows_in_worker_processes_match_one_process(
+    tunes: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rater.rating import gather
+
+    samples, _, cache = tunes
+    settings = FeatureSettings()
+    one = gather.feature_rows(samples, settings, NoteSettings(workers=0), cache, workers=1)
+    monkeypatch.setattr(gather, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(gather, "CHUNK", 25)
+    two = gather.feature_rows(samples, settings, NoteSettings(workers=0), cache, workers=2)
+    assert np.array_equal(one[0], two[0], equal_nan=True) and (one[1] != two[1]).nnz == 0
+    items = contents(samples, clip_notes(samples, NoteSettings(workers=0), cache))
+    x_direct, _ = design(items, settings)
+    x_rows, _ = design(items, settings, rows=two)
+    assert (x_direct != x_rows).nnz == 0
+
+
+def test_the_model_package_ships_in_a_wheel() -> None:
+    """A folder without __init__.py is a namespace package, which find_packages leaves out."""
+    from setuptools import find_packages
+
+    import rater.analysis.model
+
+    assert rater.analysis.model.__file__ is not None
+    root = Path(rater.analysis.model.__file__).parents[3]
+    assert "rater.analysis.model" in find_packages(str(root), include=["rater*"])
+
+
+def test_rows_always_hold_both_labels() -> None:
+    """A few decisive games whose random signs all agree would leave the solver one class
+    (scikit-learn raises); the model strategy fits on 10 games, so that happens 1 in 512."""
+    import scipy.sparse as sp
+
+    x = sp.identity(6, format="csr")
+    games = fit.Games(np.array([0, 1, 2]), np.array([3, 4, 5]), np.zeros(3, bool))
+    for seed in range(200):
+        r = fit.rows(x, games, seed)
+        assert set(r.y.tolist()) == {0, 1}, seed
