@@ -81,14 +81,8 @@ def wait_judged(session: Session) -> None:
 # -- item 3: autorate beside a session ------------------------------------------------------
 
 
-def test_autorate_while_a_session_runs_writes_no_second_record(tmp_path: Path) -> None:
-    """The session started (and read the journal) before `rater autorate` ran; then it goes
-    on through its pairs: every pair autorate rated is skipped, none is rated twice."""
-    path = corpus(tmp_path / "c.jsonl")
-    journal = tmp_path / "r.jsonl"
-    samples = read_samples([str(path)], kind="text")
-    session = Session(samples, Journal(journal), rate_settings())
-    wait_judged(session)
+def run_autorate(path: Path, journal: Path) -> None:
+    """`rater autorate` in another process, as a user would run it beside a rating session."""
     done = subprocess.run(
         [sys.executable, "-m", "rater", "autorate", str(path), "--kind", "text"]
         + ["--ratings", str(journal), "--seed", "0"],
@@ -97,6 +91,17 @@ def test_autorate_while_a_session_runs_writes_no_second_record(tmp_path: Path) -
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_autorate_while_a_session_runs_writes_no_second_record(tmp_path: Path) -> None:
+    """The session started (and read the journal) before `rater autorate` ran; then it goes
+    on through its pairs: every pair autorate rated is skipped, none is rated twice."""
+    path = corpus(tmp_path / "c.jsonl")
+    journal = tmp_path / "r.jsonl"
+    samples = read_samples([str(path)], kind="text")
+    session = Session(samples, Journal(journal), rate_settings())
+    wait_judged(session)
+    run_autorate(path, journal)
     auto_before = len(records(journal))
     assert auto_before > 0  # the corpus has pairs with a broken sample
     while session.advance() == State.SHOWING:
@@ -118,14 +123,7 @@ def test_r_after_autorate_ran_counts_only_what_it_wrote(tmp_path: Path) -> None:
     journal = tmp_path / "r.jsonl"
     session = Session(read_samples([str(path)], kind="text"), Journal(journal), rate_settings())
     wait_judged(session)
-    done = subprocess.run(
-        [sys.executable, "-m", "rater", "autorate", str(path), "--kind", "text"]
-        + ["--ratings", str(journal), "--seed", "0"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    run_autorate(path, journal)
     before = records(journal)
     summary = autorate_rest(session)
     assert records(journal) == before
