@@ -14,6 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def capture(tmux: Callable[..., str], target: str) -> str:
+    """What tmux shows in `target`, wrapped lines joined (trailing blanks trimmed)."""
+    text = tmux("capture-pane", "-p", "-J", "-t", target)
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
 def pair_on_screen(screen: str) -> bool:
     """The rating screen with a pair: both panels' letters and ABC headers."""
     return " A " in screen and " B " in screen and "K:" in screen
@@ -48,7 +54,10 @@ class Terminal:
         ).stdout
 
     def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", "t")
+        """The visible screen, with lines the terminal wrapped joined back (`-J`): where a
+        long line wraps depends on the length of what it holds (a temp path's), so a test
+        that looks for text must not see the break."""
+        return capture(self._tmux, "t")
 
     def mode(self, name: str) -> str:
         """A tmux pane variable, e.g. `alternate_on` (1 while on the alternate screen)."""

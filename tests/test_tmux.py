@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from rater.audio import player
+from terminal import capture
 
 pytestmark = [
     pytest.mark.slow,
@@ -47,7 +48,7 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
         screen = ""
         end = time.monotonic() + 90
         while time.monotonic() < end:
-            screen = tmux("capture-pane", "-p", "-t", "rater")
+            screen = capture(tmux, "rater")
             if " A " in screen and " B " in screen and "K:" in screen:
                 break
             time.sleep(0.2)
@@ -56,7 +57,7 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
         # A person listens before deciding; meanwhile the app loads the GPT-2 encoder (about a
         # second, started once the first pair shows), so the timed key is the steady state.
         time.sleep(2.5)
-        screen = tmux("capture-pane", "-p", "-t", "rater")
+        screen = capture(tmux, "rater")
         # Both panels: ABC headers on each side, braille piano rolls, the footer keys.
         rows_with_two_k = [line for line in screen.splitlines() if line.count("K:") == 2]
         assert rows_with_two_k, screen
