@@ -52,6 +52,7 @@ class TeamClient:
         self.held: list[Lease] = []  # leased pairs, the one on screen first
         self._decided: list[tuple[str, Lease | None]] = []  # (decision id, its lease)
         self._last_try = -float("inf")
+        self._renewed = clock()  # when the held leases' deadlines were last pushed
         self._progress: Progress | None = None
         self.offline_reason = ""
         self.store: TeamStore | None = None
@@ -119,6 +120,8 @@ class TeamClient:
                     fresh = store.lease(h.pair for h in self.held)
                     if fresh is None:
                         break
+                    if not self.held:
+                        self._renewed = self.clock()
                     self.held.append(fresh)
             except OfflineError as exc:
                 self._lost(exc)
@@ -158,11 +161,13 @@ class TeamClient:
         did = str(written[0].extra["decision"])
         lease = self._take(written[0].ids)
         store = self._reach()
-        if store is not None and self.spool_empty():
+        if store is not None and not self.spool_empty():
+            self.replay()  # in order: what waits goes first
+            store = self.store if self.spool_empty() else None
+        if store is not None:
             try:
                 store.decide(written)
-                if self.held:
-                    store.renew(h.pair for h in self.held)
+                self._renew(store)
             except OfflineError as exc:
                 self._lost(exc)
                 self.spool.append(written)
@@ -170,6 +175,14 @@ class TeamClient:
             self.spool.append(written)
         self._decided.append((did, lease))
         return written
+
+    def _renew(self, store: TeamStore) -> None:
+        """Push the held leases' deadlines once half the lease time has gone by (a rater
+        who keeps deciding keeps its pairs; one request per half lease, not per key)."""
+        half = store.project.lease_seconds / 2
+        if self.held and self.clock() - self._renewed >= half:
+            store.renew(h.pair for h in self.held)
+            self._renewed = self.clock()
 
     def _take(self, ids: Sequence[str]) -> Lease | None:
         key = frozenset(ids)
