@@ -6,9 +6,11 @@ pair (2 held ahead), decides it with real GPT-2 BPE records and writes it under 
 decision id. The project has exactly raters x decisions / overlap pairs and every rater
 rates until the project is done, so the decisions per rater come out near 300 each (a
 rater stopping at a fixed count could leave the last pair's second slot to nobody: the
-only raters left may have decided its first). Printed: decisions lost (a rater wrote it, the server lacks it), duplicated
-(two rows for one pair and rater, or one id twice), pairs not decided by exactly 2 distinct
-raters, and the p50/p95/max milliseconds of "next pair leased" and "decision written".
+only raters left may have decided its first).
+
+Printed: decisions lost (a rater wrote it, the server lacks it), duplicated (two rows for
+one pair and rater, or one id twice), pairs not decided by exactly 2 distinct raters, and
+the p50/p95/max milliseconds of "next pair leased" and "decision written".
 The baseline: the same 16 processes on one JSONL journal (halves schedule, overlap 1: the
 file journal has no overlap), reading what the others appended before each pair.
 
@@ -68,8 +70,7 @@ def run(commands: list[list[str]], outs: list[Path]) -> tuple[list[dict], float]
     """Start the processes, let them all get ready, then say go at once."""
     go = outs[0].with_suffix(".go")
     procs = [
-        subprocess.Popen([*c, "--go", str(go)], stdout=subprocess.PIPE, text=True)
-        for c in commands
+        subprocess.Popen([*c, "--go", str(go)], stdout=subprocess.PIPE, text=True) for c in commands
     ]
     for p in procs:
         assert p.stdout is not None

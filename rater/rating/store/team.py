@@ -6,7 +6,8 @@ in schedule order with `FOR UPDATE SKIP LOCKED`, so raters leasing at once never
 each other nor get the same slot, and never a slot of a pair they hold or decided. A lease
 past its deadline is free again (its rater vanished). `decide` inserts the decision under
 the id the client made (`ON CONFLICT DO NOTHING`: a retry after a timeout is a no-op) and
-fills the rater's slot in the same transaction. Undo marks one's own last decision undone
+fills the rater's slot in the same transaction (`rater_decide`, migration 0003: one round
+trip). Undo marks one's own last decision undone
 and leases its slot back to the rater, as the file journal's undo shows the pair again.
 
 Every method is one short transaction; a lost connection is `OfflineError` (the caller
@@ -88,33 +89,16 @@ FROM pick
 WHERE s.project = %(project)s AND s.pair = pick.pair AND s.slot = pick.slot
 RETURNING s.pair, s.slot, s.expires
 """
-
-_INSERT_SQL = """
-INSERT INTO decisions (project, decision, rater, a, b, pair, recheck, records)
-SELECT %(project)s, %(decision)s, %(rater)s, %(a)s, %(b)s,
-       (SELECT pair FROM pairs
-        WHERE project = %(project)s AND least(a, b) = least(%(a)s, %(b)s)
-          AND greatest(a, b) = greatest(%(a)s, %(b)s)),
-       %(recheck)s, %(records)s
-ON CONFLICT (project, decision) DO NOTHING
-RETURNING pair
-"""
-
-# The slot a decision fills: the rater's own, else a free or expired one (a spooled
-# decision whose lease ran out meanwhile); none left means the pair already has its K.
-_FILL_SQL = """
-UPDATE slots s SET decision = %(decision)s, rater = %(rater)s, expires = NULL
-WHERE (s.project, s.pair, s.slot) = (
-    SELECT project, pair, slot FROM slots
-    WHERE project = %(project)s AND pair = %(pair)s AND decision IS NULL
-      AND (rater = %(rater)s OR rater IS NULL OR expires < now())
-      AND NOT EXISTS (
-          SELECT FROM slots o WHERE o.project = %(project)s AND o.pair = %(pair)s
-            AND o.rater = %(rater)s AND o.decision IS NOT NULL)
-    ORDER BY rater = %(rater)s DESC NULLS LAST, slot
-    LIMIT 1
-    FOR UPDATE)
-RETURNING slot
+# The lease and the pair it gives, both samples included: one round trip.
+_LEASE_PAIR_SQL = f"""
+WITH leased AS ({LEASE_SQL})
+SELECT l.pair, l.slot, l.expires, p.query, p.swapped,
+       x.id, x.text, x.source, x.number, x.title, x.kind,
+       y.id, y.text, y.source, y.number, y.title, y.kind
+FROM leased l
+JOIN pairs p ON p.project = %(project)s AND p.pair = l.pair
+JOIN samples x ON x.project = p.project AND x.id = p.a
+JOIN samples y ON y.project = p.project AND y.id = p.b
 """
 
 
@@ -151,11 +135,12 @@ class TeamStore:
             "held": list(held),
             "seconds": self.project.lease_seconds,
         }
-        row = self._one(LEASE_SQL, params)
+        row = self._one(_LEASE_PAIR_SQL, params)
         if row is None:
             return None
-        pair, slot, expires = row
-        return Lease(pair, slot, expires, self._pair(pair))
+        pair, slot, expires, query, swapped = row[:5]
+        a, b = _sample(row[5:11]), _sample(row[11:17])
+        return Lease(pair, slot, expires, Pair(a=a, b=b, query=query, swapped=swapped))
 
     def release(self, pair: int) -> None:
         """Give a lease back (skip, exit): the pair returns to the queue at once."""
@@ -172,17 +157,6 @@ class TeamStore:
             " WHERE project = %s AND pair = ANY(%s) AND rater = %s AND decision IS NULL",
             (self.project.lease_seconds, self.project.id, list(held), self.rater),
         )
-
-    def _pair(self, number: int) -> Pair:
-        row = self._one(
-            "SELECT a, b, query, swapped FROM pairs WHERE project = %s AND pair = %s",
-            (self.project.id, number),
-        )
-        if row is None:
-            raise StoreError(f"project {self.project.name}: pair {number} is missing")
-        a, b, query, swapped = row
-        found = self.samples([a, b])
-        return Pair(a=found[a], b=found[b], query=query, swapped=swapped)
 
     def samples(self, ids: Sequence[str]) -> dict[str, Sample]:
         """Samples by id (kept once fetched: a sample is in several pairs)."""
@@ -213,28 +187,15 @@ class TeamStore:
             "a": first.ids[0],
             "b": first.ids[1],
             "recheck": recheck_of(first) is not None,
+            "broken": bool(first.broken),
             "records": _jsonb([r.to_json() for r in records]),
         }
-        with guarded(), self.conn.transaction():
-            row = self.conn.execute(_INSERT_SQL, params).fetchone()
-            if row is None:
-                return False
-            pair = row[0]
-            if pair is not None and not params["recheck"]:
-                self.conn.execute(_FILL_SQL, {**params, "pair": pair})
-                if first.broken:
-                    self._close_pair(pair, decision)
-        return True
-
-    def _close_pair(self, pair: int, decision: str) -> None:
-        """A pair with a broken sample needs no K raters: its automatic record decides
-        every slot nobody else holds, so nobody is shown it again."""
-        self.conn.execute(
-            "UPDATE slots SET decision = %s, rater = NULL, expires = NULL"
-            " WHERE project = %s AND pair = %s AND decision IS NULL"
-            " AND (rater IS NULL OR expires < now())",
-            (decision, self.project.id, pair),
+        row = self._one(
+            "SELECT rater_decide(%(project)s, %(decision)s, %(rater)s, %(a)s, %(b)s,"
+            " %(recheck)s, %(broken)s, %(records)s)",
+            params,
         )
+        return bool(row[0])
 
     def last_decision(self) -> list[Rating]:
         """This rater's last decision that is not undone ([] if none)."""
