@@ -41,8 +41,23 @@ def _context() -> Any:
         ctx = mp.get_context("forkserver")
     except ValueError:
         return mp.get_context("spawn")
+    if not _socket_fits():
+        return mp.get_context("spawn")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
+
+
+# The forkserver listens on a Unix socket at <temp folder>/pymp-XXXXXXXX/listener-XXXXXXXX
+# (33 bytes more than the temp folder), and a socket path holds at most 107 bytes: under a
+# long TMPDIR it cannot start ("AF_UNIX path too long"), so spawn is used instead.
+SOCKET_PATH_MAX = 107
+SOCKET_SUFFIX = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def _socket_fits() -> bool:
+    import tempfile
+
+    return len(os.fsencode(tempfile.gettempdir())) + SOCKET_SUFFIX <= SOCKET_PATH_MAX
 
 
 def _worker_main(
