@@ -34,7 +34,8 @@ class CorpusSettings:
 # A clip is what a rater hears before deciding (10 s by default); 3 minutes holds a whole
 # folk tune with its repeats, and keeps a clip under 8 MB (unbounded, 100000 gave 24 MB).
 MAX_CLIP_SECONDS = 180.0
-CACHE_FORMAT = 2  # in every cache key; 2: entries validated, no machine failure stored
+CACHE_FORMAT = 3  # in every cache key; 2: entries validated, no machine failure stored;
+# 3: renders made before workers stopped importing from the working folder are not reused
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ class RateSettings:
             )
 
 
-NOTES_FORMAT = 1  # in the notes cache key (`audio.notes`)
+NOTES_FORMAT = 2  # in the notes cache key (`audio.notes`); 2: as CACHE_FORMAT 3
 DEFAULT_C = 0.3  # best over 100-800 ratings in bench/model_sim.py
 
 

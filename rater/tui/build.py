@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rater.audio.player import Player, ScheduledPlayer, make_player
+from rater.audio.pool import clean_start
 from rater.audio.synth import resolve_soundfont
 from rater.core.errors import JournalError
 from rater.core.records import Sample
@@ -85,4 +86,5 @@ def _start_resource_tracker() -> None:
     """
     from multiprocessing import resource_tracker
 
-    resource_tracker.ensure_running()
+    with clean_start():
+        resource_tracker.ensure_running()
