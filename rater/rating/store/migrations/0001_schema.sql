@@ -52,8 +52,9 @@ CREATE TABLE slots (
 );
 -- The lease query walks this in pair order; decided slots leave it.
 CREATE INDEX slots_open ON slots (project, pair, slot) WHERE decision IS NULL;
--- A rater holds at most one slot of a pair: nobody decides a pair twice.
-CREATE UNIQUE INDEX slots_one_per_rater ON slots (project, pair, rater);
+-- A rater holds at most one slot of a pair: nobody decides a pair twice. Rater first: the
+-- lease query looks up "does this rater hold another slot of this pair" here.
+CREATE UNIQUE INDEX slots_one_per_rater ON slots (project, rater, pair);
 
 -- One decision = the journal lines it wrote (a tie is two), keyed by the id the client
 -- made, so a retried insert is a no-op. Undo marks it `undone` (kept: a replay of the same
