@@ -99,7 +99,7 @@ def main() -> int:
                 f"database {size.fetchone()[0]}"
             )
             params = {"project": 1, "rater": "rater99", "held": [], "seconds": 600.0}
-            for run in range(2):  # the second run is the warm one
+            for _ in range(2):  # the second run is the warm one
                 with conn.transaction(force_rollback=True):
                     plan = conn.execute(
                         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + LEASE_SQL, params
