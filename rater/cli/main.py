@@ -40,8 +40,11 @@ def epilog() -> str:
     )
 
 
-def _add_corpus_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+def _add_corpus_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument(
+        "samples", nargs="+" if required else "*", metavar="SAMPLES",
+        help="samples files or directories",
+    )  # fmt: skip
     p.add_argument(
         "--kind",
         choices=list(KINDS),
@@ -195,9 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rate_args(p)
 
     p = sub.add_parser("rate", help="rate pairs of samples in the terminal")
-    _add_corpus_args(p)
+    _add_corpus_args(p, required=False)  # none with --db: the project's samples
     _add_render_args(p)
     _add_rate_args(p)
+    add_db_option(p, rater=True)
 
     p = sub.add_parser("render", help="precompile clips with a progress bar; summary at the end")
     _add_corpus_args(p)

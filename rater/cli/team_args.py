@@ -16,6 +16,12 @@ def add_db_option(p: argparse.ArgumentParser, *, rater: bool = False) -> None:
     """`--db URL --project NAME` on a command that reads (or, with `rater`, writes) ratings."""
     p.add_argument("--db", metavar="URL", help=DB_HELP)
     p.add_argument("--project", metavar="NAME", help="the team project (with --db)")
+    if rater:
+        p.add_argument(
+            "--spool", metavar="FILE",
+            help="with --db: where decisions wait while the server is unreachable "
+            "(default ratings/<project>.<rater>.spool)",
+        )  # fmt: skip
 
 
 def add_db_parser(sub: argparse._SubParsersAction) -> None:

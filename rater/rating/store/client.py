@@ -26,12 +26,18 @@ from rater.core.records import Pair, Rating
 from rater.core.rules import iter_decisions
 from rater.core.settings import TeamSettings
 from rater.rating.journal import Journal, with_decision
+from rater.rating.store.background import ProgressWatch, Reconnector
 from rater.rating.store.connect import connect
 from rater.rating.store.team import Lease, Progress, TeamStore
 
+PROGRESS_SECONDS = 5.0  # how often the screen's client counts the team's progress
+
 
 class TeamClient:
-    """One rater on one project (see the module docstring); not thread-safe: one caller."""
+    """One rater on one project (see the module docstring); one caller at a time.
+
+    `background` (the rating screen): reconnecting and counting progress run on threads
+    (`background`), so no call waits for an unreachable server."""
 
     def __init__(
         self,
@@ -42,6 +48,7 @@ class TeamClient:
         settings: TeamSettings = TeamSettings(),
         *,
         clock: Callable[[], float] = time.monotonic,
+        background: bool = False,
     ) -> None:
         self.url = url
         self.project_name = project
@@ -50,14 +57,30 @@ class TeamClient:
         self.clock = clock
         self.spool = Journal(spool)
         self.held: list[Lease] = []  # leased pairs, the one on screen first
+        self.aside: list[Lease] = []  # leased and skipped
         self._decided: list[tuple[str, Lease | None]] = []  # (decision id, its lease)
         self._last_try = -float("inf")
         self._renewed = clock()  # when the held leases' deadlines were last pushed
         self._progress: Progress | None = None
         self.offline_reason = ""
+        self._progress_store: TeamStore | None = None
         self.store: TeamStore | None = None
         self.store = self._open()  # the first connection must work: samples live there
+        self.rater = self.store.rater  # "" became the login role's name
         self.replay()
+        # the screen's client: reconnecting and the progress count run on threads
+        self._reconnector = Reconnector(self._open, settings.retry_seconds) if background else None
+        self._watch = ProgressWatch(self._read_progress, PROGRESS_SECONDS) if background else None
+
+    def _read_progress(self) -> Progress:
+        if self._progress_store is None:
+            self._progress_store = self._open()
+        try:
+            return self._progress_store.progress()
+        except OfflineError:
+            _close(self._progress_store.conn)
+            self._progress_store = None
+            raise
 
     # -- the connection ------------------------------------------------------------------
 
@@ -77,16 +100,27 @@ class TeamClient:
         self._last_try = self.clock()
 
     def _reach(self) -> TeamStore | None:
-        """The store, reconnecting (and replaying the spool) when it is time to try."""
-        if self.store is None and self.clock() - self._last_try >= self.settings.retry_seconds:
+        """The store, reconnecting (and replaying the spool) when it is time to try: on
+        the reconnecting thread for the screen, else here once `retry_seconds` passed."""
+        if self.store is not None:
+            return self.store
+        if self._reconnector is not None:
+            fresh = self._reconnector.take()
+            if fresh is None:
+                self.offline_reason = self._reconnector.reason or self.offline_reason
+                return None
+            self.store = fresh
+        elif self.clock() - self._last_try >= self.settings.retry_seconds:
             self._last_try = self.clock()
             try:
                 self.store = self._open()
             except OfflineError as exc:
                 self.offline_reason = str(exc)
                 return None
-            self.offline_reason = ""
-            self.replay()
+        else:
+            return None
+        self.offline_reason = ""
+        self.replay()
         return self.store
 
     def replay(self) -> int:
@@ -127,29 +161,29 @@ class TeamClient:
                 self._lost(exc)
         return self.held[0].shown if self.held else None
 
-    def skip(self) -> None:
-        """Give the pair on screen back (it returns to the queue)."""
-        if not self.held:
-            return
-        lease = self.held.pop(0)
-        store = self._reach()
-        if store is not None:
-            try:
-                store.release(lease.pair)
-            except OfflineError as exc:
-                self._lost(exc)
+    def set_aside(self, lease: Lease) -> None:
+        """A pair skipped: kept leased (not handed out again in this sitting), given back
+        at `close` (a skipped pair of a journal waits for the next session, too)."""
+        if lease in self.held:
+            self.held.remove(lease)
+            self.aside.append(lease)
 
     def close(self) -> None:
         """Give back every lease still held (best effort) and close the connection."""
+        for thread in (self._reconnector, self._watch):
+            if thread is not None:
+                thread.stop()
+        if self._progress_store is not None:
+            _close(self._progress_store.conn)
         store = self.store
         if store is not None:
             try:
-                for lease in self.held:
+                for lease in self.held + self.aside:
                     store.release(lease.pair)
             except OfflineError:
                 pass  # they expire on the server by themselves
             _close(store.conn)
-        self.held = []
+        self.held, self.aside = [], []
         self.store = None
 
     # -- decisions -----------------------------------------------------------------------
@@ -205,31 +239,34 @@ class TeamClient:
     def spool_empty(self) -> bool:
         return not self.spool.path.exists() or self.spool.path.stat().st_size == 0
 
-    def undo(self) -> list[Rating]:
-        """Take back this session's last decision; [] if there is none to take back."""
-        if not self._decided:
-            return []
-        did, lease = self._decided[-1]
+    def undo(self, expect_decision: str | None = None) -> list[Rating]:
+        """Take back this rater's last decision (only if it is `expect_decision`, when
+        given): from the spool while it waits there, else on the server; its pair comes
+        back to the front. [] when there is none."""
+        did, lease = self._decided[-1] if self._decided else (None, None)
         if not self.spool_empty():
-            removed = self.spool.undo(expect_decision=did)
+            removed = self.spool.undo(expect_decision=expect_decision or did)
         else:
             store = self._reach()
             if store is None:
                 raise OfflineError(f"cannot undo while offline: {self.offline_reason}")
             try:
-                removed = store.undo(expect_decision=did)
+                removed = store.undo(expect_decision=expect_decision or did)
             except OfflineError as exc:
                 self._lost(exc)
                 raise
-        self._decided.pop()
-        if lease is not None:
-            self.held.insert(0, lease)
+        if removed and self._decided and removed[0].extra.get("decision") == did:
+            self._decided.pop()
+            if lease is not None:
+                self.held.insert(0, lease)
         return removed
 
     # -- the screen's lines --------------------------------------------------------------
 
     def progress(self) -> Progress | None:
         """The team's progress (the last known while offline)."""
+        if self._watch is not None:
+            return self._watch.value
         store = self._reach()
         if store is not None:
             try:

@@ -116,13 +116,14 @@ class TeamStore:
     """A connection to one project as one rater (see the module docstring)."""
 
     def __init__(self, conn: Any, project: str, rater: str) -> None:
+        """`rater` "": the login role's name (a rater role's may be no other)."""
         self.conn = conn
         self.rater = rater
         self._samples: dict[str, Sample] = {}
         with guarded():
             require_current(conn)
             self.project = load_project(conn, project)
-            self.role = _only_as(conn, rater)
+            self.role, self.rater = _only_as(conn, rater)
 
     # -- handing out pairs ----------------------------------------------------------------
 
@@ -307,19 +308,20 @@ def load_project(conn: Any, name: str) -> Project:
     return Project(*row)
 
 
-def _only_as(conn: Any, rater: str) -> str:
+def _only_as(conn: Any, rater: str) -> tuple[str, str]:
     """The login role; a rater role (not an admin) may rate only under its own name, which
     row-level security enforces on the server: this says so before the first write."""
     role, team, admin = conn.execute(
         "SELECT current_user, pg_has_role('rater_team', 'MEMBER'),"
         " pg_has_role('rater_admin', 'MEMBER')"
     ).fetchone()
-    if team and not admin and rater and rater != role:
-        raise StoreError(
-            f"--rater {rater}: this connection logs in as {role}, and a rater role writes "
-            "only its own decisions"
-        )
-    return str(role)
+    if team and not admin:
+        if rater and rater != role:
+            raise StoreError(
+                f"--rater {rater}: this connection logs in as {role}, and a rater role writes "
+                "only its own decisions"
+            )
+    return str(role), rater or str(role)
 
 
 def _jsonb(value: Any) -> Any:
