@@ -62,3 +62,16 @@ def team_db(pg_cluster) -> str:  # type: ignore[no-untyped-def]
     with connect(url) as conn:
         schema.migrate(conn)
     return url
+
+
+@pytest.fixture
+def own_cluster():  # type: ignore[no-untyped-def]
+    """A server this test may stop and restart (the shared one stays up for the others)."""
+    from pg_cluster import Cluster, ClusterError
+
+    try:
+        cluster = Cluster().start()
+    except ClusterError as exc:
+        pytest.fail(f"the team tests need a PostgreSQL server, which could not start: {exc}")
+    yield cluster
+    cluster.close()

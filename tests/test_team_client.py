@@ -36,19 +36,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def own_cluster():  # type: ignore[no-untyped-def]
-    """A server this test may stop and restart (the shared one stays up for the others)."""
-    from pg_cluster import Cluster, ClusterError
-
-    try:
-        cluster = Cluster().start()
-    except ClusterError as exc:
-        pytest.fail(f"the team tests need a PostgreSQL server, which could not start: {exc}")
-    yield cluster
-    cluster.close()
-
-
 def _project(url: str, count: int, overlap: int = 1, lease: float = 600.0) -> None:
     with connect(url) as conn:
         schema.migrate(conn)

@@ -13,6 +13,7 @@ from fakes import RecordingPlayer
 
 from rater.core.corpus import read_samples
 from rater.core.settings import PairingSettings, RateSettings, TeamSettings
+from rater.rating.store import schema
 from rater.rating.store.client import TeamClient
 from rater.rating.store.connect import connect
 from rater.rating.store.projects import add_samples
@@ -76,3 +77,38 @@ async def _keys(project: str, tmp_path: Path) -> None:
             "SELECT count(*) FROM slots WHERE decision IS NULL AND rater IS NOT NULL"
         )
         assert held.fetchone()[0] == 0
+
+
+def test_the_screen_rates_on_offline_and_says_what_waits(own_cluster, tmp_path: Path) -> None:
+    url = own_cluster.new_database()
+    with connect(url) as conn:
+        schema.migrate(conn)
+    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
+    with connect(url) as conn:
+        add_samples(conn, "p", read_samples([str(corpus)], kind="text"), PairingSettings(),
+                    TeamSettings(), kind="text")  # fmt: skip
+    asyncio.run(_offline(own_cluster, url, tmp_path))
+
+
+async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = TeamSettings(retry_seconds=0.2, connect_timeout=2)
+    client = TeamClient(url, "p", "alice", tmp_path / "alice.spool", settings, background=True)
+    rate = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
+    app = make_team_app(client, rate, player=RecordingPlayer())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _showing(pilot, app)
+        await pilot.press("1")
+        await _showing(pilot, app)
+        cluster.stop("immediate")
+        await pilot.press("2")  # the next leased pair: on screen, decided, spooled
+        await _showing(pilot, app)
+        await pilot.pause(1.2)
+        status = str(app.query_one("#status").render())
+        assert "offline: 1 decisions waiting" in status
+        cluster.resume()
+        end = time.monotonic() + 30
+        while "offline" in str(app.query_one("#status").render()):
+            assert time.monotonic() < end, "the screen never came back online"
+            await pilot.pause(0.3)
+        await pilot.press("x")
+    assert [(r, b) for r, b, _ in _stored(url)] == [("alice", 0), ("alice", 1)]

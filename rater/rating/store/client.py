@@ -276,7 +276,11 @@ class TeamClient:
         return self._progress
 
     def status(self) -> str:
-        """ "team: 4 raters, 1,210/3,000 pairs", or the offline line with the spool count."""
+        """ "team: 4 raters, 1,210/3,000 pairs", and while offline the spool's count. The
+        screen asks every second, so this is also where a screen's client notices that
+        the server is back (and replays its spool) while a pair is on screen."""
+        if self.store is None and self._reconnector is not None:
+            self._reach()
         progress = self.progress()
         parts = [progress.line()] if progress else []
         if not self.online:
