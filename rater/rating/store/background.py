@@ -10,12 +10,14 @@ count takes a while) and keeps the last answer for the status line.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from rater.core.errors import StoreError
 
 T = TypeVar("T")
+COST_FACTOR = 20  # ProgressWatch spends at most 1/20 of the time counting
 
 
 class Reconnector(Generic[T]):
@@ -67,11 +69,15 @@ class ProgressWatch(Generic[T]):
 
     def _run(self) -> None:
         while True:
+            start = time.monotonic()
             try:
                 self.value = self._read()
             except StoreError:
                 pass  # offline: the last known value stays; the next round tries again
-            if self._stop.wait(self._interval):
+            # a count that takes long (1.7 s on a 5M-pair project, DESIGN.md) is asked
+            # for rarely, so a team's screens never keep the server busy counting
+            took = time.monotonic() - start
+            if self._stop.wait(max(self._interval, COST_FACTOR * took)):
                 return
 
     def stop(self) -> None:
