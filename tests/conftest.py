@@ -42,12 +42,7 @@ def two_tunes(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_cluster():  # type: ignore[no-untyped-def]
     """A throwaway PostgreSQL server for the whole run (tests/pg_cluster.py). It is the
     team tests' real server: when it cannot start they fail with the reason, never skip."""
-    from pg_cluster import Cluster, ClusterError
-
-    try:
-        cluster = Cluster().start()
-    except ClusterError as exc:
-        pytest.fail(f"the team tests need a PostgreSQL server, which could not start: {exc}")
+    cluster = _start_cluster()
     yield cluster
     cluster.close()
 
@@ -67,11 +62,16 @@ def team_db(pg_cluster) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def own_cluster():  # type: ignore[no-untyped-def]
     """A server this test may stop and restart (the shared one stays up for the others)."""
+    cluster = _start_cluster()
+    yield cluster
+    cluster.close()
+
+
+def _start_cluster():  # type: ignore[no-untyped-def]
+    """A started throwaway server, or the test FAILS with the reason (never skipped)."""
     from pg_cluster import Cluster, ClusterError
 
     try:
-        cluster = Cluster().start()
+        return Cluster().start()
     except ClusterError as exc:
         pytest.fail(f"the team tests need a PostgreSQL server, which could not start: {exc}")
-    yield cluster
-    cluster.close()

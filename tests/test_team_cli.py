@@ -20,6 +20,18 @@ def _rater(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, st
     return code, out, err
 
 
+def _imported(pg_cluster, corpus: Path, journal: Path, capsys) -> str:  # type: ignore[no-untyped-def]
+    """A fresh database with project p: the corpus added, the journal imported."""
+    url = pg_cluster.new_database()
+    for args in (
+        ["db", "init"],
+        ["db", "add", str(corpus), "--kind", "text", "--project", "p"],
+        ["db", "import", str(journal), "--project", "p"],
+    ):
+        assert _rater([*args, "--db", url], capsys)[0] == 0
+    return url
+
+
 @pytest.fixture
 def rated(tmp_path: Path) -> tuple[Path, Path]:
     """A text corpus and a journal of every pair rated through the real Session (ties and
@@ -53,7 +65,7 @@ def test_db_init_add_import_export_round_trip(
     out = _rater(["db", "export", "--project", "p", "--out", str(exported), *db], capsys)[1]
     assert f"wrote {decisions} decisions" in out
     out = _rater(["db", "export", "--project", "p", "--out", str(exported), *db], capsys)[1]
-    assert f"wrote 0 decisions of project p, {decisions} already there" in out
+    assert f"wrote 0 decisions, {decisions} already there (project p)" in out
     assert [r.to_json() for r in Journal(exported).records()] == [
         r.to_json() for r in Journal(journal).records()
     ]
@@ -64,15 +76,10 @@ def test_training_rows_from_the_team_database_equal_the_file_journals(
     pg_cluster, rated: tuple[Path, Path], tmp_path: Path, capsys, fmt: str
 ) -> None:  # type: ignore[no-untyped-def]
     corpus, journal = rated
-    url = pg_cluster.new_database()
+    url = _imported(pg_cluster, corpus, journal, capsys)
     db = ["--db", url]
-    for args in (
-        ["db", "init"],
-        ["db", "add", str(corpus), "--kind", "text", "--project", "p"],
-        ["db", "import", str(journal), "--project", "p"],
-        ["db", "export", "--project", "p", "--out", str(tmp_path / "team.jsonl")],
-    ):
-        assert _rater([*args, *db], capsys)[0] == 0
+    out = ["db", "export", "--project", "p", "--out", str(tmp_path / "team.jsonl")]
+    assert _rater([*out, *db], capsys)[0] == 0
     outs = {}
     for name, source in (
         ("file", [str(journal)]),
@@ -92,14 +99,8 @@ def test_reading_commands_take_a_project(
     pg_cluster, rated: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     corpus, journal = rated
-    url = pg_cluster.new_database()
+    url = _imported(pg_cluster, corpus, journal, capsys)
     db = ["--db", url]
-    for args in (
-        ["db", "init"],
-        ["db", "add", str(corpus), "--kind", "text", "--project", "p"],
-        ["db", "import", str(journal), "--project", "p"],
-    ):
-        assert _rater([*args, *db], capsys)[0] == 0
     for command in (["stats", "--json"], ["rank"], ["ab-report"]):
         file_run = _rater([*command, str(journal)], capsys)
         db_run = _rater([*command, "--project", "p", *db], capsys)

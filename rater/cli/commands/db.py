@@ -16,7 +16,7 @@ from rater.core.settings import PairingSettings, TeamSettings
 from rater.rating.store import schema
 from rater.rating.store.connect import URL_ENV, connect, url_from
 from rater.rating.store.projects import add_samples, grant
-from rater.rating.store.transfer import export_journal, import_journals
+from rater.rating.store.transfer import Moved, export_journal, import_journals
 
 
 def database(args: argparse.Namespace) -> str:
@@ -56,20 +56,18 @@ def _add(conn: Any, args: argparse.Namespace) -> int:
 
 def _import(conn: Any, args: argparse.Namespace) -> int:
     moved = import_journals(conn, args.project, args.ratings)
-    print(
-        f"project {printable(args.project)}: imported {moved.written} decisions, "
-        f"{moved.present} already there"
-    )
+    print(f"project {printable(args.project)}: imported {_moved(moved)}")
     return 0
 
 
 def _export(conn: Any, args: argparse.Namespace) -> int:
     moved = export_journal(conn, args.project, args.out)
-    print(
-        f"{printable(args.out)}: wrote {moved.written} decisions of project "
-        f"{printable(args.project)}, {moved.present} already there"
-    )
+    print(f"{printable(args.out)}: wrote {_moved(moved)} (project {printable(args.project)})")
     return 0
+
+
+def _moved(moved: Moved) -> str:
+    return f"{moved.written} decisions, {moved.present} already there"
 
 
 def _grant(conn: Any, args: argparse.Namespace) -> int:
