@@ -112,7 +112,7 @@ def test_a_retried_decision_is_written_once(team_db: str) -> None:
     with connect(team_db) as conn:
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
     assert [r.best for r in alice.last_decision()] == [0, 1]
-    assert alice.progress() == (1, 1, 2, 1)
+    assert alice.progress() == (1, 1, 2, 1, False)
     assert alice.progress().line() == "team: 1 raters, 1/2 pairs"
 
 
@@ -146,3 +146,20 @@ def test_a_broken_pair_closes_every_slot(team_db: str) -> None:
     bob = _store(team_db, "bob")
     assert bob.lease().pair == 2  # pair 1 needs nobody else
     assert alice.progress().done == 1
+
+
+def test_an_adaptive_project_hands_out_claimed_pairs_once_per_slot(team_db: str) -> None:
+    from rater.core.records import Pair
+
+    with connect(team_db) as conn:
+        added = add_samples(conn, "a", samples(6), PairingSettings("active"), TeamSettings())
+        assert added.pairs == 0  # chosen as the team rates
+    alice, bob = _store(team_db, "alice", "a"), _store(team_db, "bob", "a")
+    s = samples(6)
+    first = alice.claim(Pair(s[0], s[1]))
+    assert first is not None and first.pair == 1
+    assert bob.claim(Pair(s[1], s[0])) is None  # the same pair, either order: alice holds it
+    assert bob.claim(Pair(s[2], s[3])).pair == 2
+    assert alice.decide(_decision(first.shown, 0, "alice"))
+    assert alice.claim(Pair(s[0], s[1])) is None  # decided: never again
+    assert bob.progress().line() == "team: 2 raters, 1 decisions"

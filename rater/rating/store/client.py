@@ -161,6 +161,21 @@ class TeamClient:
                 self._lost(exc)
         return self.held[0].shown if self.held else None
 
+    def claim(self, pair: Pair) -> Lease | None:
+        """Lease this pair (an adaptive strategy's choice); None if it has no slot left
+        for this rater, or the server is away."""
+        store = self._reach()
+        if store is None:
+            return None
+        try:
+            lease = store.claim(pair)
+        except OfflineError as exc:
+            self._lost(exc)
+            return None
+        if lease is not None:
+            self.held.append(lease)
+        return lease
+
     def set_aside(self, lease: Lease) -> None:
         """A pair skipped: kept leased (not handed out again in this sitting), given back
         at `close` (a skipped pair of a journal waits for the next session, too)."""

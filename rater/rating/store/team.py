@@ -56,11 +56,17 @@ class Progress(NamedTuple):
 
     raters: int  # raters with a decision or a live lease
     done: int  # pairs decided by `overlap` distinct raters
-    total: int  # pairs in the schedule
+    total: int  # pairs in the schedule (so far, for a project whose pairs are chosen)
     decisions: int  # decisions (undone ones left out)
+    open_ended: bool = False  # pairs chosen as the rating goes (`active`, `model`)
 
     def line(self) -> str:
+        if self.open_ended:
+            return f"team: {self.raters} raters, {self.decisions:,} decisions"
         return f"team: {self.raters} raters, {self.done:,}/{self.total:,} pairs"
+
+
+ADAPTIVE = ("active", "model")  # strategies whose pairs are chosen, and claimed, as they go
 
 
 # The lease query (DESIGN.md shows its plan): the first open slot in schedule order that is
@@ -142,6 +148,16 @@ class TeamStore:
         pair, slot, expires, query, swapped = row[:5]
         a, b = _sample(row[5:11]), _sample(row[11:17])
         return Lease(pair, slot, expires, Pair(a=a, b=b, query=query, swapped=swapped))
+
+    def claim(self, pair: Pair) -> Lease | None:
+        """Lease a slot of this pair, made the first time anyone claims it (`rater_claim`,
+        migration 0004): how an adaptive strategy's chosen pair is taken. None when the
+        pair has no slot left for this rater."""
+        row = self._one(
+            "SELECT pair, slot, expires FROM rater_claim(%s, %s, %s, %s, %s)",
+            (self.project.id, pair.a.id, pair.b.id, self.rater, self.project.lease_seconds),
+        )
+        return Lease(row[0], row[1], row[2], pair) if row else None
 
     def release(self, pair: int) -> None:
         """Give a lease back (skip, exit): the pair returns to the queue at once."""
@@ -280,7 +296,8 @@ class TeamStore:
             {"p": self.project.id, "k": self.project.overlap},
         )
         assert row is not None
-        return Progress(*(int(x) for x in row))
+        raters, done, total, decisions = (int(x) for x in row)
+        return Progress(raters, done, total, decisions, self.project.pairing in ADAPTIVE)
 
     # -- plumbing -------------------------------------------------------------------------
 
