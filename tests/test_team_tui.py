@@ -112,3 +112,26 @@ async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[n
             await pilot.pause(0.3)
         await pilot.press("x")
     assert [(r, b) for r, b, _ in _stored(url)] == [("alice", 0), ("alice", 1)]
+
+
+def test_the_screen_rates_an_active_project(team_db: str, tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
+    with connect(team_db) as conn:
+        add_samples(conn, "a", read_samples([str(corpus)], kind="text"),
+                    PairingSettings("active"), TeamSettings(), kind="text")  # fmt: skip
+    asyncio.run(_active(team_db, tmp_path))
+
+
+async def _active(url: str, tmp_path: Path) -> None:
+    client = TeamClient(url, "a", "alice", tmp_path / "alice.spool", background=True)
+    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
+    app = make_team_app(client, settings, player=RecordingPlayer())
+    async with app.run_test(size=(160, 48)) as pilot:
+        for key in "1213":
+            await _showing(pilot, app)
+            await pilot.press(key)
+        await _showing(pilot, app)
+        await pilot.press("x")
+    with connect(url) as conn:
+        rows = conn.execute("SELECT rater, pair FROM decisions WHERE undone IS NULL").fetchall()
+    assert len(rows) == 4 and len({p for _, p in rows}) == 4
