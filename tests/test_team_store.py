@@ -13,7 +13,7 @@ from rater.rating.journal import with_decision
 from rater.rating.store import schema
 from rater.rating.store.connect import connect
 from rater.rating.store.projects import add_samples
-from rater.rating.store.team import TeamStore
+from rater.rating.store.team import TeamStore, Written
 
 
 def _decision(pair, best, rater):  # type: ignore[no-untyped-def]
@@ -107,8 +107,8 @@ def test_a_retried_decision_is_written_once(team_db: str) -> None:
     alice = _store(team_db, "alice")
     lease = alice.lease()
     records = _decision(lease.shown, "tie", "alice")
-    assert alice.decide(records) is True
-    assert alice.decide(records) is False
+    assert alice.decide(records) == Written.WRITTEN
+    assert alice.decide(records) == Written.PRESENT
     with connect(team_db) as conn:
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
     assert [r.best for r in alice.last_decision()] == [0, 1]
@@ -131,7 +131,7 @@ def test_undo_takes_back_ones_own_last_decision_and_leases_the_pair_back(team_db
     assert [r.rater for _, recs in bob.records() for r in recs] == ["bob"]
     again = alice.lease([])
     assert again is not None and again.pair == la.pair  # hers again, as the journal's undo
-    assert alice.decide(mine) is False  # an undone id stays undone (a late replay)
+    assert alice.decide(mine) == Written.PRESENT  # an undone id stays undone (a late replay)
 
 
 def test_a_broken_pair_closes_every_slot(team_db: str) -> None:
@@ -142,9 +142,19 @@ def test_a_broken_pair_closes_every_slot(team_db: str) -> None:
     lease = alice.lease()
     bad = Verdict(lease.shown.a.id, False, ("empty",))
     good = Verdict(lease.shown.b.id, True)
+    carol = _store(team_db, "carol")
+    held = carol.lease()  # carol holds a slot of pair 1 before it is found broken
+    assert held.pair == lease.pair == 1
     alice.decide(with_decision(outcome.auto_decide(lease.shown, bad, good, "alice")))
     bob = _store(team_db, "bob")
     assert bob.lease().pair == 2  # pair 1 needs nobody else
+    again = with_decision(outcome.auto_decide(held.shown, bad, good, "carol"))
+    assert carol.decide(again) == Written.SUPERSEDED  # one automatic record per pair
+    assert carol.decide(again) == Written.SUPERSEDED
+    with connect(team_db) as conn:
+        slots = conn.execute("SELECT count(*) FROM slots WHERE pair = 1 AND decision IS NULL")
+        assert slots.fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
     assert alice.progress().done == 1
 
 

@@ -28,7 +28,7 @@ from rater.core.settings import TeamSettings
 from rater.rating.journal import Journal, with_decision
 from rater.rating.store.background import ProgressWatch, Reconnector
 from rater.rating.store.connect import connect
-from rater.rating.store.team import Lease, Progress, TeamStore
+from rater.rating.store.team import Lease, Progress, TeamStore, Written
 
 PROGRESS_SECONDS = 5.0  # how often the screen's client counts the team's progress
 
@@ -205,7 +205,9 @@ class TeamClient:
 
     def decide(self, records: Sequence[Rating]) -> list[Rating]:
         """Write a decision of the pair on screen (server, else spool); returns its records
-        with their id. The pair's lease is done with either way."""
+        with their id, or [] for an automatic record the server already had for this pair
+        (another rater's; as `Journal.append(unless_decided=True)`). The pair's lease is
+        done with either way."""
         written = with_decision(records)
         did = str(written[0].extra["decision"])
         lease = self._take(written[0].ids)
@@ -215,7 +217,8 @@ class TeamClient:
             store = self.store if self.spool_empty() else None
         if store is not None:
             try:
-                store.decide(written)
+                if store.decide(written) == Written.SUPERSEDED:
+                    return []
                 self._renew(store)
             except OfflineError as exc:
                 self._lost(exc)

@@ -6,8 +6,8 @@ in schedule order with `FOR UPDATE SKIP LOCKED`, so raters leasing at once never
 each other nor get the same slot, and never a slot of a pair they hold or decided. A lease
 past its deadline is free again (its rater vanished). `decide` inserts the decision under
 the id the client made (`ON CONFLICT DO NOTHING`: a retry after a timeout is a no-op) and
-fills the rater's slot in the same transaction (`rater_decide`, migration 0003: one round
-trip). Undo marks one's own last decision undone
+fills the rater's slot in the same transaction (`rater_decide`, migrations 0003 and 0005:
+one round trip; a second automatic record of a broken pair is not written). Undo marks one's own last decision undone
 and leases its slot back to the rater, as the file journal's undo shows the pair again.
 
 Every method is one short transaction; a lost connection is `OfflineError` (the caller
@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, NamedTuple
 
 from rater.core.errors import StoreError
@@ -40,6 +41,14 @@ class Project:
     kind: str
     overlap: int
     lease_seconds: float
+
+
+class Written(IntEnum):
+    """What `decide` did (the server's `rater_decide` code)."""
+
+    PRESENT = 0
+    WRITTEN = 1
+    SUPERSEDED = 2
 
 
 class Lease(NamedTuple):
@@ -190,9 +199,10 @@ class TeamStore:
 
     # -- decisions ------------------------------------------------------------------------
 
-    def decide(self, records: Sequence[Rating]) -> bool:
-        """Write one decision (its records share a `"decision"` id); False when that id was
-        already written (a retry, a replayed spool), which changes nothing."""
+    def decide(self, records: Sequence[Rating]) -> Written:
+        """Write one decision (its records share a `"decision"` id): WRITTEN; PRESENT when
+        that id was written before (a retry, a replayed spool), which changes nothing;
+        SUPERSEDED for an automatic record of a pair that already has one."""
         decision = records[0].extra.get("decision")
         if not isinstance(decision, str) or not decision:
             raise StoreError('a decision needs its id (the records\' "decision" field)')
@@ -212,7 +222,7 @@ class TeamStore:
             " %(recheck)s, %(broken)s, %(records)s)",
             params,
         )
-        return bool(row[0])
+        return Written(row[0])
 
     def last_decision(self) -> list[Rating]:
         """This rater's last decision that is not undone ([] if none)."""
