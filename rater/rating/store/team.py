@@ -7,8 +7,9 @@ each other nor get the same slot, and never a slot of a pair they hold or decide
 past its deadline is free again (its rater vanished). `decide` inserts the decision under
 the id the client made (`ON CONFLICT DO NOTHING`: a retry after a timeout is a no-op) and
 fills the rater's slot in the same transaction (`rater_decide`, migrations 0003 and 0005:
-one round trip; a second automatic record of a broken pair is not written). Undo marks one's own last decision undone
-and leases its slot back to the rater, as the file journal's undo shows the pair again.
+one round trip; a second automatic record of a broken pair is not written). Undo marks
+one's own last decision undone and leases its slot back to the rater, as the file
+journal's undo shows the pair again.
 
 Every method is one short transaction; a lost connection is `OfflineError` (the caller
 spools), a refusal `StoreError`.
