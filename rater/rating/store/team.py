@@ -198,6 +198,26 @@ class TeamStore:
                 self._samples[row[0]] = _sample(row)
         return {i: self._samples[i] for i in ids if i in self._samples}
 
+    def open_pairs(self, limit: int | None = None) -> list[Pair]:
+        """The schedule's pairs with a slot still undecided, in order, samples included."""
+        rows = self._all(
+            "SELECT p.a, p.b, p.query, p.swapped FROM pairs p WHERE p.project = %s"
+            " AND EXISTS (SELECT FROM slots s WHERE s.project = p.project AND s.pair = p.pair"
+            " AND s.decision IS NULL) ORDER BY p.pair LIMIT %s",
+            (self.project.id, limit),
+        )
+        found = self.samples(list(dict.fromkeys(i for row in rows for i in row[:2])))
+        return [Pair(a=found[a], b=found[b], query=q, swapped=w) for a, b, q, w in rows]
+
+    def all_samples(self, limit: int | None = None) -> list[Sample]:
+        """The project's samples by number."""
+        rows = self._all(
+            "SELECT id, text, source, number, title, kind FROM samples WHERE project = %s"
+            " ORDER BY number, id LIMIT %s",
+            (self.project.id, limit),
+        )
+        return [_sample(row) for row in rows]
+
     # -- decisions ------------------------------------------------------------------------
 
     def decide(self, records: Sequence[Rating]) -> Written:

@@ -28,7 +28,7 @@ from rater.core.errors import JournalError, OfflineError
 from rater.core.records import Pair, Rating, Sample
 from rater.rating.pairing.base import PairSource
 from rater.rating.store.client import TeamClient
-from rater.rating.store.connect import guarded
+from rater.rating.store.team import TeamStore
 
 OPEN_SAMPLES_LIMIT = 40_000  # samples judged ahead; more than a sitting of any team reaches
 CLAIM_TRIES = 50  # an adaptive strategy's proposals tried before the session waits a moment
@@ -36,34 +36,19 @@ CLAIM_TRIES = 50  # an adaptive strategy's proposals tried before the session wa
 
 def team_samples(client: TeamClient, limit: int = OPEN_SAMPLES_LIMIT) -> list[Sample]:
     """The samples of the pairs still open (some slot undecided), in schedule order."""
-    store = client.store
-    if store is None:
-        raise OfflineError(f"team server unreachable: {client.offline_reason}")
-    with guarded():
-        rows = store.conn.execute(
-            "SELECT p.a, p.b FROM pairs p WHERE p.project = %s AND EXISTS ("
-            " SELECT FROM slots s WHERE s.project = p.project AND s.pair = p.pair"
-            " AND s.decision IS NULL) ORDER BY p.pair LIMIT %s",
-            (store.project.id, (limit + 1) // 2),
-        ).fetchall()
-    ids = list(dict.fromkeys(i for row in rows for i in row))
-    found = store.samples(ids)
-    return [found[i] for i in ids if i in found]
+    pairs = _online(client).open_pairs((limit + 1) // 2)
+    return list({s.id: s for p in pairs for s in (p.a, p.b)}.values())
 
 
 def all_samples(client: TeamClient, limit: int = OPEN_SAMPLES_LIMIT) -> list[Sample]:
     """The project's samples by number: what an adaptive strategy chooses pairs among."""
-    store = client.store
-    if store is None:
+    return _online(client).all_samples(limit)
+
+
+def _online(client: TeamClient) -> TeamStore:
+    if client.store is None:
         raise OfflineError(f"team server unreachable: {client.offline_reason}")
-    with guarded():
-        rows = store.conn.execute(
-            "SELECT id FROM samples WHERE project = %s ORDER BY number, id LIMIT %s",
-            (store.project.id, limit),
-        ).fetchall()
-    ids = [row[0] for row in rows]
-    found = store.samples(ids)
-    return [found[i] for i in ids]
+    return client.store
 
 
 def _set_aside_given(client: TeamClient, given: set[int]) -> None:
