@@ -28,13 +28,18 @@ def _stored(url: str) -> list[tuple[str, int, bool]]:
         ).fetchall()
 
 
+def _text_project(url: str, tmp_path: Path, name: str = "p", pairing: str = "halves") -> str:
+    """Project `name`: twelve good texts (shown only: nothing to render)."""
+    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
+    with connect(url) as conn:
+        add_samples(conn, name, read_samples([str(corpus)], kind="text"),
+                    PairingSettings(pairing), TeamSettings(), kind="text")  # fmt: skip
+    return url
+
+
 @pytest.fixture
 def project(team_db: str, tmp_path: Path) -> str:
-    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])  # good texts only
-    with connect(team_db) as conn:
-        add_samples(conn, "p", read_samples([str(corpus)], kind="text"), PairingSettings(),
-                    TeamSettings(), kind="text")  # fmt: skip
-    return team_db
+    return _text_project(team_db, tmp_path)
 
 
 async def _showing(pilot, app, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -83,10 +88,7 @@ def test_the_screen_rates_on_offline_and_says_what_waits(own_cluster, tmp_path: 
     url = own_cluster.new_database()
     with connect(url) as conn:
         schema.migrate(conn)
-    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
-    with connect(url) as conn:
-        add_samples(conn, "p", read_samples([str(corpus)], kind="text"), PairingSettings(),
-                    TeamSettings(), kind="text")  # fmt: skip
+    _text_project(url, tmp_path)
     asyncio.run(_offline(own_cluster, url, tmp_path))
 
 
@@ -115,10 +117,7 @@ async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[n
 
 
 def test_the_screen_rates_an_active_project(team_db: str, tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
-    with connect(team_db) as conn:
-        add_samples(conn, "a", read_samples([str(corpus)], kind="text"),
-                    PairingSettings("active"), TeamSettings(), kind="text")  # fmt: skip
+    _text_project(team_db, tmp_path, "a", "active")
     asyncio.run(_active(team_db, tmp_path))
 
 
