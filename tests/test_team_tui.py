@@ -42,6 +42,13 @@ def project(team_db: str, tmp_path: Path) -> str:
     return _text_project(team_db, tmp_path)
 
 
+def _app(url: str, name: str, tmp_path: Path, team: TeamSettings = TeamSettings()):  # type: ignore[no-untyped-def]
+    """alice's screen on project `name` (a recording player: no audio device here)."""
+    client = TeamClient(url, name, "alice", tmp_path / "alice.spool", team, background=True)
+    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
+    return make_team_app(client, settings, player=RecordingPlayer())
+
+
 async def _showing(pilot, app, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     end = time.monotonic() + timeout
     while app.session.state != "showing":
@@ -56,9 +63,7 @@ def test_keys_write_to_the_server_and_undo_takes_ones_own_back(
 
 
 async def _keys(project: str, tmp_path: Path) -> None:
-    client = TeamClient(project, "p", "alice", tmp_path / "alice.spool", background=True)
-    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
-    app = make_team_app(client, settings, player=RecordingPlayer())
+    app = _app(project, "p", tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
         await _showing(pilot, app)
         first = app.session.current
@@ -93,10 +98,7 @@ def test_the_screen_rates_on_offline_and_says_what_waits(own_cluster, tmp_path: 
 
 
 async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings = TeamSettings(retry_seconds=0.2, connect_timeout=2)
-    client = TeamClient(url, "p", "alice", tmp_path / "alice.spool", settings, background=True)
-    rate = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
-    app = make_team_app(client, rate, player=RecordingPlayer())
+    app = _app(url, "p", tmp_path, TeamSettings(retry_seconds=0.2, connect_timeout=2))
     async with app.run_test(size=(160, 48)) as pilot:
         await _showing(pilot, app)
         await pilot.press("1")
@@ -122,9 +124,7 @@ def test_the_screen_rates_an_active_project(team_db: str, tmp_path: Path) -> Non
 
 
 async def _active(url: str, tmp_path: Path) -> None:
-    client = TeamClient(url, "a", "alice", tmp_path / "alice.spool", background=True)
-    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
-    app = make_team_app(client, settings, player=RecordingPlayer())
+    app = _app(url, "a", tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
         for key in "1213":
             await _showing(pilot, app)
