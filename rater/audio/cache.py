@@ -2,10 +2,10 @@
 
 Keys come from content hashes and render settings (including the SoundFont's identity), so a
 cache never needs invalidating: changed settings simply land in another bucket. Failed
-renders (except timeouts and crashes) are stored too, so a broken tune costs its parse time
-once, not on every run. Writes go to a new temporary file and are renamed into place, so a
-crash never leaves a half-written entry that a later run would trust, and a failed write
-leaves no temporary file.
+renders (except timeouts and machine failures) are stored too, so a broken tune costs its
+parse time once, not on every run. Writes go to a new temporary file and are renamed into
+place, so a crash never leaves a half-written entry that a later run would trust, and a
+failed write leaves no temporary file.
 
 The cache folder may come from someone else, or be damaged (a full disk, a crash, a person
 tidying up), so an entry is trusted only when it is exactly what `put` writes: known fields
@@ -30,10 +30,10 @@ from typing import Any
 from rater.core import scratch
 from rater.core.errors import StorageError
 from rater.core.paths import cache_dir
-from rater.core.records import NoteEvent, Render
+from rater.core.records import MACHINE_FAILURE, NoteEvent, Render
 from rater.core.settings import RenderSettings
 
-TRANSIENT_ERRORS = frozenset({"timeout", "crashed"})
+TRANSIENT_ERRORS = frozenset({"timeout", MACHINE_FAILURE})
 CACHED_ERRORS = frozenset({"unparseable", "unrenderable", "no-notes"})  # the tune's own
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _NUMBERS = ("clip_seconds", "music_seconds", "peak", "rms")
@@ -158,8 +158,8 @@ def wav_layout(head: bytes) -> tuple[int, int, int, int, int] | None:
 def put(render: Render, settings: RenderSettings, root: str | Path | None = None) -> Render:
     """Store `render` (copying its WAV into the bucket unless a worker wrote it there).
 
-    A timeout or a crashed worker is not stored: either may come from the machine (load, the
-    OOM killer) rather than the tune, and a cached one would mark the tune broken for good.
+    A timeout or a machine failure is not stored: either may come from the machine (load,
+    the OOM killer) rather than the tune, and a cached one would mark the tune broken for good.
     Nor is a render for an id that cannot be a file name. StorageError when the cache cannot
     be written; nothing half-written is left.
     """

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rater.core import scratch
-from rater.core.records import NoteEvent, Render, Sample
+from rater.core.records import MACHINE_FAILURE, NoteEvent, Render, Sample
 from rater.core.settings import CheckSettings, NoteSettings, RenderSettings
 
 SKIP_REASONS = frozenset({"too-long", "empty", "unparseable"})  # text checks: never parsed
-# A crash may be the machine's (the OOM killer): not kept. A timeout is: unlike the render
+# A machine failure (the OOM killer) is not the tune's: not kept. A timeout is: unlike the render
 # cache, which must not fail a tune for good because the machine was busy, this cache would
 # otherwise parse every tune that times out again on every run, 10 s each; a tune that
 # parses in ~50 ms on an idle machine does not take 10 s on a busy one.
-NOT_KEPT = frozenset({"crashed"})
+NOT_KEPT = frozenset({MACHINE_FAILURE})
 DEFAULT_NOTES = NoteSettings()
 
 
@@ -38,6 +38,7 @@ class NoteStats:
     notes_cache: int = 0
     parsed: int = 0
     skipped: int = 0
+    failed: int = 0  # the machine failed on them (`MACHINE_FAILURE`): notes unknown
 
 
 def clip_notes(
@@ -115,10 +116,12 @@ def _gather(
         if progress is not None:
             progress(len(todo))
         for r in _parse_all(todo, settings):
+            if r.error in NOT_KEPT:
+                stats.failed += 1  # left out: its notes are unknown, not absent
+                continue
             stats.parsed += 1
             found[r.sample_id] = r
-            if r.error not in NOT_KEPT:
-                _write(folder, r)
+            _write(folder, r)
     return found
 
 
@@ -169,12 +172,13 @@ def _parse_all(samples: list[Sample], settings: NoteSettings) -> Iterable[Render
     """Parse in `settings.workers` processes of the render pool (0: in this one), which
     brings its time limit, watchdog and crash handling: a bad tune costs only itself."""
     rs = settings.render_settings()
+    from rater.audio.pool import Pool, in_process
+
     if settings.workers <= 0:
         from rater.audio.render import parse_one
 
-        yield from (parse_one(s, rs) for s in samples)
+        yield from (in_process(s, lambda s: parse_one(s, rs)) for s in samples)
         return
-    from rater.audio.pool import Pool
 
     pool = Pool(rs, Path(), workers=settings.workers, parse_only=True)
     try:
