@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rater.core import scratch
-from rater.core.records import MACHINE_FAILURE, NoteEvent, Render, Sample
+from rater.core.files import read_regular
+from rater.core.jsonread import loads
+from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import CheckSettings, NoteSettings, RenderSettings
 
 SKIP_REASONS = frozenset({"too-long", "empty", "unparseable"})  # text checks: never parsed
@@ -27,6 +29,7 @@ SKIP_REASONS = frozenset({"too-long", "empty", "unparseable"})  # text checks: n
 # otherwise parse every tune that times out again on every run, 10 s each; a tune that
 # parses in ~50 ms on an idle machine does not take 10 s on a busy one.
 NOT_KEPT = frozenset({MACHINE_FAILURE})
+_FIELDS = frozenset({"notes", "clip_seconds", "music_seconds", "error"})
 DEFAULT_NOTES = NoteSettings()
 
 
@@ -138,20 +141,36 @@ def _render_bucket(settings: NoteSettings) -> RenderSettings | None:
 
 
 def _read(folder: Path, sample_id: str) -> Render | None:
+    """An entry exactly as `_write` makes it, else None (a miss: parsed again). The folder
+    is untrusted like the render cache: a FIFO, a device or a symlink is never opened, and
+    every number is checked (finite times, MIDI pitches, a known reason)."""
+    from rater.audio.cache import CACHED_ERRORS, MAX_ENTRY_BYTES, note_event
+
+    raw = read_regular(folder / f"{sample_id}.json", MAX_ENTRY_BYTES)
+    if raw is None:
+        return None
     try:
-        data = json.loads((folder / f"{sample_id}.json").read_text(encoding="utf-8"))
-        notes = tuple(NoteEvent(float(s), float(e), int(p)) for s, e, p in data["notes"])
+        data = loads(raw, MAX_ENTRY_BYTES)
+        if not isinstance(data, dict) or set(data) != _FIELDS:
+            return None
+        seconds = [data["clip_seconds"], data["music_seconds"]]
         error = data["error"]
+        if not all(type(x) in (int, float) and 0 <= x < float("inf") for x in seconds):
+            return None
+        if error is not None and error not in CACHED_ERRORS | {"timeout"}:
+            return None
+        if not isinstance(data["notes"], list):
+            return None
         return Render(
             sample_id,
             None,
-            clip_seconds=float(data["clip_seconds"]),
-            music_seconds=float(data["music_seconds"]),
-            notes=notes,
-            error=str(error) if error is not None else None,
+            clip_seconds=float(seconds[0]),
+            music_seconds=float(seconds[1]),
+            notes=tuple(note_event(n) for n in data["notes"]),
+            error=error,
             cached=True,
         )
-    except (OSError, ValueError, TypeError, KeyError):
+    except (ValueError, TypeError):
         return None
 
 

@@ -15,11 +15,11 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from rater.analysis.export import atomic_write
 from rater.analysis.model import music
 from rater.analysis.model.features import Scaling
 from rater.analysis.model.preference import PreferenceModel
 from rater.core.errors import ModelError
+from rater.core.files import write_output
 from rater.core.settings import FeatureSettings
 
 FORMAT = "rater-preference-model"
@@ -62,7 +62,7 @@ def to_json(model: PreferenceModel) -> dict[str, Any]:
 
 def save(model: PreferenceModel, path: str | os.PathLike[str]) -> None:
     text = json.dumps(to_json(model), allow_nan=False, separators=(",", ":"))
-    atomic_write(path, lambda f: f.write(text + "\n"), ModelError)
+    write_output(path, lambda f: f.write(text + "\n"), ModelError)
 
 
 def load(path: str | os.PathLike[str]) -> PreferenceModel:
