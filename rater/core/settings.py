@@ -317,3 +317,31 @@ class FitSettings:
             raise SettingsError(f"{{field}} must be a positive number, got {self.C:g}", field="C")
         if self.folds is not None and self.folds < 2:
             raise SettingsError(f"{{field}} must be at least 2, got {self.folds}", field="folds")
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    """Team rating on PostgreSQL (`--db URL`): how pairs are handed out and how long a
+    client waits for the server before it rates on from its spool.
+
+    `overlap` and `lease_seconds` are a project's own (stored with it by `rater db add`);
+    the others are a client's.
+    """
+
+    overlap: int = 1  # distinct raters who decide each pair
+    lease_seconds: float = 600.0  # a pair leased to a rater who vanished returns after this
+    ahead: int = 2  # pairs a client holds leased beyond the one on screen (rated on offline)
+    retry_seconds: float = 5.0  # while offline, how often the server is tried again
+    connect_timeout: int = 5  # seconds to reach the server before going offline
+    statement_timeout: float = 10.0  # seconds one request may take before going offline
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.overlap <= 100:
+            raise SettingsError(f"{{field}} must be 1..100, got {self.overlap}", field="overlap")
+        for name in ("lease_seconds", "retry_seconds", "statement_timeout"):
+            if not getattr(self, name) > 0:
+                raise SettingsError("{field} must be positive", field=name)
+        if self.ahead < 0:
+            raise SettingsError("{field} must not be negative", field="ahead")
+        if self.connect_timeout < 1:
+            raise SettingsError("{field} must be at least 1 second", field="connect_timeout")

@@ -67,7 +67,7 @@ def make_app(
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
         if kind != "text":
-            _start_resource_tracker()
+            start_resource_tracker()
             session.prefetch_first()  # overlaps the first renders with the app's start-up
     except BaseException:
         lock.release()
@@ -77,7 +77,7 @@ def make_app(
     return RaterApp(session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle)
 
 
-def _start_resource_tracker() -> None:
+def start_resource_tracker() -> None:
     """Start multiprocessing's resource tracker now, while sys.stderr is the real stream.
 
     Once the app runs, Textual replaces sys.stderr with a capture object without a usable
