@@ -173,3 +173,24 @@ def test_an_adaptive_project_hands_out_claimed_pairs_once_per_slot(team_db: str)
     assert alice.decide(_decision(first.shown, 0, "alice"))
     assert alice.claim(Pair(s[0], s[1])) is None  # decided: never again
     assert bob.progress().line() == "team: 2 raters, 1 decisions"
+
+
+def test_a_hidden_recheck_is_kept_and_takes_no_slot(team_db: str) -> None:
+    from dataclasses import replace
+
+    _project(team_db, count=4, overlap=2)
+    alice = _store(team_db, "alice")
+    lease = alice.lease()
+    first = _decision(lease.shown, 0, "alice")
+    assert alice.decide(first) == Written.WRITTEN
+    pair = lease.shown
+    again = replace(pair, a=pair.b, b=pair.a, recheck_of=str(first[0].extra["decision"]))
+    assert alice.decide(_decision(again, 1, "alice")) == Written.WRITTEN
+    with connect(team_db) as conn:
+        decided = conn.execute("SELECT count(*) FROM slots WHERE decision IS NOT NULL")
+        assert decided.fetchone()[0] == 1  # the re-check repeats, it does not count twice
+        assert conn.execute("SELECT recheck FROM decisions ORDER BY seq").fetchall() == [
+            (False,),
+            (True,),
+        ]
+    assert _store(team_db, "bob").lease().pair == lease.pair  # the second slot is still open
