@@ -296,9 +296,14 @@ class TeamClient:
     def status(self) -> str:
         """ "team: 4 raters, 1,210/3,000 pairs", and while offline the spool's count. The
         screen asks every second, so this is also where a screen's client notices that
-        the server is back (and replays its spool) while a pair is on screen."""
-        if self.store is None and self._reconnector is not None:
-            self._reach()
+        the server is back (and replays its spool) while a pair is on screen, and keeps
+        its leases alive while a person looks at one pair for long."""
+        store = self._reach() if self._reconnector is not None else self.store
+        if store is not None:
+            try:
+                self._renew(store)
+            except OfflineError as exc:
+                self._lost(exc)
         progress = self.progress()
         parts = [progress.line()] if progress else []
         if not self.online:
