@@ -92,6 +92,11 @@ class Score:
     source: str
     title: str = ""
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The score's 95% interval (normal, from its standard error)."""
+        return self.score - Z95 * self.se, self.score + Z95 * self.se
+
 
 @dataclass(frozen=True)
 class Ranking:

@@ -43,7 +43,7 @@ class Stats:
         return self.human_decisions / self.active_hours if self.active_hours > 0 else None
 
 
-def _when(stamp: str) -> datetime | None:
+def parse_time(stamp: str) -> datetime | None:
     try:
         return datetime.fromisoformat(stamp)
     except ValueError:
@@ -72,7 +72,7 @@ def summarise(ratings: Sequence[Rating]) -> Stats:
         s.raters[r.rater or "(none)"] += 1
         for src in set(r.sources):
             s.sources[src or "(unknown)"] += 1
-        t = _when(r.time)
+        t = parse_time(r.time)
         if t is not None:
             stamps.append((t, r.time))
             if not r.broken:

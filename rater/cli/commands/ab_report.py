@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from rater.analysis.rank import games, head_to_head
+from rater.analysis.plot.ranks import winrate_chart
+from rater.analysis.rank import games, head_to_head, source_winrates
+from rater.cli import plotting
 from rater.cli.sources import input_names, ratings_of
 from rater.core.errors import RankError
 from rater.core.printable import printable
 
+PLOT_TITLE = "Blind A/B: each generator's win rate against the others"
+
 
 def run(args: argparse.Namespace) -> int:
+    plotting.check_plot_out(args, args.ratings)
     ratings = list(ratings_of(args, tokens=False, texts=False))
     keep_broken = not args.drop_broken
     if not games(ratings, keep_broken):
@@ -20,4 +25,5 @@ def run(args: argparse.Namespace) -> int:
         raise RankError("no record compares samples from two different sources")
     for w in rows:
         print(printable(w.sentence()))
+    plotting.emit(args, lambda: [winrate_chart(source_winrates(ratings, keep_broken), PLOT_TITLE)])
     return 0

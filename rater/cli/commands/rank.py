@@ -10,7 +10,10 @@ from dataclasses import replace
 from typing import IO
 
 from rater.analysis.bt import PRIOR_SD
-from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.analysis.plot import ranks
+from rater.analysis.plot.chart import Chart
+from rater.analysis.rank import Ranking, WinRate, fit, head_to_head, source_winrates
+from rater.cli import plotting
 from rater.cli.sources import Ratings, ratings_of
 from rater.core.corpus import title_of
 from rater.core.errors import RankError
@@ -31,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.csv:
         check_output(args.csv, RankError, args.ratings, "--csv", "input journal")
+    plotting.check_plot_out(args, args.ratings)
     titles: dict[str, str] = {}
     texts: dict[str, str] | None = {} if args.model else None
     records = ratings_of(args, tokens=False)
@@ -88,7 +92,17 @@ def run(args: argparse.Namespace) -> int:
             console.print(printable(w.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
+    plotting.emit(args, lambda: charts(ranking, rates, args.top, args.by_source))
     return 0
+
+
+def charts(ranking: Ranking, rates: list[WinRate], top: int, by_source: bool) -> list[Chart]:
+    """The top samples with their intervals; with `--by-source`, each source's best side by
+    side and each source's win rate against the others."""
+    if not by_source:
+        return [ranks.top_chart(ranking, top)]
+    title = "Win rate of each source against the others"
+    return [ranks.by_source_chart(ranking, top), ranks.winrate_chart(rates, title)]
 
 
 def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
