@@ -15,6 +15,7 @@ from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, parse_one, render_one
 from rater.core.errors import SetupError, StorageError
+from rater.core.failures import Stage, failure
 from rater.core.records import Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -69,6 +70,10 @@ def _worker_main(
             except StorageError as exc:
                 conn.send(("storage", (out_dir, str(exc))))
                 continue
+            except SetupError:
+                raise
+            except Exception as exc:  # anything else: a verdict in words, and the worker lives
+                result = failed(sample, *failure(exc, sample.text, Stage.READ))
             conn.send(("done", result))
     except SetupError as exc:
         conn.send(("fatal", str(exc)))

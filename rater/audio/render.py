@@ -20,6 +20,7 @@ from typing import Any
 
 from rater.core import scratch
 from rater.core.errors import SetupError, StorageError
+from rater.core.failures import Stage, failure
 from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -197,11 +198,6 @@ def failed(sample: Sample, error: str, detail: str) -> Render:
     return Render(sample_id=sample.id, wav_path=None, error=error, detail=detail[:200])
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200]
-
-
 def render_one(
     sample: Sample, settings: RenderSettings, out_dir: str | Path | None = None
 ) -> Render:
@@ -281,7 +277,7 @@ def _clip(sample: Sample, settings: RenderSettings) -> tuple[list[Any], Render]:
     try:
         notes, tempos, seconds, fraction = _parse_enough(header, body, settings.clip_seconds)
     except (Exception, RecursionError) as exc:
-        return [], failed(sample, "unparseable", _short(exc))
+        return [], failed(sample, *failure(exc, sample.text, Stage.READ))
     if not notes:
         return [], failed(sample, "no-notes", "the tune has no playable notes")
     bad_tempo = _bad_tempo(tempos)
@@ -320,7 +316,7 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
     except (SetupError, StorageError):
         raise  # the machine's problem, not the tune's
     except Exception as exc:
-        return failed(sample, "unrenderable", _short(exc))
+        return failed(sample, *failure(exc, sample.text, Stage.SOUND))
     return replace(parsed, wav_path=str(wav_path), peak=peak, rms=rms)
 
 
