@@ -28,22 +28,22 @@ kl = 0.02 total = 1.2
 
 
 def test_extract_drops_log_lines_short_and_duplicate_samples() -> None:
-    samples = extract_samples([LOG])
+    samples = extract_samples([LOG]).samples
     assert [normalise(s) for s in samples] == [normalise(TUNE_A), normalise(TUNE_B)]
-    assert "short one" in extract_samples([LOG], min_chars=1)
+    assert "short one" in extract_samples([LOG], min_chars=1).samples
 
 
 def test_tunes_without_blank_lines_between_are_split() -> None:
     log = TUNE_A + "\n" + TUNE_A.replace("X:1", "X:2").replace("T:A", "T:C")
-    assert len(extract_samples([log])) == 2
+    assert len(extract_samples([log]).samples) == 2
 
 
 def test_output_reads_back_with_same_ids(tmp_path: Path) -> None:
-    samples = extract_samples([LOG])
+    samples = extract_samples([LOG]).samples
     out = tmp_path / "out.txt"
     out.write_text(format_samples(samples), encoding="utf-8")
     back = read_samples([str(out)])
-    assert [s.text for s in back] == samples
+    assert tuple(s.text for s in back) == samples
 
 
 def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,4 +68,4 @@ def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_tune_line_containing_ppo_inside_a_word_is_kept() -> None:
     tune = "X:1\nT:The Opposite Reel\nM:4/4\nK:D\nabcd efga|bagf edcB|AFDF A2dc|"
     log = f"ppo step 3 loss 0.1\n{tune}\n\nkl = 0.3\n"
-    assert extract_samples([log], min_chars=10) == [tune]
+    assert extract_samples([log], min_chars=10).samples == (tune,)

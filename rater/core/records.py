@@ -17,13 +17,14 @@ class Sample:
     """One tune (or text) as read from a samples file.
 
     `id` is derived from the normalised content, so the same tune read from two files, or
-    twice from one file, has one id; caches and journals key on it.
+    twice from one file, has one id; caches and journals key on it. `number` is where it is
+    in `source`, counting from 1 (`rater.core.corpus` gives it; everything shows it as is).
     """
 
     id: str
     text: str
     source: str
-    index: int
+    number: int
     title: str = ""
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
 
@@ -148,6 +149,7 @@ class Rating:
     ids: tuple[str, str]
     texts: tuple[str, str]
     sources: tuple[str, str] = ("", "")
+    numbers: tuple[int, int] = (0, 0)  # each sample's number in its source; 0: not known
     rater: str = ""
     time: str = ""
     broken: int = 0
@@ -164,6 +166,7 @@ class Rating:
             "ids": list(self.ids),
             "texts": list(self.texts),
             "sources": list(self.sources),
+            **({"numbers": list(self.numbers)} if any(self.numbers) else {}),
             "rater": self.rater,
             "time": self.time,
         }
@@ -185,6 +188,7 @@ class Rating:
             "ids",
             "texts",
             "sources",
+            "numbers",
             "rater",
             "time",
             "broken",
@@ -200,6 +204,7 @@ class Rating:
             ids=tuple(d.get("ids") or ("", "")),  # type: ignore[arg-type]
             texts=tuple(d.get("texts") or ("", "")),  # type: ignore[arg-type]
             sources=tuple(d.get("sources") or ("", "")),  # type: ignore[arg-type]
+            numbers=tuple(d.get("numbers") or (0, 0)),  # type: ignore[arg-type]
             rater=str(d.get("rater", "")),
             time=str(d.get("time", "")),
             broken=int(d.get("broken", 0)),

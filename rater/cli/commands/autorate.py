@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from rater.audio.pipeline import judge_all
     from rater.core.corpus import read_samples
 
-    samples = read_samples(args.samples, kind=args.kind)
+    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     pairs = halves(samples, args.seed)
     journal = Journal(args.ratings)
     journal.check_writable()  # now, not after minutes of rendering

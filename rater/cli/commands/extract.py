@@ -20,17 +20,26 @@ def run(args: argparse.Namespace) -> int:
     if clash is not None:
         raise CorpusError(f"{args.out}: --out is the input log {clash}; choose another file")
     texts = [read_text(log) for log in args.logs]
-    samples = extract_samples(texts, min_chars=args.min_chars)
-    if not samples:
+    found = extract_samples(texts, min_chars=args.min_chars)
+    if not found.samples:
         raise CorpusError(
-            f"no samples of at least {args.min_chars} chars found in {', '.join(args.logs)}"
+            f"no samples of at least {args.min_chars} chars found in {', '.join(args.logs)} "
+            f"({found.dropped_lines} log lines dropped)"
         )
     out = Path(args.out)
     tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_text(format_samples(samples), encoding="utf-8")
+        tmp.write_text(format_samples(found.samples), encoding="utf-8")
         os.replace(tmp, out)
     except OSError as exc:
         raise CorpusError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    print(f"found {len(samples)} unique samples of >= {args.min_chars} chars; wrote {out}")
+    left = [f"{found.dropped_lines} log, progress and header lines"]
+    if found.short:
+        left.append(f"{found.short} pieces under {args.min_chars} chars")
+    if found.duplicates:
+        left.append(f"{found.duplicates} repeated samples")
+    print(
+        f"found {len(found.samples)} unique samples of >= {args.min_chars} chars; "
+        f"dropped {', '.join(left)}; wrote {out}"
+    )
     return 0

@@ -195,7 +195,7 @@ def _score(args: argparse.Namespace) -> int:
         raise ModelError(f"--top must be at least 1, got {args.top}")
     model = modelfile.load(args.model)
     kind = model.features.kind
-    samples = read_samples(args.samples, kind=kind)
+    samples = read_samples(args.samples, kind=kind, text_field=args.text_field)
     f = model.features
     renders = _renders(samples, args, f.clip_seconds, f.speed) if kind == "abc" else {}
     settings = checks.default_settings(args.blacklist)

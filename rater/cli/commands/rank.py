@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
             f"{r.wins}/{r.losses}/{r.ties}",
-            Text(printable(os.path.basename(r.source))),
+            Text(printable(os.path.basename(r.source) + (f"#{r.number}" if r.number else ""))),
         )
     console.print(table)
     if prior is not None:
@@ -135,10 +135,13 @@ def write_csv(ranking: Ranking, path: str) -> None:
     try:
         with open(path, "w", newline="", encoding="utf-8") as f:
             out = csv.writer(f)
-            out.writerow(["id", "score", "se", "wins", "losses", "ties", "source"])
+            out.writerow(["id", "score", "se", "wins", "losses", "ties", "source", "number"])
             for r in ranking.rows:
                 out.writerow(
-                    [r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties, r.source]
+                    [
+                        *(r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties),
+                        *(r.source, r.number or ""),
+                    ]
                 )
     except OSError as exc:
         raise RankError(f"{path}: cannot write csv ({exc.strerror or exc})") from exc
