@@ -229,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object per sample per line (id, ok, reasons, details, notes, ...)",
+        help="one JSON object per sample per line (id, ok, reasons, details, notes, source, "
+        "number, title), every field in full",
     )
 
     p = sub.add_parser("autorate", help="auto-rate pairs with a broken sample, without asking")

@@ -34,6 +34,7 @@ KINDS = ("abc", "text")  # abc: rendered and played; text: shown only (poems, re
 # Files read when a directory is given; anything else there (MIDI, WAV, LICENSE, README)
 # is skipped. A file given explicitly is always read, whatever its name.
 DIR_SUFFIXES = {".abc", ".txt", ".text", ".json", ".jsonl", ".ndjson", ".parquet"}
+DIR_NAMES = re.compile(r"^samples-\d+$")  # what nshepperd's train.py writes every N steps
 # Hugging Face `save_to_disk` folders keep their metadata in these JSON files.
 DIR_SKIP = re.compile(
     r"^(readme|license|licence|copying|changelog)\b|^(dataset_info|dataset_dict|state)\.json$",
@@ -109,7 +110,7 @@ def _files(path: Path) -> list[Path]:
         p
         for p in path.rglob("*")
         if p.is_file()
-        and p.suffix.lower() in DIR_SUFFIXES
+        and (p.suffix.lower() in DIR_SUFFIXES or DIR_NAMES.match(p.name) is not None)
         and not DIR_SKIP.match(p.name)
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
     )

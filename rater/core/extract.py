@@ -2,16 +2,7 @@
 
 Training scripts interleave generated samples with their own output, so those lines are cut
 out first; each one also ends the sample above it, because logs rarely leave a blank line
-between a sample and the next status line. What is cut (`LOG_LINES`, each shape seen in the
-tool named beside it):
-
-- GPT-2 fine-tuning (nshepperd's `train.py` and its forks): step lines
-  `[1 | 0.61] loss=2.50 avg=2.60`, `Generating samples...`, `Saving checkpoint/run1/model-100`,
-  `Loading checkpoint ...`, `Loading dataset...`, `dataset has 123456 tokens`, `Training...`;
-- the samplers' `==== SAMPLE 3 ====` headers and `====` rules, `Model prompt >>>` lines;
-- progress bars (tqdm: `45%|████▌     | 9/20 [00:01<00:02,  4.51it/s]`);
-- reinforcement-learning logs (PPO step, KL, score lines), TensorFlow/absl and logging
-  lines, timestamps, Python tracebacks, notebook `In [3]:` prompts.
+between a sample and the next status line. `rater.core.loglines` lists what is cut.
 """
 
 from __future__ import annotations
@@ -21,31 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rater.core.corpus import sample_id
-from rater.core.formats import EOT, NEWLINE_MARK, SAMPLE_HEADER, clean_text
+from rater.core.formats import EOT, NEWLINE_MARK, clean_text
+from rater.core.loglines import is_log_line
 from rater.core.settings import CorpusSettings
 
-LOG_LINES = {
-    "training step": re.compile(r"^\s*\[\d+\s*\|\s*[\d.]+(?:\s*\|[^\]]*)?\]"),
-    "status": re.compile(
-        r"^\s*(?:Generating samples|Saving checkpoint|Saving \S+/|Saved in|Loading checkpoint|"
-        r"Loading dataset|dataset has \d+ tokens|Training\.\.\.|interrupted$|Restoring|"
-        r"Calculating validation loss|Model prompt >>>)"
-    ),
-    "metric": re.compile(
-        r"\b(?:loss|avg|lr|learning_rate|epoch|step|kl|score|reward|perplexity|total)\s*"
-        r"[=:]\s*-?[\d.]+(?:e-?\d+)?\b|\bppo\b",
-        re.IGNORECASE,
-    ),
-    "progress bar": re.compile(r"\d+%\|.*\|\s*\d+/\d+|\d+(?:\.\d+)?\s*(?:it/s|s/it)\]?\s*$"),
-    "logging": re.compile(
-        r"^\s*(?:WARNING|INFO|ERROR|DEBUG|CRITICAL)[:\s]|^[WIEF]\d{4} \d\d:\d\d"
-        r"|^\s*\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?"
-    ),
-    "traceback": re.compile(r"^\s*(?:Traceback \(most recent call last\)|File \".*\", line \d+)"),
-    "notebook": re.compile(r"^\s*(?:In|Out)\s*\[\d*\]:"),
-    "sampler header": SAMPLE_HEADER,
-    "separator": re.compile(r"^\s*(?:={3,}|-{3,})\s*$"),
-}
 _X_LINE = re.compile(r"^X:")
 
 
@@ -57,10 +27,6 @@ class Extraction:
     dropped_lines: int  # log, progress, header and separator lines cut out
     short: int  # pieces shorter than min_chars
     duplicates: int  # samples already found earlier
-
-
-def is_log_line(line: str) -> bool:
-    return any(p.search(line) for p in LOG_LINES.values())
 
 
 def _chunks(text: str, dropped: list[int]) -> Iterator[str]:
@@ -83,9 +49,7 @@ def _chunks(text: str, dropped: list[int]) -> Iterator[str]:
         yield "\n".join(current)
 
 
-def extract_samples(
-    texts: Iterable[str], min_chars: int = CorpusSettings.min_chars
-) -> Extraction:
+def extract_samples(texts: Iterable[str], min_chars: int = CorpusSettings.min_chars) -> Extraction:
     """Unique samples (by sample id, first kept) of at least `min_chars` characters.
 
     A blank line inside a sample splits it; in practice generated tunes have none, and

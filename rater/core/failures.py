@@ -75,8 +75,7 @@ def _raise_if_machine(exc: BaseException) -> None:
     if isinstance(exc, AttributeError) and isinstance(exc.obj, ModuleType):
         module, name = exc.obj.__name__, exc.name or "?"
         raise SetupError(
-            f"the installed {module} has no {name!r} (a broken or mismatched install): "
-            f"{SETUP_HINT}"
+            f"the installed {module} has no {name!r} (a broken or mismatched install): {SETUP_HINT}"
         ) from None
 
 

@@ -22,14 +22,12 @@ from __future__ import annotations
 import re
 
 from rater.core import structured
+from rater.core.loglines import SAMPLE_HEADER, is_log_line
 
 NEWLINE_MARK = "⏎"
 EOT = "<|endoftext|>"
 
 SEP_LINE = re.compile(r"^\s*={3,}\s*$")
-# nshepperd's samplers print "=" * 40 + " SAMPLE 3 " + "=" * 40; its train.py "======== SAMPLE 3
-# ========". Other forks put a different number of "=" around it, or "-".
-SAMPLE_HEADER = re.compile(r"^\s*(?:={3,}|-{3,})\s*SAMPLE\s+\d+\s*(?:={3,}|-{3,})\s*$")
 _X_LINE = re.compile(r"^X:")
 _BLANK_SPLIT = re.compile(r"\n[ \t]*\n")
 _LOOKS_ABC = re.compile(r"\||^[A-Za-z]:", re.MULTILINE)
@@ -74,14 +72,19 @@ def _split_separators(text: str) -> list[str]:
 
 def _split_dump(lines: list[str]) -> list[str]:
     """The GPT-2 sampler dump: a header line starts each sample; what comes before the first
-    (the prompt, log lines) is not a sample, and a bare `====` line (the interactive sampler's
-    closing rule) is no part of one."""
+    (the prompt, log lines) is not a sample, nor what follows a bare `====` line (the
+    interactive sampler's closing rule) or a log line (`train.py`'s samples are followed by
+    its training log) up to the next header."""
     samples: list[list[str]] = []
+    current: list[str] | None = None
     for line in lines:
         if SAMPLE_HEADER.match(line):
-            samples.append([])
-        elif samples and not SEP_LINE.match(line):
-            samples[-1].append(line)
+            current = []
+            samples.append(current)
+        elif SEP_LINE.match(line) or is_log_line(line):
+            current = None  # after the closing rule: the next prompt; after a log line: more log
+        elif current is not None:
+            current.append(line)
     return split_eot(["\n".join(s) for s in samples])
 
 

@@ -37,6 +37,9 @@ _CODE = re.compile(
     r"|^ {4,}\S"
 )
 
+# A line of Markdown: a heading, a list item, a quote, bold text.
+_MARKDOWN = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s+\w|>\s|\d+\.\s+\w|\*\*\w)")
+
 
 def _music(line: str) -> str:
     """The letters a line's notes could be among: comments, chord symbols, annotations,
@@ -72,6 +75,7 @@ def not_music(text: str, settings: CheckSettings) -> str | None:
     for line, (n, k) in zip(lines, counts, strict=True):
         code = _CODE.search(line) is not None
         music = n > 0 and k >= settings.min_note_share * n and not code
+        music = music and not _MARKDOWN.match(line)
         kinds["music" if music else "code" if code else "prose"] += 1
     said = _lines([(kinds[kind], kind) for kind in ("prose", "code") if kinds[kind]])
     if kinds["music"]:

@@ -19,11 +19,12 @@ from rater.core.printable import json_text, printable
 from rater.core.records import Judged
 
 ID_WIDTH = 16
-MAX_VERDICT = 24  # a few reasons; all of them are in --json
-MAX_SOURCE = 28
+MAX_VERDICT = 40  # a few reasons; all of them are in --json
+MAX_SOURCE = 40
 MAX_TITLE = 40
 MIN_WHY = 20
 GAP = 2
+FLOORS = {"verdict": 12, "source": 10, "title": 5}  # "unrenderable"; a short name + "#123"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,13 +92,22 @@ class Widths(NamedTuple):
 
 
 def widths(rows: list[Row], total: int) -> Widths:
-    """Column widths that fit `total` columns: id, verdict and source first, then the title
-    gets up to a third of what is left and why the rest."""
-    verdict = min(max(cell_len(r.verdict) for r in rows), MAX_VERDICT)
-    source = min(max(cell_len(printable(r.source)) for r in rows), MAX_SOURCE)
-    left = max(total - ID_WIDTH - verdict - source - 4 * GAP, MIN_WHY + 1)
-    title = min(max(cell_len(printable(r.title)) for r in rows), MAX_TITLE, max(1, left // 3))
-    return Widths(ID_WIDTH, verdict, source, title, max(left - title, 1))
+    """Column widths that fit `total` columns. Each column asks for what its longest cell
+    needs (up to a cap); while they do not fit beside `MIN_WHY` columns of why, the widest
+    of verdict, source and title gives up a column (down to its floor); why gets the rest."""
+    want = {
+        "verdict": min(max(cell_len(r.verdict) for r in rows), MAX_VERDICT),
+        "source": min(max(cell_len(printable(r.source)) for r in rows), MAX_SOURCE),
+        "title": min(max(cell_len(printable(r.title)) for r in rows), MAX_TITLE),
+    }
+    room = total - ID_WIDTH - 4 * GAP
+    while sum(want.values()) + MIN_WHY > room:
+        shrinkable = [k for k in want if want[k] > FLOORS[k]]
+        if not shrinkable:
+            break
+        want[max(shrinkable, key=lambda k: want[k])] -= 1
+    why = max(room - sum(want.values()), 1)
+    return Widths(ID_WIDTH, want["verdict"], want["source"], want["title"], why)
 
 
 def line(row: Row, w: Widths) -> str:
@@ -123,12 +133,12 @@ def _table(judged: list[Judged]) -> None:
     if rows:
         heads = Row("id", "verdict", "source", "title", "why")
         w = widths([heads, *rows], console.width)
-        console.print(Text(line(heads, w), style="bold"), crop=True, soft_wrap=False)
+        console.print(Text(line(heads, w), style="bold"), no_wrap=True, crop=True)
         start = w.id + GAP
         for row in rows:
             text = Text(line(row, w))
             text.stylize("green" if row.verdict == "ok" else "red", start, start + w.verdict)
-            console.print(text, crop=True, soft_wrap=False)
+            console.print(text, no_wrap=True, crop=True)
     ok = sum(1 for j in judged if j.verdict.ok)
     summary = ", ".join(f"{r} {n}" for r, n in reasons.most_common())
     console.print(

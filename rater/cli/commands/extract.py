@@ -33,13 +33,17 @@ def run(args: argparse.Namespace) -> int:
         os.replace(tmp, out)
     except OSError as exc:
         raise CorpusError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    left = [f"{found.dropped_lines} log, progress and header lines"]
+    left = [f"{found.dropped_lines} log, progress and header line{_s(found.dropped_lines)}"]
     if found.short:
-        left.append(f"{found.short} pieces under {args.min_chars} chars")
+        left.append(f"{found.short} piece{_s(found.short)} under {args.min_chars} chars")
     if found.duplicates:
-        left.append(f"{found.duplicates} repeated samples")
+        left.append(f"{found.duplicates} repeated sample{_s(found.duplicates)}")
     print(
         f"found {len(found.samples)} unique samples of >= {args.min_chars} chars; "
         f"dropped {', '.join(left)}; wrote {out}"
     )
     return 0
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
