@@ -74,7 +74,8 @@ class Verdict:
     or short phrase written out over and over, measured on the notes as played and against
     the sample's length), "off-meter" (most bars miss the meter in many different lengths,
     or a bar runs on for several), "bad-header" (a K:, M:, L: or Q: field holds music
-    instead of its value), "incoherent" (two or more weak signs of a text pieced together
+    instead of its value, or is malformed and the tune cannot be read with it: reader and
+    renderer failures are put in words by `rater.core.failures`), "incoherent" (two or more weak signs of a text pieced together
     from fragments: bars that do not add up, a stop inside a bar on a short note or an
     opening symbol, unbalanced slurs, repeat sections of one or two bars, fewer than 16
     notes).
@@ -96,12 +97,12 @@ REASONS: dict[str, str] = {
     "empty": "no notes in the body, or no text",
     "too-long": "longer than any real tune",
     "blacklist": "contains a known-bad snippet",
-    "unparseable": "not ABC, absurd field values, or a body the bar reader cannot read",
+    "unparseable": "not ABC (prose, code), absurd field values, or a body that cannot be read",
     "compressible": "the body compresses like a loop",
     "repetitive": "one short stretch of text repeated many times in a row",
     "loop": "a bar or short phrase written out over and over, on the notes as played",
     "off-meter": "most bars miss the meter in many different lengths, or a bar runs on",
-    "bad-header": "a K:, M:, L: or Q: field holds music instead of its value",
+    "bad-header": "a K:, M:, L: or Q: field holds music, or is malformed and the tune fails",
     "incoherent": "two or more weak signs of a text pieced together from fragments",
     "unrenderable": "the renderer could not turn it into sound",
     "timeout": "rendering took longer than the time limit",
