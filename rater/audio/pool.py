@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,14 @@ from rater.core.settings import RenderSettings
 MAX_TASKS_PER_WORKER = 100  # music21 grows a process by a few MB per 100 tunes; recycle
 WATCHDOG_GRACE = 5.0
 START_LIMIT = 120.0
-PRELOAD = ["music21", "mido", "numpy", "rater.audio.render", "rater.audio.synth"]
+PRELOAD = [
+    "music21",
+    "mido",
+    "numpy",
+    "rater.audio.render",
+    "rater.audio.synth",
+    "rater.audio.pool",
+]
 
 
 def _context() -> Any:
@@ -34,8 +42,23 @@ def _context() -> Any:
         ctx = mp.get_context("forkserver")
     except ValueError:
         return mp.get_context("spawn")
+    if not _socket_fits():
+        return mp.get_context("spawn")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
+
+
+# The forkserver listens on a Unix socket at <temp folder>/pymp-XXXXXXXX/listener-XXXXXXXX
+# (33 bytes more than the temp folder), and a socket path holds at most 107 bytes: under a
+# long TMPDIR it cannot start ("AF_UNIX path too long"), so spawn is used instead.
+SOCKET_PATH_MAX = 107
+SOCKET_SUFFIX = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def _socket_fits() -> bool:
+    import tempfile
+
+    return len(os.fsencode(tempfile.gettempdir())) + SOCKET_SUFFIX <= SOCKET_PATH_MAX
 
 
 def _worker_main(
@@ -110,34 +133,47 @@ class _Worker:
 
 
 def _start_without_main(proc: Any) -> None:
-    with main_hidden():
+    with clean_start():
         proc.start()
 
 
-@contextmanager
-def main_hidden() -> Iterator[None]:
-    """Processes started inside do not re-run the caller's main script.
+_START = threading.Lock()  # the environment is the process's: one start at a time
 
-    spawn/forkserver children normally re-import `__main__` by path; an unguarded script (or a
-    notebook) would then run again inside every worker. The workers need nothing from it.
+
+@contextmanager
+def clean_start() -> Iterator[None]:
+    """Processes started inside import nothing from the caller's script or working folder.
+
+    spawn and forkserver children normally re-import `__main__` by path; an unguarded script
+    (or a notebook) would then run again inside every worker. They also start as `python -c`,
+    which puts the working folder first on `sys.path`: the forkserver then preloads music21
+    and mido from there, so a `mido.py` beside the samples ran inside every worker and its
+    errors became cached verdicts. PYTHONSAFEPATH (Python 3.11+) keeps that entry off; the
+    workers need nothing from either.
     """
     import sys
 
-    main = sys.modules.get("__main__")
-    if main is None:
-        yield
-        return
-    had_file, file = hasattr(main, "__file__"), getattr(main, "__file__", None)
-    spec = getattr(main, "__spec__", None)
-    if had_file:
-        del main.__file__
-    main.__spec__ = None
-    try:
-        yield
-    finally:
-        main.__spec__ = spec
-        if had_file:
-            main.__file__ = file
+    with _START:
+        main = sys.modules.get("__main__")
+        had_file, file = hasattr(main, "__file__"), getattr(main, "__file__", None)
+        spec = getattr(main, "__spec__", None)
+        if main is not None:
+            if had_file:
+                del main.__file__
+            main.__spec__ = None
+        safe = os.environ.get("PYTHONSAFEPATH")
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            yield
+        finally:
+            if safe is None:
+                del os.environ["PYTHONSAFEPATH"]
+            else:
+                os.environ["PYTHONSAFEPATH"] = safe
+            if main is not None:
+                main.__spec__ = spec
+                if had_file:
+                    main.__file__ = file
 
 
 def _now() -> float:

@@ -64,3 +64,13 @@ class RankError(RaterError):
 
 class ModelError(RaterError):
     """A preference model cannot be fitted, read or used (no usable ratings, bad model file)."""
+
+
+class StoreError(RaterError):
+    """The team store (PostgreSQL) refused a request or cannot be used (no such project,
+    a schema too new, a write as another rater)."""
+
+
+class OfflineError(StoreError):
+    """The team server cannot be reached: the machine's or network's fault, never the
+    decision's; a decision made meanwhile waits in the local spool."""

@@ -41,7 +41,7 @@ from rater.rating.lines import encode_line, parse_head, parse_line
 from rater.rating.scan import not_a_file
 
 
-def _with_decision(ratings: Sequence[Rating]) -> list[Rating]:
+def with_decision(ratings: Sequence[Rating]) -> list[Rating]:
     """Give the records of one decision a shared id (kept if the caller already set one)."""
     ids = {r.extra.get("decision") for r in ratings}
     if len(ids) == 1 and None not in ids:
@@ -268,7 +268,7 @@ class Journal:
     ) -> list[list[Rating]]:
         """Several decisions in one write + fsync (batch auto-rating of a large corpus); with
         `unless_decided`, those whose pair is already decided are left out."""
-        wanted = [_with_decision(d) for d in decisions if d]
+        wanted = [with_decision(d) for d in decisions if d]
         if not wanted:
             return []
         if unless_decided and self._follow is None:

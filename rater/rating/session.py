@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rater.core import bpe
 from rater.core.errors import JournalError, RaterError, SettingsError
@@ -39,7 +39,11 @@ from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
 from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn, Judging, Listener, pair_order
+from rater.rating.pairing.base import PairSource
 from rater.rating.pairing.recheck import with_rechecks
+
+if TYPE_CHECKING:
+    from rater.rating.store.team_session import TeamJournal
 
 Clock = Callable[[], float]
 PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
@@ -95,13 +99,16 @@ class Session:
     def __init__(
         self,
         samples: Sequence[Sample],
-        journal: Journal,
+        journal: Journal | TeamJournal,
         settings: RateSettings,
         *,
         judge: JudgeFn | None = None,
         clock: Clock = time.monotonic,
         defer_refit: bool = False,
+        source: PairSource | None = None,
     ) -> None:
+        """`source`: pairs from elsewhere (a team project's leases) instead of the
+        strategy of `settings.pairing`."""
         self.samples = list(samples)
         self.by_id = {s.id: s for s in self.samples}
         self.journal = journal
@@ -114,7 +121,7 @@ class Session:
         # Samples that already have their automatic record.
         self.excluded: set[str] = broken_ids(history)
         try:
-            self.source = pairing.source(
+            self.source = source or pairing.source(
                 settings.pairing,
                 self.samples,
                 history,

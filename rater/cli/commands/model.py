@@ -81,8 +81,8 @@ def _fit(args: argparse.Namespace) -> int:
     from rater.analysis.model import learn, modelfile
     from rater.analysis.model.content import content_text
     from rater.analysis.model.features import Content
+    from rater.cli.sources import input_names, ratings_of
     from rater.core.settings import FeatureSettings, FitSettings
-    from rater.rating.reading import read_journals
 
     clash = overwrites_input(args.out, args.ratings)
     if clash is not None:
@@ -91,14 +91,14 @@ def _fit(args: argparse.Namespace) -> int:
     if args.kind == "text" and args.features == "music":
         raise ModelError("--features music needs --kind abc: text samples have no notes")
     t0 = time.perf_counter()
-    ratings = read_journals(args.ratings, tokens=False)
+    ratings = list(ratings_of(args, tokens=False))
     found = learn.decisions(ratings, kind=args.kind, drop_broken=args.drop_broken)
     del ratings  # the texts live on in `found`; the records are not needed again
     seconds = {"journals": time.perf_counter() - t0}
     for why, n in found.skipped.items():
         print(f"  left out {n} records: {why}")
     if not len(found.games) or bool(found.games.tie.all()):
-        names = ", ".join(args.ratings)
+        names = input_names(args)
         raise ModelError(f"no usable ratings in {names} (need decided comparisons with texts)")
     features = FeatureSettings(
         kind=args.kind,

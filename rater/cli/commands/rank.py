@@ -10,11 +10,11 @@ from dataclasses import replace
 
 from rater.analysis.bt import PRIOR_SD
 from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.cli.sources import Ratings, ratings_of
 from rater.core.corpus import title_of
 from rater.core.errors import RankError
 from rater.core.printable import printable
 from rater.core.records import Rating
-from rater.rating.reading import JournalRecords
 
 # With model scores as prior means, the prior says how far a sample's true score strays from
 # its model score: about a logit (the model's held-out accuracy of ~0.8-0.9 on the demo and
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
             raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
     titles: dict[str, str] = {}
     texts: dict[str, str] | None = {} if args.model else None
-    records = JournalRecords(args.ratings, tokens=False)
+    records = ratings_of(args, tokens=False)
     ratings = list(_without_texts(records, titles, texts))
     keep_broken = not args.drop_broken
     prior = model_prior(args.model, texts) if texts is not None else None
@@ -117,7 +117,7 @@ def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
 
 
 def _without_texts(
-    records: JournalRecords, titles: dict[str, str], texts: dict[str, str] | None = None
+    records: Ratings, titles: dict[str, str], texts: dict[str, str] | None = None
 ) -> Iterator[Rating]:
     """The records without their texts, keeping only each sample's title (and, for
     `--model`, its text in `texts`): the texts of a large journal would be most of what rank
