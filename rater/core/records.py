@@ -75,10 +75,10 @@ class Verdict:
     the sample's length), "off-meter" (most bars miss the meter in many different lengths,
     or a bar runs on for several), "bad-header" (a K:, M:, L: or Q: field holds music
     instead of its value, or is malformed and the tune cannot be read with it: reader and
-    renderer failures are put in words by `rater.core.failures`), "incoherent" (two or more weak signs of a text pieced together
-    from fragments: bars that do not add up, a stop inside a bar on a short note or an
-    opening symbol, unbalanced slurs, repeat sections of one or two bars, fewer than 16
-    notes).
+    renderer failures are put in words by `rater.core.failures`), "incoherent" (two or
+    more weak signs of a text pieced together from fragments: bars that do not add up, a
+    stop inside a bar on a short note or an opening symbol, unbalanced slurs, repeat
+    sections of one or two bars, fewer than 16 notes).
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
     `notes` are observations that do not fail the sample: "cut-off" (the text stops inside
     a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples).
