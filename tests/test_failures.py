@@ -70,7 +70,6 @@ def test_failure_never_shows_the_exception() -> None:
         TypeError("'NoneType' object is not subscriptable"),
         ZeroDivisionError("float division by zero"),
         RecursionError("maximum recursion depth exceeded"),
-        MemoryError(),
         type("ABCHandlerException", (Exception,), {})("Bad chord indicator"),
         type("MeterException", (Exception,), {})("Cannot set partition by 3 (3/2221)"),
     ]
@@ -80,8 +79,9 @@ def test_failure_never_shows_the_exception() -> None:
             assert isinstance(got, Failure) and got.reason in ("unparseable", "unrenderable")
             assert not PYTHON_TEXT.search(got.detail)
             assert not str(exc) or str(exc) not in got.detail
-    with pytest.raises(SetupError, match="reinstall"):
-        failure(ModuleNotFoundError("No module named 'mido'", name="mido"), TUNE)
+    for machine in (ModuleNotFoundError("No module named 'mido'", name="mido"), MemoryError()):
+        with pytest.raises(type(machine)):  # the machine's: raised again, never a verdict
+            failure(machine, TUNE)
 
 
 # -- fuzz: real tunes broken in the ways generators break them -------------------------

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, parse_one, render_one
-from rater.core.errors import SetupError, StorageError
+from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
-from rater.core.records import Render, Sample
+from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import RenderSettings
 
+MACHINE_RETRIES = 1  # a sample whose process the machine failed is tried once more
 MAX_TASKS_PER_WORKER = 100  # music21 grows a process by a few MB per 100 tunes; recycle
 WATCHDOG_GRACE = 5.0
 START_LIMIT = 120.0
@@ -65,9 +66,11 @@ def _worker_main(
     conn: Any, settings: RenderSettings, max_tasks: int, parse_only: bool = False
 ) -> None:
     """Load the SoundFont once, then render (sample, folder) tasks sent over `conn` until told
-    to stop. A clip that cannot be written is reported as ("storage", (folder, message)):
-    the machine's problem, never the sample's verdict. `parse_only`: only parse them into
-    notes (`render.parse_one`, no SoundFont, no clip), for the preference model."""
+    to stop. A clip that cannot be written is reported as ("storage", (folder, message)),
+    and any other failure of the machine (out of memory, a module that will not import) as
+    ("machine", message), after which the process ends: neither is the sample's verdict.
+    `parse_only`: only parse them into notes (`render.parse_one`, no SoundFont, no clip), for
+    the preference model."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # fluidsynth and music21 print warnings that would tear a TUI screen
@@ -93,6 +96,9 @@ def _worker_main(
             except StorageError as exc:
                 conn.send(("storage", (out_dir, str(exc))))
                 continue
+            except MACHINE_ERRORS as exc:
+                conn.send(("machine", f"{type(exc).__name__}: {exc}"[:200]))
+                return  # a fresh process for the retry
             except SetupError:
                 raise
             except Exception as exc:  # anything else: a verdict in words, and the worker lives
@@ -176,6 +182,30 @@ def clean_start() -> Iterator[None]:
                     main.__file__ = file
 
 
+def in_process(sample: Sample, work: Callable[[Sample], Render]) -> Render:
+    """`work(sample)` in this process (no pool: `workers` 0), with the pool's rule for the
+    machine failing (out of memory, a module that will not import): once more, then a
+    `MACHINE_FAILURE` rather than a verdict."""
+    why = ""
+    for _ in range(MACHINE_RETRIES + 1):
+        try:
+            return work(sample)
+        except MACHINE_ERRORS as exc:
+            why = f"{type(exc).__name__}: {exc}"[:160]
+    return failed(sample, MACHINE_FAILURE, f"{why} (tried {MACHINE_RETRIES + 1} times)")
+
+
+def _death(exitcode: int | None) -> str:
+    """How a render process ended, for the machine-failure message."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the render process was killed ({name}; out of memory?)"
+    return f"the render process died (exit status {exitcode})"
+
+
 def _now() -> float:
     import time
 
@@ -186,8 +216,11 @@ class Pool:
     """A few render processes fed one sample at a time.
 
     One task per worker (rather than a ProcessPoolExecutor's prefetching queue) keeps the
-    given order, tells us which sample a stuck or crashed worker was on, and lets us replace
-    just that worker: a crash in fluidsynth or a runaway parse costs one sample, not the pool.
+    given order, tells us which sample a stuck or killed worker was on, and lets us replace
+    just that worker: a runaway parse costs one sample, not the pool. A worker killed by a
+    signal (the OOM killer, kill -9) or out of memory is the machine's failure, not the
+    sample's: the sample is tried once more in a fresh worker, then comes back as a
+    `MACHINE_FAILURE` (no verdict, never cached).
 
     Clips go to `out_dir`. When a worker cannot write one there, `on_storage(folder, message)`
     names the folder to use from now on (the sample is rendered again there) or raises; without
@@ -212,6 +245,7 @@ class Pool:
         self.ctx = _context()
         self.workers: list[_Worker] = []
         self.start_failures = 0
+        self.retried: dict[str, int] = {}  # sample id -> retries after a machine failure
         self.watchdog = (
             2 * settings.time_limit + WATCHDOG_GRACE if settings.time_limit > 0 else float("inf")
         )
@@ -268,6 +302,7 @@ class Pool:
             kind, payload = w.conn.recv()
         except (EOFError, OSError):
             sample = w.task
+            w.proc.join(timeout=1.0)  # reaped, so its exit code says how it ended
             if not w.ready:
                 self.start_failures += 1
                 if self.start_failures > 3:
@@ -279,7 +314,7 @@ class Pool:
                     ) from None
             self._retire(w, kill=True)
             if sample is not None:
-                yield failed(sample, "crashed", "the render process died")
+                yield from self._retry(sample, pending, _death(w.proc.exitcode))
             return
         if kind == "fatal":
             raise SetupError(payload)
@@ -288,8 +323,12 @@ class Pool:
             return
         task, w.task = w.task, None
         w.done += 1
-        if w.done >= self.max_tasks:
+        if w.done >= self.max_tasks or kind == "machine":
             self._retire(w, kill=False)
+        if kind == "machine":
+            if task is not None:
+                yield from self._retry(task, pending, payload)
+            return
         if kind == "storage":
             folder, message = payload
             if self.on_storage is None:
@@ -299,6 +338,18 @@ class Pool:
                 pending.append(task)  # rendered again, in the new folder
             return
         yield payload
+
+    def _retry(self, sample: Sample, pending: list[Sample], why: str) -> Iterator[Render]:
+        """The machine failed on `sample` (its process was killed - the OOM killer, kill -9 -
+        or ran out of memory): once more in a fresh process, then a machine failure, which
+        is never a verdict (`MACHINE_FAILURE`)."""
+        tries = self.retried.get(sample.id, 0)
+        if tries < MACHINE_RETRIES:
+            self.retried[sample.id] = tries + 1
+            pending.append(sample)  # dispatched next
+            return
+        del self.retried[sample.id]
+        yield failed(sample, MACHINE_FAILURE, f"{why} (tried {tries + 1} times)")
 
     def _watch(self) -> Iterator[Render]:
         from rater.core.errors import RenderError

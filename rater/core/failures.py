@@ -8,8 +8,10 @@ sentence is made from the tune's text (which header field is not a value of its 
 chord, annotation or decoration is never closed) and, failing that, from the kind of
 failure; the exception's class and message are never shown.
 
-A failure of the machine rather than the tune (a library that cannot be imported, or that
-lacks what rater calls) is raised as `SetupError`: it is never a verdict on a sample.
+A failure of the machine rather than the tune is never a verdict on a sample: the
+`errors.MACHINE_ERRORS` (out of memory, a library that cannot be imported, the disk) are
+raised again as they are, and a library that lacks what rater calls (a broken or
+mismatched install) as `SetupError`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from types import ModuleType
 from typing import NamedTuple
 
 from rater.core import fields
-from rater.core.errors import SetupError
+from rater.core.errors import MACHINE_ERRORS, SetupError
 
 
 class Stage(StrEnum):
@@ -61,17 +63,14 @@ def failure(exc: BaseException, text: str, stage: Stage = Stage.READ) -> Failure
         return Failure(reason, "nested too deeply to read")
     if isinstance(exc, ZeroDivisionError | OverflowError):
         return Failure(reason, "a note length, meter or tempo comes to zero or to infinity")
-    if isinstance(exc, MemoryError):
-        return Failure(reason, "too big to read in memory")
     if stage is Stage.READ:
         return Failure(reason, "its notes could not be read as ABC")
     return Failure(reason, "its notes could not be turned into sound")
 
 
 def _raise_if_machine(exc: BaseException) -> None:
-    if isinstance(exc, ImportError):
-        name = exc.name or "a library"
-        raise SetupError(f"{name} cannot be loaded: {SETUP_HINT}") from None
+    if isinstance(exc, MACHINE_ERRORS):
+        raise exc  # out of memory, a library that cannot be loaded, the disk: see errors
     if isinstance(exc, AttributeError) and isinstance(exc.obj, ModuleType):
         module, name = exc.obj.__name__, exc.name or "?"
         raise SetupError(

@@ -203,6 +203,8 @@ class Session:
                 # an adaptive source may only be waiting for samples still being judged
                 self.state = State.WAITING if self.source.waiting else State.DONE
                 return self.state
+            if self.judging.is_lost(pair.a.id) or self.judging.is_lost(pair.b.id):
+                continue  # the machine failed on one (the notice says): not shown, not recorded
             if self.judged_of(pair.a.id) is None or self.judged_of(pair.b.id) is None:
                 self._queue.appendleft(pair)
                 self.state = State.WAITING

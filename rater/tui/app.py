@@ -155,6 +155,9 @@ class RaterApp(Workers, App[str]):
             self._view_from += time.perf_counter() - start
 
     def on_sample_judged(self, message: SampleJudged) -> None:
+        self._advance_if_waiting()
+
+    def _advance_if_waiting(self) -> None:
         if (
             self.session.state == State.WAITING
             and not self._autorating
@@ -169,6 +172,7 @@ class RaterApp(Workers, App[str]):
         notice = self.query_one("#notice", Static)
         notice.update(notice_text(self.player, self.session.judging.warnings))
         notice.display = True
+        self._advance_if_waiting()  # a pair waiting on a sample the machine failed on moves on
 
     def on_judging_failed(self, message: JudgingFailed) -> None:
         self.error = message.error

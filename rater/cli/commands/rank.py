@@ -7,12 +7,14 @@ import csv
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from typing import IO
 
 from rater.analysis.bt import PRIOR_SD
 from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
 from rater.cli.sources import Ratings, ratings_of
 from rater.core.corpus import title_of
 from rater.core.errors import RankError
+from rater.core.files import check_output, write_output
 from rater.core.printable import printable
 from rater.core.records import Rating
 
@@ -28,11 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     if args.csv:
-        from rater.analysis.export import overwrites_input
-
-        clash = overwrites_input(args.csv, args.ratings)
-        if clash is not None:
-            raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
+        check_output(args.csv, RankError, args.ratings, "--csv", "input journal")
     titles: dict[str, str] = {}
     texts: dict[str, str] | None = {} if args.model else None
     records = ratings_of(args, tokens=False)
@@ -132,16 +130,15 @@ def _without_texts(
 
 
 def write_csv(ranking: Ranking, path: str) -> None:
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f)
-            out.writerow(["id", "score", "se", "wins", "losses", "ties", "source", "number"])
-            for r in ranking.rows:
-                out.writerow(
-                    [
-                        *(r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties),
-                        *(r.source, r.number or ""),
-                    ]
-                )
-    except OSError as exc:
-        raise RankError(f"{path}: cannot write csv ({exc.strerror or exc})") from exc
+    def write(f: IO[str]) -> None:
+        out = csv.writer(f)
+        out.writerow(["id", "score", "se", "wins", "losses", "ties", "source", "number"])
+        for r in ranking.rows:
+            out.writerow(
+                [
+                    *(r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties),
+                    *(r.source, r.number or ""),
+                ]
+            )
+
+    write_output(path, write, RankError, newline="")
