@@ -146,7 +146,7 @@ def test_stats_plot_pace_times_heard_and_self_agreement(known: Path, capsys) -> 
     heard = chart_lines(out, "Seconds heard at the key (25 decisions)")
     assert "key: # clip A   = clip B" in out
     assert heard[-2].split()[0] == "0-1"
-    agreement = chart_lines(out, "Self-agreement on hidden re-checks")
+    agreement = chart_lines(out, "Self-agreement on re-checks")
     # alice answered 4 of her 5 re-checks as before; bob has none and is left out
     assert [line.split("┤")[0].strip() for line in agreement if "┤" in line] == ["alice 4/5"]
     assert wilson(4, 5) == pytest.approx((0.37553, 0.96378), abs=1e-4)  # by hand (module doc)

@@ -89,7 +89,7 @@ class Bin:
     def label(self) -> str:
         if math.isinf(self.hi):
             return f">={_num(self.lo)}"
-        return f"{_num(self.lo)}-{_num(self.hi)}"
+        return f"{_num(self.lo)}{'..' if self.lo < 0 else '-'}{_num(self.hi)}"
 
 
 def _num(x: float) -> str:
@@ -100,24 +100,26 @@ STEPS = (0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600)
 
 
 def histogram(values: Sequence[float], bins: int = 12, cap: float | None = None) -> list[Bin]:
-    """Counts in equal bins from 0, of a width from STEPS that keeps them to `bins`. When some
-    values pass `cap` (a decision left on screen over lunch), the bins stop at the first edge
-    from `cap` on and one last, open bin holds the rest."""
+    """Counts in at most `bins` equal bins, from 0 (or from below the least value, when some
+    are negative), of a width from STEPS. When some values pass `cap` (a decision left on
+    screen over lunch), the bins stop at the first edge from `cap` on and one last, open bin
+    holds the rest."""
     if not values:
         return []
-    top = max(values)
+    top, low = max(values), min(0.0, min(values))
     over = cap is not None and top > cap
     if over:
         top, bins = float(cap), bins - 1  # type: ignore[arg-type]
-    step = next((s for s in STEPS if top / s <= bins), STEPS[-1])
-    n = max(1, math.ceil(top / step))
+    step = next((s for s in STEPS if (top - low) / s <= bins - (low < 0)), STEPS[-1])
+    start = math.floor(low / step) * step
+    n = max(1, math.ceil((top - start) / step))
     counts = [0] * (n + over)
     for v in values:
-        k = int(v // step)
+        k = int((v - start) // step)
         counts[n if over and k >= n else min(n - 1, max(0, k))] += 1
-    out = [Bin(k * step, (k + 1) * step, counts[k]) for k in range(n)]
+    out = [Bin(start + k * step, start + (k + 1) * step, counts[k]) for k in range(n)]
     if over:
-        out.append(Bin(n * step, math.inf, counts[n]))
+        out.append(Bin(start + n * step, math.inf, counts[n]))
     return out
 
 

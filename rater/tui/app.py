@@ -27,12 +27,14 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.listening import Listening
@@ -49,6 +51,7 @@ from rater.tui.messages import (
     SampleJudged,
 )
 from rater.tui.screens import AutorateScreen, HelpScreen, NoteScreen
+from rater.tui.stats import StatsScreen
 from rater.tui.widgets import SamplePanel, notice_text, position_text, status_text
 from rater.tui.workers import Workers
 
@@ -74,10 +77,14 @@ class RaterApp(Workers, App[str]):
         journal_path: str = "",
         lifecycle: Lifecycle | None = None,
         team_status: Callable[[], str] | None = None,
+        live: LiveStats | None = None,
+        team: Callable[[], Team | None] = lambda: None,
     ) -> None:
         """`team_status`: a team project's line for the status row ("team: 4 raters, ...",
         "offline: 3 decisions waiting"); with it, a WAITING session is asked again every
-        second (the next lease may come from the server, not from a render)."""
+        second (the next lease may come from the server, not from a render). `live`: what
+        the `s` screen charts (the session's journal watched, `rating.watch`); `team`: the
+        team's progress for it."""
         super().__init__()
         self.session = session
         self.lifecycle = lifecycle or Lifecycle()
@@ -85,6 +92,8 @@ class RaterApp(Workers, App[str]):
         self.kind = kind
         self.journal_path = journal_path
         self.team_status = team_status
+        self.live = live or LiveStats(session.rater)
+        self.team = team
         settings = session.settings
         self.min_view_seconds = settings.min_view_seconds
         self.autoplay = settings.autoplay
@@ -237,10 +246,14 @@ class RaterApp(Workers, App[str]):
     def refresh_status(self) -> None:
         if self.team_status is not None and self.session.state == State.WAITING:
             self._retry()  # a lease may have come free, or the server come back
+        self.query_one("#status", Static).update(self.status_line(), layout=False)
+
+    def status_line(self) -> Text:
+        """The status row: this sitting's counters (and the team's line on a team project)."""
         text = status_text(self.session.counters(), self.session.state)
         if self.team_status is not None:
             text.append(f"\n{printable(self.team_status())}", style="bold")
-        self.query_one("#status", Static).update(text, layout=False)
+        return text
 
     def _play(self, sides: str, replay: bool = False) -> None:
         """Play these sides ("ab", "a" or "b") through `listening`, which counts what plays."""
@@ -365,6 +378,11 @@ class RaterApp(Workers, App[str]):
         self.player.stop()
         self.push_screen(AutorateScreen())
         self.autorate_rest()
+
+    def action_stats(self) -> None:
+        """The live stats over the pair (the rating keys still work there)."""
+        if not self._busy():
+            self.push_screen(StatsScreen(self.live, self.status_line, self.team))
 
     def action_help(self) -> None:
         if self._busy():

@@ -29,6 +29,7 @@ KEYS: tuple[Key, ...] = (
     Key("b", "play('b')", "play B"),
     Key("c", "note", "note"),
     Key("u", "undo", "undo"),
+    Key("s", "stats", "live stats"),
     Key("r", "autorate", "auto-rate rest"),
     Key("x", "exit", "exit"),
     Key("question_mark", "help", "help"),

@@ -32,6 +32,27 @@ def pace_chart(times: Sequence[float], title: str = "Decisions per hour") -> Cha
     )
 
 
+def sitting_chart(times: Sequence[float], start: float) -> Chart:
+    """A sitting's pace as it goes: decisions so far against minutes since it began (the
+    slope is the pace; per-hour bins say little in a sitting's first minutes)."""
+    title = f"Your pace: {len(times)} decisions"
+    if not times:
+        return Chart(Kind.CURVE, title, "", (), empty="no decisions in this sitting yet")
+    ordered = sorted(times)
+    seconds = max(0.0, ordered[-1] - start)
+    if seconds >= 1:
+        took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+        title += f" in {took} ({len(ordered) * 3600 / seconds:.0f}/h)"
+    points = ((0.0, 0.0), *((max(0.0, t - start) / 60.0, k) for k, t in enumerate(ordered, 1)))
+    return Chart(
+        Kind.CURVE,
+        title,
+        "minutes into this sitting",
+        (Series("decisions", tuple(Point(x, y) for x, y in points)),),
+        limits=(0.0, len(ordered) * 1.1),
+    )
+
+
 def _bars(
     bins: Sequence[Sequence[Bin]], labels: Sequence[str]
 ) -> tuple[tuple[str, ...], tuple[Series, ...]]:
@@ -98,7 +119,7 @@ def agreement_chart(raters: Sequence[RaterQuality]) -> Chart:
         ticks.append(f"{printable(q.rater)} {q.agreed}/{q.rechecks}{flag}")
     return Chart(
         Kind.DOTS,
-        f"Self-agreement on hidden re-checks (flag: interval below {FLAG_BELOW:g})",
+        f"Self-agreement on re-checks (flag below {FLAG_BELOW:g})",
         "share of re-checks answered as the first time (95% Wilson interval)",
         (Series("self-agreement", tuple(points)),),
         ticks=tuple(ticks),
