@@ -1,22 +1,25 @@
 """The rating app: keys -> `Session` calls, session state -> two sample panels.
 
-All slow work happens off the event loop: rendering/judging and "auto-rate the rest" run in
-thread workers (`tui.workers`) that post `Message` dataclasses back; playback runs in the
-player's own thread. A decision is written (fsync'd) by `Session.decide` before the next pair
-is drawn; that write takes milliseconds, so it runs on the loop, which also guarantees the
-ordering.
+All slow work happens off the event loop: rendering/judging, the pairing strategy's idle
+jobs (features, refits, choosing the next batch: `Session.idle_job`) and "auto-rate the
+rest" run in thread workers (`tui.workers`) that post `Message` dataclasses back; playback
+runs in the player's own thread. A decision is written (fsync'd) by `Session.decide` before
+the next pair is drawn; that write takes milliseconds, so it runs on the loop, which also
+guarantees the ordering.
 
-There is one wake-up path: every judged sample is announced by the session's judging (from
+There is one wake-up path: every judged sample is announced by the session's events (from
 the pool's thread or the in-process first-pair renderer) as a `SampleJudged` message; a
 waiting screen advances on those, never by polling. The 0.1 s timer only moves the play
 position display. One timer is armed on failure only: an automatic record that could not
 be written (disk full) is retried every WRITE_RETRY_SECONDS until it is.
 
-Deciding and skipping keys are ignored for `min_view_seconds` after a pair is drawn: the next
-pair appears within milliseconds of a key, so a double press or key auto-repeat would
-otherwise rate a pair the person never saw. Every clip starts through `rating.listening`,
-which counts what was heard (and `min_heard`); its fields go into the record at the key.
-SIGTERM leaves like `x` does (`tui.lifecycle`).
+Deciding and skipping keys within `min_view_seconds` of a pair being drawn are not taken:
+the next pair appears within milliseconds of a key, so a double press or key auto-repeat
+would otherwise rate a pair the person never saw. Such a key is never dropped silently: the
+screen flashes "too soon" (it is not queued either: it was meant for the pair before).
+Time comes from the injected `clock`, so these rules are tested without sleeping. Every clip
+starts through `rating.listening`, which counts what was heard (and `min_heard`); its
+fields go into the record at the key. SIGTERM leaves like `x` does (`tui.lifecycle`).
 """
 
 from __future__ import annotations
@@ -25,34 +28,38 @@ import threading
 import time
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.listening import Listening
 from rater.rating.outcome import Best
-from rater.rating.session import Session, State
+from rater.rating.session import Clock, Session, State
+from rater.rating.undo import Undone
 from rater.tui.keys import KEYS
 from rater.tui.lifecycle import SIGTERM_STATUS, Lifecycle
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
     AutorateProgress,
+    JobDone,
     JudgingFailed,
     JudgingWarning,
     SampleJudged,
 )
-from rater.tui.screens import AutorateScreen, HelpScreen, NoteScreen
-from rater.tui.widgets import SamplePanel, notice_text, position_text, status_text
+from rater.tui.screens import AutorateScreen, ConfirmScreen, HelpScreen, NoteScreen
+from rater.tui.widgets import KeyBar, SamplePanel, notice_text, position_text, status_text
 from rater.tui.workers import Workers
 
 WRITE_RETRY_SECONDS = 0.1
+SMALL_HEIGHT = 32  # rows below which the piano rolls shrink, so a tune shows 8+ lines
 
 
 class RaterApp(Workers, App[str]):
@@ -73,9 +80,11 @@ class RaterApp(Workers, App[str]):
         kind: str,
         journal_path: str = "",
         lifecycle: Lifecycle | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         super().__init__()
         self.session = session
+        self.clock = clock
         self.lifecycle = lifecycle or Lifecycle()
         self.player = player
         self.kind = kind
@@ -84,14 +93,15 @@ class RaterApp(Workers, App[str]):
         self.min_view_seconds = settings.min_view_seconds
         self.autoplay = settings.autoplay
         self.gap_seconds = settings.gap_seconds
+        self.show_source = settings.show_source
         self.listening = Listening(  # heard, decide time, replays, note: for the record
-            player, session.clock, audio=kind != "text", min_heard=settings.min_heard
+            player, clock, audio=kind != "text", min_heard=settings.min_heard
         )
         self.stop_event = threading.Event()
         self.error = ""
         self.summary_line = ""
-        self.shown_at: float = 0.0  # perf_counter when the current pair was last drawn
-        self._view_from = 0.0  # start of the pair's viewing time (minus the loop's settle time)
+        self.shown_at: float = 0.0  # clock() when the current pair was last drawn
+        self._idle_failed = -1  # the decision count at which an idle job last failed
         self._exiting = False
         self._warmed = False
         self._autorating = False
@@ -108,30 +118,41 @@ class RaterApp(Workers, App[str]):
             yield SamplePanel("a", show_audio=audio)
             yield SamplePanel("b", show_audio=audio)
         yield Static("", id="message")
-        yield Footer()
+        yield Static("", id="note", markup=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.player.available or not self.player.notice:
             self.query_one("#notice").display = False
         self.query_one("#pair").display = False
+        self.query_one("#note").display = False
         self.query_one("#message", Static).update("rendering the first pair…")
         # Listen before the first look: a sample judged in between is in the look, one judged
         # after it is a message.
-        self.session.judging.listen(lambda j: self.post_message(SampleJudged(j.sample.id)))
-        self.session.judging.on_warning(lambda _: self.post_message(JudgingWarning()))
-        if self.session.judging.warnings:  # from the first-pair renders, before the screen
+        self.session.events.watch(
+            lambda sample_id: self.post_message(SampleJudged(sample_id)),
+            lambda _: self.post_message(JudgingWarning()),
+        )
+        if self.session.events.warnings:  # from the first-pair renders, before the screen
             self.post_message(JudgingWarning())
         self.judge_samples()
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
         self.lifecycle.start(self.notify, lambda: self.action_exit(SIGTERM_STATUS))
+        resumed = self.session.resume_line()
+        if resumed:
+            self.notify(printable(resumed), title="resuming", timeout=15, markup=False)
         if self._guard(self.session.advance) not in (None, State.WAITING):
             self.show_current()
         self.refresh_status()
 
+    def on_resize(self) -> None:
+        """A small terminal gets small piano rolls, so each tune still shows 8+ lines."""
+        self.screen.set_class(self.size.height < SMALL_HEIGHT, "-small")
+
     def on_unmount(self) -> None:
-        self.session.judging.listen(None)  # judging threads may outlive the screen
-        self.session.judging.on_warning(None)
+        self.session.events.unwatch()  # judging threads may outlive the screen
+        self.session.close()
         self.lifecycle.end()
 
     # -- background work --------------------------------------------------------------------
@@ -140,14 +161,29 @@ class RaterApp(Workers, App[str]):
         """True while a dialog is open or the rest is being auto-rated: rating keys wait."""
         return self._autorating or self.stop_event.is_set() or isinstance(self.screen, ModalScreen)
 
-    def _settle(self) -> None:
-        """The pairing strategy's idle work (active's refit), never while the auto-rating
-        thread uses the session."""
-        if not self._autorating:
-            start = time.perf_counter()
-            self.session.settle()
-            # keys queued while the loop was busy here did not see the pair for that long
-            self._view_from += time.perf_counter() - start
+    def _start_idle_job(self) -> None:
+        """The pairing strategy's next idle job (features, refit, next batch) on a worker
+        thread; one at a time, never while the auto-rating thread uses the session, and
+        after a failed job not again until the next decision."""
+        if self._autorating or self.stop_event.is_set():
+            return
+        if self._idle_failed == self.session.counters().decisions:
+            return
+        job = self.session.idle_job()
+        if job is not None:
+            self.run_idle_job(job)
+
+    def on_job_done(self, message: JobDone) -> None:
+        if self._autorating:  # the auto-rating thread owns the pair source now
+            self.session.finish_job(None)
+            return
+        self.session.finish_job(message.result)
+        if message.error:
+            self._idle_failed = self.session.counters().decisions
+            text = f"choosing pairs from the model failed ({message.error}); the last fit stays"
+            self.notify(printable(text), severity="warning", timeout=8, markup=False)
+            return
+        self._start_idle_job()  # features of more samples, or decisions made meanwhile
 
     def on_sample_judged(self, message: SampleJudged) -> None:
         if (
@@ -188,8 +224,10 @@ class RaterApp(Workers, App[str]):
 
     def on_autorate_done(self, message: AutorateDone) -> None:
         s = message.summary
+        pairs = "pair" if s.auto == 1 else "pairs"
         self.summary_line = (
-            f"auto-rated {s.auto} more pairs; {s.left} pairs of two good samples left for a person"
+            f"Auto-rated {s.auto} more {pairs} that had a broken sample and left {s.left} "
+            f"pairs of two good samples for a person."
         )
         self.action_exit()
 
@@ -204,13 +242,15 @@ class RaterApp(Workers, App[str]):
             ja, jb = session.verdicts()
             clip = tuple(j.render.clip_seconds if j and j.render else 0.0 for j in (ja, jb))
             seconds = max(clip) or None
-            self.query_one("#panel-a", SamplePanel).show(session.current.a, ja, seconds)
-            self.query_one("#panel-b", SamplePanel).show(session.current.b, jb, seconds)
+            pair = session.current
+            self.query_one("#panel-a", SamplePanel).show(pair.a, ja, seconds, self.show_source)
+            self.query_one("#panel-b", SamplePanel).show(pair.b, jb, seconds, self.show_source)
             pair_box.display = True
             message.display = False
-            self.shown_at = self._view_from = time.perf_counter()
+            self.shown_at = self.clock()
             self.listening.show((clip[0], clip[1]))
-            self.call_after_refresh(self._settle)  # after the pair is painted
+            self.show_note()
+            self.call_after_refresh(self._start_idle_job)  # after the pair is painted
             if self.autoplay:
                 self._play("ab")
             if not self._warmed:
@@ -219,11 +259,20 @@ class RaterApp(Workers, App[str]):
         else:
             pair_box.display = False
             message.display = True
+            self.query_one("#note").display = False
             if session.state == State.DONE:
                 message.update("All pairs are decided or skipped. Press x to exit.")
             else:
                 message.update("waiting for the next pair to render…")
         self.refresh_status()
+
+    def show_note(self) -> None:
+        """The note kept for the pair on screen, if any (one row above the keys)."""
+        note = self.query_one("#note", Static)
+        text = self.listening.note
+        note.display = bool(text)
+        if text:
+            note.update(printable(f"note: {text}  (c edits it)"))
 
     def refresh_status(self) -> None:
         self.query_one("#status", Static).update(
@@ -251,8 +300,8 @@ class RaterApp(Workers, App[str]):
         playing = self.listening.playing()
         for k, side in enumerate("ab"):
             panel = self.query_one(f"#panel-{side}", SamplePanel)
-            here = playing is not None and playing[0] == k
-            panel.show_position(position_text(playing[1] if here else None, ""))
+            here = playing[1] if playing is not None and playing[0] == k else None
+            panel.show_position(position_text(here, ""))
 
     # -- actions (the keys) -----------------------------------------------------------------
 
@@ -268,7 +317,7 @@ class RaterApp(Workers, App[str]):
         except (RaterError, OSError) as exc:
             # An auto-rating's message says itself what was and was not saved.
             text = str(exc) if isinstance(exc, AutoRateError) else f"{failed}: {exc}"
-            now = time.monotonic()
+            now = self.clock()
             if text != self._last_error[0] or now - self._last_error[1] > 10:
                 self._last_error = (text, now)
                 self.notify(printable(text), severity="error", timeout=10, markup=False)
@@ -291,8 +340,18 @@ class RaterApp(Workers, App[str]):
 
     def _too_soon(self) -> bool:
         """A decide/skip key within `min_view_seconds` of drawing the pair: a repeat, not a
-        judgement of this pair."""
-        return time.perf_counter() - self._view_from < self.min_view_seconds
+        judgement of this pair. Never silent: the screen flashes "too soon"."""
+        seen = self.clock() - self.shown_at
+        if seen >= self.min_view_seconds:
+            return False
+        self.notify(
+            f"too soon: the pair has been on screen {seen:.1f} s; keys count after "
+            f"{self.min_view_seconds:g} s. Press again.",
+            severity="warning",
+            timeout=1.5,
+            markup=False,
+        )
+        return True
 
     def _move_on(self, call: Callable[..., Any], *args: Any) -> None:
         """Decide or skip; redraw whenever the pair on screen is no longer the current one
@@ -324,12 +383,17 @@ class RaterApp(Workers, App[str]):
         self._move_on(self.session.skip)
 
     def action_undo(self) -> None:
+        """Take back the last decision, say what it was, and bring its pair back with the
+        note written for it."""
         if self._busy():
             return
         self.player.stop()
-        undone = self._guard(self.session.undo, failed="undo failed")
-        if undone:
+        undone = self._guard(lambda: self.session.undo() or False, failed="undo failed")
+        if isinstance(undone, Undone):
             self.show_current()
+            self.listening.note = undone.note
+            self.show_note()
+            self.notify(printable(undone.sentence()), timeout=6, markup=False)
         elif undone is not None:
             self.notify("nothing to undo", timeout=2)
 
@@ -341,13 +405,32 @@ class RaterApp(Workers, App[str]):
         if not self._busy() and self.session.state == State.SHOWING:
             self._play(side, replay=True)
 
+    def action_scroll(self, pages: int) -> None:
+        """PgDn / PgUp: both tunes, together (the mouse wheel scrolls one)."""
+        if not self._busy():
+            for view in self.query(".abc"):
+                view.scroll_relative(y=pages * max(1, view.size.height - 1), animate=False)
+
     def action_note(self) -> None:
         """A one-line note kept for the pair's record; the pair waits while it is typed."""
         if not self._busy() and self.session.state == State.SHOWING:
-            self.push_screen(NoteScreen(self.listening))  # rating keys wait while it is open
+            # rating keys wait while it is open
+            self.push_screen(NoteScreen(self.listening), lambda _: self.show_note())
 
     def action_autorate(self) -> None:
+        """`r` asks first: it ends the sitting."""
         if self._busy():
+            return
+        question = "auto-rate the rest and quit? y/n"
+        detail = (
+            "Every remaining pair with a broken sample gets its automatic record (after the "
+            "rest is rendered); pairs of two good samples are left for a person. Then rater "
+            "exits."
+        )
+        self.push_screen(ConfirmScreen(question, detail), self._autorate_answer)
+
+    def _autorate_answer(self, yes: bool | None) -> None:
+        if not yes or self._autorating or self.stop_event.is_set():
             return
         self._autorating = True
         self.player.stop()
@@ -357,7 +440,7 @@ class RaterApp(Workers, App[str]):
     def action_help(self) -> None:
         if self._busy():
             return
-        self.push_screen(HelpScreen(list(self.BINDINGS)))
+        self.push_screen(HelpScreen(list(self.BINDINGS), self.min_view_seconds))
 
     def action_exit(self, return_code: int = 0) -> None:
         if self._exiting:
@@ -365,10 +448,16 @@ class RaterApp(Workers, App[str]):
         self._exiting = True
         self.player.stop()
         self.stop_event.set()
-        c = self.session.counters()
-        head = (
-            f"rated {c.rated}, auto-rated {c.auto}, skipped {c.skipped} this session"
-            f" -> {self.journal_path}"
-        )
-        self.summary_line = head + (f"; {self.summary_line}" if self.summary_line else "")
+        self.summary_line = " ".join(line for line in (self.summary_line, self._sitting()) if line)
         self.exit(self.summary_line, return_code=return_code)
+
+    def _sitting(self) -> str:
+        """What this sitting did, and what the journal holds: only a file that exists is
+        named as written."""
+        c = self.session.counters()
+        done = f"This session: {c.rated} rated by you, {c.auto} auto-rated, {c.skipped} skipped;"
+        if not self.journal_path:
+            return done.rstrip(";") + "."
+        if not Path(self.journal_path).is_file():
+            return f"{done} nothing was written, so there is no {self.journal_path} yet."
+        return f"{done} {self.journal_path} holds {c.decisions} decisions ({c.mine} yours)."

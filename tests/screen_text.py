@@ -1,0 +1,28 @@
+"""The text a Pilot-driven app shows right now, as a person would read it (no SVG): the
+same frame `App.export_screenshot` composes, exported as plain text, one line per row."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual.app import App
+
+
+def screen_text(app: App) -> str:
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    frame = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens
+    )
+    console.print(frame)
+    return console.export_text().replace("\xa0", " ")
