@@ -6,8 +6,9 @@ A refit run in a thread of the rating app still shares the app's GIL: its pure-P
 wait for it (bench/key_latency.py, 5,000 tunes: press -> painted p95 106 ms with the refit
 in a thread against 47 ms without one). In a child process, at a lower CPU priority
 (NICENESS), it costs the screen little more than the pickling of its inputs and result: on a
-machine with more work than cores, the keys are served first. The child is started from the owner's thread (`start`)
-and then used from any thread (`call`); a child that died is replaced at the next `start`.
+machine with more work than cores, the keys are served first. The child is started from the
+owner's thread (`start`) and then used from any thread (`call`); a child that died is
+replaced at the next `start`.
 """
 
 from __future__ import annotations

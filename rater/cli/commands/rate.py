@@ -19,6 +19,7 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str
     from rater.core import corpus
     from rater.core.errors import CorpusError
     from rater.core.printable import printable
+    from rater.rating.provenance import follow
     from rater.tui.build import make_app
 
     samples = corpus.read_samples(paths, kind=kind)
@@ -26,9 +27,12 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str
         raise CorpusError(
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
-    app = make_app(samples, ratings, rate_settings(args, kind))
-    for warning in app.lifecycle.warnings:  # above the screen, and after it in the scrollback
-        print(f"rater: {printable(warning)}", file=sys.stderr)
+    followed = follow(ratings, args.pairing, args.seed, args.prefix_chars)
+    app = make_app(samples, ratings, rate_settings(args, kind, followed.settings))
+    # above the screen, and after it in the scrollback
+    for line in [*app.lifecycle.warnings, followed.line, app.session.resume_line()]:
+        if line:
+            print(f"rater: {printable(line)}", file=sys.stderr)
     summary = app.run()
     if app.error:
         print(f"rater: {printable(app.error)}", file=sys.stderr)
