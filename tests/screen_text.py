@@ -21,8 +21,6 @@ def screen_text(app: App) -> str:
         legacy_windows=False,
         safe_box=False,
     )
-    frame = app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens
-    )
+    frame = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     console.print(frame)
     return console.export_text().replace("\xa0", " ")

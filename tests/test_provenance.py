@@ -21,8 +21,8 @@ from rater.rating.journal import Journal
 from rater.rating.provenance import follow
 from rater.rating.session import Session, State
 
-GOOD = [f"the {w} river bends where the old mill stood, and the heron waits ({k})"
-        for k, w in enumerate(["slow", "wide", "grey", "cold", "deep", "green", "long", "low"])]  # fmt: skip
+WORDS = ["slow", "wide", "grey", "cold", "deep", "green", "long", "low"]
+GOOD = [f"the {w} river bends where the old mill stood, and the heron waits" for w in WORDS]
 BROKEN = ["la la la " * 40, "ok ok ok ok " * 30, "buy now! " * 50, "na " * 90]
 
 

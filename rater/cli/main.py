@@ -309,7 +309,13 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     f.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
     f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
     f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
-    f.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+    f.add_argument(
+        "--with-auto",
+        action="store_true",
+        help="learn from the automatic records too (a broken sample lost); by default only "
+        "people's decisions, so that 'it parses' is not what the model learns",
+    )
+    f.add_argument("--drop-broken", action="store_true", help=argparse.SUPPRESS)  # the default
     f.add_argument(
         "--features", choices=["both", "music", "text"], default="both",
         help="music (notes and bars), text (GPT-2 BPE n-grams) or both",

@@ -1,10 +1,11 @@
-"""`rater ab-report`: the blind A/B verdict, which source won how often, with 95% CIs."""
+"""`rater ab-report`: the blind A/B verdict, which source won how often, with 95% CIs:
+people's decisions first, the same with the automatic ones beside them."""
 
 from __future__ import annotations
 
 import argparse
 
-from rater.analysis.rank import games, head_to_head
+from rater.analysis.rank import games, head_to_head, people_first
 from rater.core.errors import RankError
 from rater.core.printable import printable
 from rater.rating.reading import read_journals
@@ -15,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     keep_broken = not args.drop_broken
     if not games(ratings, keep_broken):
         raise RankError("no usable rating records in " + ", ".join(args.ratings))
-    rows = head_to_head(ratings, keep_broken)
+    rows = people_first(head_to_head, ratings, keep_broken)
     if not rows:
         raise RankError("no record compares samples from two different sources")
     for w in rows:

@@ -1,4 +1,9 @@
-"""`rater rank`: Bradley-Terry scores with standard errors, and win rates per source."""
+"""`rater rank`: Bradley-Terry scores with standard errors, and win rates per source.
+
+People first: the game count and every win rate give people's decisions, with the automatic
+ones (a broken sample lost) beside them (`analysis.rank.PeopleFirst`); the table's W/L/T is
+people's, and `+auto` what the automatic records add. The scores use every game unless
+`--drop-broken` (a broken sample belongs at the bottom)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from rater.analysis.bt import PRIOR_SD
-from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.analysis.rank import (
+    Ranking,
+    fit,
+    games,
+    head_to_head,
+    people_first,
+    record_counts,
+    source_winrates,
+)
 from rater.core.corpus import title_of
 from rater.core.errors import RankError
 from rater.core.printable import printable
@@ -52,18 +65,23 @@ def run(args: argparse.Namespace) -> int:
         ("title", "left"),
         ("score", "right"),
         ("se", "right"),
-        ("W/L/T", "right"),
+        ("W/L/T people", "right"),
+        ("+auto W/L", "right"),
         ("source", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=name in ("id", "score", "se"))  # type: ignore[arg-type]
+    people_games = [g for g in games(ratings, keep_broken) if not g.broken]
+    people = record_counts(people_games)
     for k, r in enumerate(rows, 1):
+        w, lo, t = people.get(r.id, (0, 0, 0))
         table.add_row(
             str(k),
             Text(printable(r.id)),
             Text(printable(r.title)[:40]),
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
-            f"{r.wins}/{r.losses}/{r.ties}",
+            f"{w}/{lo}/{t}",
+            f"+{r.wins - w}/+{r.losses - lo}" if (r.wins, r.losses) != (w, lo) else "",
             Text(printable(os.path.basename(r.source))),
         )
     console.print(table)
@@ -73,20 +91,22 @@ def run(args: argparse.Namespace) -> int:
             highlight=False,
             markup=False,
         )
+    auto = ranking.games - len(people_games)
     console.print(
-        f"{ranking.games} games; prior sd {ranking.prior_sd:g}; "
+        f"people {len(people_games)} games, with automatic {ranking.games} "
+        f"({auto} automatic: a broken sample lost); prior sd {ranking.prior_sd:g}; "
         f"standard errors {ranking.se_method}; csv: {printable(args.csv or '-')}",
         highlight=False,
         markup=False,
     )
-    rates = source_winrates(ratings, keep_broken)
+    rates = people_first(source_winrates, ratings, keep_broken)
     if rates:
         console.print("Win rates against other sources:", highlight=False)
         for w in rates:
             console.print(f"  {printable(w.sentence())}", highlight=False, markup=False)
     if args.by_source:
         console.print("Blind A/B, head to head:", highlight=False)
-        for w in head_to_head(ratings, keep_broken):
+        for w in people_first(head_to_head, ratings, keep_broken):
             console.print(printable(w.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
