@@ -102,6 +102,7 @@ class RaterApp(Workers, App[str]):
         self.summary_line = ""
         self.shown_at: float = 0.0  # clock() when the current pair was last drawn
         self._idle_failed = -1  # the decision count at which an idle job last failed
+        self._status_rows = 0  # rows the status line took when it was last laid out
         self._exiting = False
         self._warmed = False
         self._autorating = False
@@ -275,9 +276,13 @@ class RaterApp(Workers, App[str]):
             note.update(printable(f"note: {text}  (c edits it)"))
 
     def refresh_status(self) -> None:
-        self.query_one("#status", Static).update(
-            status_text(self.session.counters(), self.session.state), layout=False
-        )
+        """One row, or two when the terminal is too narrow for it: the layout is redone only
+        when that changes (the line is redrawn every second)."""
+        status = self.query_one("#status", Static)
+        text = status_text(self.session.counters(), self.session.state)
+        rows = 1 if text.cell_len <= status.content_region.width else 2
+        status.update(text, layout=rows != self._status_rows)
+        self._status_rows = rows
 
     def _play(self, sides: str, replay: bool = False) -> None:
         """Play these sides ("ab", "a" or "b") through `listening`, which counts what plays."""
@@ -301,7 +306,7 @@ class RaterApp(Workers, App[str]):
         for k, side in enumerate("ab"):
             panel = self.query_one(f"#panel-{side}", SamplePanel)
             here = playing[1] if playing is not None and playing[0] == k else None
-            panel.show_position(position_text(here, ""))
+            panel.show_position(position_text(here, "", panel.position_width()))
 
     # -- actions (the keys) -----------------------------------------------------------------
 
@@ -460,4 +465,5 @@ class RaterApp(Workers, App[str]):
             return done.rstrip(";") + "."
         if not Path(self.journal_path).is_file():
             return f"{done} nothing was written, so there is no {self.journal_path} yet."
-        return f"{done} {self.journal_path} holds {c.decisions} decisions ({c.mine} yours)."
+        held = f"{c.decisions} decision{'s' if c.decisions != 1 else ''}"
+        return f"{done} {self.journal_path} holds {held} ({c.mine} yours)."

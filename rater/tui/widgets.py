@@ -48,16 +48,19 @@ def notice_text(player: Player, warnings: list[str]) -> Text:
     return Text(printable("\n".join(lines + warnings), lines=True))
 
 
-def position_text(position: Position | None, label: str) -> str:
-    """A text progress bar; drawn by hand so it is cheap and identical in snapshots."""
+def position_text(position: Position | None, label: str, width: int = 0) -> str:
+    """A text progress bar; drawn by hand so it is cheap and identical in snapshots.
+    `width`: the row's width (the bar shrinks to fit a narrow panel; 0: BAR_WIDTH)."""
     if position is None:
         return f"  {label}"
     if position.in_gap:
         return "  ⏸ gap"
+    times = f" {position.seconds:4.1f} / {position.duration:.1f} s"
+    size = BAR_WIDTH if width <= 0 else max(4, min(BAR_WIDTH, width - 2 - len(times)))
     frac = position.seconds / position.duration if position.duration > 0 else 1.0
-    filled = min(BAR_WIDTH, int(frac * BAR_WIDTH))
-    bar = "━" * filled + "─" * (BAR_WIDTH - filled)
-    return f"▶ {bar} {position.seconds:4.1f} / {position.duration:.1f} s"
+    filled = min(size, int(frac * size))
+    bar = "━" * filled + "─" * (size - filled)
+    return f"▶ {bar}{times}"
 
 
 def verdict_text(judged: Judged | None) -> Text:
@@ -202,6 +205,9 @@ class SamplePanel(Vertical):
             self.show_position(position_text(None, ""))
         self.query_one(".verdict", Static).update(verdict_text(judged), layout=False)
 
+    def position_width(self) -> int:
+        return self.content_region.width
+
     def show_position(self, text: str) -> None:
         """Called 10 times a second: repaint one row, never re-layout the screen."""
         if self.show_audio and text != self._position:
@@ -243,7 +249,7 @@ def remaining_text(counters: Counters, state: State) -> str:
 STATUS_HELP = (
     ("rated n/N", "your decisions this session / yours in the journal in all"),
     ("auto n/N", "pairs auto-rated (a broken sample) this session / in the journal"),
-    ("skipped", "pairs skipped this session (no record; they come back next time)"),
+    ("skip", "pairs skipped this session (no record; they come back next time)"),
     ("left", "pairs still to rate; ~N: an estimate (adaptive pairing: until every sample "
      "has been compared once); open: it can always ask for more"),
     ("/h", "your ratings per hour this session"),
@@ -259,7 +265,7 @@ def status_text(counters: Counters, state: State) -> Text:
         (f"{counters.rated}/{counters.mine}", "bold"),
         (" · auto ", ""),
         (f"{counters.auto}/{auto_total}", "bold"),
-        (" · skipped ", ""),
+        (" · skip ", ""),
         (str(counters.skipped), "bold"),
         (" · left ", ""),
         (remaining_text(counters, state), "bold"),
