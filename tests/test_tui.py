@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fakes import RecordingPlayer
-from screen_text import screen_text
+from screen_text import screen_text, shows
 
 from rater.audio import render
 from rater.audio.synth import resolve_soundfont
@@ -33,18 +31,6 @@ LOOPS = [
     "X:1\nT:Loop two\nM:4/4\nL:1/8\nK:D\n" + "d2d2 d2d2|" * 60 + "\n",
 ]
 SIZE = (160, 48)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("RATER_CACHE_DIR")
-    os.environ["RATER_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        del os.environ["RATER_CACHE_DIR"]
-    else:
-        os.environ["RATER_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +72,6 @@ async def exited(pilot, app: RaterApp, timeout: float = 60.0, why: str = "") -> 
     while app.return_code is None:
         assert time.monotonic() < end, why or "the app did not exit"
         await pilot.pause(0.05)
-
-
-async def shows(pilot, app: RaterApp, text: str, timeout: float = 10.0) -> str:
-    """Wait until `text` is on screen (a notice is drawn a frame or two after its key)."""
-    end = time.monotonic() + timeout
-    while text not in (screen := screen_text(app)):
-        assert time.monotonic() < end, f"{text!r} never shown:\n{screen}"
-        await pilot.pause(0.05)
-    return screen
 
 
 def records(path: Path) -> list[dict]:

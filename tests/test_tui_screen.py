@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fakes import FakeClock, RecordingPlayer
-from screen_text import screen_text
+from screen_text import screen_text, shows
 
 from rater.audio.synth import resolve_soundfont
 from rater.core import checks, corpus, demo
@@ -26,18 +24,6 @@ from rater.tui.build import make_app
 from rater.tui.keys import KEYS, key_label
 
 SIZES = ((80, 24), (120, 40), (200, 60))
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("RATER_CACHE_DIR")
-    os.environ["RATER_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        del os.environ["RATER_CACHE_DIR"]
-    else:
-        os.environ["RATER_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +61,6 @@ async def showing(pilot, app: RaterApp, timeout: float = 90.0) -> None:
         assert app.return_code is None, app.error
         assert time.monotonic() < end, "no pair became ready"
         await pilot.pause(0.05)
-
-
-async def shows(pilot, app: RaterApp, text: str, timeout: float = 10.0) -> str:
-    end = time.monotonic() + timeout
-    while text not in (screen := screen_text(app)):
-        assert time.monotonic() < end, f"{text!r} never shown:\n{screen}"
-        await pilot.pause(0.05)
-    return screen
 
 
 def toasts(screen: str) -> str:
