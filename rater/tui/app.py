@@ -368,8 +368,9 @@ class RaterApp(Workers, App[str]):
     def action_decide(self, best: Best) -> None:
         if self._busy():
             return
-        if self.session.state != State.SHOWING:
+        if self.session.state != State.SHOWING:  # never silently: no pair is on screen
             self.bell()
+            self.notify("no pair on screen yet: nothing was rated", timeout=2)
             return
         if self._too_soon():
             return
