@@ -45,7 +45,10 @@ class HelpScreen(ModalScreen[None]):
         for name, meaning in STATUS_HELP:
             figures.add_row(name, meaning)
         with VerticalScroll(id="help-box"):
-            yield Static(Text("rater: keys", style="bold"), id="help-title")
+            yield Static(
+                Text.assemble(("rater: keys", "bold"), ("  (PgDn / PgUp scroll this help)", "dim")),
+                id="help-title",
+            )
             yield Static(keys, classes="help-table")
             yield Static(Text("the status line", style="bold"))
             yield Static(figures, classes="help-table")
