@@ -182,8 +182,6 @@ def fsync_baseline(dest: Path, n: int = 50) -> float:
 
 
 def main() -> None:
-    if os.environ.get("SWITCH"):
-        sys.setswitchinterval(float(os.environ["SWITCH"]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tunes", type=int, default=240)
     parser.add_argument("--pairing", nargs="+", default=["halves"], help="strategies to time")

@@ -109,6 +109,9 @@ def test_a_deferred_refit_is_a_job_never_next_pair(demo) -> None:
     first = source.model
     assert first is not None and source.prepare() is None
     source.record(decide(source.next_pair(), real, rng))
+    assert source.prepare() is None  # one decision: the last fit's batch is still good
+    for _ in range(model_pairing.BATCH - 1):
+        source.record(decide(source.next_pair(), real, rng))
     source.next_pair()
     assert source.model is first  # still the old fit: the next comes from a job
     job = source.prepare()

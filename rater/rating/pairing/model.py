@@ -160,7 +160,7 @@ class ModelSource(AdaptiveSource):
         kept = [g for g in self._games if g[3] not in gone]
         if len(kept) != len(self._games):
             self._games = kept
-            self._version += 1
+            self._version += BATCH  # refitted by the next job, like BATCH new decisions
             if not self._defer:
                 self.settle()
 
@@ -199,10 +199,15 @@ class ModelSource(AdaptiveSource):
 
         new = [int(k) for k in np.flatnonzero(self._ready) if int(k) not in self._row_of]
         new = new[:FEATURE_CHUNK]  # the rest in the next jobs: a fit comes in between
-        fit = self._fitted != self._version or (self.model is None and bool(new))
+        pending = self._fitted != self._version
+        # deferred: a refit every BATCH decisions (bench/model_sim.py), or when the last
+        # fit's pairs are used up; at once otherwise
+        due = self._version - self._fitted >= BATCH or not self._queue or not self._defer
+        fit = (pending and due) or (self.model is None and bool(new))
         fit = fit and len(self._games) >= BOOT
         if not new and not fit:
-            self._fitted = self._version
+            if len(self._games) < BOOT:
+                self._fitted = self._version  # nothing to fit yet: nothing is pending
             return None
         samples = [self._samples[k] for k in new]
         renders: dict[str, Render] = {}
