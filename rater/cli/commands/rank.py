@@ -102,12 +102,12 @@ def run(args: argparse.Namespace) -> int:
     rates = people_first(source_winrates, ratings, keep_broken)
     if rates:
         console.print("Win rates against other sources:", highlight=False)
-        for w in rates:
-            console.print(f"  {printable(w.sentence())}", highlight=False, markup=False)
+        for row in rates:
+            console.print(f"  {printable(row.sentence())}", highlight=False, markup=False)
     if args.by_source:
         console.print("Blind A/B, head to head:", highlight=False)
-        for w in people_first(head_to_head, ratings, keep_broken):
-            console.print(printable(w.sentence()), highlight=False, markup=False)
+        for row in people_first(head_to_head, ratings, keep_broken):
+            console.print(printable(row.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
     return 0
