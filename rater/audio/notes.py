@@ -18,15 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rater.core import scratch
-from rater.core.records import NoteEvent, Render, Sample
+from rater.core.files import read_regular
+from rater.core.jsonread import loads
+from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import CheckSettings, NoteSettings, RenderSettings
 
 SKIP_REASONS = frozenset({"too-long", "empty", "unparseable"})  # text checks: never parsed
-# A crash may be the machine's (the OOM killer): not kept. A timeout is: unlike the render
+# A machine failure (the OOM killer) is not the tune's: not kept. A timeout is: unlike the render
 # cache, which must not fail a tune for good because the machine was busy, this cache would
 # otherwise parse every tune that times out again on every run, 10 s each; a tune that
 # parses in ~50 ms on an idle machine does not take 10 s on a busy one.
-NOT_KEPT = frozenset({"crashed"})
+NOT_KEPT = frozenset({MACHINE_FAILURE})
+_FIELDS = frozenset({"notes", "clip_seconds", "music_seconds", "error"})
 DEFAULT_NOTES = NoteSettings()
 
 
@@ -38,6 +41,7 @@ class NoteStats:
     notes_cache: int = 0
     parsed: int = 0
     skipped: int = 0
+    failed: int = 0  # the machine failed on them (`MACHINE_FAILURE`): notes unknown
 
 
 def clip_notes(
@@ -115,10 +119,12 @@ def _gather(
         if progress is not None:
             progress(len(todo))
         for r in _parse_all(todo, settings):
+            if r.error in NOT_KEPT:
+                stats.failed += 1  # left out: its notes are unknown, not absent
+                continue
             stats.parsed += 1
             found[r.sample_id] = r
-            if r.error not in NOT_KEPT:
-                _write(folder, r)
+            _write(folder, r)
     return found
 
 
@@ -135,20 +141,36 @@ def _render_bucket(settings: NoteSettings) -> RenderSettings | None:
 
 
 def _read(folder: Path, sample_id: str) -> Render | None:
+    """An entry exactly as `_write` makes it, else None (a miss: parsed again). The folder
+    is untrusted like the render cache: a FIFO, a device or a symlink is never opened, and
+    every number is checked (finite times, MIDI pitches, a known reason)."""
+    from rater.audio.cache import CACHED_ERRORS, MAX_ENTRY_BYTES, note_event
+
+    raw = read_regular(folder / f"{sample_id}.json", MAX_ENTRY_BYTES)
+    if raw is None:
+        return None
     try:
-        data = json.loads((folder / f"{sample_id}.json").read_text(encoding="utf-8"))
-        notes = tuple(NoteEvent(float(s), float(e), int(p)) for s, e, p in data["notes"])
+        data = loads(raw, MAX_ENTRY_BYTES)
+        if not isinstance(data, dict) or set(data) != _FIELDS:
+            return None
+        seconds = [data["clip_seconds"], data["music_seconds"]]
         error = data["error"]
+        if not all(type(x) in (int, float) and 0 <= x < float("inf") for x in seconds):
+            return None
+        if error is not None and error not in CACHED_ERRORS | {"timeout"}:
+            return None
+        if not isinstance(data["notes"], list):
+            return None
         return Render(
             sample_id,
             None,
-            clip_seconds=float(data["clip_seconds"]),
-            music_seconds=float(data["music_seconds"]),
-            notes=notes,
-            error=str(error) if error is not None else None,
+            clip_seconds=float(seconds[0]),
+            music_seconds=float(seconds[1]),
+            notes=tuple(note_event(n) for n in data["notes"]),
+            error=error,
             cached=True,
         )
-    except (OSError, ValueError, TypeError, KeyError):
+    except (ValueError, TypeError):
         return None
 
 
@@ -169,12 +191,13 @@ def _parse_all(samples: list[Sample], settings: NoteSettings) -> Iterable[Render
     """Parse in `settings.workers` processes of the render pool (0: in this one), which
     brings its time limit, watchdog and crash handling: a bad tune costs only itself."""
     rs = settings.render_settings()
+    from rater.audio.pool import Pool, in_process
+
     if settings.workers <= 0:
         from rater.audio.render import parse_one
 
-        yield from (parse_one(s, rs) for s in samples)
+        yield from (in_process(s, lambda s: parse_one(s, rs)) for s in samples)
         return
-    from rater.audio.pool import Pool
 
     pool = Pool(rs, Path(), workers=settings.workers, parse_only=True)
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rater.core import scratch
-from rater.core.errors import SetupError, StorageError
+from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -280,6 +280,8 @@ def _clip(sample: Sample, settings: RenderSettings) -> tuple[list[Any], Render]:
     header, body = prepare_abc(sample.text)
     try:
         notes, tempos, seconds, fraction = _parse_enough(header, body, settings.clip_seconds)
+    except MACHINE_ERRORS:
+        raise  # out of memory, a broken install: the machine's problem, not the tune's
     except (Exception, RecursionError) as exc:
         return [], failed(sample, "unparseable", _short(exc))
     if not notes:
@@ -317,7 +319,7 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
     try:
         midi = _midi(timed, settings.program)
         peak, rms = _write_clip(midi, wav_path, parsed.clip_seconds, settings)
-    except (SetupError, StorageError):
+    except (SetupError, StorageError, *MACHINE_ERRORS):
         raise  # the machine's problem, not the tune's
     except Exception as exc:
         return failed(sample, "unrenderable", _short(exc))

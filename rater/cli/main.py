@@ -14,6 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from rater.cli.team_args import add_db_option, add_db_parser
 from rater.core.corpus import KINDS
 from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
@@ -39,8 +40,11 @@ def epilog() -> str:
     )
 
 
-def _add_corpus_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+def _add_corpus_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument(
+        "samples", nargs="+" if required else "*", metavar="SAMPLES",
+        help="samples files or directories",
+    )  # fmt: skip
     p.add_argument(
         "--kind",
         choices=list(KINDS),
@@ -141,7 +145,8 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
     from rater.analysis.export import FORMATS
 
     d = ExportOptions()
-    p.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
+    add_db_option(p)
     p.add_argument("--format", choices=list(FORMATS), required=True)
     p.add_argument("--out", metavar="FILE", required=True, help="file to write (not a directory)")
     for name, default in (("query", d.query_length), ("response", d.response_length)):
@@ -210,9 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rate_args(p)
 
     p = sub.add_parser("rate", help="rate pairs of samples in the terminal")
-    _add_corpus_args(p)
+    _add_corpus_args(p, required=False)  # none with --db: the project's samples
     _add_render_args(p)
     _add_rate_args(p)
+    add_db_option(p, rater=True)
 
     p = sub.add_parser("render", help="precompile clips with a progress bar; summary at the end")
     _add_corpus_args(p)
@@ -272,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-chars", type=int, default=CorpusSettings.min_chars)
 
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
-    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS")
+    add_db_option(p)
     p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source")
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
     p.add_argument("--top", type=int, default=20, help="rows shown in the table")
@@ -284,13 +291,15 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
 
     p = sub.add_parser("ab-report", help="blind A/B report: which source won")
-    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS")
+    add_db_option(p)
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
 
     p = sub.add_parser(
         "stats", help="counts by outcome, reasons, raters, sources, agreement, rater quality"
     )
-    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
 
     p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
@@ -299,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--clear", action="store_true", help="remove every file rater made")
 
     _add_model_parser(sub)
+    add_db_parser(sub)
     return parser
 
 
@@ -306,7 +316,8 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("model", help="preference model over sample content: fit, score")
     actions = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     f = actions.add_parser("fit", help="learn from journals; print held-out accuracy")
-    f.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
+    f.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
+    add_db_option(f)
     f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
     f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
     f.add_argument(

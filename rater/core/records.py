@@ -42,9 +42,11 @@ class Render:
     """The result of rendering one sample: a WAV clip on disk, or the reason it failed.
 
     `error` is a machine-readable reason ("unparseable", "unrenderable", "timeout",
-    "crashed", "no-notes") when rendering failed, else None; "timeout" and "crashed" may be
-    the machine's fault, so they are never cached. `music_seconds` is the length of the whole
-    tune at the sped-up tempo (the clip is at most `clip_seconds` of it).
+    "no-notes") when rendering failed, else None; "timeout" may be the machine's fault, so
+    it is never cached. `MACHINE_FAILURE` is no reason at all: the machine failed twice (a
+    render process killed, out of memory), so the sample has no verdict this run; it is
+    never cached, and never becomes a verdict or a journal record. `music_seconds` is the
+    length of the whole tune at the sped-up tempo (the clip is at most `clip_seconds` of it).
     """
 
     sample_id: str
@@ -63,12 +65,15 @@ class Render:
         return self.error is None and self.wav_path is not None
 
 
+MACHINE_FAILURE = "machine"  # a Render.error that is not the sample's (see `Render`)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether a sample may be shown to a person; `reasons` are machine-readable codes.
 
     Reason codes (each explained in `REASONS`): "unparseable", "unrenderable", "timeout",
-    "crashed", "no-notes", "silent", "too-short", "blacklist", "compressible", "repetitive",
+    "no-notes", "silent", "too-short", "blacklist", "compressible", "repetitive",
     "empty", "too-long"; from the bar-level checks (`rater.core.musiccheck`): "loop" (a bar
     or short phrase written out over and over, measured on the notes as played and against
     the sample's length), "off-meter" (most bars miss the meter in many different lengths,
@@ -104,7 +109,6 @@ REASONS: dict[str, str] = {
     "incoherent": "two or more weak signs of a text pieced together from fragments",
     "unrenderable": "the renderer could not turn it into sound",
     "timeout": "rendering took longer than the time limit",
-    "crashed": "the render process died",
     "no-notes": "no playable notes",
     "silent": "the clip is (nearly) silent",
     "too-short": "shorter than the minimum music length",

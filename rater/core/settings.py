@@ -34,7 +34,8 @@ class CorpusSettings:
 # A clip is what a rater hears before deciding (10 s by default); 3 minutes holds a whole
 # folk tune with its repeats, and keeps a clip under 8 MB (unbounded, 100000 gave 24 MB).
 MAX_CLIP_SECONDS = 180.0
-CACHE_FORMAT = 2  # in every cache key; 2: entries validated, no machine failure stored
+CACHE_FORMAT = 3  # in every cache key; 2: entries validated, no machine failure stored;
+# 3: renders made before workers stopped importing from the working folder are not reused
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ class RateSettings:
             )
 
 
-NOTES_FORMAT = 1  # in the notes cache key (`audio.notes`)
+NOTES_FORMAT = 2  # in the notes cache key (`audio.notes`); 2: as CACHE_FORMAT 3
 DEFAULT_C = 0.3  # best over 100-800 ratings in bench/model_sim.py
 
 
@@ -328,3 +329,31 @@ class FitSettings:
             raise SettingsError(f"{{field}} must be a positive number, got {self.C:g}", field="C")
         if self.folds is not None and self.folds < 2:
             raise SettingsError(f"{{field}} must be at least 2, got {self.folds}", field="folds")
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    """Team rating on PostgreSQL (`--db URL`): how pairs are handed out and how long a
+    client waits for the server before it rates on from its spool.
+
+    `overlap` and `lease_seconds` are a project's own (stored with it by `rater db add`);
+    the others are a client's.
+    """
+
+    overlap: int = 1  # distinct raters who decide each pair
+    lease_seconds: float = 600.0  # a pair leased to a rater who vanished returns after this
+    ahead: int = 2  # pairs a client holds leased beyond the one on screen (rated on offline)
+    retry_seconds: float = 5.0  # while offline, how often the server is tried again
+    connect_timeout: int = 5  # seconds to reach the server before going offline
+    statement_timeout: float = 10.0  # seconds one request may take before going offline
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.overlap <= 100:
+            raise SettingsError(f"{{field}} must be 1..100, got {self.overlap}", field="overlap")
+        for name in ("lease_seconds", "retry_seconds", "statement_timeout"):
+            if not getattr(self, name) > 0:
+                raise SettingsError("{field} must be positive", field=name)
+        if self.ahead < 0:
+            raise SettingsError("{field} must not be negative", field="ahead")
+        if self.connect_timeout < 1:
+            raise SettingsError("{field} must be at least 1 second", field="connect_timeout")

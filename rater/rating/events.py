@@ -1,5 +1,6 @@
-"""What a screen hears from a session's background judging: a sample was judged, the
-machine failed (an unwritable render cache).
+"""A session's background judging as its users see it: what a screen hears (`Events`: a
+sample was judged, the machine failed) and what scripts and the `r` key ask of it
+(`SessionJudging`: run it, the results by id).
 
 Judging runs on other threads and calls these listeners from there, so a screen turns each
 call into a message for its own thread (the rating app posts `SampleJudged`). The screen
@@ -8,9 +9,14 @@ talks to this small interface, never to `rating.judging` itself.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
-from rater.rating.judging import Judging
+from rater.core.records import Judged, Render, Verdict
+from rater.rating.judging import Judging, Listener
+from rater.rating.pairing.base import PairSource
+
+PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
 
 OnJudged = Callable[[str], object]  # the sample id
 OnWarning = Callable[[str], object]  # the one-line notice
@@ -37,3 +43,45 @@ class Events:
     def warnings(self) -> list[str]:
         """The notices so far, oldest first (some may predate `watch`: first-pair renders)."""
         return list(self._judging.warnings)
+
+
+class SessionJudging:
+    """The judging side of `rating.session.Session` (mixed in): it has `judging` and the
+    pair `source` whose first pairs are rendered first."""
+
+    judging: Judging
+    source: PairSource
+
+    @property
+    def judged(self) -> dict[str, Judged]:
+        return self.judging.judged
+
+    @property
+    def judging_done(self) -> threading.Event:
+        return self.judging.done
+
+    def run_judging(
+        self, stop: threading.Event | None = None, on_judged: Listener | None = None
+    ) -> None:
+        """Blocking: judge every sample, announcing each to `on_judged` (if given)."""
+        if on_judged is not None:
+            self.judging.listen(on_judged)
+        self.judging.run(stop, first=self.source.upcoming(PREFETCH_PAIRS))
+
+    def start_judging(self) -> threading.Thread:
+        """`run_judging` on a daemon thread, for callers without a worker framework."""
+        return self.judging.start(first=self.source.upcoming(PREFETCH_PAIRS))
+
+    def prefetch_first(self) -> None:
+        """Start rendering the first pairs in this process now (once), while the pool starts."""
+        self.judging.prefetch(self.source.upcoming(PREFETCH_PAIRS))
+
+    def judged_of(self, sample_id: str) -> Judged | None:
+        return self.judging.judged_of(sample_id)
+
+    def verdict_of(self, sample_id: str) -> Verdict | None:
+        return self.judging.verdict_of(sample_id)
+
+    def _render_of(self, sample_id: str) -> Render | None:
+        judged = self.judging.judged_of(sample_id)
+        return judged.render if judged is not None else None

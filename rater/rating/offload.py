@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from rater.audio.pool import main_hidden
+from rater.audio.pool import clean_start
 
 
 class Offload:
@@ -34,7 +34,7 @@ class Offload:
         self.close()
         import multiprocessing as mp
 
-        with main_hidden():  # the child must not run the caller's script again
+        with clean_start():  # the child imports nothing from the caller's script or folder
             context = mp.get_context("spawn")
             pool = ProcessPoolExecutor(1, mp_context=context, initializer=_lower_priority)
             pool.submit(int)  # the child starts now, on this thread, and imports meanwhile

@@ -26,28 +26,29 @@ automatic record is written only if its pair is undecided under the journal's lo
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rater.core.errors import JournalError, RaterError, SettingsError
-from rater.core.records import Judged, Pair, Rating, Render, Sample, Verdict
+from rater.core.records import Judged, Pair, Rating, Sample
 from rater.core.rules import broken_ids, pairing_fields
 from rater.core.settings import NoteSettings, RateSettings
 from rater.rating import outcome, pairing
-from rater.rating.events import Events
+from rater.rating.events import Events, SessionJudging
 from rater.rating.journal import Journal
-from rater.rating.judging import JudgeFn, Judging, Listener, pair_order
-from rater.rating.pairing.base import Job
+from rater.rating.judging import JudgeFn, Judging, pair_order
+from rater.rating.pairing.base import Job, PairSource
 from rater.rating.pairing.recheck import with_rechecks
 from rater.rating.tally import Counters, Tally
 from rater.rating.undo import Entry, UndoLog, Undone, entry, journal_pair, undone_record
 
+if TYPE_CHECKING:
+    from rater.rating.store.team_session import TeamJournal
+
 Clock = Callable[[], float]
-PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
 
 
 class State(StrEnum):
@@ -65,7 +66,7 @@ class AutoRateError(JournalError):
     on disk, and the screen must say so rather than "rating NOT saved"."""
 
 
-class Session:
+class Session(SessionJudging):
     """The state of one sitting: the pair on screen, the queue, the journal, the counters.
 
     Methods that change state (`advance`, `decide`, `skip`, `undo`, `end_with_auto`,
@@ -76,13 +77,16 @@ class Session:
     def __init__(
         self,
         samples: Sequence[Sample],
-        journal: Journal,
+        journal: Journal | TeamJournal,
         settings: RateSettings,
         *,
         judge: JudgeFn | None = None,
         clock: Clock = time.monotonic,
         defer_refit: bool = False,
+        source: PairSource | None = None,
     ) -> None:
+        """`source`: pairs from elsewhere (a team project's leases) instead of the
+        strategy of `settings.pairing`."""
         self.samples = list(samples)
         self.by_id = {s.id: s for s in self.samples}
         self.journal = journal
@@ -95,7 +99,7 @@ class Session:
         self.tally = Tally(self.rater, history)  # the journal's decisions, yours among them
         self.excluded: set[str] = broken_ids(history)  # samples with their automatic record
         try:
-            self.source = pairing.source(
+            self.source = source or pairing.source(
                 settings.pairing,
                 self.samples,
                 history,
@@ -124,45 +128,9 @@ class Session:
         self.rated = self.auto = self.skipped = 0
         self.elsewhere = 0  # pairs that other processes decided while this session ran
 
-    def resume_line(self) -> str:
-        """One line about the journal this sitting continues ("" when it is new)."""
-        return self.tally.resume_line(str(self.journal.path))
-
-    # -- background judging (see rater.rating.judging) ----------------------------------
-
-    @property
-    def judged(self) -> dict[str, Judged]:
-        return self.judging.judged
-
-    @property
-    def judging_done(self) -> threading.Event:
-        return self.judging.done
-
-    def run_judging(
-        self, stop: threading.Event | None = None, on_judged: Listener | None = None
-    ) -> None:
-        """Blocking: judge every sample, announcing each to `on_judged` (if given)."""
-        if on_judged is not None:
-            self.judging.listen(on_judged)
-        self.judging.run(stop, first=self.source.upcoming(PREFETCH_PAIRS))
-
-    def start_judging(self) -> threading.Thread:
-        """`run_judging` on a daemon thread, for callers without a worker framework."""
-        return self.judging.start(first=self.source.upcoming(PREFETCH_PAIRS))
-
-    def prefetch_first(self) -> None:
-        """Start rendering the first pairs in this process now (once), while the pool starts."""
-        self.judging.prefetch(self.source.upcoming(PREFETCH_PAIRS))
-
-    def judged_of(self, sample_id: str) -> Judged | None:
-        return self.judging.judged_of(sample_id)
-
-    def verdict_of(self, sample_id: str) -> Verdict | None:
-        return self.judging.verdict_of(sample_id)
-
-    def _render_of(self, sample_id: str) -> Render | None:
-        judged = self.judging.judged_of(sample_id)
-        return judged.render if judged is not None else None
+    def resume_line(self, where: str) -> str:
+        """One line about the journal (named `where`) this sitting continues ("" when new)."""
+        return self.tally.resume_line(where)
 
     # -- the pairing's idle work (see rater.rating.pairing.base) --------------------------
 
@@ -210,6 +178,8 @@ class Session:
                 # an adaptive source may only be waiting for samples still being judged
                 self.state = State.WAITING if self.source.waiting else State.DONE
                 return self.state
+            if self.judging.is_lost(pair.a.id) or self.judging.is_lost(pair.b.id):
+                continue  # the machine failed on one (the notice says): not shown, not recorded
             if self.judged_of(pair.a.id) is None or self.judged_of(pair.b.id) is None:
                 self._queue.appendleft(pair)
                 self.state = State.WAITING

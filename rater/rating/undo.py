@@ -15,14 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from rater.core import bpe
 from rater.core.errors import RaterError
 from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import recheck_of
-from rater.rating.journal import Journal
 
 CHOICES = {0: "A wins", 1: "B wins", "tie": "equal"}
+
+
+class Undoes(Protocol):
+    """What undo needs of a journal (a file, or a team project's `TeamJournal`)."""
+
+    def undo(self, expect_decision: str | None = None) -> list[Rating]: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ class UndoLog:
         return self._entries[people[-1] :] if people else []
 
     def take_back(
-        self, journal: Journal, entries: Sequence[Entry], requeue: Callable[[list[Entry]], object]
+        self, journal: Undoes, entries: Sequence[Entry], requeue: Callable[[list[Entry]], object]
     ) -> None:
         """Undo `entries` (the tail of the log) in the journal, newest first, each by its id.
         If one fails (another writer appended), those already undone (automatic records)

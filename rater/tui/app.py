@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from importlib import resources
 
 from textual.app import ComposeResult
@@ -76,7 +77,11 @@ class RaterApp(Workers, Actions):
         journal_path: str = "",
         lifecycle: Lifecycle | None = None,
         clock: Clock = time.monotonic,
+        team_status: Callable[[], str] | None = None,
     ) -> None:
+        """`team_status`: a team project's line for the status row ("team: 4 raters, ...",
+        "offline: 3 decisions waiting"); with it, a WAITING session is asked again every
+        second (the next lease may come from the server, not from a render)."""
         super().__init__()
         self.session = session
         self.clock = clock
@@ -84,6 +89,7 @@ class RaterApp(Workers, Actions):
         self.player = player
         self.kind = kind
         self.journal_path = journal_path
+        self.team_status = team_status
         settings = session.settings
         self.min_view_seconds = settings.min_view_seconds
         self.autoplay = settings.autoplay
@@ -135,7 +141,7 @@ class RaterApp(Workers, Actions):
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
         self.lifecycle.start(self.notify, lambda: self.action_exit(SIGTERM_STATUS))
-        resumed = self.session.resume_line()
+        resumed = self.session.resume_line(self.journal_path)
         if resumed:
             self.notify(printable(resumed), title="resuming", timeout=15, markup=False)
         if self._guard(self.session.advance) not in (None, State.WAITING):
@@ -178,6 +184,9 @@ class RaterApp(Workers, Actions):
         self._start_idle_job()  # features of more samples, or decisions made meanwhile
 
     def on_sample_judged(self, message: SampleJudged) -> None:
+        self._advance_if_waiting()
+
+    def _advance_if_waiting(self) -> None:
         if (
             self.session.state == State.WAITING
             and not self._autorating
@@ -192,6 +201,7 @@ class RaterApp(Workers, Actions):
         notice = self.query_one("#notice", Static)
         notice.update(notice_text(self.player, self.session.judging.warnings))
         notice.display = True
+        self._advance_if_waiting()  # a pair waiting on a sample the machine failed on moves on
 
     def on_judging_failed(self, message: JudgingFailed) -> None:
         self.error = message.error
@@ -267,11 +277,17 @@ class RaterApp(Workers, Actions):
             note.update(printable(f"note: {text}  (c edits it)"))
 
     def refresh_status(self) -> None:
-        """One row, or two when the terminal is too narrow for it: the layout is redone only
-        when that changes (the line is redrawn every second)."""
+        """One row, or two when the terminal is too narrow for it (a team project's line is
+        a row of its own): the layout is redone only when that changes (the line is redrawn
+        every second)."""
+        if self.team_status is not None and self.session.state == State.WAITING:
+            self._retry()  # a lease may have come free, or the server come back
         status = self.query_one("#status", Static)
         text = status_text(self.session.counters(), self.session.state)
         rows = 1 if text.cell_len <= status.content_region.width else 2
+        if self.team_status is not None:
+            text.append(f"\n{printable(self.team_status())}", style="bold")
+            rows += 1
         status.update(text, layout=rows != self._status_rows)
         self._status_rows = rows
 
