@@ -53,9 +53,14 @@ class Offload:
             raise
 
     def close(self) -> None:
-        """Stop the child (queued work is dropped)."""
+        """Stop the child now: a job still running is dropped, so leaving the screen never
+        waits for a refit (the interpreter's exit would join it)."""
         if self._pool is not None:
+            # no public way to stop a running worker before Python 3.14's terminate_workers
+            children = list(self._pool._processes.values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for child in children:
+                child.terminate()
             self._pool = None
 
 

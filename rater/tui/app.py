@@ -199,7 +199,7 @@ class RaterApp(Workers, Actions):
 
     def on_judging_warning(self, message: JudgingWarning) -> None:
         notice = self.query_one("#notice", Static)
-        notice.update(notice_text(self.player, self.session.judging.warnings))
+        notice.update(notice_text(self.player, self.session.events.warnings))
         notice.display = True
         self._advance_if_waiting()  # a pair waiting on a sample the machine failed on moves on
 
