@@ -211,13 +211,15 @@ class Actions(App[str]):
         self.exit(self.summary_line, return_code=return_code)
 
     def _sitting(self) -> str:
-        """What this sitting did, and what the journal holds: only a file that exists is
-        named as written."""
+        """What this sitting did, and what the journal holds: a journal with nothing in it
+        (or no file at all: the session lock may leave an empty one) is never named as if
+        ratings were written to it."""
         c = self.session.counters()
         done = f"This session: {c.rated} rated by you, {c.auto} auto-rated, {c.skipped} skipped;"
         if not self.journal_path:
             return done.rstrip(";") + "."
-        if not Path(self.journal_path).is_file():
-            return f"{done} nothing was written, so there is no {self.journal_path} yet."
+        if not c.decisions:
+            state = "is empty" if Path(self.journal_path).is_file() else "was not made"
+            return f"{done} nothing was written ({self.journal_path} {state})."
         held = f"{c.decisions} decision{'s' if c.decisions != 1 else ''}"
         return f"{done} {self.journal_path} holds {held} ({c.mine} yours)."

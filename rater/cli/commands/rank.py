@@ -56,32 +56,35 @@ def run(args: argparse.Namespace) -> int:
         write_csv(ranking, args.csv)
     console = Console()
     rows = ranking.rows[: max(0, args.top)]
-    table = Table(title=f"Bradley-Terry scores (top {len(rows)} of {len(ranking.rows)})")
-    for name, justify in (
-        ("#", "right"),
-        ("id", "left"),
-        ("title", "left"),
-        ("score", "right"),
-        ("se", "right"),
-        ("W/L/T people", "right"),
-        ("+auto W/L", "right"),
-        ("source", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name in ("id", "score", "se"))  # type: ignore[arg-type]
     people_games = [g for g in games(ratings, keep_broken) if not g.broken]
     people = record_counts(people_games)
+    auto = ranking.games - len(people_games)
+    table = Table(
+        title=f"Bradley-Terry scores (top {len(rows)} of {len(ranking.rows)})",
+        caption="W/L/T: people's decisions"
+        + ("; +auto: what the automatic ones add" if auto else ""),
+    )
+    columns = (
+        ["#", "id", "title", "score", "se", "W/L/T"] + (["+auto"] if auto else []) + ["source"]
+    )
+    for name in columns:
+        left = name in ("id", "title", "source")
+        table.add_column(
+            name, justify="left" if left else "right", no_wrap=name in ("id", "score", "se")
+        )
     for k, r in enumerate(rows, 1):
         w, lo, t = people.get(r.id, (0, 0, 0))
-        table.add_row(
+        cells = [
             str(k),
             Text(printable(r.id)),
             Text(printable(r.title)[:40]),
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
             f"{w}/{lo}/{t}",
-            f"+{r.wins - w}/+{r.losses - lo}" if (r.wins, r.losses) != (w, lo) else "",
-            Text(printable(os.path.basename(r.source))),
-        )
+        ]
+        if auto:
+            cells.append(f"+{r.wins - w}/+{r.losses - lo}" if (r.wins, r.losses) != (w, lo) else "")
+        table.add_row(*cells, Text(printable(os.path.basename(r.source))))
     console.print(table)
     if prior is not None:
         console.print(
@@ -89,7 +92,6 @@ def run(args: argparse.Namespace) -> int:
             highlight=False,
             markup=False,
         )
-    auto = ranking.games - len(people_games)
     console.print(
         f"people {len(people_games)} games, with automatic {ranking.games} "
         f"({auto} automatic: a broken sample lost); prior sd {ranking.prior_sd:g}; "
