@@ -17,7 +17,8 @@ part of the latency no UI work can remove.
 
 `--pairing halves model` measures each strategy on the same corpus in the same run (the
 first is the baseline the others are compared with); `--gap` is the pause between a frame
-and the next key (a strategy's deferred work, e.g. `model`'s refit, runs in that pause).
+and the next key. The idle jobs (`model`: features, refit, next batch) run on a worker and
+its child process meanwhile; every press made while one ran is reported apart.
 
 Measured on branch i15b, `--pairing halves model` (240 tunes, 120 presses each, gap 50 ms,
 nice -n 10): press -> painted p95 model / halves 1.12x (34.7 vs 31.1 ms, load 1.2) and
@@ -25,7 +26,22 @@ nice -n 10): press -> painted p95 model / halves 1.12x (34.7 vs 31.1 ms, load 1.
 (features, refit, next batch; after the frame) median 39 ms, p95 44 ms, the first one
 1.4 s (imports, the first 240 samples' features).
 
+Measured on branch i21 (issue 21: the model's features, refits and next batch in a niced
+child process, off the event loop; nice -n 5, 2 cores shared with other work), presses 50 ms
+apart, so a refit job is running at almost every press:
+- 240 tunes, load 3.4: press -> painted p95 model 47.5 ms (47.4 ms over the 93 of 120
+  presses made while a refit ran) vs halves 51.5 ms in the same run (0.92x); event-loop CPU
+  p95 17.8 vs 19.9 ms; jobs median 147 ms.
+- 5,000 tunes (--presses 400), load 7.9 falling to 3.6: p95 model 48.8 ms (399 of 400
+  presses during a refit) vs halves 44.4 ms (1.10x); event-loop CPU p95 20.3 vs 19.0 ms;
+  jobs median 517 ms, the first (child start + 1,024 samples' features) 4.3 s.
+- At load 8-9 the same 240-tune runs gave model p95 58-80 ms and halves 47-87 ms: beyond
+  the cores, the machine's other work sets the wall times (the CPU figures stay put).
+- Before (refit in a thread of the app, same session): 5,000 tunes p95 106 ms vs halves 47
+  ms (load 7): the refit's pure-Python work held the interpreter lock the keys needed.
+
 Run: .venv/bin/python bench/key_latency.py [--tunes 240] [--pairing halves model] [--gap 0.05]
+     [--presses N] [--cache DIR]
 """
 
 from __future__ import annotations
