@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         )
     for k, r in enumerate(rows, 1):
         w, lo, t = people.get(r.id, (0, 0, 0))
-        cells = [
+        cells: list[str | Text] = [
             str(k),
             Text(printable(r.id)),
             Text(printable(r.title)[:40]),
