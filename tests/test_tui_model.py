@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -54,29 +55,27 @@ def test_model_pairing_in_the_app_fits_in_a_worker_thread(
             await pilot.pause(0.05)
 
     jobs: list[tuple[str, object]] = []  # (thread, result) of every idle job
+    source = app.session.source
+    assert isinstance(source, model_pairing.ModelSource)
+    real = source.prepare
+
+    def spy():  # every job from the first on, on whichever thread runs it
+        job = real()
+        if job is None:
+            return None
+
+        def run_job():
+            result = job()
+            jobs.append((threading.current_thread().name, result))
+            return result
+
+        return run_job
+
+    source.prepare = spy
 
     async def run() -> None:
-        import threading
-
         async with app.run_test(size=SIZE) as pilot:
             await next_shown(pilot, None)
-            source = app.session.source
-            assert isinstance(source, model_pairing.ModelSource)
-            real = source.prepare
-
-            def spy():
-                job = real()
-                if job is None:
-                    return None
-
-                def run_job():
-                    result = job()
-                    jobs.append((threading.current_thread().name, result))
-                    return result
-
-                return run_job
-
-            source.prepare = spy
             for _ in range(8):
                 shown = app.session.current
                 await pilot.press("1")
@@ -110,5 +109,6 @@ def test_model_pairing_in_the_app_fits_in_a_worker_thread(
         judged = app.session.judged_of(sid)
         render = judged.render if judged is not None else None
         heard[sid] = float(render is not None and render.error is None and bool(render.notes))
-    assert len(parsed) == len(samples) and sum(heard.values()) >= 8
+    rated = {sid for r in people for sid in r["ids"]}  # the fit learns from these samples
+    assert rated <= set(parsed) and sum(heard[sid] for sid in rated) >= 8
     assert all(parsed[sid] == 1.0 for sid, h in heard.items() if h)
