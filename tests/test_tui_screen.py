@@ -130,7 +130,7 @@ def test_show_source_names_the_files_and_the_record_says_so(generators, tmp_path
             pair = app.session.current
             screen = screen_text(app)
             for s in (pair.a, pair.b):
-                assert f"{Path(s.source).name} #{s.index}" in screen
+                assert f"{Path(s.source).name} #{s.number}" in screen
             await pilot.press("1")
             await pilot.press("x")
 

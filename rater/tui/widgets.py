@@ -223,7 +223,7 @@ def header_text(side: str, sample: Sample, show_source: bool = False) -> Text:
         (f" {side.upper()} ", "bold reverse"),
         " ",
         (printable(sample.title) or "(untitled)", "bold"),
-        (f"  {name} #{sample.index}" if name else "", "dim"),
+        (f"  {name} #{sample.number}" if name else "", "dim"),
     )
 
 

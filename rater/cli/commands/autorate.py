@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return run_project(args, url)
     if not args.samples or not args.ratings:
         raise JournalError("autorate needs SAMPLES and --ratings FILE, or --db URL --project NAME")
-    samples = read_samples(args.samples, kind=args.kind)
+    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     journal = Journal(args.ratings)
     journal.check_writable()  # now, not after minutes of rendering
     if journal.set_aside:

@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         if auto:
             cells.append(f"+{r.wins - w}/+{r.losses - lo}" if (r.wins, r.losses) != (w, lo) else "")
-        table.add_row(*cells, Text(printable(os.path.basename(r.source))))
+        source = os.path.basename(r.source) + (f"#{r.number}" if r.number else "")
+        table.add_row(*cells, Text(printable(source)))
     console.print(table)
     if prior is not None:
         console.print(
@@ -154,10 +155,13 @@ def _without_texts(
 def write_csv(ranking: Ranking, path: str) -> None:
     def write(f: IO[str]) -> None:
         out = csv.writer(f)
-        out.writerow(["id", "score", "se", "wins", "losses", "ties", "source"])
+        out.writerow(["id", "score", "se", "wins", "losses", "ties", "source", "number"])
         for r in ranking.rows:
             out.writerow(
-                [r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties, r.source]
+                [
+                    *(r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties),
+                    *(r.source, r.number or ""),
+                ]
             )
 
     write_output(path, write, RankError, newline="")
