@@ -78,7 +78,13 @@ def make_app(
     warnings = [journal.torn_warning()] if journal.set_aside else []
     lifecycle = Lifecycle(lock, warnings)
     return RaterApp(
-        session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle, live=live
+        session,
+        player,
+        kind=kind,
+        journal_path=str(ratings),
+        lifecycle=lifecycle,
+        clock=clock,
+        live=live,
     )
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from rater.analysis.plot.chart import Chart, Kind, Point, Series
-from rater.analysis.rank import Ranking, Score, WinRate
+from rater.analysis.rank import PeopleFirst, Ranking, Score, WinRate
 from rater.core.printable import printable
 
 BY_SOURCE_MOST = 40  # rows of the by-source chart, all sources together
@@ -79,23 +79,38 @@ def by_source_chart(ranking: Ranking, top: int) -> Chart:
     )
 
 
-def winrate_chart(rates: Sequence[WinRate], title: str) -> Chart:
-    """Each source's win rate against the others (ties apart), Wilson 95% interval; sources
-    in natural order, 50% marked."""
-    shown = sorted((w for w in rates if w.decisive), key=lambda w: natural_key(w.source))
-    names = source_names([w.source for w in shown])
-    points = []
-    for k, w in enumerate(shown, 1):
-        lo, hi = w.ci or (0.0, 1.0)
-        points.append(Point(k, w.rate or 0.0, lo, hi))
-    ticks = tuple(f"{names[w.source]} {w.wins}/{w.decisive}" for w in shown)
+def winrate_chart(rows: Sequence[PeopleFirst], title: str) -> Chart:
+    """Each source's win rate against the others (ties apart), Wilson 95% interval, sources
+    in natural order, 50% marked. People's decisions first; where automatic ones (a broken
+    sample lost) change it, the rate with them on the row below, as a second series."""
+    shown = sorted(rows, key=lambda row: natural_key(row.people.source))
+    names = source_names([row.people.source for row in shown])
+    people: list[Point] = []
+    with_auto: list[Point] = []
+    ticks: list[str] = []
+    for row in shown:
+        p, a = row.people, row.with_auto
+        if p.decisive:
+            ticks.append(f"{names[p.source]} {p.wins}/{p.decisive}")
+            people.append(_rate(len(ticks), p))
+        if not row.dropped and a.decisive and (a.decisive, a.ties) != (p.decisive, p.ties):
+            ticks.append(f"{'' if p.decisive else names[p.source]} +auto {a.wins}/{a.decisive}")
+            with_auto.append(_rate(len(ticks), a))
+    series = [Series("people", tuple(people))]
+    if with_auto:
+        series.append(Series("with automatic decisions", tuple(with_auto)))
     return Chart(
         Kind.DOTS,
         title,
         "win rate (decisive games; 95% Wilson interval)",
-        (Series("win rate", tuple(points)),),
-        ticks=ticks,
+        tuple(series),
+        ticks=tuple(ticks),
         reference=(0.5,),
         limits=(0.0, 1.0),
         empty="no decisive games between samples of different sources",
     )
+
+
+def _rate(row: int, w: WinRate) -> Point:
+    lo, hi = w.ci or (0.0, 1.0)
+    return Point(row, w.rate or 0.0, lo, hi)

@@ -1,11 +1,12 @@
-"""`rater ab-report`: the blind A/B verdict, which source won how often, with 95% CIs."""
+"""`rater ab-report`: the blind A/B verdict, which source won how often, with 95% CIs:
+people's decisions first, the same with the automatic ones beside them."""
 
 from __future__ import annotations
 
 import argparse
 
 from rater.analysis.plot.ranks import winrate_chart
-from rater.analysis.rank import games, head_to_head, source_winrates
+from rater.analysis.rank import games, head_to_head, people_first, source_winrates
 from rater.cli import plotting
 from rater.cli.sources import input_names, ratings_of
 from rater.core.errors import RankError
@@ -20,10 +21,13 @@ def run(args: argparse.Namespace) -> int:
     keep_broken = not args.drop_broken
     if not games(ratings, keep_broken):
         raise RankError("no usable rating records in " + input_names(args))
-    rows = head_to_head(ratings, keep_broken)
+    rows = people_first(head_to_head, ratings, keep_broken)
     if not rows:
         raise RankError("no record compares samples from two different sources")
     for w in rows:
         print(printable(w.sentence()))
-    plotting.emit(args, lambda: [winrate_chart(source_winrates(ratings, keep_broken), PLOT_TITLE)])
+    plotting.emit(
+        args,
+        lambda: [winrate_chart(people_first(source_winrates, ratings, keep_broken), PLOT_TITLE)],
+    )
     return 0
