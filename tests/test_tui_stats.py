@@ -14,7 +14,10 @@ from fakes import RecordingPlayer
 from rater.analysis.live import LiveStats, Team, team_chart
 from rater.analysis.plot.chart import text
 from rater.core import corpus
+from rater.core.records import Pair
 from rater.core.settings import CheckSettings, PlotSettings, RateSettings
+from rater.rating import outcome
+from rater.rating.journal import Journal
 from rater.tui.build import make_app
 from rater.tui.stats import ChartPlot, StatsScreen
 
@@ -85,6 +88,32 @@ async def _follows(tmp_path: Path) -> None:
         await pilot.press("s")
         await pilot.press("escape")
         assert not isinstance(app.screen, StatsScreen)
+        await pilot.press("x")
+
+
+def test_another_writers_decisions_reach_the_charts(tmp_path: Path) -> None:
+    """Another rater appends to the same journal while the screen is open: the session reads
+    it before its next pair (`Journal.news`), and the scores chart counts it."""
+    asyncio.run(_news(tmp_path))
+
+
+async def _news(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.session.state == "showing", "no pair")
+        await pilot.press("1")
+        await pilot.press("s")
+        screen = app.screen
+        await until(pilot, lambda: titles(screen)[1] == "Scores: 2 samples, 1 game", "no charts")
+        samples = app.session.samples
+        on_screen = {app.session.current.a.id, app.session.current.b.id}
+        others = [s for s in samples if s.id not in on_screen][-2:]
+        Journal(tmp_path / "r.jsonl").append(
+            outcome.decide(Pair(others[0], others[1]), 0, "someone else")
+        )
+        await pilot.press("2")  # the session reads the news before its next pair
+        await until(pilot, lambda: titles(screen)[1] == "Scores: 6 samples, 3 games", "no news")
+        assert titles(screen)[0].startswith("Your pace: 2 decisions")  # not someone else's
         await pilot.press("x")
 
 

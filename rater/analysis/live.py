@@ -114,10 +114,11 @@ def score_chart(records: Sequence[Rating]) -> Chart:
     except RankError as exc:
         return Chart(Kind.BARS, title, "", (), empty=str(exc))
     bins = histogram([r.score for r in ranking.rows], bins=SCORE_BINS)
+    games_word = "game" if ranking.games == 1 else "games"
     points = tuple(Point(k, b.count) for k, b in enumerate(bins, 1))
     return Chart(
         Kind.BARS,
-        f"{title}: {len(ranking.rows)} samples, {ranking.games} games",
+        f"{title}: {len(ranking.rows)} samples, {ranking.games} {games_word}",
         "Bradley-Terry score (logits)",
         (Series("samples", points),),
         ticks=tuple(b.label() for b in bins),

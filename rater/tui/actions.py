@@ -48,7 +48,7 @@ class Actions(App[str]):
     _last_error: tuple[str, float]
     _retry_armed: bool
     live: LiveStats
-    team: Callable[[], Team | None]
+    team: Callable[[], Team | None] | None
 
     def show_current(self) -> None:
         raise NotImplementedError

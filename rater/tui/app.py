@@ -82,7 +82,7 @@ class RaterApp(Workers, Actions):
         clock: Clock = time.monotonic,
         team_status: Callable[[], str] | None = None,
         live: LiveStats | None = None,
-        team: Callable[[], Team | None] = lambda: None,
+        team: Callable[[], Team | None] | None = None,
     ) -> None:
         """`team_status`: a team project's line for the status row ("team: 4 raters, ...",
         "offline: 3 decisions waiting"); with it, a WAITING session is asked again every

@@ -32,6 +32,7 @@ from rater.analysis.plot.chart import Chart, draw
 
 PANELS = 4
 MIN_INTERVAL = 0.5  # seconds between two counts: a burst of decisions is counted together
+TEAM_SECONDS = 1.0  # how often a team project's progress is looked at (a number, no query)
 
 
 @dataclass
@@ -85,8 +86,9 @@ class ChartPlot(PlotextPlot):
 
 class StatsScreen(Screen[None]):
     """See the module docstring. `status()`: the rating screen's status line, shown here too
-    (a key's decision shows at once: the count goes up); `team()`: the team's progress, None
-    without a team."""
+    (a key's decision shows at once: the count goes up); `team()`: a team project's progress
+    (counted on the client's own thread every few seconds, `rating.store.background`): the
+    screen looks at it every TEAM_SECONDS and counts again when it changed."""
 
     BINDINGS = [Binding("s,escape", "close", "back to the pair")]
 
@@ -94,7 +96,7 @@ class StatsScreen(Screen[None]):
         self,
         live: LiveStats,
         status: Callable[[], Text] = Text,
-        team: Callable[[], Team | None] = lambda: None,
+        team: Callable[[], Team | None] | None = None,
     ) -> None:
         super().__init__()
         self.live = live
@@ -104,6 +106,7 @@ class StatsScreen(Screen[None]):
         self._recount = False
         self._last = 0.0  # when the last count started (monotonic)
         self._waiting = False  # a count is due after MIN_INTERVAL
+        self._team_seen: Team | None = None
         self.updates = 0  # charts shown so far (tests and the bench count them)
 
     def compose(self) -> ComposeResult:
@@ -120,6 +123,16 @@ class StatsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.live.listen(lambda: self.post_message(JournalChanged()))
         self._changed()
+        if self.team is not None:
+            self._team_seen = self.team()
+            self.set_interval(TEAM_SECONDS, self._team_check)
+
+    def _team_check(self) -> None:
+        """Other raters' decisions reach the team's count, not this journal: follow it."""
+        now = self.team() if self.team is not None else None
+        if now != self._team_seen:
+            self._team_seen = now
+            self._changed()
 
     def on_journal_changed(self, message: JournalChanged) -> None:
         self.query_one("#stats-status", Static).update(self.status(), layout=False)
@@ -156,7 +169,7 @@ class StatsScreen(Screen[None]):
 
     @work(thread=True, group="live-stats")
     def _count(self, panels: list[ChartPlot], sizes: list[tuple[int, int]]) -> None:
-        charts = self.live.charts(self.team())
+        charts = self.live.charts(self.team() if self.team is not None else None)
         drawn = [
             (chart, panel.build(chart, *size))
             for chart, panel, size in zip(charts, panels, sizes, strict=False)
