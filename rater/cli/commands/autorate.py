@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from rater.cli import options
+from rater.core.settings import check_option
 from rater.rating.journal import Journal
 from rater.rating.outcome import auto_rate_pairs
 from rater.rating.pairing.schedule import halves
@@ -22,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from rater.audio.pipeline import judge_all
     from rater.core.corpus import read_samples
 
+    check_option("seed", args.seed)
+    render_settings, check_settings = options.render_and_checks(args, args.kind)
     samples = read_samples(args.samples, kind=args.kind)
     pairs = halves(samples, args.seed)
     journal = Journal(args.ratings)
@@ -32,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
     todo = [p for p in pairs if frozenset((p.a.id, p.b.id)) not in done]
     # Judge only samples of undecided pairs: a resumed run renders nothing it already used.
     needed = list({s.id: s for p in todo for s in (p.a, p.b)}.values())
-    render_settings, check_settings = options.render_and_checks(args, args.kind)
     judged = judge_all(needed, render_settings, check_settings, warn=options.warn)
     verdicts = {j.sample.id: j.verdict for j in judged}
     decisions, summary = auto_rate_pairs(todo, verdicts.get, args.rater)

@@ -32,12 +32,13 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str
     from rater.core import corpus
     from rater.tui.build import make_app
 
+    settings = rate_settings(args, kind)  # checked first
     samples = corpus.read_samples(paths, kind=kind)
     if len(samples) < 2:
         raise CorpusError(
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
-    app = make_app(samples, ratings, rate_settings(args, kind))
+    app = make_app(samples, ratings, settings)
     return run_app(app)
 
 
