@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rater.core.errors import CorpusError
+from rater.core.files import walk
 from rater.core.records import Sample
 from rater.core.settings import CorpusSettings
 
@@ -216,7 +217,7 @@ def read_text(path: str) -> str:
 def _files(path: Path) -> list[Path]:
     return sorted(
         p
-        for p in path.rglob("*")
+        for p in walk(path)  # not rglob, which recurses: a folder 1,500 levels deep
         if p.is_file()
         and p.suffix.lower() in DIR_SUFFIXES
         and not DIR_SKIP.match(p.name)

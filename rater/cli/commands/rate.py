@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rater.core.errors import CorpusError, StoreError
+from rater.core.files import make_folders
 from rater.core.settings import TeamSettings
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def run_team(args: argparse.Namespace, url: str) -> int:
     if not args.rater and rater in ("postgres", ""):
         rater = default_rater()  # an administrator's connection: rate under the login name
     spool = Path(args.spool) if args.spool else spool_path(args.project, rater)
-    spool.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(spool.parent)
     client = TeamClient(url, args.project, rater, spool, TeamSettings(), background=True)
     try:
         assert client.store is not None
