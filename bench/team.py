@@ -117,6 +117,11 @@ def main() -> int:
     parser.add_argument("--raters", type=int, default=16)
     parser.add_argument("--decisions", type=int, default=300)
     parser.add_argument("--overlap", type=int, default=2)
+    parser.add_argument(
+        "--think", type=float, default=0.0,
+        help="seconds each rater waits between decisions (0: full speed, a stress test; a "
+        "person takes ~20 s)",
+    )  # fmt: skip
     args = parser.parse_args()
     pairs = args.raters * args.decisions // args.overlap
     work = Path(tempfile.mkdtemp(prefix="rater-team-bench-"))
@@ -131,12 +136,14 @@ def main() -> int:
             )  # fmt: skip
         print(
             f"{args.raters} rater processes x {args.decisions} decisions, overlap "
-            f"{args.overlap}: {pairs} pairs, PostgreSQL at {cluster.bin}"
+            f"{args.overlap}: {pairs} pairs, think time {args.think:g} s, "
+            f"PostgreSQL at {cluster.bin}"
         )
         outs = [work / f"db-{k}.json" for k in range(args.raters)]
         commands = [
             [sys.executable, str(RATER), "db", url, "bench", f"rater{k}",
-             str(work / f"spool-{k}.jsonl"), str(outs[k]), "--count", str(2 * args.decisions)]
+             str(work / f"spool-{k}.jsonl"), str(outs[k]), "--count", str(2 * args.decisions),
+             "--pause", str(args.think)]
             for k in range(args.raters)
         ]  # fmt: skip
         db_results, db_seconds = run(commands, outs)
@@ -147,7 +154,8 @@ def main() -> int:
         outs = [work / f"file-{k}.json" for k in range(args.raters)]
         commands = [
             [sys.executable, str(RATER), "file", str(work / "ratings.jsonl"), str(corpus),
-             f"rater{k}", str(outs[k]), "--count", str(args.decisions)]
+             f"rater{k}", str(outs[k]), "--count", str(args.decisions),
+             "--pause", str(args.think)]
             for k in range(args.raters)
         ]  # fmt: skip
         file_results, file_seconds = run(commands, outs)

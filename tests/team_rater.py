@@ -133,6 +133,8 @@ def run_file(args: argparse.Namespace) -> dict[str, object]:
             lease_ms.append(took)
             write_ms.append(_ms(start))
             ids.append(str(written[0].extra["decision"]))
+        if args.pause:
+            time.sleep(args.pause)
     return {"rater": args.rater, "decisions": ids, "lease_ms": lease_ms, "write_ms": write_ms}
 
 
@@ -152,6 +154,7 @@ def main() -> int:
         file.add_argument(name)
     file.add_argument("--count", type=int, default=300)
     file.add_argument("--go", help="start once this file exists")
+    file.add_argument("--pause", type=float, default=0.0)
     file.set_defaults(run=run_file)
     args = parser.parse_args()
     try:

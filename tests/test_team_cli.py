@@ -112,3 +112,37 @@ def test_reading_commands_take_a_project(
     missing = pg_cluster.url("no_such_database")
     code, _, err = _rater(["db", "add", str(corpus), "--project", "q", "--db", missing], capsys)
     assert code == 2 and err.count("\n") == 1 and 'no_such_database" does not exist' in err
+
+
+def test_autorate_a_project_writes_each_automatic_record_once(
+    pg_cluster, rated: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, _ = rated
+    url = pg_cluster.new_database()
+    db = ["--db", url]
+    for args in (["db", "init"], ["db", "add", str(corpus), "--kind", "text", "--project", "p"]):
+        assert _rater([*args, *db], capsys)[0] == 0
+    code, out, err = _rater(["autorate", "--project", "p", *db], capsys)
+    assert code == 0, err
+    auto = int(out.split("auto-rated:")[1].split()[0])
+    assert auto >= 1 and "project p: 7 open pairs" in out
+    code, out, _ = _rater(["autorate", "--project", "p", *db], capsys)
+    assert f"project p: {7 - auto} open pairs" in out and "auto-rated:                 0" in out
+    code, _, err = _rater(["autorate", str(corpus)], capsys)
+    assert code == 2 and "--ratings FILE" in err
+
+
+def test_model_fit_and_score_on_a_project(
+    pg_cluster, rated: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, journal = rated
+    url = _imported(pg_cluster, corpus, journal, capsys)
+    model = tmp_path / "model.json"
+    db = ["--project", "p", "--db", url]
+    code, out, err = _rater(
+        ["model", "fit", *db, "--out", str(model), "--kind", "text", "--folds", "2"], capsys
+    )
+    assert code == 0, err
+    code, out, err = _rater(["model", "score", *db, "--model", str(model)], capsys)
+    assert code == 0, err
+    assert "15 samples scored" in out

@@ -162,3 +162,27 @@ def test_a_server_restarted_immediately_mid_run_loses_nothing(own_cluster, tmp_p
             "SELECT count(*), count(DISTINCT rater) FROM decisions GROUP BY pair"
         ).fetchall()
     assert len(per_pair) == 60 and set(per_pair) == {(2, 2)}
+
+
+def test_a_screen_keeps_its_leases_while_a_person_looks(team_db: str, tmp_path: Path) -> None:
+    with connect(team_db) as conn:
+        add_samples(conn, "p", samples(8), PairingSettings(), TeamSettings(lease_seconds=60))
+    clock = Clock()
+    client = TeamClient(team_db, "p", "alice", tmp_path / "spool.jsonl", clock=clock)
+    client.next_pair()
+
+    def deadlines() -> list[object]:
+        with connect(team_db) as conn:
+            rows = conn.execute("SELECT expires FROM slots WHERE rater = 'alice' ORDER BY pair")
+            return [e for (e,) in rows.fetchall()]
+
+    before = deadlines()
+    assert len(before) == 3
+    clock.now += 29  # under half the lease: nothing to push yet
+    client.status()
+    assert deadlines() == before
+    clock.now += 1  # half the lease has gone by: the screen's next status pushes them
+    client.status()
+    after = deadlines()
+    assert all(b > a for a, b in zip(before, after, strict=True))
+    client.close()

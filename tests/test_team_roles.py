@@ -88,3 +88,28 @@ def test_an_admin_role_adds_samples_and_sees_every_decision(team) -> None:  # ty
     admin = connect(url("admin"))
     assert add_samples(admin, "p", samples(12), PairingSettings(), TeamSettings()).pairs == 2
     assert add_samples(admin, "q", samples(4), PairingSettings(), TeamSettings()).pairs == 2
+
+
+def test_a_rater_roles_second_automatic_record_takes_the_first(pg_cluster, team_db: str) -> None:  # type: ignore[no-untyped-def]
+    """Under row-level security too: bob's slot of a pair alice found broken takes alice's
+    automatic record (a decision not his own, allowed for exactly that case)."""
+    from rater.core.records import Verdict
+    from rater.rating.store.team import Written
+
+    dbname = conninfo_to_dict(team_db)["dbname"]
+    tag = uuid.uuid4().hex[:6]
+    alice_name, bob_name = f"alice_{tag}", f"bob_{tag}"
+    with connect(team_db) as conn:
+        add_samples(conn, "k", samples(4), PairingSettings(), TeamSettings(overlap=2))
+        grant(conn, alice_name)
+        grant(conn, bob_name)
+    alice = TeamStore(connect(pg_cluster.url(dbname, user=alice_name)), "k", alice_name)
+    bob = TeamStore(connect(pg_cluster.url(dbname, user=bob_name)), "k", bob_name)
+    la, lb = alice.lease(), bob.lease()
+    assert la.pair == lb.pair
+    bad, good = Verdict(la.shown.a.id, False, ("empty",)), Verdict(la.shown.b.id, True)
+    first = with_decision(outcome.auto_decide(la.shown, bad, good, alice_name))
+    second = with_decision(outcome.auto_decide(lb.shown, bad, good, bob_name))
+    assert alice.decide(first) == Written.WRITTEN
+    assert bob.decide(second) == Written.SUPERSEDED
+    assert bob.progress().done == 1

@@ -13,7 +13,7 @@ from rater.rating.journal import with_decision
 from rater.rating.store import schema
 from rater.rating.store.connect import connect
 from rater.rating.store.projects import add_samples
-from rater.rating.store.team import TeamStore
+from rater.rating.store.team import TeamStore, Written
 
 
 def _decision(pair, best, rater):  # type: ignore[no-untyped-def]
@@ -107,12 +107,12 @@ def test_a_retried_decision_is_written_once(team_db: str) -> None:
     alice = _store(team_db, "alice")
     lease = alice.lease()
     records = _decision(lease.shown, "tie", "alice")
-    assert alice.decide(records) is True
-    assert alice.decide(records) is False
+    assert alice.decide(records) == Written.WRITTEN
+    assert alice.decide(records) == Written.PRESENT
     with connect(team_db) as conn:
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
     assert [r.best for r in alice.last_decision()] == [0, 1]
-    assert alice.progress() == (1, 1, 2, 1)
+    assert alice.progress() == (1, 1, 2, 1, False)
     assert alice.progress().line() == "team: 1 raters, 1/2 pairs"
 
 
@@ -131,7 +131,7 @@ def test_undo_takes_back_ones_own_last_decision_and_leases_the_pair_back(team_db
     assert [r.rater for _, recs in bob.records() for r in recs] == ["bob"]
     again = alice.lease([])
     assert again is not None and again.pair == la.pair  # hers again, as the journal's undo
-    assert alice.decide(mine) is False  # an undone id stays undone (a late replay)
+    assert alice.decide(mine) == Written.PRESENT  # an undone id stays undone (a late replay)
 
 
 def test_a_broken_pair_closes_every_slot(team_db: str) -> None:
@@ -142,7 +142,55 @@ def test_a_broken_pair_closes_every_slot(team_db: str) -> None:
     lease = alice.lease()
     bad = Verdict(lease.shown.a.id, False, ("empty",))
     good = Verdict(lease.shown.b.id, True)
+    carol = _store(team_db, "carol")
+    held = carol.lease()  # carol holds a slot of pair 1 before it is found broken
+    assert held.pair == lease.pair == 1
     alice.decide(with_decision(outcome.auto_decide(lease.shown, bad, good, "alice")))
     bob = _store(team_db, "bob")
     assert bob.lease().pair == 2  # pair 1 needs nobody else
+    again = with_decision(outcome.auto_decide(held.shown, bad, good, "carol"))
+    assert carol.decide(again) == Written.SUPERSEDED  # one automatic record per pair
+    assert carol.decide(again) == Written.SUPERSEDED
+    with connect(team_db) as conn:
+        slots = conn.execute("SELECT count(*) FROM slots WHERE pair = 1 AND decision IS NULL")
+        assert slots.fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
     assert alice.progress().done == 1
+
+
+def test_an_adaptive_project_hands_out_claimed_pairs_once_per_slot(team_db: str) -> None:
+    from rater.core.records import Pair
+
+    with connect(team_db) as conn:
+        added = add_samples(conn, "a", samples(6), PairingSettings("active"), TeamSettings())
+        assert added.pairs == 0  # chosen as the team rates
+    alice, bob = _store(team_db, "alice", "a"), _store(team_db, "bob", "a")
+    s = samples(6)
+    first = alice.claim(Pair(s[0], s[1]))
+    assert first is not None and first.pair == 1
+    assert bob.claim(Pair(s[1], s[0])) is None  # the same pair, either order: alice holds it
+    assert bob.claim(Pair(s[2], s[3])).pair == 2
+    assert alice.decide(_decision(first.shown, 0, "alice"))
+    assert alice.claim(Pair(s[0], s[1])) is None  # decided: never again
+    assert bob.progress().line() == "team: 2 raters, 1 decisions"
+
+
+def test_a_hidden_recheck_is_kept_and_takes_no_slot(team_db: str) -> None:
+    from dataclasses import replace
+
+    _project(team_db, count=4, overlap=2)
+    alice = _store(team_db, "alice")
+    lease = alice.lease()
+    first = _decision(lease.shown, 0, "alice")
+    assert alice.decide(first) == Written.WRITTEN
+    pair = lease.shown
+    again = replace(pair, a=pair.b, b=pair.a, recheck_of=str(first[0].extra["decision"]))
+    assert alice.decide(_decision(again, 1, "alice")) == Written.WRITTEN
+    with connect(team_db) as conn:
+        decided = conn.execute("SELECT count(*) FROM slots WHERE decision IS NOT NULL")
+        assert decided.fetchone()[0] == 1  # the re-check repeats, it does not count twice
+        assert conn.execute("SELECT recheck FROM decisions ORDER BY seq").fetchall() == [
+            (False,),
+            (True,),
+        ]
+    assert _store(team_db, "bob").lease().pair == lease.pair  # the second slot is still open

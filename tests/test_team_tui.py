@@ -28,13 +28,25 @@ def _stored(url: str) -> list[tuple[str, int, bool]]:
         ).fetchall()
 
 
+def _text_project(url: str, tmp_path: Path, name: str = "p", pairing: str = "halves") -> str:
+    """Project `name`: twelve good texts (shown only: nothing to render)."""
+    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
+    with connect(url) as conn:
+        add_samples(conn, name, read_samples([str(corpus)], kind="text"),
+                    PairingSettings(pairing), TeamSettings(), kind="text")  # fmt: skip
+    return url
+
+
 @pytest.fixture
 def project(team_db: str, tmp_path: Path) -> str:
-    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])  # good texts only
-    with connect(team_db) as conn:
-        add_samples(conn, "p", read_samples([str(corpus)], kind="text"), PairingSettings(),
-                    TeamSettings(), kind="text")  # fmt: skip
-    return team_db
+    return _text_project(team_db, tmp_path)
+
+
+def _app(url: str, name: str, tmp_path: Path, team: TeamSettings = TeamSettings()):  # type: ignore[no-untyped-def]
+    """alice's screen on project `name` (a recording player: no audio device here)."""
+    client = TeamClient(url, name, "alice", tmp_path / "alice.spool", team, background=True)
+    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
+    return make_team_app(client, settings, player=RecordingPlayer())
 
 
 async def _showing(pilot, app, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -51,9 +63,7 @@ def test_keys_write_to_the_server_and_undo_takes_ones_own_back(
 
 
 async def _keys(project: str, tmp_path: Path) -> None:
-    client = TeamClient(project, "p", "alice", tmp_path / "alice.spool", background=True)
-    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
-    app = make_team_app(client, settings, player=RecordingPlayer())
+    app = _app(project, "p", tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
         await _showing(pilot, app)
         first = app.session.current
@@ -83,18 +93,12 @@ def test_the_screen_rates_on_offline_and_says_what_waits(own_cluster, tmp_path: 
     url = own_cluster.new_database()
     with connect(url) as conn:
         schema.migrate(conn)
-    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
-    with connect(url) as conn:
-        add_samples(conn, "p", read_samples([str(corpus)], kind="text"), PairingSettings(),
-                    TeamSettings(), kind="text")  # fmt: skip
+    _text_project(url, tmp_path)
     asyncio.run(_offline(own_cluster, url, tmp_path))
 
 
 async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings = TeamSettings(retry_seconds=0.2, connect_timeout=2)
-    client = TeamClient(url, "p", "alice", tmp_path / "alice.spool", settings, background=True)
-    rate = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
-    app = make_team_app(client, rate, player=RecordingPlayer())
+    app = _app(url, "p", tmp_path, TeamSettings(retry_seconds=0.2, connect_timeout=2))
     async with app.run_test(size=(160, 48)) as pilot:
         await _showing(pilot, app)
         await pilot.press("1")
@@ -112,3 +116,21 @@ async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[n
             await pilot.pause(0.3)
         await pilot.press("x")
     assert [(r, b) for r, b, _ in _stored(url)] == [("alice", 0), ("alice", 1)]
+
+
+def test_the_screen_rates_an_active_project(team_db: str, tmp_path: Path) -> None:
+    _text_project(team_db, tmp_path, "a", "active")
+    asyncio.run(_active(team_db, tmp_path))
+
+
+async def _active(url: str, tmp_path: Path) -> None:
+    app = _app(url, "a", tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for key in "1213":
+            await _showing(pilot, app)
+            await pilot.press(key)
+        await _showing(pilot, app)
+        await pilot.press("x")
+    with connect(url) as conn:
+        rows = conn.execute("SELECT rater, pair FROM decisions WHERE undone IS NULL").fetchall()
+    assert len(rows) == 4 and len({p for _, p in rows}) == 4

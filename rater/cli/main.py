@@ -252,9 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("autorate", help="auto-rate pairs with a broken sample, without asking")
-    _add_corpus_args(p)
+    _add_corpus_args(p, required=False)  # none with --db: the project's open pairs
     _add_render_args(p)
-    p.add_argument("--ratings", metavar="FILE", required=True, help="journal to append to")
+    p.add_argument("--ratings", metavar="FILE", help="journal to append to (without --db)")
+    add_db_option(p)
     p.add_argument("--rater", default=AUTO_RATER, help="rater name stored in every record")
     p.add_argument(
         "--seed", type=int, default=PairingSettings.seed, help="pairing seed" + _in("seed")
@@ -349,7 +350,8 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=FitSettings.seed, help="folds and row signs" + _in("seed")
     )
     s = actions.add_parser("score", help="score samples, best first, broken last")
-    s.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+    s.add_argument("samples", nargs="*", metavar="SAMPLES", help="samples files or directories")
+    add_db_option(s)
     s.add_argument("--model", metavar="MODEL.json", required=True)
     s.add_argument("--csv", metavar="FILE", help="write id,score,ok,reasons,source")
     s.add_argument(

@@ -2,7 +2,8 @@
 
 One rule for `export`, `rank`, `stats`, `ab-report` and `model fit`: journals named on the
 command line are read; with none named, `--db URL` (or `$RATER_DB`) and `--project NAME`
-read the project's decisions from the team database instead.
+read the project's decisions from the team database instead. `model score` takes its
+samples the same way (`samples_of`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import argparse
 from collections.abc import Iterator
 from typing import Protocol
 
-from rater.core.errors import JournalError, StoreError
-from rater.core.records import Rating
+from rater.core.corpus import read_samples
+from rater.core.errors import CorpusError, JournalError, StoreError
+from rater.core.records import Rating, Sample
 from rater.rating.reading import JournalRecords
 from rater.rating.store.connect import URL_ENV, url_from
 
@@ -41,6 +43,24 @@ def ratings_of(args: argparse.Namespace, *, tokens: bool = True, texts: bool = T
     from rater.rating.store.reading import ProjectRecords
 
     return ProjectRecords(url, args.project, tokens=tokens, texts=texts)
+
+
+def samples_of(args: argparse.Namespace, kind: str) -> list[Sample]:
+    """Samples files named on the command line, else (`--db`) every sample of the project."""
+    url = None if args.samples else url_from(args.db)
+    if url is None:
+        if not args.samples:
+            raise CorpusError(
+                f"no samples: name samples files, or --db URL (or {URL_ENV}) with --project NAME"
+            )
+        return read_samples(args.samples, kind=kind)
+    if not args.project:
+        raise StoreError("--db needs --project NAME (the team project to read)")
+    from rater.rating.store.connect import connect
+    from rater.rating.store.team import TeamStore
+
+    with connect(url) as conn:
+        return TeamStore(conn, args.project, "").all_samples()
 
 
 def input_names(args: argparse.Namespace) -> str:

@@ -34,8 +34,10 @@ def add_db_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
     a.add_argument("--kind", choices=list(KINDS), default=CorpusSettings.kind)
     a.add_argument(
-        "--pairing", choices=["halves", "ab", "prefix"], default=PairingSettings.strategy,
-        help="how a new project's pairs are made (its schedule)",
+        "--pairing", choices=["halves", "ab", "prefix", "active", "model"],
+        default=PairingSettings.strategy,
+        help="how a new project's pairs are made: a schedule up front (halves, ab, prefix), "
+        "or chosen as the team rates, from every rater's decisions (active, model)",
     )  # fmt: skip
     a.add_argument(
         "--seed", type=int, default=PairingSettings.seed, help=f"pairing seed ({RANGES['seed']})"

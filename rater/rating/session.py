@@ -105,10 +105,11 @@ class Session:
         judge: JudgeFn | None = None,
         clock: Clock = time.monotonic,
         defer_refit: bool = False,
-        source: PairSource | None = None,
+        wrap_source: Callable[[PairSource], PairSource] | None = None,
     ) -> None:
-        """`source`: pairs from elsewhere (a team project's leases) instead of the
-        strategy of `settings.pairing`."""
+        """`wrap_source`: the pairs come through this (a team project's leases or claims,
+        `rating.store.team_session`) instead of straight from `settings.pairing`'s
+        strategy."""
         self.samples = list(samples)
         self.by_id = {s.id: s for s in self.samples}
         self.journal = journal
@@ -121,7 +122,7 @@ class Session:
         # Samples that already have their automatic record.
         self.excluded: set[str] = broken_ids(history)
         try:
-            self.source = source or pairing.source(
+            self.source = pairing.source(
                 settings.pairing,
                 self.samples,
                 history,
@@ -134,6 +135,8 @@ class Session:
                 raise
             strategy = settings.pairing.strategy
             raise SettingsError(f"{{field}} {strategy}: {exc}", field="strategy") from exc
+        if wrap_source is not None:
+            self.source = wrap_source(self.source)
         # hidden re-checks of this rater's decisions (only of samples judged good here)
         self.source = with_rechecks(self.source, self.samples, history, settings, self.verdict_of)
         self.order = pair_order(self.samples, self.source)

@@ -180,8 +180,8 @@ def _verdict(curve: tuple[Accuracy, ...]) -> str:
 def _score(args: argparse.Namespace) -> int:
     from rater.analysis.model import modelfile
     from rater.analysis.model.score import rank_samples, write_csv, write_samples
+    from rater.cli.sources import samples_of
     from rater.core import checks
-    from rater.core.corpus import read_samples
 
     if args.out and not args.top:
         raise ModelError("--out writes the --top N best samples: give --top N")
@@ -191,7 +191,7 @@ def _score(args: argparse.Namespace) -> int:
     check_option("top", args.top)
     model = modelfile.load(args.model)
     kind = model.features.kind
-    samples = read_samples(args.samples, kind=kind)
+    samples = samples_of(args, kind)
     f = model.features
     renders = _renders(samples, args, f.clip_seconds, f.speed) if kind == "abc" else {}
     settings = checks.default_settings(args.blacklist)

@@ -28,7 +28,7 @@ from rater.core.settings import TeamSettings
 from rater.rating.journal import Journal, with_decision
 from rater.rating.store.background import ProgressWatch, Reconnector
 from rater.rating.store.connect import connect
-from rater.rating.store.team import Lease, Progress, TeamStore
+from rater.rating.store.team import Lease, Progress, TeamStore, Written
 
 PROGRESS_SECONDS = 5.0  # how often the screen's client counts the team's progress
 
@@ -161,6 +161,21 @@ class TeamClient:
                 self._lost(exc)
         return self.held[0].shown if self.held else None
 
+    def claim(self, pair: Pair) -> Lease | None:
+        """Lease this pair (an adaptive strategy's choice); None if it has no slot left
+        for this rater, or the server is away."""
+        store = self._reach()
+        if store is None:
+            return None
+        try:
+            lease = store.claim(pair)
+        except OfflineError as exc:
+            self._lost(exc)
+            return None
+        if lease is not None:
+            self.held.append(lease)
+        return lease
+
     def set_aside(self, lease: Lease) -> None:
         """A pair skipped: kept leased (not handed out again in this sitting), given back
         at `close` (a skipped pair of a journal waits for the next session, too)."""
@@ -190,7 +205,9 @@ class TeamClient:
 
     def decide(self, records: Sequence[Rating]) -> list[Rating]:
         """Write a decision of the pair on screen (server, else spool); returns its records
-        with their id. The pair's lease is done with either way."""
+        with their id, or [] for an automatic record the server already had for this pair
+        (another rater's; as `Journal.append(unless_decided=True)`). The pair's lease is
+        done with either way."""
         written = with_decision(records)
         did = str(written[0].extra["decision"])
         lease = self._take(written[0].ids)
@@ -200,7 +217,8 @@ class TeamClient:
             store = self.store if self.spool_empty() else None
         if store is not None:
             try:
-                store.decide(written)
+                if store.decide(written) == Written.SUPERSEDED:
+                    return []
                 self._renew(store)
             except OfflineError as exc:
                 self._lost(exc)
@@ -278,9 +296,14 @@ class TeamClient:
     def status(self) -> str:
         """ "team: 4 raters, 1,210/3,000 pairs", and while offline the spool's count. The
         screen asks every second, so this is also where a screen's client notices that
-        the server is back (and replays its spool) while a pair is on screen."""
-        if self.store is None and self._reconnector is not None:
-            self._reach()
+        the server is back (and replays its spool) while a pair is on screen, and keeps
+        its leases alive while a person looks at one pair for long."""
+        store = self._reach() if self._reconnector is not None else self.store
+        if store is not None:
+            try:
+                self._renew(store)
+            except OfflineError as exc:
+                self._lost(exc)
         progress = self.progress()
         parts = [progress.line()] if progress else []
         if not self.online:

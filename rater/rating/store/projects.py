@@ -18,7 +18,7 @@ from rater.core.settings import PairingSettings, TeamSettings
 from rater.rating.pairing.schedule import ab_pairs, halves, prefix_pairs
 from rater.rating.store.connect import guarded
 from rater.rating.store.schema import require_current
-from rater.rating.store.team import Project, load_project
+from rater.rating.store.team import ADAPTIVE, Project, load_project
 
 FIXED = ("halves", "ab", "prefix")  # strategies whose pairs are a schedule made up front
 
@@ -37,9 +37,10 @@ def schedule(samples: Sequence[Sample], pairing: PairingSettings) -> list[Pair]:
         return list(ab_pairs(samples, pairing.seed))
     if pairing.strategy == "prefix":
         return list(prefix_pairs(samples, pairing.seed, pairing.prefix_chars))
+    if pairing.strategy in ADAPTIVE:
+        return []  # chosen as the rating goes, and claimed (`TeamStore.claim`)
     raise StoreError(
-        f"pairing {pairing.strategy!r}: a team project hands out a schedule made up front "
-        f"({', '.join(FIXED)})",
+        f"pairing {pairing.strategy!r}: a team project uses {', '.join(FIXED + ADAPTIVE)}",
         field="pairing",
     )
 
@@ -48,7 +49,7 @@ def ensure_project(
     conn: Any, name: str, pairing: PairingSettings, team: TeamSettings, kind: str
 ) -> Project:
     """The project, made with these settings if it is new (an existing one keeps its own)."""
-    if pairing.strategy not in FIXED:
+    if pairing.strategy not in FIXED + ADAPTIVE:
         schedule([], pairing)  # the error naming the strategies a project can use
     with guarded():
         require_current(conn)

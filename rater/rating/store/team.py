@@ -6,9 +6,10 @@ in schedule order with `FOR UPDATE SKIP LOCKED`, so raters leasing at once never
 each other nor get the same slot, and never a slot of a pair they hold or decided. A lease
 past its deadline is free again (its rater vanished). `decide` inserts the decision under
 the id the client made (`ON CONFLICT DO NOTHING`: a retry after a timeout is a no-op) and
-fills the rater's slot in the same transaction (`rater_decide`, migration 0003: one round
-trip). Undo marks one's own last decision undone
-and leases its slot back to the rater, as the file journal's undo shows the pair again.
+fills the rater's slot in the same transaction (`rater_decide`, migrations 0003 and 0005:
+one round trip; a second automatic record of a broken pair is not written). Undo marks
+one's own last decision undone and leases its slot back to the rater, as the file
+journal's undo shows the pair again.
 
 Every method is one short transaction; a lost connection is `OfflineError` (the caller
 spools), a refusal `StoreError`.
@@ -20,6 +21,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, NamedTuple
 
 from rater.core.errors import StoreError
@@ -42,6 +44,14 @@ class Project:
     lease_seconds: float
 
 
+class Written(IntEnum):
+    """What `decide` did (the server's `rater_decide` code)."""
+
+    PRESENT = 0
+    WRITTEN = 1
+    SUPERSEDED = 2
+
+
 class Lease(NamedTuple):
     """A pair held by this rater until `expires` (server time)."""
 
@@ -56,11 +66,17 @@ class Progress(NamedTuple):
 
     raters: int  # raters with a decision or a live lease
     done: int  # pairs decided by `overlap` distinct raters
-    total: int  # pairs in the schedule
+    total: int  # pairs in the schedule (so far, for a project whose pairs are chosen)
     decisions: int  # decisions (undone ones left out)
+    open_ended: bool = False  # pairs chosen as the rating goes (`active`, `model`)
 
     def line(self) -> str:
+        if self.open_ended:
+            return f"team: {self.raters} raters, {self.decisions:,} decisions"
         return f"team: {self.raters} raters, {self.done:,}/{self.total:,} pairs"
+
+
+ADAPTIVE = ("active", "model")  # strategies whose pairs are chosen, and claimed, as they go
 
 
 # The lease query (DESIGN.md shows its plan): the first open slot in schedule order that is
@@ -143,6 +159,16 @@ class TeamStore:
         a, b = _sample(row[5:11]), _sample(row[11:17])
         return Lease(pair, slot, expires, Pair(a=a, b=b, query=query, swapped=swapped))
 
+    def claim(self, pair: Pair) -> Lease | None:
+        """Lease a slot of this pair, made the first time anyone claims it (`rater_claim`,
+        migration 0004): how an adaptive strategy's chosen pair is taken. None when the
+        pair has no slot left for this rater."""
+        row = self._one(
+            "SELECT pair, slot, expires FROM rater_claim(%s, %s, %s, %s, %s)",
+            (self.project.id, pair.a.id, pair.b.id, self.rater, self.project.lease_seconds),
+        )
+        return Lease(row[0], row[1], row[2], pair) if row else None
+
     def release(self, pair: int) -> None:
         """Give a lease back (skip, exit): the pair returns to the queue at once."""
         self._run(
@@ -172,11 +198,32 @@ class TeamStore:
                 self._samples[row[0]] = _sample(row)
         return {i: self._samples[i] for i in ids if i in self._samples}
 
+    def open_pairs(self, limit: int | None = None) -> list[Pair]:
+        """The schedule's pairs with a slot still undecided, in order, samples included."""
+        rows = self._all(
+            "SELECT p.a, p.b, p.query, p.swapped FROM pairs p WHERE p.project = %s"
+            " AND EXISTS (SELECT FROM slots s WHERE s.project = p.project AND s.pair = p.pair"
+            " AND s.decision IS NULL) ORDER BY p.pair LIMIT %s",
+            (self.project.id, limit),
+        )
+        found = self.samples(list(dict.fromkeys(i for row in rows for i in row[:2])))
+        return [Pair(a=found[a], b=found[b], query=q, swapped=w) for a, b, q, w in rows]
+
+    def all_samples(self, limit: int | None = None) -> list[Sample]:
+        """The project's samples by number."""
+        rows = self._all(
+            "SELECT id, text, source, number, title, kind FROM samples WHERE project = %s"
+            " ORDER BY number, id LIMIT %s",
+            (self.project.id, limit),
+        )
+        return [_sample(row) for row in rows]
+
     # -- decisions ------------------------------------------------------------------------
 
-    def decide(self, records: Sequence[Rating]) -> bool:
-        """Write one decision (its records share a `"decision"` id); False when that id was
-        already written (a retry, a replayed spool), which changes nothing."""
+    def decide(self, records: Sequence[Rating]) -> Written:
+        """Write one decision (its records share a `"decision"` id): WRITTEN; PRESENT when
+        that id was written before (a retry, a replayed spool), which changes nothing;
+        SUPERSEDED for an automatic record of a pair that already has one."""
         decision = records[0].extra.get("decision")
         if not isinstance(decision, str) or not decision:
             raise StoreError('a decision needs its id (the records\' "decision" field)')
@@ -196,7 +243,7 @@ class TeamStore:
             " %(recheck)s, %(broken)s, %(records)s)",
             params,
         )
-        return bool(row[0])
+        return Written(row[0])
 
     def last_decision(self) -> list[Rating]:
         """This rater's last decision that is not undone ([] if none)."""
@@ -280,7 +327,8 @@ class TeamStore:
             {"p": self.project.id, "k": self.project.overlap},
         )
         assert row is not None
-        return Progress(*(int(x) for x in row))
+        raters, done, total, decisions = (int(x) for x in row)
+        return Progress(raters, done, total, decisions, self.project.pairing in ADAPTIVE)
 
     # -- plumbing -------------------------------------------------------------------------
 

@@ -7,6 +7,11 @@ pairs auto-rated, undo, the `r` key); only its two ends change:
   session was given and did not decide was skipped: it is set aside (kept leased, not shown
   again in this sitting, given back at exit), as a skipped pair of a journal waits for the
   next session.
+- `ClaimingSource` is its pair source on a project whose pairs are chosen as the team
+  rates (`active`, `model`): the strategy, fed every rater's decisions (the history and
+  `news` of `TeamJournal`), proposes a pair and the client claims it on the server; a pair
+  another rater holds or has decided is passed over for the strategy's next proposal. A
+  slot still open in a pair someone else claimed (overlap above 1) is taken first.
 - `TeamJournal` is its journal: `append` writes through the client (server, or the spool
   while offline), `undo` takes back one's own last decision, `news` brings the decisions
   of the other raters (the shared state an adaptive strategy reads).
@@ -23,26 +28,33 @@ from rater.core.errors import JournalError, OfflineError
 from rater.core.records import Pair, Rating, Sample
 from rater.rating.pairing.base import PairSource
 from rater.rating.store.client import TeamClient
-from rater.rating.store.connect import guarded
+from rater.rating.store.team import TeamStore
 
 OPEN_SAMPLES_LIMIT = 40_000  # samples judged ahead; more than a sitting of any team reaches
+CLAIM_TRIES = 50  # an adaptive strategy's proposals tried before the session waits a moment
 
 
 def team_samples(client: TeamClient, limit: int = OPEN_SAMPLES_LIMIT) -> list[Sample]:
     """The samples of the pairs still open (some slot undecided), in schedule order."""
-    store = client.store
-    if store is None:
+    pairs = _online(client).open_pairs((limit + 1) // 2)
+    return list({s.id: s for p in pairs for s in (p.a, p.b)}.values())
+
+
+def all_samples(client: TeamClient, limit: int = OPEN_SAMPLES_LIMIT) -> list[Sample]:
+    """The project's samples by number: what an adaptive strategy chooses pairs among."""
+    return _online(client).all_samples(limit)
+
+
+def _online(client: TeamClient) -> TeamStore:
+    if client.store is None:
         raise OfflineError(f"team server unreachable: {client.offline_reason}")
-    with guarded():
-        rows = store.conn.execute(
-            "SELECT p.a, p.b FROM pairs p WHERE p.project = %s AND EXISTS ("
-            " SELECT FROM slots s WHERE s.project = p.project AND s.pair = p.pair"
-            " AND s.decision IS NULL) ORDER BY p.pair LIMIT %s",
-            (store.project.id, (limit + 1) // 2),
-        ).fetchall()
-    ids = list(dict.fromkeys(i for row in rows for i in row))
-    found = store.samples(ids)
-    return [found[i] for i in ids if i in found]
+    return client.store
+
+
+def _set_aside_given(client: TeamClient, given: set[int]) -> None:
+    """Leases handed to the session and still held were skipped: set them aside."""
+    for lease in [h for h in client.held if h.pair in given]:
+        client.set_aside(lease)
 
 
 class TeamSource(PairSource):
@@ -53,8 +65,7 @@ class TeamSource(PairSource):
         self._given: set[int] = set()  # lease numbers handed to the session
 
     def next_pair(self) -> Pair | None:
-        for lease in [h for h in self.client.held if h.pair in self._given]:
-            self.client.set_aside(lease)  # handed out and not decided: skipped
+        _set_aside_given(self.client, self._given)
         pair = self.client.next_pair()
         if pair is not None:
             self._given.add(self.client.held[0].pair)
@@ -70,6 +81,52 @@ class TeamSource(PairSource):
         the server is away): the screen waits and asks again."""
         progress = self.client.progress()
         return progress is None or progress.done < progress.total or not self.client.online
+
+
+class ClaimingSource(PairSource):
+    """An adaptive strategy's pairs, claimed on the server (see the module docstring)."""
+
+    def __init__(self, inner: PairSource, client: TeamClient) -> None:
+        self.inner = inner
+        self.client = client
+        self._given: set[int] = set()
+
+    def next_pair(self) -> Pair | None:
+        _set_aside_given(self.client, self._given)
+        pair = self.client.next_pair()  # a slot still open in a pair someone else claimed
+        if pair is not None:
+            self._given.add(self.client.held[0].pair)
+            return pair
+        for _ in range(CLAIM_TRIES):
+            pair = self.inner.next_pair()
+            if pair is None:
+                return None
+            lease = self.client.claim(pair)
+            if lease is not None:
+                self._given.add(lease.pair)
+                return pair
+            if not self.client.online:
+                return None
+        return None
+
+    def record(self, ratings: Sequence[Rating]) -> None:
+        self.inner.record(ratings)
+
+    def forget(self, decision_ids: Iterable[str | None]) -> None:
+        self.inner.forget(decision_ids)
+
+    def exclude(self, sample_id: str) -> None:
+        self.inner.exclude(sample_id)
+
+    def mark_ready(self, sample_ids: Iterable[str]) -> None:
+        self.inner.mark_ready(sample_ids)
+
+    def settle(self) -> None:
+        self.inner.settle()
+
+    @property
+    def waiting(self) -> bool:
+        return self.inner.waiting or not self.client.online
 
 
 class TeamJournal:

@@ -18,7 +18,7 @@ from rater.core.records import Rating
 from rater.core.rules import decision_id, iter_decisions
 from rater.rating.journal import Journal
 from rater.rating.reading import JournalRecords
-from rater.rating.store.team import TeamStore
+from rater.rating.store.team import TeamStore, Written
 
 BATCH = 500  # decisions per write (export) or per progress step (import)
 
@@ -43,7 +43,7 @@ def import_journals(conn: Any, project: str, paths: Sequence[str | os.PathLike[s
     store = TeamStore(conn, project, rater="")
     written = present = 0
     for records in iter_decisions(JournalRecords(paths)):
-        if store.decide(with_id(records)):
+        if store.decide(with_id(records)) == Written.WRITTEN:
             written += 1
         else:
             present += 1
