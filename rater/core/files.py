@@ -97,10 +97,12 @@ def make_folders(path: str | os.PathLike[str]) -> None:
     OSError as they raise it (a file in the way: FileExistsError)."""
     folder = Path(path)
     missing = []
-    while not folder.is_dir() and folder.parent != folder:
+    while not folder.exists() and folder.parent != folder:
         missing.append(folder)
         folder = folder.parent
-    for folder in reversed(missing):
+    if not missing and not folder.is_dir():
+        raise FileExistsError(errno.EEXIST, "File exists", str(folder))
+    for folder in reversed(missing):  # under a file: NotADirectoryError, as mkdir says
         try:
             folder.mkdir()
         except FileExistsError:
