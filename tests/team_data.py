@@ -19,7 +19,9 @@ def samples(count: int, source: str = "team.abc") -> list[Sample]:
     out = []
     for n in range(1, count + 1):
         text = tune(n)
-        out.append(Sample(id=sample_id(text), text=text, source=source, index=n, title=f"Tune {n}"))
+        out.append(
+            Sample(id=sample_id(text), text=text, source=source, number=n, title=f"Tune {n}")
+        )
     return out
 
 

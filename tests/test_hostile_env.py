@@ -31,7 +31,7 @@ TEXTS = [
 
 def samples() -> list[Sample]:
     return [
-        Sample(id=f"{i:016x}", text=t, source="p", index=i, kind="text")
+        Sample(id=f"{i:016x}", text=t, source="p", number=i + 1, kind="text")
         for i, t in enumerate(TEXTS)
     ]
 

@@ -30,7 +30,7 @@ SLOW = "X:1\nM:4/4\nL:1/8\nQ:1/4=20000\nK:C\n" + ("abcd efga | " * 8 + "\n") * 2
 
 
 def sample(text: str, sid: str = "s") -> Sample:
-    return Sample(id=sid, text=text, source="test.abc", index=0)
+    return Sample(id=sid, text=text, source="test.abc", number=1)
 
 
 @pytest.fixture

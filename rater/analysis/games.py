@@ -32,6 +32,7 @@ class Game:
     rater: str
     broken: bool
     texts: tuple[str, str] = ("", "")
+    numbers: tuple[int, int] = (0, 0)  # (winner's, loser's) number in its source
 
 
 def folded(ratings: Iterable[Rating], include_broken: bool = True) -> Iterator[Rating]:
@@ -78,6 +79,7 @@ def _game(r: Rating) -> Game:
         rater=r.rater,
         broken=bool(r.broken),
         texts=(r.texts[w], r.texts[lo]),
+        numbers=(r.numbers[w], r.numbers[lo]),
     )
 
 
@@ -100,8 +102,8 @@ class GameTable:
     """Games as arrays: winner, loser, winner's and loser's source, rater (numbers into
     `samples`, `sources`, `raters`), tie and broken flags: about 26 bytes a game.
 
-    Each sample also keeps the source and title of the first record that named one (titles
-    only when the records were read with their texts).
+    Each sample also keeps the source (and its number there) and the title of the first
+    record that named one (titles only when the records were read with their texts).
     """
 
     def __init__(self) -> None:
@@ -110,7 +112,7 @@ class GameTable:
         self.win_source, self.los_source = array("i"), array("i")
         self.rater = array("i")
         self.tie, self.broken = bytearray(), bytearray()
-        self.source_of: dict[int, str] = {}  # sample -> its first non-empty source
+        self.source_of: dict[int, tuple[str, int]] = {}  # sample -> first (source, number)
         self.title_of: dict[int, str] = {}
 
     @classmethod
@@ -126,7 +128,7 @@ class GameTable:
         sides = (self.samples(r.ids[w]), self.samples(r.ids[lo]))
         for k, side in zip((w, lo), sides, strict=True):
             if r.sources[k] and side not in self.source_of:
-                self.source_of[side] = r.sources[k]
+                self.source_of[side] = (r.sources[k], r.numbers[k])
             if r.texts[k] and side not in self.title_of:
                 self.title_of[side] = title_of(r.texts[k], first_line=True)
         self.win.append(sides[0])

@@ -34,6 +34,7 @@ class Score:
     ties: int
     source: str
     title: str = ""
+    number: int = 0  # where the sample is in its source, from 1 (0: not known)
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,9 @@ def fit(
         )
     ):
         at = names.index.get(sid, -1) if k >= len(used) else int(used[k])
-        source = table.source_of.get(at, "")
+        source, number = table.source_of.get(at, ("", 0))
         title = (titles or {}).get(sid, "") or table.title_of.get(at, "")
-        rows.append(Score(sid, sc, math.sqrt(v), w, lo, t, source, title))
+        rows.append(Score(sid, sc, math.sqrt(v), w, lo, t, source, title, number))
     rows.sort(key=lambda r: (-r.score, r.id))
     return Ranking(tuple(rows), len(win), prior_sd, method)
 

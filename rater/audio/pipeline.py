@@ -151,7 +151,7 @@ def judge_stream(
 
 def not_judged(sample: Sample, why: str) -> str:
     """The one line that says the machine failed on a sample."""
-    where = f"{os.path.basename(sample.source)}#{sample.index + 1} ({sample.id})"
+    where = f"{os.path.basename(sample.source)}#{sample.number} ({sample.id})"
     return f"{where} was not judged: {why}; the machine failed, not the tune"
 
 

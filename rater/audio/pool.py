@@ -16,6 +16,7 @@ from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, parse_one, render_one
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
+from rater.core.failures import Stage, failure
 from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -98,6 +99,10 @@ def _worker_main(
             except MACHINE_ERRORS as exc:
                 conn.send(("machine", f"{type(exc).__name__}: {exc}"[:200]))
                 return  # a fresh process for the retry
+            except SetupError:
+                raise
+            except Exception as exc:  # anything else: a verdict in words, and the worker lives
+                result = failed(sample, *failure(exc, sample.text, Stage.READ))
             conn.send(("done", result))
     except SetupError as exc:
         conn.send(("fatal", str(exc)))

@@ -20,6 +20,7 @@ from typing import Any
 
 from rater.core import scratch
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
+from rater.core.failures import Stage, failure
 from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -197,11 +198,6 @@ def failed(sample: Sample, error: str, detail: str) -> Render:
     return Render(sample_id=sample.id, wav_path=None, error=error, detail=detail[:200])
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200]
-
-
 def render_one(
     sample: Sample, settings: RenderSettings, out_dir: str | Path | None = None
 ) -> Render:
@@ -283,7 +279,7 @@ def _clip(sample: Sample, settings: RenderSettings) -> tuple[list[Any], Render]:
     except MACHINE_ERRORS:
         raise  # out of memory, a broken install: the machine's problem, not the tune's
     except (Exception, RecursionError) as exc:
-        return [], failed(sample, "unparseable", _short(exc))
+        return [], failed(sample, *failure(exc, sample.text, Stage.READ))
     if not notes:
         return [], failed(sample, "no-notes", "the tune has no playable notes")
     bad_tempo = _bad_tempo(tempos)
@@ -322,7 +318,7 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
     except (SetupError, StorageError, *MACHINE_ERRORS):
         raise  # the machine's problem, not the tune's
     except Exception as exc:
-        return failed(sample, "unrenderable", _short(exc))
+        return failed(sample, *failure(exc, sample.text, Stage.SOUND))
     return replace(parsed, wav_path=str(wav_path), peak=peak, rms=rms)
 
 

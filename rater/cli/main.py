@@ -46,16 +46,24 @@ def epilog() -> str:
     )
 
 
-def _add_corpus_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+def _add_corpus_args(p: argparse.ArgumentParser, required: bool = True, kind: bool = True) -> None:
     p.add_argument(
         "samples", nargs="+" if required else "*", metavar="SAMPLES",
         help="samples files or directories",
     )  # fmt: skip
+    if kind:
+        p.add_argument(
+            "--kind",
+            choices=list(KINDS),
+            default=CorpusSettings.kind,
+            help="abc: render and play; text: show only (poems, chat replies)",
+        )
     p.add_argument(
-        "--kind",
-        choices=list(KINDS),
-        default=CorpusSettings.kind,
-        help="abc: render and play; text: show only (poems, chat replies)",
+        "--text-field",
+        metavar="NAME",
+        default=CorpusSettings.text_field,
+        help="the JSON field or Parquet column that holds each sample (default: text, "
+        "generated_text, completion, OpenAI choices, or a record's only text field)",
     )
 
 
@@ -229,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "play", help="listen to clips in order (exit 2 when there is no audio device)"
     )
-    p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+    _add_corpus_args(p, kind=False)
     p.add_argument(
         "--limit", type=int, default=None, metavar="N", help="play the first N only" + _in("limit")
     )
@@ -248,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object per sample per line (id, ok, reasons, details, notes, ...)",
+        help="one JSON object per sample per line (id, ok, reasons, details, notes, source, "
+        "number, title), every field in full",
     )
 
     p = sub.add_parser("autorate", help="auto-rate pairs with a broken sample, without asking")
@@ -292,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
     p.add_argument("ratings", nargs="*", metavar="RATINGS")
     add_db_option(p)
-    p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source")
+    p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source,number")
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
     p.add_argument("--top", type=int, default=20, help="rows shown in the table" + _in("top"))
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
@@ -350,7 +359,7 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=FitSettings.seed, help="folds and row signs" + _in("seed")
     )
     s = actions.add_parser("score", help="score samples, best first, broken last")
-    s.add_argument("samples", nargs="*", metavar="SAMPLES", help="samples files or directories")
+    _add_corpus_args(s, required=False, kind=False)  # none with --db: the project's samples
     add_db_option(s)
     s.add_argument("--model", metavar="MODEL.json", required=True)
     s.add_argument("--csv", metavar="FILE", help="write id,score,ok,reasons,source")

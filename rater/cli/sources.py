@@ -53,7 +53,7 @@ def samples_of(args: argparse.Namespace, kind: str) -> list[Sample]:
             raise CorpusError(
                 f"no samples: name samples files, or --db URL (or {URL_ENV}) with --project NAME"
             )
-        return read_samples(args.samples, kind=kind)
+        return read_samples(args.samples, kind=kind, text_field=args.text_field)
     if not args.project:
         raise StoreError("--db needs --project NAME (the team project to read)")
     from rater.rating.store.connect import connect

@@ -34,6 +34,10 @@ def add_db_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
     a.add_argument("--kind", choices=list(KINDS), default=CorpusSettings.kind)
     a.add_argument(
+        "--text-field", metavar="NAME", default=CorpusSettings.text_field,
+        help="the JSON field or Parquet column that holds each sample",
+    )  # fmt: skip
+    a.add_argument(
         "--pairing", choices=["halves", "ab", "prefix", "active", "model"],
         default=PairingSettings.strategy,
         help="how a new project's pairs are made: a schedule up front (halves, ab, prefix), "

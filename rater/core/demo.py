@@ -110,7 +110,7 @@ def _build() -> tuple[str, dict[str, str]]:
             (
                 headers,
                 body,
-                f"{Path(t.source).parent.name}/{Path(t.source).name} #{t.index} {t.title}",
+                f"{Path(t.source).parent.name}/{Path(t.source).name} #{t.number} {t.title}",
             )
         )
     for temperature in TEMPERATURES:

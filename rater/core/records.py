@@ -17,13 +17,14 @@ class Sample:
     """One tune (or text) as read from a samples file.
 
     `id` is derived from the normalised content, so the same tune read from two files, or
-    twice from one file, has one id; caches and journals key on it.
+    twice from one file, has one id; caches and journals key on it. `number` is where it is
+    in `source`, counting from 1 (`rater.core.corpus` gives it; everything shows it as is).
     """
 
     id: str
     text: str
     source: str
-    index: int
+    number: int
     title: str = ""
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
 
@@ -78,10 +79,11 @@ class Verdict:
     or short phrase written out over and over, measured on the notes as played and against
     the sample's length), "off-meter" (most bars miss the meter in many different lengths,
     or a bar runs on for several), "bad-header" (a K:, M:, L: or Q: field holds music
-    instead of its value), "incoherent" (two or more weak signs of a text pieced together
-    from fragments: bars that do not add up, a stop inside a bar on a short note or an
-    opening symbol, unbalanced slurs, repeat sections of one or two bars, fewer than 16
-    notes).
+    instead of its value, or is malformed and the tune cannot be read with it: reader and
+    renderer failures are put in words by `rater.core.failures`), "incoherent" (two or
+    more weak signs of a text pieced together from fragments: bars that do not add up, a
+    stop inside a bar on a short note or an opening symbol, unbalanced slurs, repeat
+    sections of one or two bars, fewer than 16 notes).
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
     `notes` are observations that do not fail the sample: "cut-off" (the text stops inside
     a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples).
@@ -100,12 +102,12 @@ REASONS: dict[str, str] = {
     "empty": "no notes in the body, or no text",
     "too-long": "longer than any real tune",
     "blacklist": "contains a known-bad snippet",
-    "unparseable": "not ABC, absurd field values, or a body the bar reader cannot read",
+    "unparseable": "not ABC (prose, code), absurd field values, or a body that cannot be read",
     "compressible": "the body compresses like a loop",
     "repetitive": "one short stretch of text repeated many times in a row",
     "loop": "a bar or short phrase written out over and over, on the notes as played",
     "off-meter": "most bars miss the meter in many different lengths, or a bar runs on",
-    "bad-header": "a K:, M:, L: or Q: field holds music instead of its value",
+    "bad-header": "a K:, M:, L: or Q: field holds music, or is malformed and the tune fails",
     "incoherent": "two or more weak signs of a text pieced together from fragments",
     "unrenderable": "the renderer could not turn it into sound",
     "timeout": "rendering took longer than the time limit",
@@ -152,6 +154,7 @@ class Rating:
     ids: tuple[str, str]
     texts: tuple[str, str]
     sources: tuple[str, str] = ("", "")
+    numbers: tuple[int, int] = (0, 0)  # each sample's number in its source; 0: not known
     rater: str = ""
     time: str = ""
     broken: int = 0
@@ -168,6 +171,7 @@ class Rating:
             "ids": list(self.ids),
             "texts": list(self.texts),
             "sources": list(self.sources),
+            **({"numbers": list(self.numbers)} if any(self.numbers) else {}),
             "rater": self.rater,
             "time": self.time,
         }
@@ -189,6 +193,7 @@ class Rating:
             "ids",
             "texts",
             "sources",
+            "numbers",
             "rater",
             "time",
             "broken",
@@ -204,6 +209,7 @@ class Rating:
             ids=tuple(d.get("ids") or ("", "")),  # type: ignore[arg-type]
             texts=tuple(d.get("texts") or ("", "")),  # type: ignore[arg-type]
             sources=tuple(d.get("sources") or ("", "")),  # type: ignore[arg-type]
+            numbers=tuple(d.get("numbers") or (0, 0)),  # type: ignore[arg-type]
             rater=str(d.get("rater", "")),
             time=str(d.get("time", "")),
             broken=int(d.get("broken", 0)),

@@ -30,6 +30,7 @@ class CorpusSettings:
 
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
     min_chars: int = 42  # extract: shorter samples are log noise, not samples
+    text_field: str = ""  # JSON field / Parquet column holding the sample; "": found by name
 
 
 # A clip is what a rater hears before deciding (10 s by default); 3 minutes holds a whole
@@ -119,8 +120,10 @@ def _check_ranges(settings: object, *names: str) -> None:
         RANGES[name].check(name, getattr(settings, name))
 
 
-CACHE_FORMAT = 3  # in every cache key; 2: entries validated, no machine failure stored;
-# 3: renders made before workers stopped importing from the working folder are not reused
+# In every cache key. 2: entries validated, no machine failure stored; 3: renders made
+# before workers stopped importing from the working folder are not reused; 4: failures
+# carry a sentence (`core.failures`), never an exception's text.
+CACHE_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,10 @@ class CheckSettings:
     max_bar_run: int = 8  # the same bar this many times in a row: repetitive
     min_distinct_bars: float = 0.15  # distinct bars / bars below this (>= 16 bars): repetitive
     min_abc_fraction: float = 0.8  # share of body chars that are ABC symbols; less: unparseable
+    # Not music (rater.core.prose): of the body's letters (rests aside) fewer than this share
+    # are notes: unparseable. Real tunes >= 0.76, folk-rnn >= 0.98, prose and code <= 0.45.
+    min_note_share: float = 0.6
+    min_prose_letters: int = 12  # ... judged from this many letters on
     max_field_number: int = 256  # a number in L:/M: above this: unparseable
     max_note_length: int = 1024  # a note length multiplier above this: unparseable
     max_chars: int = 20_000  # longer samples: too-long (real tunes: < 2,500 chars)

@@ -49,8 +49,8 @@ def test_a_file_name_that_is_not_utf8_reaches_every_csv_row(inputs: Inputs, tmp_
     out = tmp_path / "scores.csv"
     done = rater("model", "score", str(samples), "--model", str(inputs.model), "--csv", str(out))
     assert done.returncode == 0, done.stderr
-    rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
-    assert len(rows) == 61 and all("poems" in r[-1] for r in rows[1:]), rows[:3]
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == 60 and all("poems" in r["source"] for r in rows), rows[:3]
 
     journal = tmp_path / "j.jsonl"
     with open(journal, "w", encoding="utf-8") as f:
@@ -61,8 +61,8 @@ def test_a_file_name_that_is_not_utf8_reaches_every_csv_row(inputs: Inputs, tmp_
     ranked = tmp_path / "rank.csv"
     done = rater("rank", str(journal), "--csv", str(ranked))
     assert done.returncode == 0, done.stderr
-    rows = list(csv.reader(ranked.read_text(encoding="utf-8").splitlines()))
-    assert len(rows) > 50 and all("poems" in r[-1] for r in rows[1:]), rows[:3]
+    rows = list(csv.DictReader(ranked.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) > 50 and all("poems" in r["source"] for r in rows), rows[:3]
 
 
 def remove_deep(folder: Path) -> None:

@@ -34,7 +34,7 @@ SCALE = "X:1\nT:Scale\nM:4/4\nL:1/4\nK:C\n" + "C D E F | G A B c | c B A G | F E
 
 
 def sample(text: str, sid: str) -> Sample:
-    return Sample(id=sid, text=text, source="t.abc", index=0)
+    return Sample(id=sid, text=text, source="t.abc", number=1)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         raise JournalError("autorate needs SAMPLES and --ratings FILE, or --db URL --project NAME")
     check_option("seed", args.seed)
     render_settings, check_settings = options.render_and_checks(args, args.kind)
-    samples = read_samples(args.samples, kind=args.kind)
+    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     pairs = halves(samples, args.seed)
     journal = Journal(args.ratings)
     journal.check_writable()  # now, not after minutes of rendering

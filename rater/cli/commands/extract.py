@@ -15,12 +15,25 @@ def run(args: argparse.Namespace) -> int:
     check_option("min_chars", args.min_chars)
     check_output(args.out, CorpusError, args.logs, what="input log")  # before reading them
     texts = [read_text(log) for log in args.logs]
-    samples = extract_samples(texts, min_chars=args.min_chars)
-    if not samples:
+    found = extract_samples(texts, min_chars=args.min_chars)
+    if not found.samples:
         raise CorpusError(
-            f"no samples of at least {args.min_chars} chars found in {', '.join(args.logs)}"
+            f"no samples of at least {args.min_chars} chars found in {', '.join(args.logs)} "
+            f"({found.dropped_lines} log lines dropped)"
         )
-    text = format_samples(samples)
+    text = format_samples(found.samples)
     write_output(args.out, lambda f: f.write(text), CorpusError)
-    print(f"found {len(samples)} unique samples of >= {args.min_chars} chars; wrote {args.out}")
+    left = [f"{found.dropped_lines} log, progress and header line{_s(found.dropped_lines)}"]
+    if found.short:
+        left.append(f"{found.short} piece{_s(found.short)} under {args.min_chars} chars")
+    if found.duplicates:
+        left.append(f"{found.duplicates} repeated sample{_s(found.duplicates)}")
+    print(
+        f"found {len(found.samples)} unique samples of >= {args.min_chars} chars; "
+        f"dropped {', '.join(left)}; wrote {args.out}"
+    )
     return 0
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
             f"{r.wins}/{r.losses}/{r.ties}",
-            Text(printable(os.path.basename(r.source))),
+            Text(printable(os.path.basename(r.source) + (f"#{r.number}" if r.number else ""))),
         )
     console.print(table)
     if prior is not None:
@@ -128,10 +128,13 @@ def _texts(records: Ratings, texts: dict[str, str] | None) -> Iterator[Rating]:
 def write_csv(ranking: Ranking, path: str) -> None:
     def write(f: IO[str]) -> None:
         out = csv.writer(f)
-        out.writerow(["id", "score", "se", "wins", "losses", "ties", "source"])
+        out.writerow(["id", "score", "se", "wins", "losses", "ties", "source", "number"])
         for r in ranking.rows:
             out.writerow(
-                [r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties, r.source]
+                [
+                    *(r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties),
+                    *(r.source, r.number or ""),
+                ]
             )
 
     write_output(path, write, RankError, newline="")

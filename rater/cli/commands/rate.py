@@ -27,14 +27,16 @@ def default_journal(paths: list[str]) -> Path:
     return Path("ratings") / f"{first.stem or first.name or 'ratings'}.jsonl"
 
 
-def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str) -> int:
+def run_tui(
+    args: argparse.Namespace, paths: list[str], ratings: Path, kind: str, text_field: str = ""
+) -> int:
     """Shared by `rate` and `demo`: everything that can fail on input fails before the screen."""
     from rater.cli.options import rate_settings
     from rater.core import corpus
     from rater.tui.build import make_app
 
     settings = rate_settings(args, kind)  # checked first
-    samples = corpus.read_samples(paths, kind=kind)
+    samples = corpus.read_samples(paths, kind=kind, text_field=text_field)
     if len(samples) < 2:
         raise CorpusError(
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.samples:
         raise CorpusError("nothing to rate: name samples files, or --db URL --project NAME")
     ratings = Path(args.ratings) if args.ratings else default_journal(args.samples)
-    return run_tui(args, list(args.samples), ratings, args.kind)
+    return run_tui(args, list(args.samples), ratings, args.kind, args.text_field)
 
 
 def spool_path(project: str, rater: str) -> Path:

@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from rater.core.corpus import read_samples
 
     render_settings, check_settings = render_and_checks(args, args.kind)  # checked first
-    samples = read_samples(args.samples, kind=args.kind)
+    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     err = Console(stderr=True)
     start = time.monotonic()
     reasons: Counter[str] = Counter()

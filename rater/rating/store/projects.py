@@ -84,7 +84,7 @@ def add_samples(
             "COPY samples (project, id, text, source, number, title, kind) FROM STDIN"
         ) as copy:
             for s in fresh:
-                copy.write_row((project.id, s.id, s.text, s.source, s.index, s.title, s.kind))
+                copy.write_row((project.id, s.id, s.text, s.source, s.number, s.title, s.kind))
         paired = {
             r[0]
             for r in conn.execute(

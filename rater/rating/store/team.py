@@ -120,7 +120,7 @@ JOIN samples y ON y.project = p.project AND y.id = p.b
 
 def _sample(row: Sequence[Any]) -> Sample:
     sid, text, source, number, title, kind = row
-    return Sample(id=sid, text=text, source=source, index=number, title=title, kind=kind)
+    return Sample(id=sid, text=text, source=source, number=number, title=title, kind=kind)
 
 
 def rating_of(record: dict[str, Any]) -> Rating:
