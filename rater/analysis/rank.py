@@ -3,6 +3,11 @@
 Journal records become games here, and games a `Ranking`; the arithmetic (MAP fit under a
 Gaussian prior, standard errors per connected component) is `rater.analysis.bt`.
 
+People first: a headline figure counts people's decisions, with the automatic ones (a broken
+sample lost) beside it, never mixed in unannounced (`PeopleFirst`: "people 5/9, with
+automatic 11/15"): "the working sample beat the broken one" says nothing about which
+generator people prefer.
+
 A tie is stored in the journal as two records (one each way, both `tie: true`); `games`
 folds that pair back into one tie game, which counts as half a win for each side.
 `Ranking.se_method` says "approx" when any block's standard errors were approximated.
@@ -11,7 +16,7 @@ folds that pair back into one tie game, which counts as half a win for each side
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rater.analysis.bt import PRIOR_SD, fit_arrays, variances
@@ -200,3 +205,87 @@ def _cross(
         if (broken and not include_broken) or w == lo or not names[w] or not names[lo]:
             continue
         yield (names[w], names[lo]), bool(tie)
+
+
+@dataclass(frozen=True)
+class PeopleFirst:
+    """One pair of sources (or a source against all others): people's decisions, and the
+    same with the automatic ones added."""
+
+    people: WinRate
+    with_auto: WinRate
+    dropped: bool = False  # the automatic ones were left out (`--drop-broken`)
+
+    def sentence(self) -> str:
+        """e.g. "model_a against model_b: people 5/9 (55.6%, 95% CI 26.7-81.1%; 0 ties), with
+        automatic 11/15 (73.3%, ...)"."""
+        p = self.people
+        label = p.source or "(no source)"
+        head = f"{label} against {p.opponent or 'the other sources'}: "
+        text = head + "people " + _share(p)
+        if self.dropped:
+            text += ", automatic decisions left out"
+        elif self.with_auto.decisive != p.decisive or self.with_auto.ties != p.ties:
+            text += ", with automatic " + _share(self.with_auto)
+        else:
+            text += ", no automatic decisions"
+        return text
+
+
+def _share(w: WinRate) -> str:
+    ties = f"{w.ties} tie{'s' if w.ties != 1 else ''}"
+    if not w.decisive:
+        return f"0/0 ({ties})"
+    lo, hi = w.ci or (0.0, 0.0)
+    return (
+        f"{w.wins}/{w.decisive} ({100 * (w.rate or 0):.1f}%, 95% CI "
+        f"{100 * lo:.1f}–{100 * hi:.1f}%; {ties})"
+    )
+
+
+def people_first(
+    rows: Callable[[Iterable[Rating] | GameTable, bool], list[WinRate]],
+    ratings: Sequence[Rating] | GameTable,
+    include_broken: bool = True,
+) -> list[PeopleFirst]:
+    """`rows` (`head_to_head` or `source_winrates`) of people's decisions beside the same
+    with the automatic ones (without them when `include_broken` is False)."""
+    people = {(w.source, w.opponent): w for w in rows(ratings, False)}
+    both = rows(ratings, True) if include_broken else list(people.values())
+    out = []
+    for w in both:
+        mine = people.get((w.source, w.opponent), WinRate(w.source, w.opponent, 0, 0, 0))
+        out.append(PeopleFirst(mine, w, dropped=not include_broken))
+    return out
+
+
+def people_counts(table: GameTable) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """Each sample's wins, losses and ties in people's games (the automatic ones left out),
+    and how many games those are: `record_counts` from the table's arrays."""
+    import numpy as np
+
+    cols = table.arrays(include_broken=False)
+    win, los, tie = cols["win"], cols["los"], cols["tie"]
+    n = len(table.samples.names)
+    wins = np.bincount(win[~tie], minlength=n)
+    losses = np.bincount(los[~tie], minlength=n)
+    ties = np.bincount(win[tie], minlength=n) + np.bincount(los[tie], minlength=n)
+    names = table.samples.names
+    counts = {
+        names[k]: (int(wins[k]), int(losses[k]), int(ties[k]))
+        for k in np.flatnonzero(wins + losses + ties).tolist()
+    }
+    return counts, len(win)
+
+
+def record_counts(gs: Iterable[Game]) -> dict[str, tuple[int, int, int]]:
+    """Each sample's wins, losses and ties in `gs`."""
+    out: dict[str, list[int]] = {}
+    for g in gs:
+        if g.tie:
+            for sid in (g.winner, g.loser):
+                out.setdefault(sid, [0, 0, 0])[2] += 1
+        else:
+            out.setdefault(g.winner, [0, 0, 0])[0] += 1
+            out.setdefault(g.loser, [0, 0, 0])[1] += 1
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}

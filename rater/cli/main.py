@@ -104,29 +104,20 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
 def _add_rate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ratings", metavar="FILE", help="journal (default ratings/<corpus>.jsonl)")
     p.add_argument("--rater", default=None, help="rater name stored in every record")
-    from rater.rating.pairing import STRATEGIES
-
-    defaults = PairingSettings()
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=defaults.seed,
-        help="pairing seed (same seed, same pairs)" + _in("seed"),
-    )
-    p.add_argument(
-        "--pairing",
-        default=defaults.strategy,
-        choices=list(STRATEGIES),
-        help="how pairs are chosen: "
-        + ", ".join(f"{s.name} ({s.help})" for s in STRATEGIES.values()),
-    )
+    _add_pairing_args(p)
     p.add_argument(
         "--prefix-chars",
         type=int,
-        default=defaults.prefix_chars,
+        default=PairingSettings.prefix_chars,
         help="prefix pairing: shared chars" + _in("prefix_chars"),
     )
     p.add_argument("--silent", action="store_true", help="do not play audio")
+    p.add_argument(
+        "--show-source",
+        action="store_true",
+        help="name each sample's file and number on screen (blind by default); the records "
+        "say it was on",
+    )
     rate = RateSettings()
     p.add_argument(
         "--recheck",
@@ -144,6 +135,29 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="deciding keys wait until both clips have played S seconds (default "
         f"{rate.min_heard:g}: off; {RANGES['min_heard']})",
+    )
+
+
+def _add_pairing_args(p: argparse.ArgumentParser) -> None:
+    """--seed and --pairing; left out, a journal's own pairing is followed
+    (`rating.provenance`): a second seed pairs the samples again."""
+    from rater.rating.pairing import STRATEGIES
+
+    defaults = PairingSettings()
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="pairing seed (same seed, same pairs; default: the journal's, else "
+        f"{defaults.seed}; another seed is a new pass that pairs the samples again)" + _in("seed"),
+    )
+    p.add_argument(
+        "--pairing",
+        default=None,
+        choices=list(STRATEGIES),
+        help="how pairs are chosen: "
+        + ", ".join(f"{s.name} ({s.help})" for s in STRATEGIES.values())
+        + f" (default: the journal's, else {defaults.strategy})",
     )
 
 
@@ -266,9 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ratings", metavar="FILE", help="journal to append to (without --db)")
     add_db_option(p)
     p.add_argument("--rater", default=AUTO_RATER, help="rater name stored in every record")
-    p.add_argument(
-        "--seed", type=int, default=PairingSettings.seed, help="pairing seed" + _in("seed")
-    )
+    _add_pairing_args(p)
 
     _add_export_args(sub.add_parser("export", help="journals -> training files (oa, trl, text)"))
 
@@ -341,7 +353,13 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     add_db_option(f)
     f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
     f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
-    f.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+    f.add_argument(
+        "--with-auto",
+        action="store_true",
+        help="learn from the automatic records too (a broken sample lost); by default only "
+        "people's decisions, so that 'it parses' is not what the model learns",
+    )
+    f.add_argument("--drop-broken", action="store_true", help=argparse.SUPPRESS)  # the default
     f.add_argument(
         "--features", choices=["both", "music", "text"], default="both",
         help="music (notes and bars), text (GPT-2 BPE n-grams) or both",

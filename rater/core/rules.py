@@ -2,9 +2,9 @@
 
 Which journal lines make one decision and what identifies it (so it counts once, however
 often it is read), which pairs are decided, which samples an automatic rating found broken,
-which part of a text continues its prompt, and which records are hidden re-checks: the
-session, the pair sources, the exports, the statistics and the team store all ask these
-questions and must agree.
+which part of a text continues its prompt, which records are hidden re-checks, and how a
+record's pairs were chosen: the session, the pair sources, the exports, the statistics and
+the team store all ask these questions and must agree.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from rater.core.records import Rating, Verdict
+from rater.core.settings import PairingSettings
 
 # The check reason of a sample too long to be useful; such a sample's text and tokens are
 # left out of its automatic record (`elided`), which is otherwise the size of the sample.
@@ -153,3 +155,19 @@ def recheck_of(rating: Rating) -> str | None:
     """
     value = rating.extra.get("recheck_of")
     return value if isinstance(value, str) and value else None
+
+
+def pairing_fields(settings: PairingSettings) -> dict[str, Any]:
+    """The fields with which a record remembers how its pairs were chosen (`"pairing"`, the
+    strategy, and `"seed"`), so a later `rater rate` or `rater autorate` on the journal pairs
+    the same way unless told otherwise."""
+    return {"pairing": settings.strategy, "seed": settings.seed}
+
+
+def pairing_of(record: Rating) -> tuple[str, int] | None:
+    """(strategy, seed) that a record was paired with, or None (a record written before
+    journals remembered it, or one that does not say)."""
+    strategy, seed = record.extra.get("pairing"), record.extra.get("seed")
+    if isinstance(strategy, str) and strategy and type(seed) is int:
+        return strategy, seed
+    return None

@@ -329,9 +329,10 @@ class RateSettings:
     silent: bool = False  # never play audio
     autoplay: bool = True  # play A then B as each pair is shown
     gap_seconds: float = 1.0  # silence between clip A and clip B
-    min_view_seconds: float = 0.3  # decide/skip keys are ignored this long after a pair shows
+    min_view_seconds: float = 0.3  # decide/skip keys this soon after a pair shows: "too soon"
     recheck: float = 0.05  # chance that the next pair re-asks an earlier one, sides swapped
     min_heard: float = 0.0  # deciding keys wait until both clips played this long; 0: off
+    show_source: bool = False  # panels name each sample's file and number (the record says so)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.recheck <= 1.0:
@@ -369,6 +370,17 @@ class NoteSettings:
     def key(self) -> str:
         payload = json.dumps([self.clip_seconds, self.speed, NOTES_FORMAT])
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    @classmethod
+    def of(cls, render: RenderSettings) -> NoteSettings:
+        """The notes of the clips `render` makes (read from its cache bucket)."""
+        return cls(
+            clip_seconds=render.clip_seconds,
+            speed=render.speed,
+            time_limit=render.time_limit,
+            workers=0,
+            soundfont=render.soundfont or None,
+        )
 
     def render_settings(self, soundfont: str = "") -> RenderSettings:
         return RenderSettings(

@@ -168,6 +168,7 @@ def _check_fields(d: dict[str, Any], lengths: tuple[int, int] | None = None) -> 
     if "tie" in d and not isinstance(d["tie"], bool):
         raise ValueError("tie must be true or false")
     _check_listening(d)
+    _check_pairing(d)
     if "elided" in d:
         _check_elided(d, lengths or (len(d["sample0"]), len(d["sample1"])))
     for key, value in d.items():  # fields rater does not read: kept, so held to the rule
@@ -214,3 +215,14 @@ def _check_listening(d: dict[str, object]) -> None:
     for name in ("note", "recheck_of"):
         if name in d and not isinstance(d[name], str):
             raise ValueError(f"{name} must be a string")
+
+
+def _check_pairing(d: dict[str, object]) -> None:
+    """How the record's pair was chosen (`core.rules.pairing_of`), which `rater rate` and
+    `rater autorate` follow, and whether the screen named the samples' sources."""
+    if "pairing" in d and not (isinstance(d["pairing"], str) and d["pairing"]):
+        raise ValueError("pairing must be a strategy name")
+    if "seed" in d and not _is_int(d["seed"]):
+        raise ValueError("seed must be an int")
+    if "show_source" in d and not isinstance(d["show_source"], bool):
+        raise ValueError("show_source must be true or false")

@@ -75,7 +75,9 @@ def make_app(
         raise
     warnings = [journal.torn_warning()] if journal.set_aside else []
     lifecycle = Lifecycle(lock, warnings)
-    return RaterApp(session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle)
+    return RaterApp(
+        session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle, clock=clock
+    )
 
 
 def start_resource_tracker() -> None:

@@ -9,6 +9,7 @@ decision" but 10^6 games and 10^6 training rows.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,13 @@ def test_a_token_id_outside_the_vocabulary_never_reaches_an_export(
     assert not out.exists()
 
 
+def games_of(out: str) -> str:
+    """The games rank counted (people's and automatic ones), from its summary line."""
+    found = re.search(r"with automatic (\d+)", out)
+    assert found, out
+    return found.group(1)
+
+
 def counts(inputs: Inputs, tmp_path: Path, journals: list[Path]) -> tuple[str, str, int]:
     out = tmp_path / "labels.json"
     exported = run("export", journals, out)
@@ -72,12 +80,12 @@ def counts(inputs: Inputs, tmp_path: Path, journals: list[Path]) -> tuple[str, s
     ranked = run("rank", journals, tmp_path / "x")
     stats = rater("stats", *map(str, journals), "--json")
     assert ranked.returncode == 0 and stats.returncode == 0, ranked.stderr + stats.stderr
-    games = next(line for line in ranked.stdout.splitlines() if " games; " in line)
+    games = games_of(ranked.stdout)
     rows = len(json.loads(out.read_text()))
     decisions = json.loads(stats.stdout)["decisions"]
     for done in (exported, ranked, stats):
         assert "duplicate records dropped" in done.stderr, done.stderr
-    return games.split()[0], str(decisions), rows
+    return games, str(decisions), rows
 
 
 def test_the_same_journal_twice_counts_once(inputs: Inputs, tmp_path: Path) -> None:
@@ -85,7 +93,7 @@ def test_the_same_journal_twice_counts_once(inputs: Inputs, tmp_path: Path) -> N
     copy.write_bytes(inputs.journal.read_bytes())
     games, decisions, rows = counts(inputs, tmp_path, [inputs.journal, copy])
     once = rater("rank", str(inputs.journal))
-    assert f"{games} games; " in once.stdout and decisions == "150" and rows == 150
+    assert games == games_of(once.stdout) and decisions == "150" and rows == 150
 
 
 def test_a_line_repeated_100_000_times_is_one_decision(inputs: Inputs, tmp_path: Path) -> None:

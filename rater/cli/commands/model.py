@@ -91,7 +91,7 @@ def _fit(args: argparse.Namespace) -> int:
         raise ModelError("--features music needs --kind abc: text samples have no notes")
     t0 = time.perf_counter()
     ratings = list(ratings_of(args, tokens=False))
-    found = learn.decisions(ratings, kind=args.kind, drop_broken=args.drop_broken)
+    found = learn.decisions(ratings, kind=args.kind, drop_broken=not args.with_auto)
     del ratings  # the texts live on in `found`; the records are not needed again
     seconds = {"journals": time.perf_counter() - t0}
     for why, n in found.skipped.items():
@@ -112,14 +112,14 @@ def _fit(args: argparse.Namespace) -> int:
     items = [Content(content_text(s.text, args.kind)) for s in found.samples]
     model, report = learn.fit_model(items, found.games, features, settings, rows=rows)
     modelfile.save(model, args.out)
-    _print_report(report, args.out)
+    _print_report(report, args.out, args.with_auto)
     seconds.update(report.seconds)
     parts = ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
     print(f"took {sum(seconds.values()):.1f} s ({parts})")
     return 0
 
 
-def _print_report(r: Report, out: str) -> None:
+def _print_report(r: Report, out: str, with_auto: bool = False) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -128,8 +128,9 @@ def _print_report(r: Report, out: str) -> None:
     def say(line: str) -> None:
         console.print(Text(line), soft_wrap=True)
 
+    who = "people's and automatic" if with_auto else "people's"
     say(
-        f"{out}: preference model fitted on {r.games} ratings ({r.ties} ties) among "
+        f"{out}: preference model fitted on {r.games} {who} ratings ({r.ties} ties) among "
         f"{r.samples} samples (L2 C={r.C:g})"
     )
     say(

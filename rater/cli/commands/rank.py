@@ -1,4 +1,9 @@
-"""`rater rank`: Bradley-Terry scores with standard errors, and win rates per source."""
+"""`rater rank`: Bradley-Terry scores with standard errors, and win rates per source.
+
+People first: the game count and every win rate give people's decisions, with the automatic
+ones (a broken sample lost) beside them (`analysis.rank.PeopleFirst`); the table's W/L/T is
+people's, and `+auto` what the automatic records add. The scores use every game unless
+`--drop-broken` (a broken sample belongs at the bottom)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,14 @@ from typing import IO
 
 from rater.analysis.bt import PRIOR_SD
 from rater.analysis.games import GameTable
-from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.analysis.rank import (
+    Ranking,
+    fit,
+    head_to_head,
+    people_counts,
+    people_first,
+    source_winrates,
+)
 from rater.cli.sources import Ratings, ratings_of
 from rater.core.errors import RankError
 from rater.core.files import check_output, write_output
@@ -43,27 +55,35 @@ def run(args: argparse.Namespace) -> int:
         write_csv(ranking, args.csv)
     console = Console()
     rows = ranking.rows[: args.top]
-    table = Table(title=f"Bradley-Terry scores (top {len(rows)} of {len(ranking.rows)})")
-    for name, justify in (
-        ("#", "right"),
-        ("id", "left"),
-        ("title", "left"),
-        ("score", "right"),
-        ("se", "right"),
-        ("W/L/T", "right"),
-        ("source", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name in ("id", "score", "se"))  # type: ignore[arg-type]
+    people, people_games = people_counts(games)
+    auto = ranking.games - people_games
+    table = Table(
+        title=f"Bradley-Terry scores (top {len(rows)} of {len(ranking.rows)})",
+        caption="W/L/T: people's decisions"
+        + ("; +auto: what the automatic ones add" if auto else ""),
+    )
+    columns = (
+        ["#", "id", "title", "score", "se", "W/L/T"] + (["+auto"] if auto else []) + ["source"]
+    )
+    for name in columns:
+        left = name in ("id", "title", "source")
+        table.add_column(
+            name, justify="left" if left else "right", no_wrap=name in ("id", "score", "se")
+        )
     for k, r in enumerate(rows, 1):
-        table.add_row(
+        w, lo, t = people.get(r.id, (0, 0, 0))
+        cells: list[str | Text] = [
             str(k),
             Text(printable(r.id)),
             Text(printable(r.title)[:40]),
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
-            f"{r.wins}/{r.losses}/{r.ties}",
-            Text(printable(os.path.basename(r.source) + (f"#{r.number}" if r.number else ""))),
-        )
+            f"{w}/{lo}/{t}",
+        ]
+        if auto:
+            cells.append(f"+{r.wins - w}/+{r.losses - lo}" if (r.wins, r.losses) != (w, lo) else "")
+        source = os.path.basename(r.source) + (f"#{r.number}" if r.number else "")
+        table.add_row(*cells, Text(printable(source)))
     console.print(table)
     if prior is not None:
         console.print(
@@ -72,20 +92,21 @@ def run(args: argparse.Namespace) -> int:
             markup=False,
         )
     console.print(
-        f"{ranking.games} games; prior sd {ranking.prior_sd:g}; "
+        f"people {people_games} games, with automatic {ranking.games} "
+        f"({auto} automatic: a broken sample lost); prior sd {ranking.prior_sd:g}; "
         f"standard errors {ranking.se_method}; csv: {printable(args.csv or '-')}",
         highlight=False,
         markup=False,
     )
-    rates = source_winrates(games, keep_broken)
+    rates = people_first(source_winrates, games, keep_broken)
     if rates:
         console.print("Win rates against other sources:", highlight=False)
-        for w in rates:
-            console.print(f"  {printable(w.sentence())}", highlight=False, markup=False)
+        for row in rates:
+            console.print(f"  {printable(row.sentence())}", highlight=False, markup=False)
     if args.by_source:
         console.print("Blind A/B, head to head:", highlight=False)
-        for w in head_to_head(games, keep_broken):
-            console.print(printable(w.sentence()), highlight=False, markup=False)
+        for row in people_first(head_to_head, games, keep_broken):
+            console.print(printable(row.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
     return 0

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from rater.core.errors import PairingError
 from rater.core.records import Rating, Sample
-from rater.core.settings import PairingSettings
+from rater.core.settings import NoteSettings, PairingSettings
 from rater.rating.pairing.active import ActiveSource
 from rater.rating.pairing.base import PairSource
 from rater.rating.pairing.model import ModelSource, RenderLookup
@@ -40,6 +40,7 @@ class SourceFactory(Protocol):
         defer_refit: bool,
         wait_for_ready: bool,
         renders: RenderLookup | None,
+        notes: NoteSettings | None,
     ) -> PairSource: ...
 
 
@@ -85,6 +86,7 @@ def _model(
     defer_refit: bool,
     wait_for_ready: bool,
     renders: RenderLookup | None,
+    notes: NoteSettings | None,
 ) -> PairSource:
     return ModelSource(
         samples,
@@ -93,6 +95,7 @@ def _model(
         renders=renders,
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
+        notes=notes,
     )
 
 
@@ -128,11 +131,14 @@ def source(
     defer_refit: bool = False,
     wait_for_ready: bool = False,
     renders: RenderLookup | None = None,
+    notes: NoteSettings | None = None,
 ) -> PairSource:
-    """The pair source of `settings.strategy`. `defer_refit`: the caller calls `settle()`
-    when idle; `wait_for_ready`: the caller calls `mark_ready(ids)` as samples are judged
-    (strategies that choose freely then pair only judged samples, see ActiveSource);
-    `renders(sample_id)`: a judged sample's render (the `model` strategy reads its notes)."""
+    """The pair source of `settings.strategy`. `defer_refit`: the caller runs the idle work
+    (`prepare` / `adopt`, or `settle`); `wait_for_ready`: the caller calls `mark_ready(ids)`
+    as samples are judged (strategies that choose freely then pair only judged samples, see
+    ActiveSource); `renders(sample_id)`: a judged sample's render (the `model` strategy
+    reads its notes); `notes`: with `defer_refit`, the `model` strategy's jobs run in a
+    child process that reads these clips' notes from the caches itself."""
     strategy = STRATEGIES.get(settings.strategy)
     if strategy is None:
         known = ", ".join(STRATEGIES)
@@ -144,4 +150,5 @@ def source(
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
         renders=renders,
+        notes=notes,
     )
