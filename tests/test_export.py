@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -119,7 +120,8 @@ def test_text_export(journal: Journal, tmp_path: Path) -> None:
 
 def test_cli_export_several_journals_with_torn_tail(journal: Journal, tmp_path: Path) -> None:
     second = Journal(tmp_path / "ratings" / "second.jsonl")
-    second.append(journal.records()[0:1])
+    again = journal.records()[0]  # the same pair decided again: a decision of its own
+    second.append([replace(again, extra={"heard": [1.0, 2.0]})])
     with open(second.path, "ab") as f:
         f.write(b'{"query":[1,2')  # crashed writer
     out = tmp_path / "out" / "labels.json"

@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from rater.analysis.games import GameTable
 from rater.analysis.plot.chart import Chart, Kind, Point, Series
 from rater.analysis.plot.sessions import agreement_chart, decide_chart, sitting_chart
 from rater.analysis.quality import rater_quality
-from rater.analysis.rank import fit, games
+from rater.analysis.rank import fit
 from rater.analysis.stats import parse_time
 from rater.analysis.timeline import Timeline, histogram
 from rater.core.errors import RankError
@@ -107,10 +108,11 @@ def score_chart(records: Sequence[Rating]) -> Chart:
     """How the Bradley-Terry scores of the samples compared so far spread (automatic games
     included, as `rater rank` counts them)."""
     title = "Scores"
-    if not games(records):
+    table = GameTable.collect(records)
+    if not len(table):
         return Chart(Kind.BARS, title, "", (), empty="no decisions yet")
     try:
-        ranking = fit(records)
+        ranking = fit(table)
     except RankError as exc:
         return Chart(Kind.BARS, title, "", (), empty=str(exc))
     bins = histogram([r.score for r in ranking.rows], bins=SCORE_BINS)

@@ -9,15 +9,16 @@ times is one sample).
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from rater.core.printable import printable
 from rater.core.records import Rating
-from rater.core.rules import decisions
+from rater.core.rules import iter_decisions
 
 # Gaps longer than this between two decisions are breaks, not rating time.
 ACTIVE_GAP_SECONDS = 300.0
@@ -58,14 +59,32 @@ def parse_time(stamp: str) -> datetime | None:
         return None
 
 
-def summarise(ratings: Sequence[Rating]) -> Stats:
-    s = Stats(records=len(ratings))
-    groups = decisions(ratings)
-    human_times: list[datetime] = []
-    stamps: list[tuple[datetime, str]] = []
-    broken_samples: dict[str, set[str]] = {}
-    for d in groups:
-        r = d[0]
+def active_hours(stamps: Iterable[float]) -> float:
+    """Hours between consecutive decisions (POSIX seconds), breaks of more than
+    ACTIVE_GAP_SECONDS left out."""
+    times = sorted(stamps)
+    active = 0.0
+    for a, b in zip(times, times[1:], strict=False):
+        if 0 <= b - a <= ACTIVE_GAP_SECONDS:
+            active += b - a
+    return active / 3600
+
+
+class Summary:
+    """`Stats` built one decision at a time (`add`), holding counters, one number per human
+    decision (its time) and each broken sample's id once per reason: a journal of a million
+    records costs megabytes here."""
+
+    def __init__(self) -> None:
+        self.stats = Stats()
+        self._human = array("d")  # POSIX times of human decisions
+        self._first: tuple[float, str] | None = None
+        self._last: tuple[float, str] | None = None
+        self._broken_samples: dict[str, set[str]] = {}
+
+    def add(self, decision: Sequence[Rating]) -> None:
+        s, r = self.stats, decision[0]
+        s.records += len(decision)
         s.decisions += 1
         outcome = "ties" if r.tie else ("a_wins" if r.best == 0 else "b_wins")
         setattr(s, outcome, getattr(s, outcome) + 1)
@@ -74,33 +93,40 @@ def summarise(ratings: Sequence[Rating]) -> Stats:
             s.broken_ties += int(r.tie)
             for sample_id, side in zip(r.ids, r.reasons, strict=True):
                 for reason in side:
-                    broken_samples.setdefault(reason, set()).add(sample_id)
+                    self._broken_samples.setdefault(reason, set()).add(sample_id)
             s.automatic[r.rater or "(none)"] += 1
         else:
             people = "people_" + outcome
             setattr(s, people, getattr(s, people) + 1)
             s.raters[r.rater or "(none)"] += 1
+            s.human_decisions += 1
         for src in set(r.sources):
             s.sources[src or "(unknown)"] += 1
             if not r.broken:
                 s.people_sources[src or "(unknown)"] += 1
         t = parse_time(r.time)
         if t is not None:
-            stamps.append((t, r.time))
+            stamp = (t.timestamp(), r.time)
+            self._first = min(self._first or stamp, stamp)
+            self._last = max(self._last or stamp, stamp)
             if not r.broken:
-                human_times.append(t)
-    s.reasons = Counter({reason: len(ids) for reason, ids in broken_samples.items()})
-    if stamps:
-        s.first, s.last = min(stamps)[1], max(stamps)[1]
-    s.human_decisions = sum(1 for d in groups if not d[0].broken)
-    human_times.sort()
-    active = 0.0
-    for a, b in zip(human_times, human_times[1:], strict=False):
-        gap = (b - a).total_seconds()
-        if 0 <= gap <= ACTIVE_GAP_SECONDS:
-            active += gap
-    s.active_hours = active / 3600
-    return s
+                self._human.append(stamp[0])
+
+    def result(self) -> Stats:
+        s = self.stats
+        s.reasons = Counter({reason: len(ids) for reason, ids in self._broken_samples.items()})
+        if self._first is not None and self._last is not None:
+            s.first, s.last = self._first[1], self._last[1]
+        s.active_hours = active_hours(self._human)
+        return s
+
+
+def summarise(ratings: Iterable[Rating]) -> Stats:
+    """`Summary` over a stream of records."""
+    summary = Summary()
+    for decision in iter_decisions(ratings):
+        summary.add(decision)
+    return summary.result()
 
 
 def render(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:

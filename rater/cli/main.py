@@ -21,6 +21,7 @@ from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
     AUTO_RATER,
     LONG_QUERY,
+    RANGES,
     CorpusSettings,
     ExportOptions,
     FitSettings,
@@ -29,6 +30,11 @@ from rater.core.settings import (
     RateSettings,
     RenderSettings,
 )
+
+
+def _in(name: str) -> str:
+    """An option's range for its help (`settings.RANGES`: checked where settings are made)."""
+    return f" ({RANGES[name]})"
 
 
 def epilog() -> str:
@@ -69,17 +75,22 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
         "--clip-seconds",
         type=float,
         default=defaults.clip_seconds,
-        help="seconds of music per clip",
+        help="seconds of music per clip" + _in("clip_seconds"),
     )
     p.add_argument(
-        "--speed", type=float, default=defaults.speed, help="tempo factor (pitch unchanged)"
+        "--speed",
+        type=float,
+        default=defaults.speed,
+        help="tempo factor (pitch unchanged)" + _in("speed"),
     )
-    p.add_argument("--workers", type=int, default=defaults.workers, help="render processes")
+    p.add_argument(
+        "--workers", type=int, default=defaults.workers, help="render processes" + _in("workers")
+    )
     p.add_argument(
         "--time-limit",
         type=float,
         default=defaults.time_limit,
-        help="seconds allowed to render one sample",
+        help="seconds allowed to render one sample" + _in("time_limit"),
     )
     if not blacklist:
         return
@@ -99,7 +110,7 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         "--prefix-chars",
         type=int,
         default=PairingSettings.prefix_chars,
-        help="prefix pairing: shared chars",
+        help="prefix pairing: shared chars" + _in("prefix_chars"),
     )
     p.add_argument("--silent", action="store_true", help="do not play audio")
     p.add_argument(
@@ -115,7 +126,8 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         default=rate.recheck,
         metavar="P",
         help=f"chance that a pair is a hidden re-check of one you decided, sides swapped "
-        f"(default {rate.recheck:g}; 0 turns it off); `rater stats` shows self-agreement",
+        f"(default {rate.recheck:g}; 0 turns it off; {RANGES['recheck']}); `rater stats` shows "
+        "self-agreement",
     )
     p.add_argument(
         "--min-heard",
@@ -123,7 +135,7 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         default=rate.min_heard,
         metavar="S",
         help="deciding keys wait until both clips have played S seconds (default "
-        f"{rate.min_heard:g}: off)",
+        f"{rate.min_heard:g}: off; {RANGES['min_heard']})",
     )
 
 
@@ -138,7 +150,7 @@ def _add_pairing_args(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="pairing seed (same seed, same pairs; default: the journal's, else "
-        f"{defaults.seed}; another seed is a new pass that pairs the samples again)",
+        f"{defaults.seed}; another seed is a new pass that pairs the samples again)" + _in("seed"),
     )
     p.add_argument(
         "--pairing",
@@ -159,14 +171,14 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=list(FORMATS), required=True)
     p.add_argument("--out", metavar="FILE", required=True, help="file to write (not a directory)")
     for name, default in (("query", d.query_length), ("response", d.response_length)):
-        help = f"oa: {name} tokens (default {default})"
+        help = f"oa: {name} tokens (default {default}; {RANGES[name + '_length']})"
         p.add_argument(f"--{name}-length", type=int, default=default, help=help)
     p.add_argument(
         "--pad-token",
         type=int,
         default=d.pad_token,
         help=f"oa: padding id; the default {d.pad_token} is lm-human-preferences' padding "
-        "token, outside GPT-2's vocabulary (the seed used 27)",
+        "token, outside GPT-2's vocabulary (the seed used 27)" + _in("pad_token"),
     )
     p.add_argument(
         "--empty-query-token",
@@ -174,7 +186,8 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
         default=d.empty_query_token,
         metavar="N",
         help=f"oa: token written where the query is empty (default {d.empty_query_token}, "
-        "GPT-2's <|endoftext|>); a row starting with padding crashes lm-human-preferences",
+        "GPT-2's <|endoftext|>); a row starting with padding crashes lm-human-preferences"
+        + _in("empty_query_token"),
     )
     p.add_argument(
         "--long-query",
@@ -184,7 +197,10 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
         f"its start, or is dropped (default {d.long_query})",
     )
     p.add_argument(
-        "--batch-size", type=int, default=d.batch_size, help="oa: cut count to a multiple"
+        "--batch-size",
+        type=int,
+        default=d.batch_size,
+        help="oa: cut count to a multiple" + _in("batch_size"),
     )
     p.add_argument("--drop-broken", action="store_true", help="drop auto-rated broken records")
     p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
@@ -237,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
         "play", help="listen to clips in order (exit 2 when there is no audio device)"
     )
     _add_corpus_args(p, kind=False)
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="play the first N only")
+    p.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="play the first N only" + _in("limit")
+    )
     _add_render_args(p, blacklist=False)
 
     p = sub.add_parser(
@@ -268,13 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_args(sub.add_parser("export", help="journals -> training files (oa, trl, text)"))
 
     p = sub.add_parser("encode", help="GPT-2 BPE ids of stdin as a JSON array")
-    p.add_argument("--length", type=int, default=None, help="truncate/pad to N tokens")
+    p.add_argument(
+        "--length", type=int, default=None, help="truncate/pad to N tokens" + _in("length")
+    )
     p.add_argument(
         "--pad-token",
         type=int,
         default=DEFAULT_PAD,
         help=f"padding id (default: lm-human-preferences' {DEFAULT_PAD}, outside GPT-2's "
-        "vocabulary)",
+        "vocabulary)" + _in("pad_token"),
     )
     p.add_argument(
         "--special", action="store_true", help="encode <|endoftext|> as the special id 50256"
@@ -286,14 +306,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="unique samples from a training log / transcript")
     p.add_argument("logs", nargs="+", metavar="LOG")
     p.add_argument("--out", metavar="FILE", required=True)
-    p.add_argument("--min-chars", type=int, default=CorpusSettings.min_chars)
+    p.add_argument(
+        "--min-chars", type=int, default=CorpusSettings.min_chars,
+        help="shorter samples are log noise" + _in("min_chars"),
+    )  # fmt: skip
 
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
     p.add_argument("ratings", nargs="*", metavar="RATINGS")
     add_db_option(p)
     p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source,number")
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
-    p.add_argument("--top", type=int, default=20, help="rows shown in the table")
+    p.add_argument("--top", type=int, default=20, help="rows shown in the table" + _in("top"))
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
     p.add_argument(
         "--model", metavar="MODEL.json",
@@ -348,17 +371,26 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
         help="music (notes and bars), text (GPT-2 BPE n-grams) or both",
     )  # fmt: skip
     f.add_argument(
-        "--c", type=float, default=FitSettings.C, help="inverse L2 strength (default: %(default)s)"
+        "--c",
+        type=float,
+        default=FitSettings.C,
+        help="inverse L2 strength (default: %(default)s)" + _in("C"),
     )
-    f.add_argument("--folds", type=int, help="cross-validation folds by sample (5; 3 from 10k)")
-    f.add_argument("--seed", type=int, default=FitSettings.seed, help="folds and row signs")
+    f.add_argument(
+        "--folds", type=int, help="cross-validation folds by sample (5; 3 from 10k)" + _in("folds")
+    )
+    f.add_argument(
+        "--seed", type=int, default=FitSettings.seed, help="folds and row signs" + _in("seed")
+    )
     add_plot_options(f, "the learning curve and the heaviest features")
     s = actions.add_parser("score", help="score samples, best first, broken last")
     _add_corpus_args(s, required=False, kind=False)  # none with --db: the project's samples
     add_db_option(s)
     s.add_argument("--model", metavar="MODEL.json", required=True)
     s.add_argument("--csv", metavar="FILE", help="write id,score,ok,reasons,source")
-    s.add_argument("--top", type=int, default=None, help="rows shown; with --out: N written")
+    s.add_argument(
+        "--top", type=int, default=None, help="rows shown; with --out: N written" + _in("top")
+    )
     s.add_argument("--out", metavar="FILE", help="write the --top N best as a samples file")
     s.add_argument(
         "--blacklist", metavar="FILE|none", action="append",
@@ -370,17 +402,23 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
             "--workers",
             type=int,
             default=NoteSettings.workers,
-            help="processes (parsing, features)",
+            help="processes (parsing, features)" + _in("workers"),
         )
         q.add_argument(
-            "--time-limit", type=float, default=NoteSettings.time_limit, help="seconds per parse"
+            "--time-limit",
+            type=float,
+            default=NoteSettings.time_limit,
+            help="seconds per parse" + _in("time_limit"),
         )
     f.add_argument(
         "--clip-seconds", type=float, default=NoteSettings.clip_seconds,
-        help="clip the notes come from",
+        help="clip the notes come from" + _in("clip_seconds"),
     )  # fmt: skip
     f.add_argument(
-        "--speed", type=float, default=NoteSettings.speed, help="tempo factor of the clips"
+        "--speed",
+        type=float,
+        default=NoteSettings.speed,
+        help="tempo factor of the clips" + _in("speed"),
     )
 
 

@@ -24,7 +24,7 @@ from rater.core.errors import JournalError, StoreError
 from rater.core.printable import printable
 from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import pairing_fields
-from rater.core.settings import PairingSettings
+from rater.core.settings import PairingSettings, check_option
 from rater.rating.journal import Journal
 from rater.rating.outcome import auto_rate_pairs
 from rater.rating.pairing.schedule import ScheduleSource, ab_pairs, halves, prefix_pairs
@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         return run_project(args, url)
     if not args.samples or not args.ratings:
         raise JournalError("autorate needs SAMPLES and --ratings FILE, or --db URL --project NAME")
+    check_option("seed", args.seed)
+    render_settings, check_settings = options.render_and_checks(args, args.kind)
     samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     journal = Journal(args.ratings)
     journal.check_writable()  # now, not after minutes of rendering
@@ -69,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
     todo = source.upcoming(source.remaining)
     # Judge only samples of undecided pairs: a resumed run renders nothing it already used.
     needed = list({s.id: s for p in todo for s in (p.a, p.b)}.values())
-    render_settings, check_settings = options.render_and_checks(args, args.kind)
     judged = judge_all(needed, render_settings, check_settings, warn=options.warn)
     verdicts = {j.sample.id: j.verdict for j in judged}
     found, summary = auto_rate_pairs(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rater.cli import plotting
 from rater.core.errors import ModelError
 from rater.core.files import check_output
+from rater.core.settings import check_option
 
 if TYPE_CHECKING:
     from rater.analysis.model.fit import Accuracy
@@ -192,8 +193,7 @@ def _score(args: argparse.Namespace) -> int:
     for option, path in (("--out", args.out), ("--csv", args.csv)):
         if path:
             check_output(path, ModelError, [*args.samples, args.model], option)
-    if args.top is not None and args.top < 1:
-        raise ModelError(f"--top must be at least 1, got {args.top}")
+    check_option("top", args.top)
     model = modelfile.load(args.model)
     kind = model.features.kind
     samples = samples_of(args, kind)
