@@ -60,6 +60,7 @@ class Render:
     error: str | None = None
     detail: str = ""
     cached: bool = False
+    bars: tuple[float, ...] = ()  # where the tune's own bars start in the clip (clip seconds)
 
     @property
     def ok(self) -> bool:

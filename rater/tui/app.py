@@ -328,4 +328,4 @@ class RaterApp(Workers, Actions):
         for k, side in enumerate("ab"):
             panel = self.query_one(f"#panel-{side}", SamplePanel)
             here = playing[1] if playing is not None and playing[0] == k else None
-            panel.show_position(position_text(here, "", panel.position_width()))
+            panel.show_position(position_text(here, "", panel.position_width()), here)

@@ -24,11 +24,12 @@ from textual.binding import Binding
 from textual.containers import Grid
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from rater.analysis.live import LiveStats, Team
 from rater.analysis.plot.chart import Chart, draw
+from rater.tui.widgets import KeyBar
 
 PANELS = 4
 MIN_INTERVAL = 0.5  # seconds between two counts: a burst of decisions is counted together
@@ -118,7 +119,7 @@ class StatsScreen(Screen[None]):
         with Grid(id="stats-grid"):
             for k in range(PANELS):
                 yield ChartPlot(id=f"chart-{k}", classes="chart")
-        yield Footer()
+        yield KeyBar()  # the rating keys, every one of them at 80 columns
 
     def on_mount(self) -> None:
         self.live.listen(lambda: self.post_message(JournalChanged()))
