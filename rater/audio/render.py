@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rater.core import scratch
+from rater.core import abc_reader, scratch
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
 from rater.core.records import NoteEvent, Render, Sample
@@ -245,10 +245,10 @@ def _limited(sample: Sample, settings: RenderSettings, work: Callable[[], Render
             signal.signal(signal.SIGALRM, previous)
 
 
-def _parse_enough(header: str, body: str, clip: float) -> tuple[Any, Any, Any, float]:
+def _parse_enough(header: str, body: str, clip: float) -> tuple[Any, Any, Any, str]:
     """Parse the shortest head of the body that covers `clip` seconds of music.
 
-    Returns (notes, tempos, seconds-fn, fraction of the body parsed). If a head fails to parse
+    Returns (notes, tempos, seconds-fn, the head of the body parsed). If a head fails to parse
     (a cut inside a chord spanning lines, say), the whole capped body gets one try before the
     tune is called unparseable.
     """
@@ -267,7 +267,7 @@ def _parse_enough(header: str, body: str, clip: float) -> tuple[Any, Any, Any, f
         seconds = _seconds_fn(tempos)
         done = len(part) >= len(capped)
         if done or (notes and seconds(max(n[1] for n in notes)) >= clip):
-            return notes, tempos, seconds, len(part) / max(1, len(body))
+            return notes, tempos, seconds, part
         budget *= 4
 
 
@@ -275,7 +275,8 @@ def _clip(sample: Sample, settings: RenderSettings) -> tuple[list[Any], Render]:
     """(the clip's MIDI-timed notes, a Render with its notes and no audio, or the failure)."""
     header, body = prepare_abc(sample.text)
     try:
-        notes, tempos, seconds, fraction = _parse_enough(header, body, settings.clip_seconds)
+        notes, tempos, seconds, part = _parse_enough(header, body, settings.clip_seconds)
+        fraction = len(part) / max(1, len(body))
     except MACHINE_ERRORS:
         raise  # out of memory, a broken install: the machine's problem, not the tune's
     except (Exception, RecursionError) as exc:
@@ -303,8 +304,17 @@ def _clip(sample: Sample, settings: RenderSettings) -> tuple[list[Any], Render]:
         clip_seconds=clip_music / speed,
         music_seconds=music_end / speed,
         notes=events,
+        bars=_bars(header + part, seconds, clip_music, speed),
     )
     return timed, parsed
+
+
+def _bars(text: str, seconds: Any, clip_music: float, speed: float) -> tuple[float, ...]:
+    """Where the tune's own bars start in the clip (clip seconds): the bar reader's bars (the
+    reading the checks judge) of the text music21 read, timed by the tempo map of the notes
+    heard, so the note picture's bar lines are the ones written in the tune."""
+    starts = (seconds(float(at) * 4) for at in abc_reader.parse(text).starts())
+    return tuple(t / speed for t in starts if t < clip_music)
 
 
 def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:

@@ -88,6 +88,15 @@ class Tune:
         double bar or ending (pickups and their closing bars sit there), under a meter."""
         return tuple(b for b in self.bars[1:-1] if b.meter is not None and not b.boundary)
 
+    def starts(self) -> tuple[Fraction, ...]:
+        """Where each bar starts, in whole notes from the start of the music, as written
+        (the note picture's bar lines)."""
+        out, at = [], Fraction(0)
+        for bar in self.bars:
+            out.append(at)
+            at += bar.duration
+        return tuple(out)
+
     @property
     def meter_fit(self) -> float | None:
         """Share of the inner bars whose notes add up to the meter (None: no inner bars)."""
