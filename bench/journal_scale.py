@@ -12,16 +12,16 @@ size for every command, `u` <= 100 ms.
 
     .venv/bin/python bench/journal_scale.py [--mb 200] [--baseline ../base14] [--keep DIR]
 
-`--small N` (issue 22): N small records instead (~275 bytes each: short text samples, three
-raters, ties and automatic records), `rater stats` and `rater rank` only. Measured on i22
-(2 cores, load 7-9 from other work), 1,000,000 records, 275 MB, against 51e4cfb (the code
-the hostile pass ran) in the same run:
+`--small N` (issue 22): N small records instead (~300 bytes each: short text samples, three
+raters, ties and automatic records), `rater stats` and `rater rank` only. Measured on main
+at be23f3b (2 cores, load 5-6 from other work), 1,000,000 records, 297 MB, against 51e4cfb
+(the code the hostile pass ran) in the same run:
 
                  new s   new MB  x file    old s   old MB  x file
-    stats        67.3      179    0.65      86.4     1536    5.58
-    rank         77.2      306    1.11     107.2     1550    5.63
+    stats        39.6      183    0.62      57.8     1759    5.92
+    rank         28.4      308    1.04      49.6     1770    5.95
 
-(peak memory new/old 0.12 and 0.20; time 0.78 and 0.72). A baseline worktree may share this
+(peak memory new/old 0.10 and 0.17; time 0.69 and 0.57). A baseline worktree may share this
 checkout's .venv: each command imports the rater of the checkout it measures.
 """
 
