@@ -1,6 +1,6 @@
 """The `model` pairing strategy as a library: halves first, then the preference model's
-pairs, refitted in `settle` when deferred; real tunes, notes parsed for real, decisions
-written as journal records."""
+pairs, refitted in `settle` when deferred; real tunes read for real, decisions written as
+journal records."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rater.audio.notes import clip_notes
 from rater.core.corpus import read_samples
 from rater.core.demo import demo_corpus
 from rater.core.records import Pair, Rating, Sample
-from rater.core.settings import NoteSettings, PairingSettings
+from rater.core.settings import PairingSettings
 from rater.rating import outcome, pairing
 from rater.rating.pairing import model as model_pairing
 from rater.rating.pairing.model import BOOT, ModelSource
@@ -22,15 +21,14 @@ from rater.rating.pairing.schedule import halves
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Sample], dict, set[str]]:
-    """The demo corpus (40 real tunes, 40 Markov ones), their notes, and the real ones."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Sample], set[str]]:
+    """The demo corpus (40 real tunes, 40 Markov ones) and the real ones."""
     root = tmp_path_factory.mktemp("demo")
     corpus = demo_corpus(root / "corpus")
     origins = json.loads((root / "corpus" / "origins.json").read_text())
     samples = read_samples([str(corpus)])
-    renders = clip_notes(samples, NoteSettings(workers=2), root / "cache")
     real = {s.id for s in samples if "markov" not in origins[s.id]}
-    return samples, renders, real
+    return samples, real
 
 
 def decide(pair: Pair, real: set[str], rng: random.Random) -> list[Rating]:
@@ -56,11 +54,9 @@ def model_scores(source: ModelSource) -> dict[str, float]:
 
 
 def test_halves_first_then_model_pairs_that_learn_and_reach_new_samples(demo) -> None:
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(1)
-    source = pairing.source(
-        PairingSettings("model", seed=3), samples, renders=lambda sid: renders.get(sid)
-    )
+    source = pairing.source(PairingSettings("model", seed=3), samples)
     assert isinstance(source, ModelSource)
     planned = {frozenset((p.a.id, p.b.id)) for p in halves(samples, 3)}
     asked: list[frozenset[str]] = []
@@ -98,9 +94,9 @@ def model_pairing_parsed(source: ModelSource) -> float:
 
 
 def test_a_deferred_refit_happens_in_settle_never_in_next_pair(demo) -> None:
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(2)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     for _ in range(BOOT):
         source.record(decide(source.next_pair(), real, rng))
     assert source.model is None, "next_pair or record fitted on the key press"
@@ -116,10 +112,10 @@ def test_a_deferred_refit_happens_in_settle_never_in_next_pair(demo) -> None:
 
 
 def test_stale_fits_are_refitted_once_too_many_decisions_wait(demo, monkeypatch) -> None:
-    samples, renders, real = demo
+    samples, real = demo
     monkeypatch.setattr(model_pairing, "STALE_LIMIT", BOOT + 2)
     rng = random.Random(3)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     for _ in range(BOOT + 2):
         source.record(decide(source.next_pair(), real, rng))
     assert source.model is None
@@ -128,8 +124,8 @@ def test_stale_fits_are_refitted_once_too_many_decisions_wait(demo, monkeypatch)
 
 
 def test_only_judged_and_usable_samples_are_paired(demo) -> None:
-    samples, renders, _ = demo
-    source = ModelSource(samples, 0, renders=renders.get, wait_for_ready=True)
+    samples, _ = demo
+    source = ModelSource(samples, 0, wait_for_ready=True)
     assert source.next_pair() is None and source.waiting
     ready = [s.id for s in samples[:6]]
     source.mark_ready(ready)
@@ -147,10 +143,10 @@ def test_an_undone_decision_leaves_the_fit(demo, tmp_path: Path) -> None:
     """`forget` (the session's undo) takes the decision out of the games the model fits."""
     from rater.rating.journal import Journal
 
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(4)
     journal = Journal(tmp_path / "r.jsonl")
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     written = []
     for _ in range(BOOT + 2):
         written.append(journal.append(decide(source.next_pair(), real, rng)))
@@ -169,9 +165,9 @@ def test_an_undone_decision_leaves_the_fit(demo, tmp_path: Path) -> None:
 def test_a_settle_featurises_at_most_a_chunk_of_newly_judged_samples(demo, monkeypatch) -> None:
     """Thousands of samples judged at once (a resumed session, a warm cache) are featurised
     over several settles, so no single settle holds the screen for long."""
-    samples, renders, _ = demo
+    samples, _ = demo
     monkeypatch.setattr(model_pairing, "FEATURE_CHUNK", 10)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True, wait_for_ready=True)
+    source = ModelSource(samples, 0, defer_refit=True, wait_for_ready=True)
     source.mark_ready(s.id for s in samples[:25])
     for featured in (10, 20, 25, 25):
         source.settle()

@@ -1,5 +1,5 @@
-"""`rater rate --pairing model` in the real app, driven by Pilot: real renders (notes), the
-real session and journal; the refit happens after the next pair is on screen."""
+"""`rater rate --pairing model` in the real app, driven by Pilot: real renders, the real
+session and journal; the refit happens after the next pair is on screen."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_model_pairing_in_the_app_fits_after_the_pair_is_shown(
     monkeypatch.setattr(model_pairing, "BOOT", 4)  # a fit after 4 decisions: a short test
     every = tmp_path / "every.abc"
     every.write_text(demo.demo_corpus(tmp_path / "demo").read_text())
-    # ten tunes a rater hears and four the checks fail (their notes are never parsed)
+    # ten tunes a rater hears and four the checks fail (never rendered)
     judged = [(s, text_verdict(s, CheckSettings()).ok) for s in corpus.read_samples([str(every)])]
     chosen = [s for s, ok in judged if ok][:10] + [s for s, ok in judged if not ok][:4]
     path = tmp_path / "small.abc"
@@ -86,20 +86,21 @@ def test_model_pairing_in_the_app_fits_after_the_pair_is_shown(
     assert len(people) == 8
     pairs = {r["decision"]: frozenset(r["ids"]) for r in rows}  # a tie is two records
     assert len(set(pairs.values())) == len(pairs), "a pair was shown twice"
-    # the features read the notes of the clips the rater heard: a tune is `parsed` exactly
-    # when its judged render holds notes
+    # the features read each tune's one reading: a rendered tune is `parsed` exactly when
+    # the clip the rater heard holds notes; the tunes the checks failed are read all the same
     source = got["source"]
     column = music.NAMES.index("parsed")
     parsed = {
         source._samples[k].id: row[column] for k, row in zip(source._rows, raw(source), strict=True)
     }
-    heard = {}
-    for sid in parsed:
+    rendered = 0
+    for sid, value in parsed.items():
         judged = app.session.judged_of(sid)
         r = judged.render if judged is not None else None
-        heard[sid] = float(r is not None and r.error is None and bool(r.notes))
-    assert len(parsed) == len(samples) and sum(heard.values()) >= 8
-    assert parsed == heard
+        if r is not None and r.error is None:
+            rendered += 1
+            assert value == float(bool(r.notes))
+    assert len(parsed) == len(samples) and rendered >= 8 and sum(parsed.values()) >= 12
 
 
 def raw(source: model_pairing.ModelSource) -> list:

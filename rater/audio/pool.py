@@ -13,19 +13,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rater.audio.render import RenderTimeout, failed, parse_one, render_one
+from rater.audio.render import RenderTimeout, failed, render_one
 from rater.core.errors import SetupError, StorageError
 from rater.core.records import Render, Sample
 from rater.core.settings import RenderSettings
 
-MAX_TASKS_PER_WORKER = 100  # music21 grows a process by a few MB per 100 tunes; recycle
+MAX_TASKS_PER_WORKER = 100  # recycle now and then: a long-lived worker only grows
 WATCHDOG_GRACE = 5.0
 START_LIMIT = 120.0
-PRELOAD = ["music21", "mido", "numpy", "rater.audio.render", "rater.audio.synth"]
+PRELOAD = ["mido", "numpy", "rater.audio.render", "rater.audio.synth"]
 
 
 def _context() -> Any:
-    """forkserver (with music21 preloaded, so recycling a worker costs a fork, not an import);
+    """forkserver (with the renderer preloaded, so recycling a worker costs a fork, not an import);
     never plain fork, which is unsafe from the TUI's threads."""
     import multiprocessing as mp
 
@@ -37,22 +37,18 @@ def _context() -> Any:
     return ctx
 
 
-def _worker_main(
-    conn: Any, settings: RenderSettings, max_tasks: int, parse_only: bool = False
-) -> None:
+def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
     """Load the SoundFont once, then render (sample, folder) tasks sent over `conn` until told
     to stop. A clip that cannot be written is reported as ("storage", (folder, message)):
-    the machine's problem, never the sample's verdict. `parse_only`: only parse them into
-    notes (`render.parse_one`, no SoundFont, no clip), for the preference model."""
+    the machine's problem, never the sample's verdict."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)  # fluidsynth and music21 print warnings that would tear a TUI screen
+    os.dup2(devnull, 1)  # fluidsynth prints warnings that would tear a TUI screen
     os.dup2(devnull, 2)
     try:
         from rater.audio import synth
 
-        if not parse_only:
-            synth.get_synth(settings.soundfont, settings.sample_rate)
+        synth.get_synth(settings.soundfont, settings.sample_rate)
         conn.send(("ready", None))
         for _ in range(max_tasks):
             task = conn.recv()
@@ -60,10 +56,7 @@ def _worker_main(
                 return
             sample, out_dir = task
             try:
-                if parse_only:
-                    result = parse_one(sample, settings)
-                else:
-                    result = render_one(sample, settings, out_dir)
+                result = render_one(sample, settings, out_dir)
             except RenderTimeout:  # the alarm fired in the instant between finishing and disarming
                 result = failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
             except StorageError as exc:
@@ -77,11 +70,9 @@ def _worker_main(
 
 
 class _Worker:
-    def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int, parse_only: bool):
+    def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(
-            target=_worker_main, args=(child, settings, max_tasks, parse_only), daemon=True
-        )
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, max_tasks), daemon=True)
         _start_without_main(self.proc)
         child.close()
         self.ready = False
@@ -160,10 +151,8 @@ class Pool:
         workers: int = RenderSettings.workers,
         max_tasks: int = MAX_TASKS_PER_WORKER,
         on_storage: Callable[[str, str], Path] | None = None,
-        parse_only: bool = False,
     ):
         self.settings = settings
-        self.parse_only = parse_only  # notes only: `render.parse_one` in the workers
         self.out_dir = out_dir
         self.on_storage = on_storage
         self.size = max(1, workers)
@@ -176,7 +165,7 @@ class Pool:
         )
 
     def _spawn(self) -> None:
-        self.workers.append(_Worker(self.ctx, self.settings, self.max_tasks, self.parse_only))
+        self.workers.append(_Worker(self.ctx, self.settings, self.max_tasks))
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
         self.workers.remove(worker)

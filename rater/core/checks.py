@@ -34,9 +34,11 @@ from rater.core.records import Render, Sample, Verdict
 from rater.core.settings import CheckSettings
 
 
-def default_settings(blacklist: list[str] | None = None) -> CheckSettings:
+def default_settings(
+    blacklist: list[str] | None = None, dialect: str = CheckSettings.dialect
+) -> CheckSettings:
     """Default thresholds with the blacklist loaded (files as given; None: the built-in)."""
-    return CheckSettings(blacklist=load_blacklist(blacklist))
+    return CheckSettings(blacklist=load_blacklist(blacklist), dialect=dialect)
 
 
 def load_blacklist(paths: list[str] | None = None) -> tuple[str, ...]:

@@ -79,7 +79,8 @@ class Verdict:
     notes).
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
     `notes` are observations that do not fail the sample: "cut-off" (the text stops inside
-    a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples).
+    a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples);
+    "dialect" (`dialect: folkrnn`: read in a generator's dialect, `rater.core.abc.dialect`).
     """
 
     sample_id: str
@@ -111,6 +112,7 @@ REASONS: dict[str, str] = {
 }
 NOTES: dict[str, str] = {
     "cut-off": "the text stops inside a bar (a generator's length limit; does not fail)",
+    "dialect": "read in a generator's dialect (folkrnn: tokens joined, L:1/8), not as written",
 }
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from rater.core import bpe
 from rater.core.errors import JournalError, RaterError, SettingsError
-from rater.core.records import Judged, Pair, Rating, Render, Sample, Verdict
+from rater.core.records import Judged, Pair, Rating, Sample, Verdict
 from rater.core.rules import broken_ids, recheck_of
 from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
@@ -120,7 +120,7 @@ class Session:
                 history,
                 defer_refit=defer_refit,
                 wait_for_ready=True,  # pair what is judged, not what the renders reach last
-                renders=self._render_of,  # the `model` strategy reads judged samples' notes
+                render=settings.render,  # the `model` strategy reads the clips played
             )
         except RaterError as exc:  # an unusable strategy for these samples: the user's to fix
             if exc.field:
@@ -170,10 +170,6 @@ class Session:
 
     def verdict_of(self, sample_id: str) -> Verdict | None:
         return self.judging.verdict_of(sample_id)
-
-    def _render_of(self, sample_id: str) -> Render | None:
-        judged = self.judging.judged_of(sample_id)
-        return judged.render if judged is not None else None
 
     # -- moving through pairs -------------------------------------------------------------
 

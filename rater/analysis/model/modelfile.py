@@ -19,6 +19,7 @@ from rater.analysis.export import atomic_write
 from rater.analysis.model import music
 from rater.analysis.model.features import Scaling
 from rater.analysis.model.preference import PreferenceModel
+from rater.core.abc.dialect import DIALECTS
 from rater.core.errors import ModelError
 from rater.core.settings import FeatureSettings
 
@@ -142,7 +143,11 @@ def from_json(data: Any) -> PreferenceModel:
 
 def _features(value: Any) -> FeatureSettings:
     names = {f.name: f.type for f in fields(FeatureSettings)}
+    if isinstance(value, dict) and set(value) == set(names) - {"dialect"}:
+        raise ModelError("made by an earlier rater, which read the notes otherwise; fit it again")
     data = _obj(value, "features", set(names))
+    if data["dialect"] not in DIALECTS:
+        raise ModelError(f"unknown dialect {str(data['dialect'])[:20]!r} in the features")
     settings = FeatureSettings(**data)
     numbers = (settings.text_weight, settings.clip_seconds, settings.speed)
     if (

@@ -2,7 +2,7 @@
 
 Broken samples (by the same checks a rating session uses) rank below every usable one
 whatever the model thinks of them: a reward model must never prefer a tune that does not
-play. A sample known only from a parse (not rendered) is judged without the silence check.
+play. Samples are judged on their reading, without audio (no silence check).
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ def rank_samples(
     renders: Mapping[str, Render],
     settings: CheckSettings,
 ) -> list[Scored]:
-    """Every sample with its score and verdict: usable ones best first, then broken ones."""
-    scores = model.score(contents(samples, renders, model.features.kind)).tolist()
+    """Every sample with its score and verdict: usable ones best first, then broken ones.
+    `renders`: each sample's clip as read without audio (`rater.audio.render.parse_one`)."""
+    scores = model.score(contents(samples, model.features.kind)).tolist()
     rows = [
         Scored(s, float(x), verdict(s, renders.get(s.id), settings))
         for s, x in zip(samples, scores, strict=True)

@@ -13,10 +13,10 @@ from typing import Protocol
 
 from rater.core.errors import PairingError
 from rater.core.records import Rating, Sample
-from rater.core.settings import PairingSettings
+from rater.core.settings import PairingSettings, RenderSettings
 from rater.rating.pairing.active import ActiveSource
 from rater.rating.pairing.base import PairSource
-from rater.rating.pairing.model import ModelSource, RenderLookup
+from rater.rating.pairing.model import ModelSource
 from rater.rating.pairing.schedule import ScheduleSource, ab_pairs, halves, prefix_pairs
 
 __all__ = [
@@ -39,7 +39,7 @@ class SourceFactory(Protocol):
         *,
         defer_refit: bool,
         wait_for_ready: bool,
-        renders: RenderLookup | None,
+        render: RenderSettings | None,
     ) -> PairSource: ...
 
 
@@ -84,13 +84,13 @@ def _model(
     *,
     defer_refit: bool,
     wait_for_ready: bool,
-    renders: RenderLookup | None,
+    render: RenderSettings | None,
 ) -> PairSource:
     return ModelSource(
         samples,
         settings.seed,
         history,
-        renders=renders,
+        render=render,
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
     )
@@ -127,12 +127,12 @@ def source(
     *,
     defer_refit: bool = False,
     wait_for_ready: bool = False,
-    renders: RenderLookup | None = None,
+    render: RenderSettings | None = None,
 ) -> PairSource:
     """The pair source of `settings.strategy`. `defer_refit`: the caller calls `settle()`
     when idle; `wait_for_ready`: the caller calls `mark_ready(ids)` as samples are judged
     (strategies that choose freely then pair only judged samples, see ActiveSource);
-    `renders(sample_id)`: a judged sample's render (the `model` strategy reads its notes)."""
+    `render`: the session's render settings (the `model` strategy reads the clip they play)."""
     strategy = STRATEGIES.get(settings.strategy)
     if strategy is None:
         known = ", ".join(STRATEGIES)
@@ -143,5 +143,5 @@ def source(
         history,
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
-        renders=renders,
+        render=render,
     )

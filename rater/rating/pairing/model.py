@@ -9,9 +9,8 @@ bench/model_sim.py this reached held-out AUC 0.9 with 0.27 of random pairs' rati
 
 Before there is a model (fewer than BOOT decided comparisons) the pairs come from `halves`
 (each sample once, a seeded random partner). Features are computed once per sample, when it
-is judged, from the notes its render already holds (`renders(sample_id)`, the session's
-judging results): the pairing layer hands notes to the analysis layer, which never reads
-the render cache itself.
+is judged, from its one reading (`rater.core.abc`) and the clip the session's render
+settings play (`render`).
 
 With `defer_refit` (the TUI) nothing heavy happens in `next_pair`: the key press only takes
 the next pair of the batch chosen at the last refit (or, when that is used up, chooses one
@@ -23,12 +22,12 @@ decisions are waiting.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rater.core.records import Pair, Rating, Render, Sample
+from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import decisions
-from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings
+from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings, RenderSettings
 from rater.rating.pairing.adaptive import AdaptiveSource
 from rater.rating.pairing.schedule import halves
 
@@ -37,13 +36,10 @@ BATCH = 2  # pairs chosen per fit (bench/model_sim.py --batch: refit every 2 rat
 STALE_LIMIT = 20  # with deferred refits: decisions a fit may lag before next_pair refits
 FEATURE_CHUNK = 256  # samples featurised per settle (~0.5 ms each: music + text features)
 
-RenderLookup = Callable[[str], "Render | None"]
-
-
 class ModelSource(AdaptiveSource):
     """Pairs chosen by the preference model, refitted as decisions arrive (see the module
-    docstring). `renders(sample_id)`: the sample's render (its notes), None when unknown
-    (text samples, samples broken before rendering: their note features are the mean)."""
+    docstring). `render`: the settings of the clips the session plays (their notes are the
+    note features; default `RenderSettings()`)."""
 
     def __init__(
         self,
@@ -51,7 +47,7 @@ class ModelSource(AdaptiveSource):
         seed: int = PairingSettings.seed,
         history: Sequence[Rating] = (),
         *,
-        renders: RenderLookup | None = None,
+        render: RenderSettings | None = None,
         defer_refit: bool = False,
         wait_for_ready: bool = False,
         C: float = DEFAULT_C,
@@ -60,8 +56,14 @@ class ModelSource(AdaptiveSource):
 
         super().__init__(samples, wait_for_ready)
         kind = self._samples[0].kind if self._samples else "abc"
-        self.features = FeatureSettings(kind=kind, use_music=kind == "abc")
-        self._renders = renders or (lambda _sample_id: None)
+        r = render or RenderSettings()
+        self.features = FeatureSettings(
+            kind=kind,
+            use_music=kind == "abc",
+            clip_seconds=r.clip_seconds,
+            speed=r.speed,
+            dialect=r.dialect,
+        )
         self._seed = seed
         self._C = C
         self._rng = np.random.default_rng(seed)
@@ -113,7 +115,7 @@ class ModelSource(AdaptiveSource):
         """Before the first fit: the next halves pairs (the session renders them first)."""
         if self.model is not None:
             return []
-        out = []
+        out: list[Pair] = []
         for i, j in self._halves:
             if len(out) >= n:
                 break
@@ -140,15 +142,9 @@ class ModelSource(AdaptiveSource):
         if not new:
             return
         samples = [self._samples[int(k)] for k in new]
-        renders: dict[str, Render] = {}
+        items = contents(samples, self.features.kind)
         if self.features.use_music:
-            for s in samples:
-                r = self._renders(s.id)
-                if r is not None:
-                    renders[s.id] = r
-        items = contents(samples, renders, self.features.kind)
-        if self.features.use_music:
-            self._raw.append(music_matrix(items))
+            self._raw.append(music_matrix(items, self.features))
         else:
             self._raw.append(np.zeros((len(items), len(music.NAMES))))
         self._text.append(text_matrix(items, self.features))
