@@ -277,3 +277,22 @@ def test_slow_tempos_at_any_speed(settings: RenderSettings, tmp_path: Path) -> N
         ("note_on", 67, 20.0),
         ("note_off", 67, 4000.0),
     ]
+
+
+def test_tune_midi_is_the_whole_tune_at_its_written_tempo() -> None:
+    """`rater render --out`'s MIDI: repeats played out, tempo changes as set_tempo events."""
+    from rater.core import abc
+
+    text = "X:1\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\n|:CDEF:|[Q:1/4=60]G4|]\n"
+    midi = render.tune_midi(abc.perform(abc.parse(text)))
+    ons = [m.note for t in midi.tracks for m in t if m.type == "note_on" and m.velocity]
+    assert ons == [60, 62, 64, 65] * 2 + [67]
+    ticks = []
+    for t in midi.tracks:
+        now = 0
+        for m in t:
+            now += m.time
+            if m.type == "set_tempo":
+                ticks.append((now, m.tempo))
+    assert ticks == [(0, 500_000), (8 * render.TUNE_TICKS, 1_000_000)]
+    assert midi.length == pytest.approx(8.0)  # 8 quarters at 120, then 4 at 60

@@ -36,7 +36,7 @@ _NOTE = r"(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*"
 _LENGTH = r"(?:\d{1,2}(?:/\d{1,2})?|/\d{0,2})"
 _ALONE = re.compile(rf"^(?:{_LENGTH}|{_LENGTH}?[<>]{{1,3}}|\(\d)$", re.ASCII)
 _TOKEN = re.compile(
-    rf"^(?:{_NOTE}|[zx]|{_LENGTH}|{_LENGTH}?[<>]{{1,3}}|\(\d|[()]"
+    rf"^(?:{_NOTE}|[zx]|{_LENGTH}|{_LENGTH}?[<>]{{1,3}}|\(\d|[()\[\]]"
     r"|:*\|[|\]:]*\d?|::|:?\[\d|\[\||\|\d|:\|\d|[MK]:[^|:\s]\S*)$",
     re.ASCII,
 )
@@ -68,15 +68,15 @@ def detect(text: str) -> Dialect:
             if "[L:" in body:
                 return Dialect.ABC
             tokens.extend(body.split())
-    if len(tokens) < MIN_TOKENS:
-        return Dialect.ABC
     stray = sum(1 for t in tokens if not _TOKEN.match(t))
-    if stray > STRAY_SHARE * len(tokens):
+    if not tokens or stray > STRAY_SHARE * len(tokens):
         return Dialect.ABC
     if sum(1 for t in tokens if _SINGLE_NOTE.match(t)) < len(tokens) / 4:
         return Dialect.ABC
     apart = any(_ALONE.match(t) for t in tokens)
-    if apart or any(_MODE_KEY.match(k) for k in keys):
+    mode_key = any(_MODE_KEY.match(k) for k in keys)
+    # both signs, or one of them over enough tokens to tell (`G A` alone tells nothing)
+    if (apart and mode_key) or (len(tokens) >= MIN_TOKENS and (apart or mode_key)):
         return Dialect.FOLKRNN
     return Dialect.ABC
 
