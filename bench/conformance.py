@@ -27,6 +27,20 @@ applies: tempo, note count, onset, pitch; an example of each is printed.
 
 Counted apart: tunes abc2midi cannot play (no MIDI file, or no notes), and tunes that differ
 where abc2midi breaks a rule of ABC 2.1 (each listed with the rule, `DEVIATIONS`).
+
+Measured on branch i19 (seed 19, 250 per collection; abcMIDI 4.84), heard window / whole tune:
+- real, 1,212 tunes (9 apart: `a>b` of unequal notes): 1,203/1,203 = 100.0% / 99.3%;
+  counting the 9 apart, 1,208/1,212 = 99.7% in the heard window. The whole-tune
+  differences are `:|` signs in tunes that use them in ways ABC 2.1 leaves open
+  (abc2midi's choices are followed where they were measured: the section a `:|` without
+  `|:` goes back to, a `:|` after the last variant ending, a second `|:`).
+- abcMIDI's examples, 25 (6 abc2midi cannot play: drum and drone demos): 18/19; the one
+  apart is `K: C^f^c^a`, where abc2midi drops the accidental glued to the key.
+- folk-rnn, 256 samples read as intended (9 apart): 247/247 = 100.0% / 98.4%; counting the
+  9 apart, 253/256 = 98.8% in the heard window.
+- another seed (20, 400 per collection, 1,812 tunes): 99.9% / 99.1%.
+Before this reader (music21 rendering, the issue's figures): 56% of 322 real tunes and
+25 of 256 folk-rnn samples in the heard window.
 """
 
 from __future__ import annotations
@@ -423,6 +437,14 @@ def report(results: list[Result], show: str | None = None, listing: bool = False
             ex = ex or next((r for r in judged if r.whole == cat), None)
             text = f"{ex.case.name}: {ex.example}" if ex else ""
             print(f"  {cat:<12} {heard[cat]:>6} {whole[cat]:>6}  {text[:150]}")
+        if apart:
+            heard_apart = sum(1 for r in apart if r.heard)
+            same = heard_ok + len(apart) - heard_apart
+            print(
+                f"  counted apart: {len(apart)} ({heard_apart} differ in the heard window); "
+                f"counting them: {same}/{n + len(apart)} = {same / (n + len(apart)):.1%} "
+                "identical in the heard window"
+            )
         for r in apart[:5]:
             print(f"  apart: {r.case.name}: {r.deviation}")
         if listing or show:

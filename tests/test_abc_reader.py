@@ -1,4 +1,4 @@
-"""abc_reader: the bar-by-bar reader gets pitch and duration right and never raises."""
+"""core/abc's reader, bar by bar as written: pitch and duration right, and it never raises."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 key signatures, bar and unit lengths, tempos, a `P:` playing order.
 
 A generator that has lost track of where it is writes music into a header field
-(`K:d/d/aae/d/|^cA(B/^c/)...`); music21 reads the key as best it can and renders the rest,
+(`K:d/d/aae/d/|^cA(B/^c/)...`); a player reads the key as best it can and plays the rest,
 so the sample would pass. Each of these four fields has a small grammar (ABC 2.1 plus the
 variants found in the real tunes shipped with music21), and a value outside it is not a value
 of its kind. The grammars are liberal about spacing, case and extra clef/transpose words:

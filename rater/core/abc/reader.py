@@ -50,6 +50,7 @@ _SKIP_PAIRS = {'"': '"', "!": "!", "+": "+", "{": "}"}
 _LYRICS = frozenset("wW")
 _MIDI = re.compile(r"^\s*%%MIDI\s+(\w+)\s*(-?\d+)?\s*(\d+)?", re.ASCII)
 _TRANSPOSE = re.compile(r"(?:^|\s)transpose=(-?\d{1,2})\b", re.ASCII)
+DEFAULT_QPM = 120.0  # abc2midi's tempo when a tune has no Q: field
 MAX_VOICES = 32  # further voices (generator garbage: `[V:x]` ...) are read and dropped
 MAX_ENDING = 16  # variant ending numbers above this are not a real tune's
 
@@ -561,5 +562,3 @@ def read(text: str) -> tuple[dict, float, str]:
     qpm = abc_fields.tempo(tempo_value, unit) if tempo_value is not None else None
     return reader.finish(), qpm if qpm is not None else DEFAULT_QPM, parts
 
-
-DEFAULT_QPM = 120.0  # abc2midi's tempo when a tune has no Q: field
