@@ -41,10 +41,11 @@ class NoteEvent:
 class Render:
     """The result of rendering one sample: a WAV clip on disk, or the reason it failed.
 
-    `error` is a machine-readable reason ("unparseable", "unrenderable", "timeout",
-    "crashed", "no-notes") when rendering failed, else None; "timeout" and "crashed" may be
-    the machine's fault, so they are never cached. `music_seconds` is the length of the whole
-    tune at the sped-up tempo (the clip is at most `clip_seconds` of it).
+    `error` is a machine-readable reason ("unrenderable", "timeout", "crashed", "no-notes")
+    when rendering failed, else None; "timeout" and "crashed" may be the machine's fault, so
+    they are never cached ("unparseable" is the reading's verdict, given before any render).
+    `music_seconds` is the length of the whole tune at the sped-up tempo, to its last note
+    (the clip is at most `clip_seconds` of it).
     """
 
     sample_id: str

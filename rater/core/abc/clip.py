@@ -28,6 +28,12 @@ def clip(performance: Performance, seconds: float, speed: float) -> Clip:
     music = performance.music_seconds
     length = min(music, seconds)
     at = performance.seconds
+    if len(performance.tempos) == 1:  # one tempo throughout (most tunes): a product will do
+        per_whole = 240.0 / performance.tempos[0].qpm
+
+        def at(whole: object) -> float:
+            return float(whole) * per_whole  # type: ignore[arg-type]
+
     notes = []
     for n in performance.notes:
         start = at(n.start)

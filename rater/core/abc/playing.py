@@ -47,7 +47,7 @@ def perform(tune: Tune, seconds: float | None = None) -> Performance:
             if index == 0:
                 tempos.extend(Tempo(t + at, qpm) for at, qpm in bar.tempos)
             if bar.sounds:
-                sounding = max(sounding, t + max(s.at + s.length for s in bar.sounds))
+                sounding = max(sounding, t + bar.sounding)
             if limit is not None and t > limit:
                 t += bar.duration
                 continue

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 Event = tuple[int | None, Fraction]  # (MIDI pitch or None for a rest, whole notes)
 
@@ -83,9 +84,16 @@ class Bar:
     tempos: tuple[tuple[Fraction, float], ...] = ()
     mark: Mark = NO_MARK
 
-    @property
+    @cached_property
     def duration(self) -> Fraction:
+        """The bar's length (its events' lengths added; kept once computed: checks and
+        playing ask often)."""
         return sum((d for _, d in self.events), Fraction(0))
+
+    @cached_property
+    def sounding(self) -> Fraction:
+        """Where its last note ends (whole notes after the bar's start; 0: no notes)."""
+        return max((s.at + s.length for s in self.sounds), default=Fraction(0))
 
     @property
     def full(self) -> bool | None:
