@@ -13,7 +13,12 @@ are each tune's reading (`rater.core.abc`), read in every fit - so a fit is alwa
 - cold: `--features both`, every one of the samples read (parsing and playing out the
   clip), in `--workers` processes (default 2).
 
-(figures: see the end of this docstring)
+Measured on branch i19 (50,000 samples, 25,000 ratings, 2 workers, 2 CPUs shared, load
+2.9-4.9): cold `--features both`, every tune read: wall 178.3 s (reading and features
+130.9 s, cross-validation 21.2 s, final fit 20.0 s), peak 1,229 MB in the main process;
+baseline `--features text` 36.2 s (x4.92). Reading alone takes about 1.7 ms of CPU a
+sample (parse 1.15, playing out the clip 0.5; `rater.core.abc`), so on two idle cores the
+reading of 50,000 is ~45 s: the rest is the load of the shared machine and the features.
 
     nice -n 10 .venv/bin/python bench/model_speed.py [--samples 50000] [--ratings 25000]
         [--work /tmp/rater-model-speed]
