@@ -81,7 +81,7 @@ def main() -> None:
     bpe.encoding()
     for n, h in SIZES:
         samples = [
-            Sample(id=f"s{k:06d}", text=f"tune {k}", source="bench", index=k) for k in range(n)
+            Sample(id=f"s{k:06d}", text=f"tune {k}", source="bench", number=k + 1) for k in range(n)
         ]
         past = history(samples, h, seed=n)
         row = []

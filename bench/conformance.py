@@ -359,8 +359,8 @@ def real_cases(per_collection: int, seed: int) -> list[Case]:
             continue
         samples = read_samples(files)
         picked = rng.sample(samples, min(per_collection, len(samples)))
-        for s in sorted(picked, key=lambda s: (s.source, s.index)):
-            label = f"{name}/{Path(s.source).name}#{s.index}"
+        for s in sorted(picked, key=lambda s: (s.source, s.number)):
+            label = f"{name}/{Path(s.source).name}#{s.number}"
             cases.append(Case("real", label, s.text, reference_text(s.text)))
     return cases
 
@@ -370,7 +370,7 @@ def example_cases() -> list[Case]:
         return []
     samples = read_samples([str(p) for p in sorted(EXAMPLES.glob("*.abc"))])
     return [
-        Case("examples", f"{Path(s.source).name}#{s.index}", s.text, reference_text(s.text))
+        Case("examples", f"{Path(s.source).name}#{s.number}", s.text, reference_text(s.text))
         for s in samples
     ]
 
@@ -382,7 +382,7 @@ def folkrnn_cases() -> list[Case]:
         return []
     samples = read_samples([str(folder)])
     return [
-        Case("folkrnn", f"{Path(s.source).name}#{s.index}", s.text, joined_text(s.text))
+        Case("folkrnn", f"{Path(s.source).name}#{s.number}", s.text, joined_text(s.text))
         for s in samples
     ]
 

@@ -130,7 +130,7 @@ def report(name: str, pairs: list[tuple[Sample, Verdict]], show: int) -> None:
     for reason, hits in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
         print(f"  {reason}: {len(hits)}")
         for s, detail in hits[:show]:
-            print(f"    {s.id} {Path(s.source).name}#{s.index} {s.title[:40]!r}: {detail[:90]}")
+            print(f"    {s.id} {Path(s.source).name}#{s.number} {s.title[:40]!r}: {detail[:90]}")
     notes = Counter(n.split(":")[0] for _, v in pairs for n in v.notes)
     if notes:
         print("  notes (not failing): " + ", ".join(f"{k} {n}" for k, n in notes.items()))
@@ -182,7 +182,7 @@ def main() -> int:
             )
             for s, v in zip(folk, verdicts, strict=True):
                 if not v.ok:
-                    print(f"  {Path(s.source).name}#{s.index} {s.id}: {'; '.join(v.details)}")
+                    print(f"  {Path(s.source).name}#{s.number} {s.id}: {'; '.join(v.details)}")
         elif FOLK_RNN is None:
             print(f"folk-rnn: skipped, {missing_reason('folk-rnn')}")
     finally:

@@ -42,7 +42,7 @@ def build_journal(path: Path, corpus: Path, megabytes: float) -> int:
     corpus.write_text("".join(json.dumps({"text": s.text}) + "\n" for s in tunes))
     rng = random.Random(14)
     variants = [
-        Sample(id=f"{k:04d}{s.id[4:]}", text=f"{s.text}\n% take {k}", source=s.source, index=k)
+        Sample(id=f"{k:04d}{s.id[4:]}", text=f"{s.text}\n% take {k}", source=s.source, number=k + 1)
         for k, s in enumerate(tunes * 8)
     ]
     broken = Verdict("", False, ("repetitive",))

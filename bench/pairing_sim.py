@@ -128,7 +128,9 @@ def run(
     """(comparisons to tau >= TAU_TARGET or None, top-10 recall, mean p(1-p) per comparison)"""
     rng = np.random.default_rng(seed)
     quality = spread * rng.normal(size=n)
-    samples = [Sample(id=f"s{k:05d}", text=f"tune {k}", source="sim", index=k) for k in range(n)]
+    samples = [
+        Sample(id=f"s{k:05d}", text=f"tune {k}", source="sim", number=k + 1) for k in range(n)
+    ]
     index = {s.id: k for k, s in enumerate(samples)}
     if strategy == "random":
         src: RandomSource | ActiveSource | OracleSource = RandomSource(samples, seed)

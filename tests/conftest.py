@@ -36,3 +36,42 @@ def two_tunes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = base / "two.abc"
     path.write_text("\n\n".join(good[:2]) + "\n")
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():  # type: ignore[no-untyped-def]
+    """A throwaway PostgreSQL server for the whole run (tests/pg_cluster.py). It is the
+    team tests' real server: when it cannot start they fail with the reason, never skip."""
+    cluster = _start_cluster()
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture
+def team_db(pg_cluster) -> str:  # type: ignore[no-untyped-def]
+    """The URL of a fresh database with the team schema (as the cluster's superuser)."""
+    from rater.rating.store import schema
+    from rater.rating.store.connect import connect
+
+    url = pg_cluster.new_database()
+    with connect(url) as conn:
+        schema.migrate(conn)
+    return url
+
+
+@pytest.fixture
+def own_cluster():  # type: ignore[no-untyped-def]
+    """A server this test may stop and restart (the shared one stays up for the others)."""
+    cluster = _start_cluster()
+    yield cluster
+    cluster.close()
+
+
+def _start_cluster():  # type: ignore[no-untyped-def]
+    """A started throwaway server, or the test FAILS with the reason (never skipped)."""
+    from pg_cluster import Cluster, ClusterError
+
+    try:
+        return Cluster().start()
+    except ClusterError as exc:
+        pytest.fail(f"the team tests need a PostgreSQL server, which could not start: {exc}")

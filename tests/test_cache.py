@@ -32,7 +32,7 @@ def settings() -> RenderSettings:
 
 
 def sample(text: str = TUNE, sid: str = "0123456789abcdef") -> Sample:
-    return Sample(id=sid, text=text, source="t.abc", index=0)
+    return Sample(id=sid, text=text, source="t.abc", number=1)
 
 
 @pytest.fixture

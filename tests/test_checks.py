@@ -18,7 +18,7 @@ SETTINGS = default_settings()
 
 
 def sample(text: str, kind: str = "abc") -> Sample:
-    return Sample(id=sample_id(text), text=text, source="t", index=0, kind=kind)
+    return Sample(id=sample_id(text), text=text, source="t", number=1, kind=kind)
 
 
 @pytest.fixture(scope="module")

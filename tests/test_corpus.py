@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rater.core.corpus import normalise, read_samples, sample_id, split_text
+from rater.core.corpus import normalise, read_samples, sample_id
 from rater.core.errors import CorpusError
+from rater.core.formats import split_text
 
 TUNE_A = "T:First\nM:6/8\nL:1/8\nK:D\nABc def|gfe dcB|]"
 TUNE_B = "T:Second\nM:4/4\nL:1/8\nK:G\nGABc dedB|cBAG FGAB|]"
@@ -36,7 +37,7 @@ def test_multi_tune_abc_ignores_preamble_and_free_text(tmp_path: Path) -> None:
     )
     samples = read_samples([write(tmp_path, "book.abc", content)])
     assert [s.title for s in samples] == ["First", "Second"]
-    assert [s.index for s in samples] == [0, 1]
+    assert [s.number for s in samples] == [1, 2]
     assert "prose" not in samples[0].text
     assert samples[0].text.startswith("X:1\n")
     assert all(s.source.endswith("book.abc") and s.kind == "abc" for s in samples)
@@ -91,7 +92,7 @@ def test_duplicates_collapse_first_wins_order_kept(tmp_path: Path) -> None:
     samples = read_samples([first, second])
     assert texts(samples) == [TUNE_A, TUNE_B, TUNE_C]
     assert samples[1].source == first and samples[2].source == second
-    assert samples[2].index == 0
+    assert samples[2].number == 1
 
 
 def test_directory_recurses_sorted_and_skips_other_files(tmp_path: Path) -> None:

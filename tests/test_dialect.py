@@ -65,7 +65,7 @@ def test_no_tune_of_music21s_collections_is_taken_for_folk_rnn() -> None:
     base = music21_corpus_dir()
     tunes = read_samples([str(p) for p in sorted(base.iterdir()) if any(p.glob("**/*.abc"))])
     assert len(tunes) > 12_000
-    taken = [(t.source, t.index) for t in tunes if detect(t.text) is not Dialect.ABC]
+    taken = [(t.source, t.number) for t in tunes if detect(t.text) is not Dialect.ABC]
     assert taken == []
 
 

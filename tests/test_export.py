@@ -29,7 +29,7 @@ def tunes(n: int) -> list[Sample]:
     text = (ONEILLS / "0051-0100.abc").read_text(encoding="utf-8", errors="replace")
     out = []
     for i, t in enumerate(["X:" + t for t in text.split("\nX:")[1:]][:n]):
-        out.append(Sample(id=f"{i:016x}", text=t, source="0051-0100.abc", index=i))
+        out.append(Sample(id=f"{i:016x}", text=t, source="0051-0100.abc", number=i + 1))
     return out
 
 

@@ -181,7 +181,7 @@ def _render_child(texts: list[str], time_limit: float, out_dir: str, queue) -> N
 
     rsettings = RenderSettings(soundfont=find_soundfont(), clip_seconds=3.0, time_limit=time_limit)
     for i, text in enumerate(texts):
-        sample = Sample(id=sample_id(text), text=text, source="fuzz", index=i)
+        sample = Sample(id=sample_id(text), text=text, source="fuzz", number=i + 1)
         start = time.monotonic()
         try:
             render = render_one(sample, rsettings, out_dir=out_dir)

@@ -31,7 +31,7 @@ TEXTS = [
 
 def samples() -> list[Sample]:
     return [
-        Sample(id=f"{i:016x}", text=t, source="p", index=i, kind="text")
+        Sample(id=f"{i:016x}", text=t, source="p", number=i + 1, kind="text")
         for i, t in enumerate(TEXTS)
     ]
 
@@ -173,3 +173,30 @@ def test_sigterm_restores_the_terminal(tmp_path: Path, texts: Path) -> None:
         assert not list(tmp_path.glob(".*.lock"))  # the session's lock is gone
     finally:
         term.close()
+
+
+# -- a long TMPDIR: the render processes still start -----------------------------------------
+
+
+def test_a_long_temp_folder_still_renders(tmp_path: Path) -> None:
+    """The forkserver's socket lives under TMPDIR and a socket path holds 107 bytes: under a
+    long TMPDIR (a deep CI workspace, pytest's --basetemp) it cannot start. That is the
+    machine's shape, not a reason to fail: the pool starts its workers another way."""
+    deep = tmp_path / ("t" * max(1, 110 - len(str(tmp_path))))
+    deep.mkdir()
+    tunes = tmp_path / "two.abc"
+    tunes.write_text(
+        "X:1\nT:a\nM:4/4\nL:1/8\nK:C\nCDEF GABc|cBAG FEDC|CDEF GABc|cBAG FEDC|\n\n"
+        "X:2\nT:b\nM:4/4\nL:1/8\nK:G\nGABc dedc|BAGF GABG|GABc dedc|BAGF G4|\n"
+    )
+    env = {**os.environ, "TMPDIR": str(deep), "RATER_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "rater", "check", str(tunes), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["ok"] for r in rows] == [True, True], rows

@@ -304,7 +304,7 @@ def test_resume_skips_decided_pairs_with_same_seed(tmp_path: Path) -> None:
     from rater.rating.pairing import halves, source
 
     samples = [
-        Sample(id=f"{i:016x}", text=f"X:{i}\nK:C\nC{i}|", source="s.abc", index=i)
+        Sample(id=f"{i:016x}", text=f"X:{i}\nK:C\nC{i}|", source="s.abc", number=i + 1)
         for i in range(10)
     ]
     pairs = halves(samples, seed=7)

@@ -92,8 +92,8 @@ def test_exports_leave_elided_records_out_and_say_so(journal: Path, tmp_path: Pa
 
 def test_only_too_long_samples_are_elided() -> None:
     """Other broken samples keep their text (a person checking the export wants to see why)."""
-    a = Sample(id="a" * 16, text="X:1\nT:a\nK:C\nCDEF|", source="s", index=0)
-    b = Sample(id="b" * 16, text="X:1\nT:b\nK:C\n" + "G" * 30_000, source="s", index=1)
+    a = Sample(id="a" * 16, text="X:1\nT:a\nK:C\nCDEF|", source="s", number=1)
+    b = Sample(id="b" * 16, text="X:1\nT:b\nK:C\n" + "G" * 30_000, source="s", number=2)
     short = Verdict(a.id, False, ("repetitive",))
     long = Verdict(b.id, False, ("too-long",))
     ties = auto_decide(Pair(a, b), short, long, "auto")

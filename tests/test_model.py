@@ -177,7 +177,7 @@ def test_a_model_file_is_data_with_known_fields_only(tunes: list[Sample], tmp_pa
             modelfile.from_json(case)
     path = tmp_path / "nan.json"
     path.write_text('{"format": "rater-preference-model", "C": NaN}')
-    with pytest.raises(ModelError, match="not JSON"):
+    with pytest.raises(ModelError, match=r"not a model file \(NaN is not a number\)"):
         modelfile.load(path)
 
 

@@ -10,8 +10,8 @@ from rater.core import bpe
 from rater.core.records import Pair, Sample, Verdict
 from rater.rating.outcome import auto_decide, decide
 
-A = Sample(id="a" * 16, text="X:1\nT:Left\nK:D\nABcd efga|", source="gen.abc", index=0)
-B = Sample(id="b" * 16, text="X:2\nT:Right\nK:G\nGABc dedB|", source="ref.abc", index=3)
+A = Sample(id="a" * 16, text="X:1\nT:Left\nK:D\nABcd efga|", source="gen.abc", number=1)
+B = Sample(id="b" * 16, text="X:2\nT:Right\nK:G\nGABc dedB|", source="ref.abc", number=4)
 OK_A, OK_B = Verdict(A.id, True), Verdict(B.id, True)
 BAD_A = Verdict(A.id, False, ("repetitive",), ("bar x12",))
 BAD_B = Verdict(B.id, False, ("silent", "too-short"), ("", ""))
@@ -51,8 +51,8 @@ def test_prefix_query_is_not_stored_twice() -> None:
     """Prefix pairing: the prompt is the shared start of both texts; training feeds
     query + sample, which must give back each full text, prompt once."""
     prompt = "X:1\nT:Left\nK:D\n"
-    a = Sample(id="c" * 16, text=prompt + "ABcd efga|", source="gen.abc", index=0)
-    b = Sample(id="d" * 16, text=prompt + "fedc BAGF|", source="gen.abc", index=1)
+    a = Sample(id="c" * 16, text=prompt + "ABcd efga|", source="gen.abc", number=1)
+    b = Sample(id="d" * 16, text=prompt + "fedc BAGF|", source="gen.abc", number=2)
     for best in (0, 1, "tie"):
         for r in decide(Pair(a, b, query=prompt), best, "ann"):  # type: ignore[arg-type]
             assert r.query == bpe.encode(prompt)

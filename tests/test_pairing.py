@@ -17,7 +17,7 @@ from rater.rating.pairing import active
 
 
 def sample(name: str, source: str = "gen.abc", text: str | None = None) -> Sample:
-    return Sample(id=f"id-{name}", text=text or f"X:1\nT:{name}\nK:C\n", source=source, index=0)
+    return Sample(id=f"id-{name}", text=text or f"X:1\nT:{name}\nK:C\n", source=source, number=1)
 
 
 def decide(pair: Pair, best: int = 0, **kw: object) -> Rating:
@@ -288,7 +288,7 @@ def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> 
     from rater.rating.pairing import source
 
     samples = [
-        Sample(id=f"{src}{i}", text=f"X:1\nK:D\n{src}{i}", source=src, index=i)
+        Sample(id=f"{src}{i}", text=f"X:1\nK:D\n{src}{i}", source=src, number=i + 1)
         for src in ("a", "b")
         for i in range(4)
     ]

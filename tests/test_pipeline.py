@@ -19,7 +19,7 @@ REPEAT = "X:1\nT:Loop\nM:4/4\nL:1/8\nK:C\n" + "cccc cccc | " * 40 + "\n"
 
 
 def s(text: str, sid: str, kind: str = "abc") -> Sample:
-    return Sample(id=sid, text=text, source="mixed.abc", index=0, kind=kind)
+    return Sample(id=sid, text=text, source="mixed.abc", number=1, kind=kind)
 
 
 @pytest.fixture

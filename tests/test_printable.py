@@ -65,7 +65,7 @@ def journal_with(path: Path, names: list[str]) -> Path:
             id=f"{i:016x}",
             text=f"X:1\nT:{name}\nK:C\nCDEF GABc|\n",
             source=f"gen/{name[:12]}.abc" if i % 2 else "ref.abc",
-            index=i,
+            number=i + 1,
         )
         for i, name in enumerate(names)
     ]
@@ -88,8 +88,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, s
     return code, out.out + out.err
 
 
-def test_the_issue_reproductions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_issue_reproductions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`T:esc ...` retitled the terminal under `check`; `rank` read titles as markup."""
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for the whole title in check's table
     corpus = tunes_file(tmp_path / "esc.abc", [ESC_TITLE[2:], "Tune [/]", "Polka [b]"])
     code, out = run_cli(capsys, ["check", str(corpus), "--blacklist", "none", "--workers", "0"])
     assert code == 0 and unsafe(out) == [] and "[31mRED" in out and "TITLE-PWNED" in out
@@ -283,7 +286,7 @@ def test_fuzz_titles_and_texts_through_the_rating_screen(
                 title=title,
                 text=f"{title}\nverse {i} of a poem {text}\n{text} and the end",
                 source=f"{base}/{text[:10]}.txt",
-                index=i,
+                number=i + 1,
                 kind="text",
             )
             for i, (title, text) in enumerate(items)

@@ -232,9 +232,9 @@ def test_rank_command_table_and_csv(tmp_path, capsys) -> None:  # type: ignore[n
     out = tmp_path / "scores.csv"
     assert main(["rank", journal, "--csv", str(out)]) == 0
     lines = out.read_text().splitlines()
-    assert lines[0] == "id,score,se,wins,losses,ties,source"
+    assert lines[0] == "id,score,se,wins,losses,ties,source,number"
     assert len(lines) == 4 and lines[1].startswith("a1,")
-    assert lines[1].endswith(",2,0,0,gen-a.abc")
+    assert lines[1].endswith(",2,0,0,gen-a.abc,")  # no number in this hand-made journal
     shown = capsys.readouterr().out
     assert "Tune a1" in shown and "gen-a.abc won 2 of 2" in shown
 

@@ -14,7 +14,7 @@ from rater.rating.outcome import auto_decide, decide
 
 
 def sample(i: int, source: str) -> Sample:
-    return Sample(id=f"{i:016x}", text=f"X:{i}\nK:C\nCDEF GABc|", source=source, index=i)
+    return Sample(id=f"{i:016x}", text=f"X:{i}\nK:C\nCDEF GABc|", source=source, number=i + 1)
 
 
 def at(records: list, minute: float) -> list:

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import capture
 
 from rater.audio import player
-from terminal import capture
 
 pytestmark = [
     pytest.mark.slow,

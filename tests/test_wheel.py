@@ -118,3 +118,14 @@ def test_installed_wheel_reads_its_blacklist_outside_the_repository(tmp_path: Pa
     )
     assert shipped.returncode == 0, shipped.stderr
     assert shipped.stdout.strip() == str(len(modules))
+    # the team store's migrations are package data: `rater db init` works from the wheel
+    latest = subprocess.run(
+        [str(python), "-c", "from rater.rating.store import schema; print(schema.LATEST)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    migrations = sorted((REPO / "rater/rating/store/migrations").glob("[0-9]*.sql"))
+    assert latest.stdout.strip() == str(int(migrations[-1].name[:4])), latest.stderr

@@ -4,8 +4,9 @@ Formats are a registry of frozen dataclasses, so adding one is one function and 
 Each export reads its records once, as a stream, and writes each row as it goes, so a journal
 of hundreds of MB is never held in memory; cutting to a batch size reads them twice (count,
 then write), so `ratings` must then be re-iterable (a list, or `rating.reading.JournalRecords`).
-Every file is written to a temporary name and renamed into place, so a crash or a full disk
-never leaves a half-written training file where a loader would pick it up. Every export
+Every file is written to a temporary name and renamed into place (`core.files.write_output`:
+never over a device or a FIFO), so a crash or a full disk never leaves a half-written
+training file where a loader would pick it up. Every export
 reports what it cut and how long the longest pair is, because both consumers lose data
 silently: lm-human-preferences trains on fixed-length cuts, TRL's RewardTrainer drops pairs
 longer than its `max_length`. A record whose broken sample was too long to keep in the journal
@@ -19,11 +20,11 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 
 from rater.core import bpe
-from rater.core.errors import ExportError, RaterError
+from rater.core.errors import ExportError
+from rater.core.files import write_output
 from rater.core.printable import printable
 from rater.core.records import Rating
 from rater.core.rules import continuation, elided, iter_decisions, recheck_of
@@ -61,49 +62,6 @@ class ExportResult:
         self.longest_query = max(self.longest_query, len(r.query))
         self.longest_response = max(self.longest_response, response)
         self.longest_pair = max(self.longest_pair, len(r.query) + response)
-
-
-def atomic_write(
-    out: str | os.PathLike[str],
-    write: Callable[[IO[str]], object],
-    error: type[RaterError] = ExportError,
-    newline: str = "\n",
-) -> None:
-    """Write through a new temporary file renamed into place (fsync'd first); a failure is
-    `error` naming the file. Also the preference model's files (`analysis.model`)."""
-    path = Path(out)
-    if str(out).endswith(("/", os.sep)) or path.is_dir():
-        raise error(f"{out}: is a directory; the output must name a file in it")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = _create_temp(path)
-    except OSError as exc:
-        raise error(f"{path}: cannot write ({exc.strerror})") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise error(f"{path}: cannot write ({exc.strerror})") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _create_temp(path: Path) -> tuple[int, Path]:
-    """A new file beside `path` with the mode the umask gives (0644 under umask 022), as
-    open() would create it. mkstemp's 0600 would survive the rename, and a trainer running
-    as another user, or in a container, could not read the export."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def _select(
@@ -212,7 +170,7 @@ def export_oa(
             raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
         f.write("\n]\n")
 
-    atomic_write(out, write)
+    write_output(out, write, ExportError)
     return result
 
 
@@ -285,7 +243,7 @@ def export_trl(
         if not result.written:
             raise ExportError(f"nothing to export to {out} (dropped: {_describe(result.dropped)})")
 
-    atomic_write(out, write)
+    write_output(out, write, ExportError)
     return result
 
 
@@ -324,7 +282,7 @@ def export_text(
             f.write("\n")
             result.written += 1
 
-    atomic_write(out, write)
+    write_output(out, write, ExportError)
     return result
 
 
@@ -362,24 +320,6 @@ FORMATS: dict[str, Format] = {
         Format("text", "readable text", export_text),
     )
 }
-
-
-def overwrites_input(
-    out: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str]]
-) -> str | None:
-    """The input that `out` names (same file, through links or `..`), else None: writing
-    the output would destroy what is being read."""
-    target = Path(out)
-    for p in inputs:
-        src = Path(p)
-        try:
-            if target.exists() and src.exists() and os.path.samefile(target, src):
-                return str(p)
-        except OSError:
-            pass
-        if target.resolve() == src.resolve():
-            return str(p)
-    return None
 
 
 def _describe(dropped: dict[str, int]) -> str:

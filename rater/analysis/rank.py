@@ -34,6 +34,7 @@ class Game:
     rater: str
     broken: bool
     texts: tuple[str, str] = ("", "")
+    numbers: tuple[int, int] = (0, 0)  # (winner's, loser's) number in its source
 
 
 def games(ratings: Iterable[Rating], include_broken: bool = True) -> list[Game]:
@@ -78,6 +79,7 @@ def _game(r: Rating) -> Game:
         rater=r.rater,
         broken=bool(r.broken),
         texts=(r.texts[w], r.texts[lo]),
+        numbers=(r.numbers[w], r.numbers[lo]),
     )
 
 
@@ -91,6 +93,7 @@ class Score:
     ties: int
     source: str
     title: str = ""
+    number: int = 0  # where the sample is in its source, from 1 (0: not known)
 
 
 @dataclass(frozen=True)
@@ -125,13 +128,14 @@ def fit(
     if not gs:
         raise RankError("no usable rating records to rank")
     index: dict[str, int] = {}
-    meta: dict[str, tuple[str, str]] = {}
+    meta: dict[str, tuple[str, str, int]] = {}
     for g in gs:
         for k, sid in enumerate((g.winner, g.loser)):
             index.setdefault(sid, len(index))
             if sid not in meta or not meta[sid][0]:
                 title = titles.get(sid, "") if titles is not None else ""
-                meta[sid] = (g.sources[k], title or title_of(g.texts[k], first_line=True))
+                title = title or title_of(g.texts[k], first_line=True)
+                meta[sid] = (g.sources[k], title, g.numbers[k])
     for sid in extra_ids:
         index.setdefault(sid, len(index))
     n = len(index)
@@ -146,7 +150,7 @@ def fit(
     wins = np.bincount(win[~tie], minlength=n)
     losses = np.bincount(los[~tie], minlength=n)
     ties = np.bincount(win[tie], minlength=n) + np.bincount(los[tie], minlength=n)
-    none = ("", "")
+    none = ("", "", 0)
     rows = [
         Score(sid, sc, math.sqrt(v), w, lo, t, *meta.get(sid, none))
         for sid, sc, v, w, lo, t in zip(

@@ -2,10 +2,10 @@
 
 Keys come from content hashes and render settings (including the SoundFont's identity), so a
 cache never needs invalidating: changed settings simply land in another bucket. Failed
-renders (except timeouts and crashes) are stored too, so a broken tune costs its parse time
-once, not on every run. Writes go to a new temporary file and are renamed into place, so a
-crash never leaves a half-written entry that a later run would trust, and a failed write
-leaves no temporary file.
+renders (except timeouts and machine failures) are stored too, so a broken tune costs its
+parse time once, not on every run. Writes go to a new temporary file and are renamed into
+place, so a crash never leaves a half-written entry that a later run would trust, and a
+failed write leaves no temporary file.
 
 The cache folder may come from someone else, or be damaged (a full disk, a crash, a person
 tidying up), so an entry is trusted only when it is exactly what `put` writes: known fields
@@ -29,11 +29,14 @@ from typing import Any
 
 from rater.core import scratch
 from rater.core.errors import StorageError
+from rater.core.files import read_regular
+from rater.core.jsonread import loads
 from rater.core.paths import cache_dir
-from rater.core.records import NoteEvent, Render
+from rater.core.records import MACHINE_FAILURE, NoteEvent, Render
 from rater.core.settings import RenderSettings
 
-TRANSIENT_ERRORS = frozenset({"timeout", "crashed"})
+MAX_ENTRY_BYTES = 8 << 20  # an entry of a 180 s clip's notes is well under 1 MB
+TRANSIENT_ERRORS = frozenset({"timeout", MACHINE_FAILURE})
 CACHED_ERRORS = frozenset({"unparseable", "unrenderable", "no-notes"})  # the tune's own
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _NUMBERS = ("clip_seconds", "music_seconds", "peak", "rms")
@@ -61,16 +64,17 @@ def get(sample_id: str, settings: RenderSettings, root: str | Path | None = None
     if not _SAFE_ID.fullmatch(sample_id):
         return None
     meta = _meta_path(root, settings, sample_id)
+    raw = read_regular(meta, MAX_ENTRY_BYTES)  # a FIFO, a device, a symlink: a miss
+    if raw is None:
+        return None
     try:
-        with open(meta, "rb", opener=_no_follow) as f:
-            data = json.loads(f.read(1 << 20))
-        return _entry(data, sample_id, meta.parent, settings)
-    except (OSError, ValueError, TypeError, KeyError):
+        return _entry(loads(raw, MAX_ENTRY_BYTES), sample_id, meta.parent, settings)
+    except (ValueError, TypeError, KeyError):
         return None
 
 
 def _no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NOFOLLOW)
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)
 
 
 def _entry(data: Any, sample_id: str, folder: Path, settings: RenderSettings) -> Render | None:
@@ -83,7 +87,7 @@ def _entry(data: Any, sample_id: str, folder: Path, settings: RenderSettings) ->
     error, detail, wav = data["error"], data["detail"], data["wav"]
     if not isinstance(detail, str) or not isinstance(data["notes"], list):
         return None
-    notes = tuple(_note(n) for n in data["notes"])
+    notes = tuple(note_event(n) for n in data["notes"])
     if error is not None:
         if error not in CACHED_ERRORS or wav is not None:
             return None
@@ -109,9 +113,13 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _note(value: Any) -> NoteEvent:
-    start, end, pitch = value  # ValueError/TypeError: not a note -> a miss
-    if not (_finite(start) and _finite(end) and isinstance(pitch, int) and 0 <= pitch <= 127):
+def note_event(value: Any) -> NoteEvent:
+    """A cached [start, end, pitch]: finite times, a MIDI pitch; ValueError for anything else
+    (the notes cache reads its entries with this too)."""
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError("not a note")
+    start, end, pitch = value
+    if not (_finite(start) and _finite(end) and type(pitch) is int and 0 <= pitch <= 127):
         raise ValueError("not a note")
     return NoteEvent(float(start), float(end), pitch)
 
@@ -158,8 +166,8 @@ def wav_layout(head: bytes) -> tuple[int, int, int, int, int] | None:
 def put(render: Render, settings: RenderSettings, root: str | Path | None = None) -> Render:
     """Store `render` (copying its WAV into the bucket unless a worker wrote it there).
 
-    A timeout or a crashed worker is not stored: either may come from the machine (load, the
-    OOM killer) rather than the tune, and a cached one would mark the tune broken for good.
+    A timeout or a machine failure is not stored: either may come from the machine (load,
+    the OOM killer) rather than the tune, and a cached one would mark the tune broken for good.
     Nor is a render for an id that cannot be a file name. StorageError when the cache cannot
     be written; nothing half-written is left.
     """

@@ -1,7 +1,8 @@
 """The cache folder as a whole: how much it holds, and emptying it (`rater cache`).
 
 Everything in it is rebuilt on demand: render buckets (`<16 hex digits>/`, one per render
-settings, holding `<sample id>.wav` + `.json`), the GPT-2 merge table (`bpe/`) and the demo
+settings, holding `<sample id>.wav` + `.json`), the preference model's notes
+(`notes-<16 hex digits>/<sample id>.json`), the GPT-2 merge table (`bpe/`) and the demo
 corpus (`demo/`). Nothing caps its size (a clip of 10 s is about 0.4 MB, so 10,000 tunes
 take about 4 GB): a cap would need an eviction order that a session's clips are never
 caught by, and people who render a corpus once want it kept; `rater cache --size` shows it,
@@ -24,6 +25,7 @@ from rater.core.errors import StorageError
 from rater.core.paths import cache_dir
 
 _BUCKET = re.compile(r"[0-9a-f]{16}")
+_NOTES = re.compile(r"notes-[0-9a-f]{16}")  # the notes cache earlier versions kept
 
 
 def _names(kept: str) -> re.Pattern[str]:
@@ -37,6 +39,7 @@ OURS = {
     "bucket": _names(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.(?:wav|json)"),
     BPE_SUBDIR: _names(r"gpt2-[0-9a-f]{12}-[0-9a-f]{12}\.(?:ranks|pkl)"),
     "demo": _names(r"demo-v\d+\.abc|origins\.json"),
+    "notes": _names(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.json"),
 }
 
 
@@ -96,13 +99,16 @@ def _walk(root: Path, remove: bool) -> CacheUsage:
 
 
 def _folders(root: Path) -> list[tuple[Path, str]]:
-    """rater's folders in `root`: render buckets, `bpe/`, `demo/` (real folders only)."""
+    """rater's folders in `root`: render buckets, `notes-<key>/`, `bpe/`, `demo/` (real
+    folders only)."""
     found = []
     for entry in _entries(root):
         if not entry.is_dir(follow_symlinks=False):
             continue
         if _BUCKET.fullmatch(entry.name):
             found.append((Path(entry.path), "bucket"))
+        elif _NOTES.fullmatch(entry.name):
+            found.append((Path(entry.path), "notes"))
         elif entry.name in (BPE_SUBDIR, "demo"):
             found.append((Path(entry.path), entry.name))
     return found

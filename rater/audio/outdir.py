@@ -8,8 +8,8 @@ For each sample that would be played (its verdict is ok):
 - `<id>.wav`: the clip exactly as it is played (the render's own file: cut and sped up).
 
 `index.csv` lists them (`INDEX_COLUMNS`; `midi` and `wav` are names inside the folder,
-`source` the samples file, `index` the sample's 1-based number in it, as `rater check`
-shows it). Files are written as new files renamed into place, so a name
+`source` the samples file, `index` the sample's number in it, counting from 1, as every
+command shows it). Files are written as new files renamed into place, so a name
 in the folder that is a symlink or a FIFO is replaced, never written through.
 """
 
@@ -63,12 +63,12 @@ def write_all(folder: Path, judged: Iterable[Judged], settings: RenderSettings) 
             {
                 "id": s.id,
                 "source": s.source,
-                "index": s.index + 1,
+                "index": s.number,
                 "title": s.title,
                 "dialect": tune.dialect,
                 **names,
             }
-        )  # fmt: skip (index: 1-based, as `check`)
+        )
     text = io.StringIO()
     out = csv.DictWriter(text, fieldnames=INDEX_COLUMNS, lineterminator="\n")
     out.writeheader()
@@ -78,7 +78,17 @@ def write_all(folder: Path, judged: Iterable[Judged], settings: RenderSettings) 
 
 
 def _write(dest: Path, payload: bytes) -> None:
+    """A new file renamed into place (a symlink or FIFO of that name is replaced, never
+    written through), readable by others like any file the user makes: a clip to share."""
+    tmp: Path | None = None
     try:
-        scratch.write_new(dest, payload)
+        fd, tmp = scratch.new_file(dest.parent, f".{dest.name}.", ".tmp")
+        os.fchmod(fd, 0o644)  # not the 0600 of a private temporary file
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+        os.replace(tmp, dest)
+        tmp = None
     except OSError as exc:
         raise StorageError(f"cannot write {dest}: {exc.strerror or exc}") from None
+    finally:
+        scratch.discard(tmp)

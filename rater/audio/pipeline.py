@@ -12,16 +12,16 @@ from __future__ import annotations
 import itertools
 import os
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 
 from rater.audio import synth
-from rater.audio.pool import Pool
+from rater.audio.pool import Pool, in_process
 from rater.audio.store import Store, Warn
 from rater.core import checks
-from rater.core.errors import SetupError
-from rater.core.records import Judged, Render, Sample
+from rater.core.errors import RenderError, SetupError
+from rater.core.records import MACHINE_FAILURE, Judged, Render, Sample
 from rater.core.settings import CheckSettings, RenderSettings
 
 
@@ -61,7 +61,7 @@ def render_stream(
         )
     if workers <= 0:  # in-process: for debugging, and where processes cannot be started
         for item in itertools.chain([first], source):
-            result = item if isinstance(item, Render) else store.render_one(item)
+            result = item if isinstance(item, Render) else in_process(item, store.render_one)
             for _ in range(1 if result.cached else inflight.pop(result.sample_id, 1)):
                 yield result
         return
@@ -96,6 +96,9 @@ def _lookup(
             yield sample
 
 
+Lost = Callable[[Sample, str], object]
+
+
 def judge_stream(
     samples: Iterable[Sample],
     render_settings: RenderSettings,
@@ -103,13 +106,17 @@ def judge_stream(
     workers: int | None = None,
     cache_dir: str | Path | None = None,
     warn: Warn | None = None,
+    lost: Lost | None = None,
 ) -> Iterator[Judged]:
     """Verdicts as they become known, roughly in input order.
 
     Samples that text checks already fail, and `kind="text"` samples, are never rendered:
     rendering costs a parse and a synthesis, and a rater will never hear them anyway.
-    `warn`: see `render_stream`.
+    `warn`: see `render_stream`. A sample the machine failed on (`MACHINE_FAILURE`: its
+    render process killed twice) gets no verdict: it is not yielded, and `lost(sample,
+    why)` is told (by default `warn` is, with the sample named; without either, RenderError).
     """
+    lost = lost or _say_lost(warn)
     ready: deque[Judged] = deque()
     waiting: dict[str, list[Sample]] = {}
 
@@ -133,10 +140,29 @@ def judge_stream(
             if not queue:
                 continue
             sample = queue.pop(0)
+            if render.error == MACHINE_FAILURE:
+                lost(sample, render.detail)
+                continue
             verdict = checks.judge(sample, render, check_settings)
             yield Judged(sample, render, verdict)
     while ready:
         yield ready.popleft()
+
+
+def not_judged(sample: Sample, why: str) -> str:
+    """The one line that says the machine failed on a sample."""
+    where = f"{os.path.basename(sample.source)}#{sample.number} ({sample.id})"
+    return f"{where} was not judged: {why}; the machine failed, not the tune"
+
+
+def _say_lost(warn: Warn | None) -> Lost:
+    def say(sample: Sample, why: str) -> None:
+        message = not_judged(sample, why)
+        if warn is None:
+            raise RenderError(message)
+        warn(message)
+
+    return say
 
 
 def judge_all(
@@ -147,7 +173,8 @@ def judge_all(
     cache_dir: str | Path | None = None,
     warn: Warn | None = None,
 ) -> list[Judged]:
-    """`judge_stream` collected back into input order (for batch commands)."""
+    """`judge_stream` collected back into input order (for batch commands); samples the
+    machine failed on are left out (and told to `warn`)."""
     samples = list(samples)
     order = {id(s): i for i, s in enumerate(samples)}
     stream = judge_stream(samples, render_settings, check_settings, workers, cache_dir, warn)

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, render_one
-from rater.core.errors import SetupError, StorageError
-from rater.core.records import Render, Sample
+from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
+from rater.core.failures import Stage, failure
+from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import RenderSettings
 
+MACHINE_RETRIES = 1  # a sample whose process the machine failed is tried once more
 MAX_TASKS_PER_WORKER = 100  # recycle now and then: a long-lived worker only grows
 WATCHDOG_GRACE = 5.0
 START_LIMIT = 120.0
-PRELOAD = ["mido", "numpy", "rater.audio.render", "rater.audio.synth"]
+PRELOAD = [
+    "mido",
+    "numpy",
+    "rater.audio.render",
+    "rater.audio.synth",
+    "rater.audio.pool",
+]
 
 
 def _context() -> Any:
@@ -33,14 +42,30 @@ def _context() -> Any:
         ctx = mp.get_context("forkserver")
     except ValueError:
         return mp.get_context("spawn")
+    if not _socket_fits():
+        return mp.get_context("spawn")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
 
 
+# The forkserver listens on a Unix socket at <temp folder>/pymp-XXXXXXXX/listener-XXXXXXXX
+# (33 bytes more than the temp folder), and a socket path holds at most 107 bytes: under a
+# long TMPDIR it cannot start ("AF_UNIX path too long"), so spawn is used instead.
+SOCKET_PATH_MAX = 107
+SOCKET_SUFFIX = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def _socket_fits() -> bool:
+    import tempfile
+
+    return len(os.fsencode(tempfile.gettempdir())) + SOCKET_SUFFIX <= SOCKET_PATH_MAX
+
+
 def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
     """Load the SoundFont once, then render (sample, folder) tasks sent over `conn` until told
-    to stop. A clip that cannot be written is reported as ("storage", (folder, message)):
-    the machine's problem, never the sample's verdict."""
+    to stop. A clip that cannot be written is reported as ("storage", (folder, message)),
+    and any other failure of the machine (out of memory, a module that will not import) as
+    ("machine", message), after which the process ends: neither is the sample's verdict."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # fluidsynth prints warnings that would tear a TUI screen
@@ -62,6 +87,13 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
             except StorageError as exc:
                 conn.send(("storage", (out_dir, str(exc))))
                 continue
+            except MACHINE_ERRORS as exc:
+                conn.send(("machine", f"{type(exc).__name__}: {exc}"[:200]))
+                return  # a fresh process for the retry
+            except SetupError:
+                raise
+            except Exception as exc:  # anything else: a verdict in words, and the worker lives
+                result = failed(sample, *failure(exc, sample.text, Stage.READ))
             conn.send(("done", result))
     except SetupError as exc:
         conn.send(("fatal", str(exc)))
@@ -72,7 +104,9 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
 class _Worker:
     def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, settings, max_tasks), daemon=True)
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, settings, max_tasks), daemon=True
+        )
         _start_without_main(self.proc)
         child.close()
         self.ready = False
@@ -96,34 +130,71 @@ class _Worker:
 
 
 def _start_without_main(proc: Any) -> None:
-    with main_hidden():
+    with clean_start():
         proc.start()
 
 
-@contextmanager
-def main_hidden() -> Iterator[None]:
-    """Processes started inside do not re-run the caller's main script.
+_START = threading.Lock()  # the environment is the process's: one start at a time
 
-    spawn/forkserver children normally re-import `__main__` by path; an unguarded script (or a
-    notebook) would then run again inside every worker. The workers need nothing from it.
+
+@contextmanager
+def clean_start() -> Iterator[None]:
+    """Processes started inside import nothing from the caller's script or working folder.
+
+    spawn and forkserver children normally re-import `__main__` by path; an unguarded script
+    (or a notebook) would then run again inside every worker. They also start as `python -c`,
+    which puts the working folder first on `sys.path`: the forkserver then preloads numpy
+    and mido from there, so a `mido.py` beside the samples ran inside every worker and its
+    errors became cached verdicts. PYTHONSAFEPATH (Python 3.11+) keeps that entry off; the
+    workers need nothing from either.
     """
     import sys
 
-    main = sys.modules.get("__main__")
-    if main is None:
-        yield
-        return
-    had_file, file = hasattr(main, "__file__"), getattr(main, "__file__", None)
-    spec = getattr(main, "__spec__", None)
-    if had_file:
-        del main.__file__
-    main.__spec__ = None
-    try:
-        yield
-    finally:
-        main.__spec__ = spec
-        if had_file:
-            main.__file__ = file
+    with _START:
+        main = sys.modules.get("__main__")
+        had_file, file = hasattr(main, "__file__"), getattr(main, "__file__", None)
+        spec = getattr(main, "__spec__", None)
+        if main is not None:
+            if had_file:
+                del main.__file__
+            main.__spec__ = None
+        safe = os.environ.get("PYTHONSAFEPATH")
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            yield
+        finally:
+            if safe is None:
+                del os.environ["PYTHONSAFEPATH"]
+            else:
+                os.environ["PYTHONSAFEPATH"] = safe
+            if main is not None:
+                main.__spec__ = spec
+                if had_file:
+                    main.__file__ = file
+
+
+def in_process(sample: Sample, work: Callable[[Sample], Render]) -> Render:
+    """`work(sample)` in this process (no pool: `workers` 0), with the pool's rule for the
+    machine failing (out of memory, a module that will not import): once more, then a
+    `MACHINE_FAILURE` rather than a verdict."""
+    why = ""
+    for _ in range(MACHINE_RETRIES + 1):
+        try:
+            return work(sample)
+        except MACHINE_ERRORS as exc:
+            why = f"{type(exc).__name__}: {exc}"[:160]
+    return failed(sample, MACHINE_FAILURE, f"{why} (tried {MACHINE_RETRIES + 1} times)")
+
+
+def _death(exitcode: int | None) -> str:
+    """How a render process ended, for the machine-failure message."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the render process was killed ({name}; out of memory?)"
+    return f"the render process died (exit status {exitcode})"
 
 
 def _now() -> float:
@@ -136,8 +207,11 @@ class Pool:
     """A few render processes fed one sample at a time.
 
     One task per worker (rather than a ProcessPoolExecutor's prefetching queue) keeps the
-    given order, tells us which sample a stuck or crashed worker was on, and lets us replace
-    just that worker: a crash in fluidsynth or a runaway parse costs one sample, not the pool.
+    given order, tells us which sample a stuck or killed worker was on, and lets us replace
+    just that worker: a runaway parse costs one sample, not the pool. A worker killed by a
+    signal (the OOM killer, kill -9) or out of memory is the machine's failure, not the
+    sample's: the sample is tried once more in a fresh worker, then comes back as a
+    `MACHINE_FAILURE` (no verdict, never cached).
 
     Clips go to `out_dir`. When a worker cannot write one there, `on_storage(folder, message)`
     names the folder to use from now on (the sample is rendered again there) or raises; without
@@ -160,6 +234,7 @@ class Pool:
         self.ctx = _context()
         self.workers: list[_Worker] = []
         self.start_failures = 0
+        self.retried: dict[str, int] = {}  # sample id -> retries after a machine failure
         self.watchdog = (
             2 * settings.time_limit + WATCHDOG_GRACE if settings.time_limit > 0 else float("inf")
         )
@@ -216,6 +291,7 @@ class Pool:
             kind, payload = w.conn.recv()
         except (EOFError, OSError):
             sample = w.task
+            w.proc.join(timeout=1.0)  # reaped, so its exit code says how it ended
             if not w.ready:
                 self.start_failures += 1
                 if self.start_failures > 3:
@@ -227,7 +303,7 @@ class Pool:
                     ) from None
             self._retire(w, kill=True)
             if sample is not None:
-                yield failed(sample, "crashed", "the render process died")
+                yield from self._retry(sample, pending, _death(w.proc.exitcode))
             return
         if kind == "fatal":
             raise SetupError(payload)
@@ -236,8 +312,12 @@ class Pool:
             return
         task, w.task = w.task, None
         w.done += 1
-        if w.done >= self.max_tasks:
+        if w.done >= self.max_tasks or kind == "machine":
             self._retire(w, kill=False)
+        if kind == "machine":
+            if task is not None:
+                yield from self._retry(task, pending, payload)
+            return
         if kind == "storage":
             folder, message = payload
             if self.on_storage is None:
@@ -247,6 +327,18 @@ class Pool:
                 pending.append(task)  # rendered again, in the new folder
             return
         yield payload
+
+    def _retry(self, sample: Sample, pending: list[Sample], why: str) -> Iterator[Render]:
+        """The machine failed on `sample` (its process was killed - the OOM killer, kill -9 -
+        or ran out of memory): once more in a fresh process, then a machine failure, which
+        is never a verdict (`MACHINE_FAILURE`)."""
+        tries = self.retried.get(sample.id, 0)
+        if tries < MACHINE_RETRIES:
+            self.retried[sample.id] = tries + 1
+            pending.append(sample)  # dispatched next
+            return
+        del self.retried[sample.id]
+        yield failed(sample, MACHINE_FAILURE, f"{why} (tried {tries + 1} times)")
 
     def _watch(self) -> Iterator[Render]:
         from rater.core.errors import RenderError

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from rater.core import abc, scratch
-from rater.core.errors import SetupError, StorageError
+from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
+from rater.core.failures import Stage, failure
 from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -131,11 +132,6 @@ def failed(sample: Sample, error: str, detail: str) -> Render:
     return Render(sample_id=sample.id, wav_path=None, error=error, detail=detail[:200])
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200]
-
-
 def render_one(
     sample: Sample, settings: RenderSettings, out_dir: str | Path | None = None
 ) -> Render:
@@ -207,10 +203,10 @@ def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
     try:
         midi = _clip_midi(parsed.notes, settings.program)
         peak, rms = _write_clip(midi, wav_path, parsed.clip_seconds, settings)
-    except (SetupError, StorageError):
+    except (SetupError, StorageError, *MACHINE_ERRORS):
         raise  # the machine's problem, not the tune's
     except Exception as exc:
-        return failed(sample, "unrenderable", _short(exc))
+        return failed(sample, *failure(exc, sample.text, Stage.SOUND))
     return replace(parsed, wav_path=str(wav_path), peak=peak, rms=rms)
 
 

@@ -14,6 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from rater.cli.team_args import add_db_option, add_db_parser
 from rater.core.abc.dialect import DIALECTS
 from rater.core.corpus import KINDS
 from rater.core.records import NOTES, REASONS
@@ -40,13 +41,24 @@ def epilog() -> str:
     )
 
 
-def _add_corpus_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+def _add_corpus_args(p: argparse.ArgumentParser, required: bool = True, kind: bool = True) -> None:
     p.add_argument(
-        "--kind",
-        choices=list(KINDS),
-        default=CorpusSettings.kind,
-        help="abc: render and play; text: show only (poems, chat replies)",
+        "samples", nargs="+" if required else "*", metavar="SAMPLES",
+        help="samples files or directories",
+    )  # fmt: skip
+    if kind:
+        p.add_argument(
+            "--kind",
+            choices=list(KINDS),
+            default=CorpusSettings.kind,
+            help="abc: render and play; text: show only (poems, chat replies)",
+        )
+    p.add_argument(
+        "--text-field",
+        metavar="NAME",
+        default=CorpusSettings.text_field,
+        help="the JSON field or Parquet column that holds each sample (default: text, "
+        "generated_text, completion, OpenAI choices, or a record's only text field)",
     )
 
 
@@ -136,7 +148,8 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
     from rater.analysis.export import FORMATS
 
     d = ExportOptions()
-    p.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
+    add_db_option(p)
     p.add_argument("--format", choices=list(FORMATS), required=True)
     p.add_argument("--out", metavar="FILE", required=True, help="file to write (not a directory)")
     for name, default in (("query", d.query_length), ("response", d.response_length)):
@@ -205,9 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rate_args(p)
 
     p = sub.add_parser("rate", help="rate pairs of samples in the terminal")
-    _add_corpus_args(p)
+    _add_corpus_args(p, required=False)  # none with --db: the project's samples
     _add_render_args(p)
     _add_rate_args(p)
+    add_db_option(p, rater=True)
 
     p = sub.add_parser("render", help="precompile clips with a progress bar; summary at the end")
     _add_corpus_args(p)
@@ -222,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "play", help="listen to clips in order (exit 2 when there is no audio device)"
     )
-    p.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+    _add_corpus_args(p, kind=False)
     p.add_argument("--limit", type=int, default=None, metavar="N", help="play the first N only")
     _add_render_args(p, blacklist=False)
 
@@ -239,13 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object per sample per line (id, ok, reasons, details, notes, ...)",
+        help="one JSON object per sample per line (id, ok, reasons, details, notes, source, "
+        "number, title), every field in full",
     )
 
     p = sub.add_parser("autorate", help="auto-rate pairs with a broken sample, without asking")
-    _add_corpus_args(p)
+    _add_corpus_args(p, required=False)  # none with --db: the project's open pairs
     _add_render_args(p)
-    p.add_argument("--ratings", metavar="FILE", required=True, help="journal to append to")
+    p.add_argument("--ratings", metavar="FILE", help="journal to append to (without --db)")
+    add_db_option(p)
     p.add_argument("--rater", default=AUTO_RATER, help="rater name stored in every record")
     p.add_argument("--seed", type=int, default=PairingSettings.seed, help="pairing seed")
 
@@ -273,8 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-chars", type=int, default=CorpusSettings.min_chars)
 
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
-    p.add_argument("ratings", nargs="+", metavar="RATINGS")
-    p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS")
+    add_db_option(p)
+    p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source,number")
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
     p.add_argument("--top", type=int, default=20, help="rows shown in the table")
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
@@ -285,13 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
 
     p = sub.add_parser("ab-report", help="blind A/B report: which source won")
-    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS")
+    add_db_option(p)
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
 
     p = sub.add_parser(
         "stats", help="counts by outcome, reasons, raters, sources, agreement, rater quality"
     )
-    p.add_argument("ratings", nargs="+", metavar="RATINGS")
+    p.add_argument("ratings", nargs="*", metavar="RATINGS")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
 
     p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
@@ -300,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--clear", action="store_true", help="remove every file rater made")
 
     _add_model_parser(sub)
+    add_db_parser(sub)
     return parser
 
 
@@ -307,7 +327,8 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("model", help="preference model over sample content: fit, score")
     actions = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     f = actions.add_parser("fit", help="learn from journals; print held-out accuracy")
-    f.add_argument("ratings", nargs="+", metavar="RATINGS", help="ratings journals (.jsonl)")
+    f.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
+    add_db_option(f)
     f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
     f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
     f.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
@@ -321,7 +342,8 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--folds", type=int, help="cross-validation folds by sample (5; 3 from 10k)")
     f.add_argument("--seed", type=int, default=FitSettings.seed, help="folds and row signs")
     s = actions.add_parser("score", help="score samples, best first, broken last")
-    s.add_argument("samples", nargs="+", metavar="SAMPLES", help="samples files or directories")
+    _add_corpus_args(s, required=False, kind=False)  # none with --db: the project's samples
+    add_db_option(s)
     s.add_argument("--model", metavar="MODEL.json", required=True)
     s.add_argument("--csv", metavar="FILE", help="write id,score,ok,reasons,source")
     s.add_argument("--top", type=int, default=None, help="rows shown; with --out: N written")

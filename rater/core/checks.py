@@ -27,7 +27,7 @@ from collections import Counter
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from rater.core import musiccheck
+from rater.core import musiccheck, prose
 from rater.core import paths as paths_mod
 from rater.core.errors import CorpusError
 from rater.core.records import Render, Sample, Verdict
@@ -205,9 +205,10 @@ def absurd_field(text: str, settings: CheckSettings) -> str | None:
 
 
 def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
-    """Checks that need no audio: empty, too long, blacklisted, garbage, compressible,
-    repetitive. Text samples (poems, replies) get only empty / too-long / blacklist /
-    repetition checks, since they have no ABC body."""
+    """Checks that need no audio: empty, too long, blacklisted, not music (prose or code,
+    `rater.core.prose`), garbage, compressible, repetitive, and the bar-level checks. Text
+    samples (poems, replies) get only empty / too-long / blacklist / repetition checks,
+    since they have no ABC body."""
     reasons: list[str] = []
     details: list[str] = []
 
@@ -233,6 +234,10 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
                 fail("repetitive", rep)
         return _verdict(sample, reasons, details)
 
+    prose_detail = prose.not_music(text, settings)
+    if prose_detail:
+        fail("unparseable", prose_detail)
+        return _verdict(sample, reasons, details)
     b = body(text)
     m = music(b)
     if not _NOTE.search(m):

@@ -1,10 +1,14 @@
 """Samples files -> `Sample` records, whatever shape the generator wrote them in.
 
-Generators dump samples in many shapes (multi-tune .abc, blank-line separated tunes without
-`X:`, `===` / `<|endoftext|>` dumps with `⏎` for newlines, JSONL), so the format is sniffed
-per file rather than declared. Every sample's id is a hash of its normalised text, so the
-same tune read twice (from two files, or with a different `X:` number) is one sample, and
-caches and journals keyed on the id survive re-reading.
+Generators dump samples in many shapes (`rater.core.formats` lists them: sampler dumps,
+JSON from APIs and pipelines, datasets, multi-tune .abc, folk-rnn's blank-line blocks), so
+the format is sniffed per file rather than declared. Every sample's id is a hash of its
+normalised text, so the same tune read twice (from two files, or with a different `X:`
+number) is one sample, and caches and journals keyed on the id survive re-reading.
+
+Every sample also keeps where it came from: its file and its number there, counting from 1
+in the order the file holds its samples. This is the one place that number is made; the
+check table, `check --json`, the rating screen, the journal and `rank` all show it as it is.
 
 Encoding decision: files are decoded as UTF-8 (a BOM is dropped); a file that is not valid
 UTF-8 is decoded as Latin-1 instead of being refused, because old ABC collections are often
@@ -15,47 +19,30 @@ Latin-1 and every byte sequence is valid Latin-1, so such a file still yields it
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from rater.core import structured
 from rater.core.errors import CorpusError
+from rater.core.formats import NEWLINE_MARK, clean_text, split_eot, split_text, tidy
 from rater.core.records import Sample
 from rater.core.settings import CorpusSettings
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 KINDS = ("abc", "text")  # abc: rendered and played; text: shown only (poems, replies)
-NEWLINE_MARK = "⏎"
-EOT = "<|endoftext|>"
-JSON_TEXT_FIELDS = ("text", "sample", "completion", "abc")
 # Files read when a directory is given; anything else there (MIDI, WAV, LICENSE, README)
 # is skipped. A file given explicitly is always read, whatever its name.
-DIR_SUFFIXES = {".abc", ".txt", ".text", ".jsonl", ".ndjson"}
-DIR_SKIP = re.compile(r"^(readme|license|licence|copying|changelog)\b", re.IGNORECASE)
+DIR_SUFFIXES = {".abc", ".txt", ".text", ".json", ".jsonl", ".ndjson", ".parquet"}
+DIR_NAMES = re.compile(r"^samples-\d+$")  # what nshepperd's train.py writes every N steps
+# Hugging Face `save_to_disk` folders keep their metadata in these JSON files.
+DIR_SKIP = re.compile(
+    r"^(readme|license|licence|copying|changelog)\b|^(dataset_info|dataset_dict|state)\.json$",
+    re.IGNORECASE,
+)
 
-_SEP_LINE = re.compile(r"^\s*={3,}\s*$")
 _X_LINE = re.compile(r"^X:")
 _TITLE = re.compile(r"^T:[ \t]*(.*?)\s*$", re.MULTILINE)
-_BLANK_SPLIT = re.compile(r"\n[ \t]*\n")
-_LOOKS_ABC = re.compile(r"\||^[A-Za-z]:", re.MULTILINE)
-
-
-def clean_text(text: str) -> str:
-    """Newlines unified, `⏎` expanded, trailing spaces and edge blank lines dropped.
-
-    Lone surrogates (JSON allows "\\ud800") become U+FFFD: they cannot be hashed, written
-    to a journal or encoded, and no real sample needs them.
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace(NEWLINE_MARK, "\n")
-    lines = [line.rstrip() for line in text.split("\n")]
-    first = next((i for i, line in enumerate(lines) if line), len(lines))
-    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i]), -1)
-    return "\n".join(lines[first : last + 1])
 
 
 def normalise(text: str) -> str:
@@ -84,100 +71,6 @@ def title_of(text: str, first_line: bool = False) -> str:
     return ""
 
 
-def _split_separators(text: str) -> list[str]:
-    """Generator dumps: `<|endoftext|>` anywhere and lines of `===` end a sample."""
-    text = text.replace(NEWLINE_MARK, "\n").replace(EOT, "\n===\n")
-    chunks: list[str] = []
-    current: list[str] = []
-    for line in text.split("\n"):
-        if _SEP_LINE.match(line):
-            chunks.append("\n".join(current))
-            current = []
-        else:
-            current.append(line)
-    chunks.append("\n".join(current))
-    return chunks
-
-
-def _split_x(text: str) -> list[str]:
-    """Tunes start at `X:`; text before the first one and trailing free text are dropped.
-
-    Within a tune, a blank-line block is kept only if it looks like ABC (a bar line or a
-    header field), so prose between tunes does not stick to the tune above it.
-    """
-    tunes: list[list[str]] = []
-    for line in text.split("\n"):
-        if _X_LINE.match(line):
-            tunes.append([line])
-        elif tunes:
-            tunes[-1].append(line)
-    out = []
-    for lines in tunes:
-        blocks = _BLANK_SPLIT.split("\n".join(lines))
-        kept = [blocks[0]] + [b for b in blocks[1:] if _LOOKS_ABC.search(b)]
-        out.append("\n\n".join(kept))
-    return out
-
-
-def _split_jsonl(text: str, source: str) -> list[str]:
-    out = []
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{source}: line {n}: not valid JSON ({exc.msg})") from None
-        if isinstance(obj, str):
-            out.append(obj)
-            continue
-        if not isinstance(obj, dict):
-            raise CorpusError(f"{source}: line {n}: expected a JSON object with a text field")
-        for key in JSON_TEXT_FIELDS:
-            if isinstance(obj.get(key), str):
-                out.append(obj[key])
-                break
-        else:
-            raise CorpusError(
-                f"{source}: line {n}: no text field (looked for {', '.join(JSON_TEXT_FIELDS)})"
-            )
-    return out
-
-
-def _is_jsonl(text: str) -> bool:
-    first = next((line for line in text.split("\n") if line.strip()), "")
-    if not first.lstrip().startswith("{"):
-        return False
-    try:
-        return isinstance(json.loads(first), dict)
-    except json.JSONDecodeError:
-        return False
-
-
-def split_text(text: str, source: str = "<text>", kind: str = CorpusSettings.kind) -> list[str]:
-    """One file's text -> sample texts (cleaned, empty ones dropped), format sniffed.
-
-    Order of precedence: JSONL, then `===` / `<|endoftext|>` separators, then one sample
-    per line if newlines are written as `⏎`, then (ABC only) `X:` tune starts, then
-    blank-line separation.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _is_jsonl(text):
-        raw = _split_jsonl(text, source)
-    elif EOT in text or any(_SEP_LINE.match(line) for line in text.split("\n")):
-        raw = _split_separators(text)
-    elif NEWLINE_MARK in text:  # one sample per line, its newlines written as "⏎"
-        raw = text.split("\n")
-    elif kind == "abc" and any(_X_LINE.match(line) for line in text.split("\n")):
-        raw = _split_x(text)
-    else:
-        raw = _BLANK_SPLIT.split(text)
-    out = [c for c in (clean_text(r) for r in raw) if c]
-    if kind == "abc":  # a block of only comment lines (e.g. "%abc-2.1") is not a tune
-        out = [c for c in out if not all(line.startswith("%") for line in c.split("\n"))]
-    return out
-
-
 def _decode(data: bytes, path: str) -> str:
     if b"\x00" in data:
         raise CorpusError(f"{path}: binary file (contains NUL bytes), not a samples file")
@@ -187,7 +80,7 @@ def _decode(data: bytes, path: str) -> str:
         return data.decode("latin-1")
 
 
-def _read_file(path: Path, source: str) -> str:
+def _read_bytes(path: Path, source: str) -> bytes:
     if not path.is_file():  # a FIFO or device would block or never end
         raise CorpusError(f"{source}: not a regular file")
     try:
@@ -197,12 +90,11 @@ def _read_file(path: Path, source: str) -> str:
                 f"{source}: file too large ({size // 2**20} MB; limit "
                 f"{MAX_FILE_BYTES // 2**20} MB) - split it first"
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except PermissionError:
         raise CorpusError(f"{source}: permission denied") from None
     except OSError as exc:
         raise CorpusError(f"{source}: cannot read ({exc.strerror or exc})") from None
-    return _decode(data, source)
 
 
 def read_text(path: str) -> str:
@@ -210,7 +102,7 @@ def read_text(path: str) -> str:
     p = Path(path)
     if not p.exists():
         raise CorpusError(f"{path}: no such file or directory")
-    return _read_file(p, path)
+    return _decode(_read_bytes(p, path), path)
 
 
 def _files(path: Path) -> list[Path]:
@@ -218,28 +110,41 @@ def _files(path: Path) -> list[Path]:
         p
         for p in path.rglob("*")
         if p.is_file()
-        and p.suffix.lower() in DIR_SUFFIXES
+        and (p.suffix.lower() in DIR_SUFFIXES or DIR_NAMES.match(p.name) is not None)
         and not DIR_SKIP.match(p.name)
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
     )
 
 
-def _samples_of(path: Path, source: str, kind: str) -> Iterable[Sample]:
-    texts = split_text(_read_file(path, source), source, kind)
-    for i, text in enumerate(texts):
+def file_texts(path: Path, source: str, kind: str, text_field: str = "") -> list[str]:
+    """One file's sample texts, in the file's order (Parquet by its magic or suffix)."""
+    data = _read_bytes(path, source)
+    if structured.is_parquet(path, data[:4]):
+        return tidy(split_eot(structured.parquet_texts(path, source, text_field)), kind)
+    return split_text(_decode(data, source), source, kind, text_field)
+
+
+def _samples_of(path: Path, source: str, kind: str, text_field: str) -> Iterable[Sample]:
+    for number, text in enumerate(file_texts(path, source, kind, text_field), 1):
         yield Sample(
             id=sample_id(text),
             text=text,
             source=source,
-            index=i,
+            number=number,
             title=title_of(text) if kind == "abc" else "",
             kind=kind,
         )
 
 
-def read_samples(paths: Sequence[str] | str, kind: str = CorpusSettings.kind) -> list[Sample]:
+def read_samples(
+    paths: Sequence[str] | str,
+    kind: str = CorpusSettings.kind,
+    text_field: str = CorpusSettings.text_field,
+) -> list[Sample]:
     """All samples of the given files/directories, duplicates collapsed (first one wins).
 
+    The one entry point for reading samples. `text_field`: the field of JSON records and
+    the Parquet column that holds the sample (default: found by name, see `structured`).
     Raises `CorpusError` (one line, naming the file) for a missing, unreadable, binary or
     oversized file, and for a path that yields no samples at all.
     """
@@ -255,16 +160,10 @@ def read_samples(paths: Sequence[str] | str, kind: str = CorpusSettings.kind) ->
         path = Path(given)
         if not path.exists():
             raise CorpusError(f"{given}: no such file or directory")
+        files = [(f, str(f)) for f in _files(path)] if path.is_dir() else [(path, given)]
         count = 0
-        if path.is_dir():
-            for f in _files(path):
-                for s in _samples_of(f, str(f), kind):
-                    count += 1
-                    if s.id not in seen:
-                        seen.add(s.id)
-                        out.append(s)
-        else:
-            for s in _samples_of(path, given, kind):
+        for f, source in files:
+            for s in _samples_of(f, source, kind, text_field):
                 count += 1
                 if s.id not in seen:
                     seen.add(s.id)

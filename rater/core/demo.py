@@ -19,6 +19,7 @@ import importlib.util
 import json
 import random
 import re
+import stat
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def _build() -> tuple[str, dict[str, str]]:
             (
                 headers,
                 body,
-                f"{Path(t.source).parent.name}/{Path(t.source).name} #{t.index} {t.title}",
+                f"{Path(t.source).parent.name}/{Path(t.source).name} #{t.number} {t.title}",
             )
         )
     for temperature in TEMPERATURES:
@@ -135,10 +136,12 @@ def demo_corpus(dest_dir: str | Path | None = None) -> Path:
     else:
         dest = Path(dest_dir)
     path = dest / f"demo-v{VERSION}.abc"
-    if path.is_file() and path.stat().st_size > 0:
+    if _regular(path) and _real_folder(dest):
         return path
     text, origins = _build()
     try:
+        if dest_dir is None and dest.is_symlink():  # out of the cache: never written through
+            raise OSError("the demo folder is a symlink")
         _write(dest, origins, text)
     except OSError:
         if dest_dir is not None:
@@ -147,6 +150,23 @@ def demo_corpus(dest_dir: str | Path | None = None) -> Path:
         dest = scratch.private_dir() / "demo"
         _write(dest, origins, text)
     return dest / path.name
+
+
+def _regular(path: Path) -> bool:
+    """A non-empty regular file, not a symlink (one planted in the cache would make the demo
+    read, and a session journal, someone else's file)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size > 0
+
+
+def _real_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _write(dest: Path, origins: dict[str, str], text: str) -> None:

@@ -46,6 +46,13 @@ class StorageError(RenderError):
     """
 
 
+# Python's own exceptions that are about the machine, never about a tune: out of memory, a
+# library that will not import (a broken install), the operating system refusing (no file
+# descriptors, no temporary folder). A render that raises one is retried, then reported as a
+# machine failure (`core.records.MACHINE_FAILURE`), never given a verdict.
+MACHINE_ERRORS: tuple[type[BaseException], ...] = (MemoryError, ImportError, OSError)
+
+
 class PairingError(RaterError):
     """The samples cannot be paired the way the strategy asks (e.g. `ab` without two sources)."""
 
@@ -64,3 +71,13 @@ class RankError(RaterError):
 
 class ModelError(RaterError):
     """A preference model cannot be fitted, read or used (no usable ratings, bad model file)."""
+
+
+class StoreError(RaterError):
+    """The team store (PostgreSQL) refused a request or cannot be used (no such project,
+    a schema too new, a write as another rater)."""
+
+
+class OfflineError(StoreError):
+    """The team server cannot be reached: the machine's or network's fault, never the
+    decision's; a decision made meanwhile waits in the local spool."""

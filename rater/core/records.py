@@ -17,13 +17,14 @@ class Sample:
     """One tune (or text) as read from a samples file.
 
     `id` is derived from the normalised content, so the same tune read from two files, or
-    twice from one file, has one id; caches and journals key on it.
+    twice from one file, has one id; caches and journals key on it. `number` is where it is
+    in `source`, counting from 1 (`rater.core.corpus` gives it; everything shows it as is).
     """
 
     id: str
     text: str
     source: str
-    index: int
+    number: int
     title: str = ""
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
 
@@ -41,11 +42,13 @@ class NoteEvent:
 class Render:
     """The result of rendering one sample: a WAV clip on disk, or the reason it failed.
 
-    `error` is a machine-readable reason ("unrenderable", "timeout", "crashed", "no-notes")
-    when rendering failed, else None; "timeout" and "crashed" may be the machine's fault, so
-    they are never cached ("unparseable" is the reading's verdict, given before any render).
-    `music_seconds` is the length of the whole tune at the sped-up tempo, to its last note
-    (the clip is at most `clip_seconds` of it).
+    `error` is a machine-readable reason ("unrenderable", "timeout", "no-notes") when
+    rendering failed, else None ("unparseable" is the reading's verdict, given before any
+    render); "timeout" may be the machine's fault, so it is never cached. `MACHINE_FAILURE`
+    is no reason at all: the machine failed twice (a render process killed, out of memory),
+    so the sample has no verdict this run; it is never cached, and never becomes a verdict
+    or a journal record. `music_seconds` is the length of the whole tune at the sped-up
+    tempo, to its last note (the clip is at most `clip_seconds` of it).
     """
 
     sample_id: str
@@ -64,20 +67,24 @@ class Render:
         return self.error is None and self.wav_path is not None
 
 
+MACHINE_FAILURE = "machine"  # a Render.error that is not the sample's (see `Render`)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether a sample may be shown to a person; `reasons` are machine-readable codes.
 
     Reason codes (each explained in `REASONS`): "unparseable", "unrenderable", "timeout",
-    "crashed", "no-notes", "silent", "too-short", "blacklist", "compressible", "repetitive",
+    "no-notes", "silent", "too-short", "blacklist", "compressible", "repetitive",
     "empty", "too-long"; from the bar-level checks (`rater.core.musiccheck`): "loop" (a bar
     or short phrase written out over and over, measured on the notes as played and against
     the sample's length), "off-meter" (most bars miss the meter in many different lengths,
     or a bar runs on for several), "bad-header" (a K:, M:, L: or Q: field holds music
-    instead of its value), "incoherent" (two or more weak signs of a text pieced together
-    from fragments: bars that do not add up, a stop inside a bar on a short note or an
-    opening symbol, unbalanced slurs, repeat sections of one or two bars, fewer than 16
-    notes).
+    instead of its value, or is malformed and the tune cannot be read with it: reader and
+    renderer failures are put in words by `rater.core.failures`), "incoherent" (two or
+    more weak signs of a text pieced together from fragments: bars that do not add up, a
+    stop inside a bar on a short note or an opening symbol, unbalanced slurs, repeat
+    sections of one or two bars, fewer than 16 notes).
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
     `notes` are observations that do not fail the sample: "cut-off" (the text stops inside
     a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples);
@@ -97,16 +104,15 @@ REASONS: dict[str, str] = {
     "empty": "no notes in the body, or no text",
     "too-long": "longer than any real tune",
     "blacklist": "contains a known-bad snippet",
-    "unparseable": "not ABC, absurd field values, or a body the bar reader cannot read",
+    "unparseable": "not ABC (prose, code), absurd field values, or a body that cannot be read",
     "compressible": "the body compresses like a loop",
     "repetitive": "one short stretch of text repeated many times in a row",
     "loop": "a bar or short phrase written out over and over, on the notes as played",
     "off-meter": "most bars miss the meter in many different lengths, or a bar runs on",
-    "bad-header": "a K:, M:, L: or Q: field holds music instead of its value",
+    "bad-header": "a K:, M:, L: or Q: field holds music, or is malformed and the tune fails",
     "incoherent": "two or more weak signs of a text pieced together from fragments",
     "unrenderable": "the renderer could not turn it into sound",
     "timeout": "rendering took longer than the time limit",
-    "crashed": "the render process died",
     "no-notes": "no playable notes",
     "silent": "the clip is (nearly) silent",
     "too-short": "shorter than the minimum music length",
@@ -151,6 +157,7 @@ class Rating:
     ids: tuple[str, str]
     texts: tuple[str, str]
     sources: tuple[str, str] = ("", "")
+    numbers: tuple[int, int] = (0, 0)  # each sample's number in its source; 0: not known
     rater: str = ""
     time: str = ""
     broken: int = 0
@@ -167,6 +174,7 @@ class Rating:
             "ids": list(self.ids),
             "texts": list(self.texts),
             "sources": list(self.sources),
+            **({"numbers": list(self.numbers)} if any(self.numbers) else {}),
             "rater": self.rater,
             "time": self.time,
         }
@@ -188,6 +196,7 @@ class Rating:
             "ids",
             "texts",
             "sources",
+            "numbers",
             "rater",
             "time",
             "broken",
@@ -203,6 +212,7 @@ class Rating:
             ids=tuple(d.get("ids") or ("", "")),  # type: ignore[arg-type]
             texts=tuple(d.get("texts") or ("", "")),  # type: ignore[arg-type]
             sources=tuple(d.get("sources") or ("", "")),  # type: ignore[arg-type]
+            numbers=tuple(d.get("numbers") or (0, 0)),  # type: ignore[arg-type]
             rater=str(d.get("rater", "")),
             time=str(d.get("time", "")),
             broken=int(d.get("broken", 0)),

@@ -32,6 +32,7 @@ class CorpusSettings:
 
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
     min_chars: int = 42  # extract: shorter samples are log noise, not samples
+    text_field: str = ""  # JSON field / Parquet column holding the sample; "": found by name
     dialect: str = "auto"
 
     def __post_init__(self) -> None:
@@ -48,9 +49,11 @@ def check_dialect(dialect: str) -> None:
 # A clip is what a rater hears before deciding (10 s by default); 3 minutes holds a whole
 # folk tune with its repeats, and keeps a clip under 8 MB (unbounded, 100000 gave 24 MB).
 MAX_CLIP_SECONDS = 180.0
-# In every cache key. 2: entries validated, no machine failure stored; 3: notes from rater's
-# own reader (repeats played out), no longer music21's.
-CACHE_FORMAT = 3
+# In every cache key. 2: entries validated, no machine failure stored; 3: renders made
+# before workers stopped importing from the working folder are not reused; 4: failures
+# carry a sentence (`core.failures`), never an exception's text; 5: notes from rater's own
+# reader (repeats played out), no longer music21's.
+CACHE_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,10 @@ class CheckSettings:
     max_bar_run: int = 8  # the same bar this many times in a row: repetitive
     min_distinct_bars: float = 0.15  # distinct bars / bars below this (>= 16 bars): repetitive
     min_abc_fraction: float = 0.8  # share of body chars that are ABC symbols; less: unparseable
+    # Not music (rater.core.prose): of the body's letters (rests aside) fewer than this share
+    # are notes: unparseable. Real tunes >= 0.76, folk-rnn >= 0.98, prose and code <= 0.45.
+    min_note_share: float = 0.6
+    min_prose_letters: int = 12  # ... judged from this many letters on
     max_field_number: int = 256  # a number in L:/M: above this: unparseable
     max_note_length: int = 1024  # a note length multiplier above this: unparseable
     max_chars: int = 20_000  # longer samples: too-long (real tunes: < 2,500 chars)
@@ -284,7 +291,8 @@ class FeatureSettings:
 
     def __post_init__(self) -> None:
         check_dialect(self.dialect)
-        RenderSettings(clip_seconds=self.clip_seconds, speed=self.speed)  # the same bounds
+        if all(type(x) in (int, float) for x in (self.clip_seconds, self.speed)):
+            RenderSettings(clip_seconds=self.clip_seconds, speed=self.speed)  # the same bounds
         if not 1 <= self.ngram_max <= 8:
             raise SettingsError(
                 f"{{field}} must be between 1 and 8, got {self.ngram_max}", field="ngram_max"
@@ -314,3 +322,31 @@ class FitSettings:
             raise SettingsError(f"{{field}} must be a positive number, got {self.C:g}", field="C")
         if self.folds is not None and self.folds < 2:
             raise SettingsError(f"{{field}} must be at least 2, got {self.folds}", field="folds")
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    """Team rating on PostgreSQL (`--db URL`): how pairs are handed out and how long a
+    client waits for the server before it rates on from its spool.
+
+    `overlap` and `lease_seconds` are a project's own (stored with it by `rater db add`);
+    the others are a client's.
+    """
+
+    overlap: int = 1  # distinct raters who decide each pair
+    lease_seconds: float = 600.0  # a pair leased to a rater who vanished returns after this
+    ahead: int = 2  # pairs a client holds leased beyond the one on screen (rated on offline)
+    retry_seconds: float = 5.0  # while offline, how often the server is tried again
+    connect_timeout: int = 5  # seconds to reach the server before going offline
+    statement_timeout: float = 10.0  # seconds one request may take before going offline
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.overlap <= 100:
+            raise SettingsError(f"{{field}} must be 1..100, got {self.overlap}", field="overlap")
+        for name in ("lease_seconds", "retry_seconds", "statement_timeout"):
+            if not getattr(self, name) > 0:
+                raise SettingsError("{field} must be positive", field=name)
+        if self.ahead < 0:
+            raise SettingsError("{field} must not be negative", field="ahead")
+        if self.connect_timeout < 1:
+            raise SettingsError("{field} must be at least 1 second", field="connect_timeout")

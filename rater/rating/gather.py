@@ -37,9 +37,9 @@ def feature_rows(
     else:
         import multiprocessing as mp
 
-        from rater.audio.pool import main_hidden
+        from rater.audio.pool import clean_start
 
-        with main_hidden():
+        with clean_start():
             pool = mp.get_context("spawn").Pool(workers)
         try:
             parts = pool.starmap(_rows, tasks)

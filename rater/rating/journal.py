@@ -34,6 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rater.core.errors import JournalError
+from rater.core.files import open_regular
 from rater.core.records import Rating
 from rater.rating import scan, tail
 from rater.rating.follow import Follower, pair_key
@@ -41,7 +42,7 @@ from rater.rating.lines import encode_line, parse_head, parse_line
 from rater.rating.scan import not_a_file
 
 
-def _with_decision(ratings: Sequence[Rating]) -> list[Rating]:
+def with_decision(ratings: Sequence[Rating]) -> list[Rating]:
     """Give the records of one decision a shared id (kept if the caller already set one)."""
     ids = {r.extra.get("decision") for r in ratings}
     if len(ids) == 1 and None not in ids:
@@ -122,7 +123,8 @@ class Journal:
         torn = os.pread(fd, size - start, start)
         self.set_aside += 1
         try:
-            side = os.open(self.torn_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            # never through a symlink or into a hard-linked file planted at that name
+            side = open_regular(self.torn_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
                 os.write(side, torn.rstrip(b"\n") + b"\n")
                 os.fsync(side)
@@ -132,7 +134,8 @@ class Journal:
             os.fsync(fd)
         except OSError as exc:
             raise JournalError(
-                f"{self.path}: cannot set aside a torn last line ({exc.strerror})"
+                f"{self.path}: cannot set aside a torn last line into {self.torn_path} "
+                f"({exc.strerror})"
             ) from exc
 
     def _repair_tail(self, fd: int) -> tuple[int, bool]:
@@ -268,7 +271,7 @@ class Journal:
     ) -> list[list[Rating]]:
         """Several decisions in one write + fsync (batch auto-rating of a large corpus); with
         `unless_decided`, those whose pair is already decided are left out."""
-        wanted = [_with_decision(d) for d in decisions if d]
+        wanted = [with_decision(d) for d in decisions if d]
         if not wanted:
             return []
         if unless_decided and self._follow is None:

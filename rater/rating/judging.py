@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from rater.core.errors import RaterError
+from rater.core.errors import MACHINE_ERRORS, RaterError
 from rater.core.records import Judged, Pair, Sample, Verdict
 from rater.core.settings import CheckSettings, RenderSettings
 from rater.rating.pairing.base import PairSource
@@ -58,6 +58,7 @@ class Judging:
         self._listener: Listener | None = None
         self._warning_listener: WarningListener | None = None
         self.warnings: list[str] = []  # environment notices (an unwritable cache), once each
+        self.lost: set[str] = set()  # samples the machine failed on: no verdict this run
         self._prefetching = False
         self.done = threading.Event()
         self.error = ""
@@ -83,6 +84,11 @@ class Judging:
             self._taken = len(self._ids)
         return new
 
+    def is_lost(self, sample_id: str) -> bool:
+        """Whether the machine failed on this sample (no verdict will come this run)."""
+        with self._lock:
+            return sample_id in self.lost
+
     def broken(self) -> set[str]:
         """Samples judged broken so far."""
         with self._lock:
@@ -106,6 +112,15 @@ class Judging:
         listener = self._warning_listener
         if listener is not None:
             listener(text)
+
+    def lose(self, sample: Sample, why: str) -> None:
+        """The machine failed on `sample` (`audio.pipeline.judge_stream`): its pairs are
+        neither shown nor recorded this run, and the warning says so."""
+        from rater.audio.pipeline import not_judged
+
+        with self._lock:
+            self.lost.add(sample.id)
+        self.warn(not_judged(sample, why))
 
     def add(self, judged: Judged) -> None:
         """Keep the first result for a sample (inline and pool may both deliver one)."""
@@ -157,7 +172,9 @@ class Judging:
     def _pipeline(self, samples: Sequence[Sample]) -> Iterable[Judged]:
         from rater.audio import pipeline
 
-        return pipeline.judge_stream(samples, self._render, self._checks, warn=self.warn)
+        return pipeline.judge_stream(
+            samples, self._render, self._checks, warn=self.warn, lost=self.lose
+        )
 
     # -- the first pairs, in this process -------------------------------------------------
 
@@ -189,7 +206,7 @@ class Judging:
                     if verdict.ok and sample.kind != "text":
                         try:
                             result = store.render_one(sample)
-                        except RaterError:
+                        except (RaterError, *MACHINE_ERRORS):
                             return  # the pool reports setup problems (and a machine failing)
                         known = Judged(sample, result, checks.judge(sample, result, self._checks))
                     else:

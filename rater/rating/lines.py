@@ -114,6 +114,11 @@ def _is_int(x: object) -> bool:
     return type(x) is int  # bool and float are not token ids or labels
 
 
+def _is_number(x: object) -> bool:
+    """A sample's number in its source (from 1; 0: not known)."""
+    return _is_int(x) and x >= 0  # type: ignore[operator]
+
+
 def _check_fields(d: dict[str, Any], lengths: tuple[int, int] | None = None) -> None:
     """`lengths`: whether sample0 / sample1 hold tokens, when the arrays were checked apart."""
     for name in ("query", "sample0", "sample1"):
@@ -131,6 +136,11 @@ def _check_fields(d: dict[str, Any], lengths: tuple[int, int] | None = None) -> 
             continue  # missing -> ("", "")
         if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)):
             raise ValueError(f"{name} must be a list of 2 strings")
+    numbers = d.get("numbers")
+    if numbers is not None and not (
+        isinstance(numbers, list) and len(numbers) == 2 and all(_is_number(n) for n in numbers)
+    ):
+        raise ValueError("numbers must be a list of 2 non-negative ints")
     reasons = d.get("reasons")
     if reasons is not None and not (
         isinstance(reasons, list)

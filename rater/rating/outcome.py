@@ -74,6 +74,7 @@ def _records(
             ids=(pair.a.id, pair.b.id),
             texts=texts,
             sources=(pair.a.source, pair.b.source),
+            numbers=(pair.a.number, pair.b.number),
             rater=rater,
             time=time,
             broken=broken,

@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rater.core import bpe
 from rater.core.errors import JournalError, RaterError, SettingsError
@@ -39,7 +39,11 @@ from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
 from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn, Judging, Listener, pair_order
+from rater.rating.pairing.base import PairSource
 from rater.rating.pairing.recheck import with_rechecks
+
+if TYPE_CHECKING:
+    from rater.rating.store.team_session import TeamJournal
 
 Clock = Callable[[], float]
 PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
@@ -95,13 +99,17 @@ class Session:
     def __init__(
         self,
         samples: Sequence[Sample],
-        journal: Journal,
+        journal: Journal | TeamJournal,
         settings: RateSettings,
         *,
         judge: JudgeFn | None = None,
         clock: Clock = time.monotonic,
         defer_refit: bool = False,
+        wrap_source: Callable[[PairSource], PairSource] | None = None,
     ) -> None:
+        """`wrap_source`: the pairs come through this (a team project's leases or claims,
+        `rating.store.team_session`) instead of straight from `settings.pairing`'s
+        strategy."""
         self.samples = list(samples)
         self.by_id = {s.id: s for s in self.samples}
         self.journal = journal
@@ -127,6 +135,8 @@ class Session:
                 raise
             strategy = settings.pairing.strategy
             raise SettingsError(f"{{field}} {strategy}: {exc}", field="strategy") from exc
+        if wrap_source is not None:
+            self.source = wrap_source(self.source)
         # hidden re-checks of this rater's decisions (only of samples judged good here)
         self.source = with_rechecks(self.source, self.samples, history, settings, self.verdict_of)
         self.order = pair_order(self.samples, self.source)
@@ -192,6 +202,8 @@ class Session:
                 # an adaptive source may only be waiting for samples still being judged
                 self.state = State.WAITING if self.source.waiting else State.DONE
                 return self.state
+            if self.judging.is_lost(pair.a.id) or self.judging.is_lost(pair.b.id):
+                continue  # the machine failed on one (the notice says): not shown, not recorded
             if self.judged_of(pair.a.id) is None or self.judged_of(pair.b.id) is None:
                 self._queue.appendleft(pair)
                 self.state = State.WAITING

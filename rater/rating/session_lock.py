@@ -3,16 +3,22 @@
 The default rater name is the login name, so the same person opening a second window on the
 same corpus would rate every pair a second time, under the same name, sometimes the other
 way round (14 of 24 pairs in one try), and every export would train on both. A session
-therefore holds an exclusive `flock` on a small lock file beside the journal for as long as
-it runs; a second session of the same rater on the same journal stops before its screen
-opens, with one line naming the process that holds it. Different raters share a journal
-freely (each follows what the others append: `rating.follow`).
+therefore holds a lock for as long as it runs; a second session of the same rater on the
+same journal stops before its screen opens, with one line naming the process that holds it.
+Different raters share a journal freely (each follows what the others append:
+`rating.follow`).
 
-The lock file (`.<journal name>.<hash of the rater name>.lock`) holds the holder's pid, host
-and start time for that message, and is removed when the session ends. The kernel releases
-the lock when its process dies, however it dies, so a crash never leaves the journal locked.
-Creating it is also the first write into the journal's folder, so a read-only folder is found
-here, before the screen, not at the first key.
+The lock is on the journal file itself, not on a name: an open-file-description lock
+(`F_OFD_SETLK`) on one byte far past the end of the journal, at an offset chosen by the
+rater's name. However the journal is named - a relative path, `..`, a symlink, a hard link
+in another folder - it is the same file, so it is the same lock; and the kernel releases it
+when its process dies, however it dies. It does not meet the short `flock`s appends take.
+
+Beside the journal (the file a symlink points to) a small note `.rater.<hash>.lock`, keyed by
+the journal's device, inode and the rater, holds the holder's pid, host and start time for
+that message; it is made without following a symlink (a name planted there is left alone)
+and removed when the session ends. Opening the journal is also the first write into its
+folder, so a read-only folder is found here, before the screen, not at the first key.
 """
 
 from __future__ import annotations
@@ -23,16 +29,25 @@ import hashlib
 import json
 import os
 import socket
+import struct
 from datetime import datetime
 from pathlib import Path
 
 from rater.core.errors import JournalError
+from rater.core.files import open_regular, read_regular
 from rater.core.printable import printable
 
+_BASE = 1 << 62  # lock offsets start here: far past the end of any journal
+_NOTE_BYTES = 4096
 
-def lock_path(journal: Path, rater: str) -> Path:
-    digest = hashlib.sha256(rater.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return journal.with_name(f".{journal.name}.{digest}.lock")
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _flock(kind: int, offset: int) -> bytes:
+    """A `struct flock` for one byte at `offset` (l_pid 0, as OFD locks require)."""
+    return struct.pack("hhqqi4x", kind, os.SEEK_SET, offset, 1, 0)
 
 
 class SessionLock:
@@ -41,37 +56,34 @@ class SessionLock:
     def __init__(self, journal: str | os.PathLike[str], rater: str) -> None:
         self.journal = Path(journal)
         self.rater = rater
-        # by the file it names, so a symlink or another spelling of the path is the same lock
-        self.path = lock_path(self.journal.resolve(), rater)
-        self._fd: int | None = None
+        self.path: Path | None = None  # the note naming the holder, once known
+        self._fd: int | None = None  # the journal, holding the lock
+        self._note: int | None = None
 
     def acquire(self) -> SessionLock:
         """Take the lock, or raise JournalError naming the session that has it."""
-        while self._fd is None:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            except OSError as exc:
-                raise JournalError(
-                    f"{self.journal}: cannot start a rating session: cannot write in "
-                    f"{self.path.parent} ({exc.strerror})"
-                ) from exc
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                holder = _read(fd)
-                os.close(fd)
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    raise JournalError(f"{self.path}: cannot lock ({exc.strerror})") from exc
-                raise JournalError(self._busy(holder)) from None
-            try:
-                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
-            except FileNotFoundError:
-                same = False
-            if not same:  # its holder removed it as we opened it: take the new one
-                os.close(fd)
-                continue
-            self._fd = fd
-            _write(fd, self.rater)
+        if self._fd is not None:
+            return self
+        try:
+            fd = os.open(self.journal, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise JournalError(
+                f"{self.journal}: cannot start a rating session: cannot write in "
+                f"{self.journal.parent} ({exc.strerror})"
+            ) from exc
+        st = os.fstat(fd)
+        key = f"{st.st_dev}:{st.st_ino}:{self.rater}"
+        offset = _BASE + int(_digest(key)[:10], 16)
+        self.path = self.journal.resolve().with_name(f".rater.{_digest(key)[:16]}.lock")
+        try:
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_WRLCK, offset))
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise JournalError(f"{self.journal}: cannot lock ({exc.strerror})") from exc
+            raise JournalError(self._busy(_read(self.path))) from None
+        self._fd = fd
+        self._note = _write(self.path, self.rater)
         return self
 
     def _busy(self, holder: dict[str, object]) -> str:
@@ -87,11 +99,15 @@ class SessionLock:
     def release(self) -> None:
         if self._fd is None:
             return
-        try:
-            os.unlink(self.path)  # while still holding it: a waiting opener retries
-        except OSError:
-            pass  # a read-only folder by now, say: the lock goes with the process anyway
-        os.close(self._fd)
+        if self._note is not None and self.path is not None:
+            try:
+                if os.lstat(self.path).st_ino == os.fstat(self._note).st_ino:
+                    os.unlink(self.path)  # ours: nobody else's file is ever removed
+            except OSError:
+                pass  # gone, or a read-only folder by now: only the note is left
+            os.close(self._note)
+            self._note = None
+        os.close(self._fd)  # releases the lock
         self._fd = None
 
     @property
@@ -99,7 +115,9 @@ class SessionLock:
         return self._fd is not None
 
 
-def _write(fd: int, rater: str) -> None:
+def _write(path: Path, rater: str) -> int | None:
+    """The holder's note (best effort: the lock holds without it, only the message naming
+    the holder is poorer); its descriptor, or None when it could not be made."""
     info = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
@@ -107,15 +125,23 @@ def _write(fd: int, rater: str) -> None:
         "rater": rater,
     }
     try:
+        fd = open_regular(path, os.O_RDWR | os.O_CREAT)
+    except OSError:
+        return None  # a symlink or a hard link planted at the name: left alone
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
     except OSError:
-        pass  # the lock holds without it; only the message naming the holder is poorer
+        pass
+    return fd
 
 
-def _read(fd: int) -> dict[str, object]:
+def _read(path: Path) -> dict[str, object]:
+    from rater.core.jsonread import loads
+
+    data = read_regular(path, _NOTE_BYTES)
     try:
-        data = json.loads(os.pread(fd, 4096, 0) or b"{}")
-    except (OSError, ValueError):
+        info = loads(data) if data else {}
+    except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
+    return info if isinstance(info, dict) else {}

@@ -73,13 +73,18 @@ class RaterApp(Workers, App[str]):
         kind: str,
         journal_path: str = "",
         lifecycle: Lifecycle | None = None,
+        team_status: Callable[[], str] | None = None,
     ) -> None:
+        """`team_status`: a team project's line for the status row ("team: 4 raters, ...",
+        "offline: 3 decisions waiting"); with it, a WAITING session is asked again every
+        second (the next lease may come from the server, not from a render)."""
         super().__init__()
         self.session = session
         self.lifecycle = lifecycle or Lifecycle()
         self.player = player
         self.kind = kind
         self.journal_path = journal_path
+        self.team_status = team_status
         settings = session.settings
         self.min_view_seconds = settings.min_view_seconds
         self.autoplay = settings.autoplay
@@ -150,6 +155,9 @@ class RaterApp(Workers, App[str]):
             self._view_from += time.perf_counter() - start
 
     def on_sample_judged(self, message: SampleJudged) -> None:
+        self._advance_if_waiting()
+
+    def _advance_if_waiting(self) -> None:
         if (
             self.session.state == State.WAITING
             and not self._autorating
@@ -164,6 +172,7 @@ class RaterApp(Workers, App[str]):
         notice = self.query_one("#notice", Static)
         notice.update(notice_text(self.player, self.session.judging.warnings))
         notice.display = True
+        self._advance_if_waiting()  # a pair waiting on a sample the machine failed on moves on
 
     def on_judging_failed(self, message: JudgingFailed) -> None:
         self.error = message.error
@@ -226,9 +235,12 @@ class RaterApp(Workers, App[str]):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        self.query_one("#status", Static).update(
-            status_text(self.session.counters(), self.session.state), layout=False
-        )
+        if self.team_status is not None and self.session.state == State.WAITING:
+            self._retry()  # a lease may have come free, or the server come back
+        text = status_text(self.session.counters(), self.session.state)
+        if self.team_status is not None:
+            text.append(f"\n{printable(self.team_status())}", style="bold")
+        self.query_one("#status", Static).update(text, layout=False)
 
     def _play(self, sides: str, replay: bool = False) -> None:
         """Play these sides ("ab", "a" or "b") through `listening`, which counts what plays."""

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rater.audio.player import Player, ScheduledPlayer, make_player
+from rater.audio.pool import clean_start
 from rater.audio.synth import resolve_soundfont
 from rater.core.errors import JournalError
 from rater.core.records import Sample
@@ -66,7 +67,7 @@ def make_app(
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
         if kind != "text":
-            _start_resource_tracker()
+            start_resource_tracker()
             session.prefetch_first()  # overlaps the first renders with the app's start-up
     except BaseException:
         lock.release()
@@ -76,7 +77,7 @@ def make_app(
     return RaterApp(session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle)
 
 
-def _start_resource_tracker() -> None:
+def start_resource_tracker() -> None:
     """Start multiprocessing's resource tracker now, while sys.stderr is the real stream.
 
     Once the app runs, Textual replaces sys.stderr with a capture object without a usable
@@ -85,4 +86,5 @@ def _start_resource_tracker() -> None:
     """
     from multiprocessing import resource_tracker
 
-    resource_tracker.ensure_running()
+    with clean_start():
+        resource_tracker.ensure_running()

@@ -24,6 +24,7 @@ SIGTERM_STATUS = 128 + signal.SIGTERM
 class Lifecycle:
     lock: SessionLock | None = None
     warnings: list[str] = field(default_factory=list)  # the CLI prints them too
+    closers: list[Callable[[], object]] = field(default_factory=list)  # at unmount
 
     def start(self, notify: Callable[..., object], on_sigterm: Callable[[], object]) -> None:
         for text in self.warnings:
@@ -38,5 +39,7 @@ class Lifecycle:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
+        for close in self.closers:
+            close()  # a team client gives its leases back
         if self.lock is not None:
             self.lock.release()

@@ -182,7 +182,7 @@ class SamplePanel(Vertical):
             (f" {self.side.upper()} ", "bold reverse"),
             " ",
             (printable(sample.title) or "(untitled)", "bold"),
-            (f"  {name} #{sample.index}" if name else "", "dim"),
+            (f"  {name} #{sample.number}" if name else "", "dim"),
         )
         self.query_one(".title", Static).update(title, layout=False)
         self.query_one(".abc", TextLines).set_text(sample.text)

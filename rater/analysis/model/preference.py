@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rater.analysis.model import music
 from rater.analysis.model.features import Content, Scaling, design
+from rater.core.errors import ModelError
 from rater.core.settings import FeatureSettings
 
 if TYPE_CHECKING:
@@ -59,9 +60,14 @@ class PreferenceModel:
         return self.scores(self.matrix(items))
 
     def scores(self, x: Any) -> np.ndarray:
+        """Scores of feature rows; ModelError rather than NaN (which would sort anywhere)."""
         import numpy as np
 
-        return np.asarray(x @ self.weights).ravel()
+        with np.errstate(all="ignore"):
+            scores = np.asarray(x @ self.weights).ravel()
+        if not np.isfinite(scores).all():
+            raise ModelError("the model gives scores that are not finite numbers")
+        return scores
 
     @cached_property
     def covariance(self) -> tuple[np.ndarray, np.ndarray]:

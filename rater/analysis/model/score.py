@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from rater.analysis.export import atomic_write
 from rater.analysis.model.features import contents
 from rater.analysis.model.preference import PreferenceModel
 from rater.core.checks import judge, text_verdict
 from rater.core.errors import ModelError
+from rater.core.files import write_output
 from rater.core.records import Render, Sample, Verdict
 from rater.core.settings import CheckSettings
 
@@ -62,7 +62,7 @@ def write_csv(rows: Sequence[Scored], path: str) -> None:
             reasons = ";".join(r.verdict.reasons)
             out.writerow([r.sample.id, f"{r.score:.6f}", r.verdict.ok, reasons, r.sample.source])
 
-    atomic_write(path, write, ModelError, newline="")
+    write_output(path, write, ModelError, newline="")
 
 
 def write_samples(rows: Sequence[Scored], path: str, kind: str = "abc") -> None:
@@ -82,4 +82,4 @@ def write_samples(rows: Sequence[Scored], path: str, kind: str = "abc") -> None:
             else:
                 put(text + "\n===\n")
 
-    atomic_write(path, write, ModelError)
+    write_output(path, write, ModelError)

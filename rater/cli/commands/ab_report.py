@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 
 from rater.analysis.rank import games, head_to_head
+from rater.cli.sources import input_names, ratings_of
 from rater.core.errors import RankError
 from rater.core.printable import printable
-from rater.rating.reading import read_journals
 
 
 def run(args: argparse.Namespace) -> int:
-    ratings = read_journals(args.ratings, tokens=False, texts=False)
+    ratings = list(ratings_of(args, tokens=False, texts=False))
     keep_broken = not args.drop_broken
     if not games(ratings, keep_broken):
-        raise RankError("no usable rating records in " + ", ".join(args.ratings))
+        raise RankError("no usable rating records in " + input_names(args))
     rows = head_to_head(ratings, keep_broken)
     if not rows:
         raise RankError("no record compares samples from two different sources")

@@ -13,16 +13,24 @@ import argparse
 import sys
 
 from rater.cli import options
+from rater.core.errors import JournalError, StoreError
+from rater.core.printable import printable
 from rater.rating.journal import Journal
 from rater.rating.outcome import auto_rate_pairs
 from rater.rating.pairing.schedule import halves
+from rater.rating.store.connect import url_from
 
 
 def run(args: argparse.Namespace) -> int:
     from rater.audio.pipeline import judge_all
     from rater.core.corpus import read_samples
 
-    samples = read_samples(args.samples, kind=args.kind)
+    url = None if args.samples else url_from(args.db)
+    if url is not None:
+        return run_project(args, url)
+    if not args.samples or not args.ratings:
+        raise JournalError("autorate needs SAMPLES and --ratings FILE, or --db URL --project NAME")
+    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     pairs = halves(samples, args.seed)
     journal = Journal(args.ratings)
     journal.check_writable()  # now, not after minutes of rendering
@@ -51,4 +59,32 @@ def run(args: argparse.Namespace) -> int:
     print(f"  auto-rated, both broken:    {both_broken} (tie, two records each)")
     print(f"  left for people:            {summary.left}")
     print(f"  journal: {journal.path} (+{one_broken + 2 * both_broken} records)")
+    return 0
+
+
+def run_project(args: argparse.Namespace, url: str) -> int:
+    """The same rule on a team project's open pairs (its schedule), written to the server:
+    a pair that already has its automatic record is not given another."""
+    from rater.audio.pipeline import judge_all
+    from rater.rating.journal import with_decision
+    from rater.rating.store.connect import connect
+    from rater.rating.store.team import TeamStore, Written
+
+    if not args.project:
+        raise StoreError("--db needs --project NAME (the team project to auto-rate)")
+    with connect(url) as conn:
+        store = TeamStore(conn, args.project, args.rater)
+        pairs = store.open_pairs()
+        needed = list({s.id: s for p in pairs for s in (p.a, p.b)}.values())
+        kind = store.project.kind
+        render_settings, check_settings = options.render_and_checks(args, kind)
+        judged = judge_all(needed, render_settings, check_settings, warn=options.warn)
+        verdicts = {j.sample.id: j.verdict for j in judged}
+        decisions, summary = auto_rate_pairs(pairs, verdicts.get, store.rater)
+        done = [store.decide(with_decision(d)) for d in decisions]
+    written = sum(1 for w in done if w == Written.WRITTEN)
+    print(f"project {printable(args.project)}: {len(pairs)} open pairs")
+    print(f"  auto-rated:                 {written}")
+    print(f"  had their automatic record: {len(done) - written} (left as they are)")
+    print(f"  left for people:            {summary.left}")
     return 0

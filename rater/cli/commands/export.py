@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import argparse
 
-from rater.analysis.export import FORMATS, TRL_MAX_LENGTH, ExportResult, overwrites_input
+from rater.analysis.export import FORMATS, TRL_MAX_LENGTH, ExportResult
 from rater.cli.options import export_options
+from rater.cli.sources import input_names, ratings_of
 from rater.core.errors import ExportError
+from rater.core.files import check_output
 from rater.core.settings import ExportOptions
-from rater.rating.reading import JournalRecords
 
 
 def run(args: argparse.Namespace) -> int:
-    clash = overwrites_input(args.out, args.ratings)
-    if clash is not None:
-        raise ExportError(f"{args.out}: --out is the input journal {clash}; choose another file")
+    check_output(args.out, ExportError, args.ratings, what="input journal")
     opts = export_options(args)
-    ratings = JournalRecords(args.ratings)  # streamed (never held whole), never modified
+    ratings = ratings_of(args)  # streamed (never held whole), never modified
     result = FORMATS[args.format].export(ratings, args.out, opts)
     print(
         f"{args.out}: wrote {result.written} {result.unit} ({args.format}) "
-        f"from {ratings.count} records in {len(args.ratings)} journal(s)"
+        f"from {ratings.count} records in "
+        + (f"{len(args.ratings)} journal(s)" if args.ratings else input_names(args))
     )
     for why, n in result.dropped.items():
         print(f"  dropped {n}: {why}")

@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
 from rater.core.corpus import read_text
 from rater.core.errors import CorpusError
 from rater.core.extract import extract_samples, format_samples
+from rater.core.files import check_output, write_output
 
 
 def run(args: argparse.Namespace) -> int:
     if args.min_chars < 1:
         raise CorpusError(f"--min-chars must be at least 1 (got {args.min_chars})")
-    from rater.analysis.export import overwrites_input
-
-    clash = overwrites_input(args.out, args.logs)
-    if clash is not None:
-        raise CorpusError(f"{args.out}: --out is the input log {clash}; choose another file")
+    check_output(args.out, CorpusError, args.logs, what="input log")  # before reading them
     texts = [read_text(log) for log in args.logs]
-    samples = extract_samples(texts, min_chars=args.min_chars)
-    if not samples:
+    found = extract_samples(texts, min_chars=args.min_chars)
+    if not found.samples:
         raise CorpusError(
-            f"no samples of at least {args.min_chars} chars found in {', '.join(args.logs)}"
+            f"no samples of at least {args.min_chars} chars found in {', '.join(args.logs)} "
+            f"({found.dropped_lines} log lines dropped)"
         )
-    out = Path(args.out)
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        tmp.write_text(format_samples(samples), encoding="utf-8")
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise CorpusError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    print(f"found {len(samples)} unique samples of >= {args.min_chars} chars; wrote {out}")
+    text = format_samples(found.samples)
+    write_output(args.out, lambda f: f.write(text), CorpusError)
+    left = [f"{found.dropped_lines} log, progress and header line{_s(found.dropped_lines)}"]
+    if found.short:
+        left.append(f"{found.short} piece{_s(found.short)} under {args.min_chars} chars")
+    if found.duplicates:
+        left.append(f"{found.duplicates} repeated sample{_s(found.duplicates)}")
+    print(
+        f"found {len(found.samples)} unique samples of >= {args.min_chars} chars; "
+        f"dropped {', '.join(left)}; wrote {args.out}"
+    )
     return 0
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"

@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rater.core.errors import ModelError
+from rater.core.files import check_output
 
 if TYPE_CHECKING:
     from rater.analysis.model.fit import Accuracy
@@ -39,29 +40,26 @@ def _renders(samples: list[Sample], features: FeatureSettings) -> dict[str, Rend
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from rater.analysis.export import overwrites_input
     from rater.analysis.model import learn, modelfile
     from rater.analysis.model.content import content_text
     from rater.analysis.model.features import Content
+    from rater.cli.sources import input_names, ratings_of
     from rater.core.settings import FeatureSettings, FitSettings
     from rater.rating.gather import feature_rows
-    from rater.rating.reading import read_journals
 
-    clash = overwrites_input(args.out, args.ratings)
-    if clash is not None:
-        raise ModelError(f"{args.out}: --out is the input journal {clash}; choose another file")
+    check_output(args.out, ModelError, args.ratings, what="input journal")
     settings = FitSettings(C=args.c, folds=args.folds, seed=args.seed, workers=args.workers)
     if args.kind == "text" and args.features == "music":
         raise ModelError("--features music needs --kind abc: text samples have no notes")
     t0 = time.perf_counter()
-    ratings = read_journals(args.ratings, tokens=False)
+    ratings = list(ratings_of(args, tokens=False))
     found = learn.decisions(ratings, kind=args.kind, drop_broken=args.drop_broken)
     del ratings  # the texts live on in `found`; the records are not needed again
     seconds = {"journals": time.perf_counter() - t0}
     for why, n in found.skipped.items():
         print(f"  left out {n} records: {why}")
     if not len(found.games) or bool(found.games.tie.all()):
-        names = ", ".join(args.ratings)
+        names = input_names(args)
         raise ModelError(f"no usable ratings in {names} (need decided comparisons with texts)")
     features = FeatureSettings(
         kind=args.kind,
@@ -143,23 +141,21 @@ def _verdict(curve: tuple[Accuracy, ...]) -> str:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from rater.analysis.export import overwrites_input
     from rater.analysis.model import modelfile
     from rater.analysis.model.score import rank_samples, write_csv, write_samples
+    from rater.cli.sources import samples_of
     from rater.core import checks
-    from rater.core.corpus import read_samples
 
     if args.out and not args.top:
         raise ModelError("--out writes the --top N best samples: give --top N")
     for option, path in (("--out", args.out), ("--csv", args.csv)):
-        clash = overwrites_input(path, args.samples + [args.model]) if path else None
-        if clash is not None:
-            raise ModelError(f"{path}: {option} is the input {clash}; choose another file")
+        if path:
+            check_output(path, ModelError, [*args.samples, args.model], option)
     if args.top is not None and args.top < 1:
         raise ModelError(f"--top must be at least 1, got {args.top}")
     model = modelfile.load(args.model)
     kind = model.features.kind
-    samples = read_samples(args.samples, kind=kind)
+    samples = samples_of(args, kind)
     renders = _renders(samples, model.features) if kind == "abc" else {}
     settings = checks.default_settings(args.blacklist, model.features.dialect)
     rows = rank_samples(model, samples, renders, settings)

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     player = make_player()
     if not player.available:
         raise SetupError(NO_SIMPLEAUDIO if player.notice == NO_SIMPLEAUDIO_NOTICE else NO_DEVICE)
-    samples = read_samples(args.samples, kind="abc")[: args.limit]
+    samples = read_samples(args.samples, kind="abc", text_field=args.text_field)[: args.limit]
     settings = render_settings(args, "abc")
     gap = RateSettings.gap_seconds  # between clips, as in the rating screen
     out = Console(highlight=False)
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                     position += 1
                     head = Text(f"{position}/{len(samples)} ")
                     head.append(printable(sample.title) or "(untitled)", style="bold")
-                    where = f"{Path(sample.source).name}#{sample.index + 1}"
+                    where = f"{Path(sample.source).name}#{sample.number}"
                     head.append(f"  {printable(where)}", style="dim")
                     if not render.ok or render.wav_path is None:
                         failed += 1

@@ -7,14 +7,16 @@ import csv
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from typing import IO
 
 from rater.analysis.bt import PRIOR_SD
 from rater.analysis.rank import Ranking, fit, head_to_head, source_winrates
+from rater.cli.sources import Ratings, ratings_of
 from rater.core.corpus import title_of
 from rater.core.errors import RankError
+from rater.core.files import check_output, write_output
 from rater.core.printable import printable
 from rater.core.records import Rating
-from rater.rating.reading import JournalRecords
 
 # With model scores as prior means, the prior says how far a sample's true score strays from
 # its model score: about a logit (the model's held-out accuracy of ~0.8-0.9 on the demo and
@@ -28,14 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     if args.csv:
-        from rater.analysis.export import overwrites_input
-
-        clash = overwrites_input(args.csv, args.ratings)
-        if clash is not None:
-            raise RankError(f"{args.csv}: --csv is the input journal {clash}; choose another file")
+        check_output(args.csv, RankError, args.ratings, "--csv", "input journal")
     titles: dict[str, str] = {}
     texts: dict[str, str] | None = {} if args.model else None
-    records = JournalRecords(args.ratings, tokens=False)
+    records = ratings_of(args, tokens=False)
     ratings = list(_without_texts(records, titles, texts))
     keep_broken = not args.drop_broken
     prior = model_prior(args.model, texts) if texts is not None else None
@@ -64,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
             f"{r.wins}/{r.losses}/{r.ties}",
-            Text(printable(os.path.basename(r.source))),
+            Text(printable(os.path.basename(r.source) + (f"#{r.number}" if r.number else ""))),
         )
     console.print(table)
     if prior is not None:
@@ -112,7 +110,7 @@ def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
 
 
 def _without_texts(
-    records: JournalRecords, titles: dict[str, str], texts: dict[str, str] | None = None
+    records: Ratings, titles: dict[str, str], texts: dict[str, str] | None = None
 ) -> Iterator[Rating]:
     """The records without their texts, keeping only each sample's title (and, for
     `--model`, its text in `texts`): the texts of a large journal would be most of what rank
@@ -127,13 +125,15 @@ def _without_texts(
 
 
 def write_csv(ranking: Ranking, path: str) -> None:
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f)
-            out.writerow(["id", "score", "se", "wins", "losses", "ties", "source"])
-            for r in ranking.rows:
-                out.writerow(
-                    [r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties, r.source]
-                )
-    except OSError as exc:
-        raise RankError(f"{path}: cannot write csv ({exc.strerror or exc})") from exc
+    def write(f: IO[str]) -> None:
+        out = csv.writer(f)
+        out.writerow(["id", "score", "se", "wins", "losses", "ties", "source", "number"])
+        for r in ranking.rows:
+            out.writerow(
+                [
+                    *(r.id, f"{r.score:.6f}", f"{r.se:.6f}", r.wins, r.losses, r.ties),
+                    *(r.source, r.number or ""),
+                ]
+            )
+
+    write_output(path, write, RankError, newline="")

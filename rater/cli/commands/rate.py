@@ -1,10 +1,23 @@
-"""`rater rate SAMPLES...`: the rating TUI on a corpus; the journal is written as you go."""
+"""`rater rate SAMPLES...`: the rating TUI on a corpus; the journal is written as you go.
+
+`rater rate --db URL --project NAME`: the same screen on a team project, no local samples
+file needed. The client (`rating.store.client`) is opened first, so an unreachable server,
+a missing project or a rater role typed as someone else is one line before the screen.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rater.core.errors import CorpusError, StoreError
+from rater.core.settings import TeamSettings
+
+if TYPE_CHECKING:
+    from rater.tui.app import RaterApp
 
 
 def default_journal(paths: list[str]) -> Path:
@@ -13,20 +26,27 @@ def default_journal(paths: list[str]) -> Path:
     return Path("ratings") / f"{first.stem or first.name or 'ratings'}.jsonl"
 
 
-def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str) -> int:
+def run_tui(
+    args: argparse.Namespace, paths: list[str], ratings: Path, kind: str, text_field: str = ""
+) -> int:
     """Shared by `rate` and `demo`: everything that can fail on input fails before the screen."""
     from rater.cli.options import rate_settings
     from rater.core import corpus
-    from rater.core.errors import CorpusError
-    from rater.core.printable import printable
     from rater.tui.build import make_app
 
-    samples = corpus.read_samples(paths, kind=kind)
+    samples = corpus.read_samples(paths, kind=kind, text_field=text_field)
     if len(samples) < 2:
         raise CorpusError(
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
     app = make_app(samples, ratings, rate_settings(args, kind))
+    return run_app(app)
+
+
+def run_app(app: RaterApp) -> int:
+    """Run a built app; its warnings and errors go to stderr, its summary to stdout."""
+    from rater.core.printable import printable
+
     for warning in app.lifecycle.warnings:  # above the screen, and after it in the scrollback
         print(f"rater: {printable(warning)}", file=sys.stderr)
     summary = app.run()
@@ -39,5 +59,48 @@ def run_tui(args: argparse.Namespace, paths: list[str], ratings: Path, kind: str
 
 
 def run(args: argparse.Namespace) -> int:
+    from rater.rating.store.connect import url_from
+
+    url = None if args.samples else url_from(args.db)
+    if url is not None:
+        return run_team(args, url)
+    if args.db:
+        raise CorpusError("rate --db takes its samples from the project: name no samples files")
+    if not args.samples:
+        raise CorpusError("nothing to rate: name samples files, or --db URL --project NAME")
     ratings = Path(args.ratings) if args.ratings else default_journal(args.samples)
-    return run_tui(args, list(args.samples), ratings, args.kind)
+    return run_tui(args, list(args.samples), ratings, args.kind, args.text_field)
+
+
+def spool_path(project: str, rater: str) -> Path:
+    """`ratings/<project>.<rater>.spool`, with anything but letters, digits, `.-_` as `_`
+    (both names come from elsewhere: the command line, the server's role)."""
+    safe = [re.sub(r"[^A-Za-z0-9._-]", "_", x).lstrip(".") or "_" for x in (project, rater)]
+    return Path("ratings") / f"{safe[0]}.{safe[1]}.spool"
+
+
+def run_team(args: argparse.Namespace, url: str) -> int:
+    from rater.cli.options import default_rater, rate_settings
+    from rater.rating.store.client import TeamClient
+    from rater.rating.store.connect import connect
+    from rater.rating.store.team import TeamStore
+    from rater.tui.team import make_team_app
+
+    if not args.project:
+        raise StoreError("--db needs --project NAME (the team project to rate)")
+    with connect(url) as conn:  # who is rating, before a spool is named after them
+        rater = TeamStore(conn, args.project, args.rater or "").rater
+    if not args.rater and rater in ("postgres", ""):
+        rater = default_rater()  # an administrator's connection: rate under the login name
+    spool = Path(args.spool) if args.spool else spool_path(args.project, rater)
+    spool.parent.mkdir(parents=True, exist_ok=True)
+    client = TeamClient(url, args.project, rater, spool, TeamSettings(), background=True)
+    try:
+        assert client.store is not None
+        kind = client.store.project.kind
+        args.rater = client.rater
+        app = make_team_app(client, rate_settings(args, kind))
+    except BaseException:
+        client.close()
+        raise
+    return run_app(app)

@@ -7,6 +7,7 @@ import argparse
 import time
 from collections import Counter
 
+from rater.core.records import Sample
 from rater.core.settings import RenderSettings
 
 
@@ -15,11 +16,11 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from rater.audio import outdir
-    from rater.audio.pipeline import judge_stream
-    from rater.cli.options import render_and_checks
+    from rater.audio.pipeline import judge_stream, not_judged
+    from rater.cli.options import render_and_checks, warn
     from rater.core.corpus import read_samples
 
-    samples = read_samples(args.samples, kind=args.kind)
+    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     render_settings, check_settings = render_and_checks(args, args.kind)
     folder = outdir.prepare(args.out) if args.out else None  # refused before any rendering
     err = Console(stderr=True)
@@ -27,6 +28,12 @@ def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     reasons: Counter[str] = Counter()
     ok = cached = rendered = 0
+    lost: list[str] = []
+
+    def machine_failed(sample: Sample, why: str) -> None:
+        lost.append(sample.id)
+        warn(not_judged(sample, why))
+
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -37,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("rendering", total=len(samples))
-        for judged in judge_stream(samples, render_settings, check_settings):
+        stream = judge_stream(samples, render_settings, check_settings, lost=machine_failed)
+        for judged in stream:
             progress.advance(task)
             if judged.render is not None:
                 rendered += 1
@@ -50,13 +58,17 @@ def run(args: argparse.Namespace) -> int:
     written = outdir.write_all(folder, playable, render_settings) if folder else 0
     elapsed = time.monotonic() - start
     out = Console(highlight=False)
-    broken = len(samples) - ok
+    broken = len(samples) - ok - len(lost)
     out.print(f"{len(samples)} samples: {ok} ok, {broken} broken")
+    if lost:
+        out.print(f"not judged: {len(lost)} (the machine failed, not the tunes; run again)")
     for reason, count in reasons.most_common():
         out.print(f"  {reason:<14} {count}")
     out.print(f"renders: {rendered} ({cached} from cache, {rendered - cached} new)")
-    if len(samples) > rendered:
-        out.print(f"not rendered: {len(samples) - rendered} (failed text checks, or text)")
+    if len(samples) - len(lost) > rendered:
+        out.print(
+            f"not rendered: {len(samples) - len(lost) - rendered} (failed text checks, or text)"
+        )
     out.print(f"elapsed: {elapsed:.1f} s; cache: {_bucket(render_settings)}", markup=False)
     if folder is not None:
         out.print(

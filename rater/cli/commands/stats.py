@@ -10,13 +10,13 @@ import json
 from rater.analysis import quality
 from rater.analysis.agreement import agreement_summary
 from rater.analysis.stats import render, summarise
-from rater.rating.reading import read_journals
+from rater.cli.sources import ratings_of
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    ratings = read_journals(args.ratings, tokens=False, texts=False)
+    ratings = list(ratings_of(args, tokens=False, texts=False))
     stats, agreement = summarise(ratings), agreement_summary(ratings)
     raters = quality.rater_quality(ratings)
     if args.json:

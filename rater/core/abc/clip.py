@@ -8,7 +8,9 @@ reads its note features from them, so a model learns from what was heard.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from rater.core.abc.records import Performance
 from rater.core.records import NoteEvent
@@ -27,12 +29,10 @@ class Clip:
 def clip(performance: Performance, seconds: float, speed: float) -> Clip:
     music = performance.music_seconds
     length = min(music, seconds)
-    at = performance.seconds
+    at: Callable[[Fraction], float] = performance.seconds
     if len(performance.tempos) == 1:  # one tempo throughout (most tunes): a product will do
         per_whole = 240.0 / performance.tempos[0].qpm
-
-        def at(whole: object) -> float:
-            return float(whole) * per_whole  # type: ignore[arg-type]
+        at = lambda whole: float(whole) * per_whole  # noqa: E731
 
     notes = []
     for n in performance.notes:

@@ -1,0 +1,136 @@
+"""The rating screen on a team project, driven by Pilot against the real server: keys ->
+decisions on the server, undo of one's own, the team line, offline spooling on screen."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from consumers import halves_texts, write_corpus
+from fakes import RecordingPlayer
+
+from rater.core.corpus import read_samples
+from rater.core.settings import PairingSettings, RateSettings, TeamSettings
+from rater.rating.store import schema
+from rater.rating.store.client import TeamClient
+from rater.rating.store.connect import connect
+from rater.rating.store.projects import add_samples
+from rater.tui.team import make_team_app
+
+
+def _stored(url: str) -> list[tuple[str, int, bool]]:
+    with connect(url) as conn:
+        return conn.execute(
+            "SELECT rater, (records->0->>'best')::int, undone IS NOT NULL FROM decisions"
+            " ORDER BY seq"
+        ).fetchall()
+
+
+def _text_project(url: str, tmp_path: Path, name: str = "p", pairing: str = "halves") -> str:
+    """Project `name`: twelve good texts (shown only: nothing to render)."""
+    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:12])
+    with connect(url) as conn:
+        add_samples(conn, name, read_samples([str(corpus)], kind="text"),
+                    PairingSettings(pairing), TeamSettings(), kind="text")  # fmt: skip
+    return url
+
+
+@pytest.fixture
+def project(team_db: str, tmp_path: Path) -> str:
+    return _text_project(team_db, tmp_path)
+
+
+def _app(url: str, name: str, tmp_path: Path, team: TeamSettings = TeamSettings()):  # type: ignore[no-untyped-def]
+    """alice's screen on project `name` (a recording player: no audio device here)."""
+    client = TeamClient(url, name, "alice", tmp_path / "alice.spool", team, background=True)
+    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
+    return make_team_app(client, settings, player=RecordingPlayer())
+
+
+async def _showing(pilot, app, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while app.session.state != "showing":
+        assert time.monotonic() < end, "no pair became ready"
+        await pilot.pause(0.05)
+
+
+def test_keys_write_to_the_server_and_undo_takes_ones_own_back(
+    project: str, tmp_path: Path
+) -> None:
+    asyncio.run(_keys(project, tmp_path))
+
+
+async def _keys(project: str, tmp_path: Path) -> None:
+    app = _app(project, "p", tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _showing(pilot, app)
+        first = app.session.current
+        await pilot.press("1")
+        await _showing(pilot, app)
+        await pilot.press("2")
+        await _showing(pilot, app)
+        assert _stored(project) == [("alice", 0, False), ("alice", 1, False)]
+        await pilot.press("u")
+        await _showing(pilot, app)
+        assert _stored(project)[-1] == ("alice", 1, True)  # undone, kept as undone
+        await pilot.press("enter")  # skip: set aside, not shown again this sitting
+        await _showing(pilot, app)
+        await pilot.pause(5.5)  # the progress thread's first count is in
+        status = str(app.query_one("#status").render())
+        assert "team: 1 raters, 1/6 pairs" in status
+        await pilot.press("x")
+    assert first is not None
+    with connect(project) as conn:  # every lease given back at exit
+        held = conn.execute(
+            "SELECT count(*) FROM slots WHERE decision IS NULL AND rater IS NOT NULL"
+        )
+        assert held.fetchone()[0] == 0
+
+
+def test_the_screen_rates_on_offline_and_says_what_waits(own_cluster, tmp_path: Path) -> None:
+    url = own_cluster.new_database()
+    with connect(url) as conn:
+        schema.migrate(conn)
+    _text_project(url, tmp_path)
+    asyncio.run(_offline(own_cluster, url, tmp_path))
+
+
+async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = _app(url, "p", tmp_path, TeamSettings(retry_seconds=0.2, connect_timeout=2))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _showing(pilot, app)
+        await pilot.press("1")
+        await _showing(pilot, app)
+        cluster.stop("immediate")
+        await pilot.press("2")  # the next leased pair: on screen, decided, spooled
+        await _showing(pilot, app)
+        await pilot.pause(1.2)
+        status = str(app.query_one("#status").render())
+        assert "offline: 1 decisions waiting" in status
+        cluster.resume()
+        end = time.monotonic() + 30
+        while "offline" in str(app.query_one("#status").render()):
+            assert time.monotonic() < end, "the screen never came back online"
+            await pilot.pause(0.3)
+        await pilot.press("x")
+    assert [(r, b) for r, b, _ in _stored(url)] == [("alice", 0), ("alice", 1)]
+
+
+def test_the_screen_rates_an_active_project(team_db: str, tmp_path: Path) -> None:
+    _text_project(team_db, tmp_path, "a", "active")
+    asyncio.run(_active(team_db, tmp_path))
+
+
+async def _active(url: str, tmp_path: Path) -> None:
+    app = _app(url, "a", tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for key in "1213":
+            await _showing(pilot, app)
+            await pilot.press(key)
+        await _showing(pilot, app)
+        await pilot.press("x")
+    with connect(url) as conn:
+        rows = conn.execute("SELECT rater, pair FROM decisions WHERE undone IS NULL").fetchall()
+    assert len(rows) == 4 and len({p for _, p in rows}) == 4
