@@ -104,9 +104,7 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
 class _Worker:
     def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(
-            target=_worker_main, args=(child, settings, max_tasks), daemon=True
-        )
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, max_tasks), daemon=True)
         _start_without_main(self.proc)
         child.close()
         self.ready = False

@@ -352,9 +352,10 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
         "--blacklist", metavar="FILE|none", action="append",
         help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
     )  # fmt: skip
-    f.add_argument(
-        "--workers", type=int, default=FitSettings.workers, help="processes reading the tunes"
-    )
+    for q in (f, s):
+        q.add_argument(
+            "--workers", type=int, default=FitSettings.workers, help="processes reading the tunes"
+        )
     f.add_argument(
         "--clip-seconds", type=float, default=FeatureSettings.clip_seconds,
         help="the clip whose notes are read (seconds of music)",

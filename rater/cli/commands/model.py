@@ -145,6 +145,7 @@ def _score(args: argparse.Namespace) -> int:
     from rater.analysis.model.score import rank_samples, write_csv, write_samples
     from rater.cli.sources import samples_of
     from rater.core import checks
+    from rater.rating.gather import feature_rows
 
     if args.out and not args.top:
         raise ModelError("--out writes the --top N best samples: give --top N")
@@ -158,7 +159,8 @@ def _score(args: argparse.Namespace) -> int:
     samples = samples_of(args, kind)
     renders = _renders(samples, model.features) if kind == "abc" else {}
     settings = checks.default_settings(args.blacklist, model.features.dialect)
-    rows = rank_samples(model, samples, renders, settings)
+    features = feature_rows(samples, model.features, workers=args.workers)
+    rows = rank_samples(model, samples, renders, settings, features)
     if args.csv:
         write_csv(rows, args.csv)
     if args.out:

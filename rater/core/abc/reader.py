@@ -561,4 +561,3 @@ def read(text: str) -> tuple[dict, float, str]:
         reader.line(line)
     qpm = abc_fields.tempo(tempo_value, unit) if tempo_value is not None else None
     return reader.finish(), qpm if qpm is not None else DEFAULT_QPM, parts
-

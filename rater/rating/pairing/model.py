@@ -36,6 +36,7 @@ BATCH = 2  # pairs chosen per fit (bench/model_sim.py --batch: refit every 2 rat
 STALE_LIMIT = 20  # with deferred refits: decisions a fit may lag before next_pair refits
 FEATURE_CHUNK = 256  # samples featurised per settle (~0.5 ms each: music + text features)
 
+
 class ModelSource(AdaptiveSource):
     """Pairs chosen by the preference model, refitted as decisions arrive (see the module
     docstring). `render`: the settings of the clips the session plays (their notes are the
