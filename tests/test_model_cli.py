@@ -12,9 +12,11 @@ import pytest
 from model_data import write_journal
 from test_cli import run_cli
 
+from rater.core.checks import text_verdict
 from rater.core.corpus import read_samples
 from rater.core.demo import demo_corpus
-from rater.core.records import Pair, Sample
+from rater.core.records import Pair, Sample, Verdict
+from rater.core.settings import CheckSettings
 from rater.rating import outcome
 from rater.rating.journal import Journal
 
@@ -236,3 +238,29 @@ def test_rank_with_a_model_keeps_a_once_compared_sample_near_its_model_score(
     assert scores["plain"][winner] > scores["plain"][loser]  # the data alone
     assert scores["model"][loser] > scores["model"][winner]  # the model's prior holds
     assert "prior means: preference model scores" in result.stdout
+
+
+def test_fit_learns_from_people_unless_asked_for_the_automatic_ones(demo: tuple) -> None:
+    """Issue 21: automatic records (a broken sample lost) taught the model that "it parses"
+    wins; by default it learns from people's decisions only, and says what it left out."""
+    corpus, _, root = demo
+    samples = read_samples([str(corpus)])
+    broken = [s for s in samples if not text_verdict(s, CheckSettings()).ok][:4]
+    good = [s for s in samples if text_verdict(s, CheckSettings()).ok][-4:]
+    journal = Journal(root / "r.jsonl")
+    ok, bad = Verdict("", True), Verdict("", False, ("loop",))
+    for a, b in zip(good, broken, strict=True):
+        journal.append(outcome.auto_decide(Pair(a=a, b=b), ok, bad, "ann"))
+    try:
+        people, _ = fit(root)
+        assert people.returncode == 0, people.stderr  # type: ignore[attr-defined]
+        out = people.stdout  # type: ignore[attr-defined]
+        assert "left out 4 records: automatic (a broken sample lost; --with-auto" in out
+        n = int(out.split("fitted on ")[1].split()[0])
+        assert "people's ratings" in out
+        both, _ = fit(root, "--with-auto")
+        assert both.returncode == 0, both.stderr  # type: ignore[attr-defined]
+        assert f"fitted on {n + 4} people's and automatic ratings" in both.stdout  # type: ignore[attr-defined]
+    finally:
+        for _ in good:
+            journal.undo()

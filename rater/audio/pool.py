@@ -144,7 +144,8 @@ def clean_start() -> Iterator[None]:
     which puts the working folder first on `sys.path`: the forkserver then preloads numpy
     and mido from there, so a `mido.py` beside the samples ran inside every worker and its
     errors became cached verdicts. PYTHONSAFEPATH (Python 3.11+) keeps that entry off; the
-    workers need nothing from either.
+    workers need nothing from either. A start that fails for want of a temporary folder (or
+    any other OSError) is a StorageError: one line, not multiprocessing's traceback.
     """
     import sys
 
@@ -160,6 +161,13 @@ def clean_start() -> Iterator[None]:
         os.environ["PYTHONSAFEPATH"] = "1"
         try:
             yield
+        except OSError as exc:  # multiprocessing's own folder and sockets: the machine's
+            raise StorageError(
+                f"cannot start worker processes: {exc.strerror or exc}"
+                + (f" ({exc.filename})" if exc.filename else "")
+                + "; set TMPDIR to a writable folder, or run with {field} 0",
+                field="workers",
+            ) from None
         finally:
             if safe is None:
                 del os.environ["PYTHONSAFEPATH"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rater.core.errors import ModelError
 from rater.core.files import check_output
+from rater.core.settings import check_option
 
 if TYPE_CHECKING:
     from rater.analysis.model.fit import Accuracy
@@ -53,7 +54,7 @@ def _fit(args: argparse.Namespace) -> int:
         raise ModelError("--features music needs --kind abc: text samples have no notes")
     t0 = time.perf_counter()
     ratings = list(ratings_of(args, tokens=False))
-    found = learn.decisions(ratings, kind=args.kind, drop_broken=args.drop_broken)
+    found = learn.decisions(ratings, kind=args.kind, drop_broken=not args.with_auto)
     del ratings  # the texts live on in `found`; the records are not needed again
     seconds = {"journals": time.perf_counter() - t0}
     for why, n in found.skipped.items():
@@ -75,14 +76,14 @@ def _fit(args: argparse.Namespace) -> int:
     items = [Content(content_text(s.text, args.kind)) for s in found.samples]
     model, report = learn.fit_model(items, found.games, features, settings, rows=rows)
     modelfile.save(model, args.out)
-    _print_report(report, args.out)
+    _print_report(report, args.out, args.with_auto)
     seconds.update(report.seconds)
     parts = ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
     print(f"took {sum(seconds.values()):.1f} s ({parts})")
     return 0
 
 
-def _print_report(r: Report, out: str) -> None:
+def _print_report(r: Report, out: str, with_auto: bool = False) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -91,8 +92,9 @@ def _print_report(r: Report, out: str) -> None:
     def say(line: str) -> None:
         console.print(Text(line), soft_wrap=True)
 
+    who = "people's and automatic" if with_auto else "people's"
     say(
-        f"{out}: preference model fitted on {r.games} ratings ({r.ties} ties) among "
+        f"{out}: preference model fitted on {r.games} {who} ratings ({r.ties} ties) among "
         f"{r.samples} samples (L2 C={r.C:g})"
     )
     say(
@@ -152,8 +154,7 @@ def _score(args: argparse.Namespace) -> int:
     for option, path in (("--out", args.out), ("--csv", args.csv)):
         if path:
             check_output(path, ModelError, [*args.samples, args.model], option)
-    if args.top is not None and args.top < 1:
-        raise ModelError(f"--top must be at least 1, got {args.top}")
+    check_option("top", args.top)
     model = modelfile.load(args.model)
     kind = model.features.kind
     samples = samples_of(args, kind)

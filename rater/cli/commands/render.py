@@ -20,8 +20,8 @@ def run(args: argparse.Namespace) -> int:
     from rater.cli.options import render_and_checks, warn
     from rater.core.corpus import read_samples
 
+    render_settings, check_settings = render_and_checks(args, args.kind)  # checked first
     samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
-    render_settings, check_settings = render_and_checks(args, args.kind)
     folder = outdir.prepare(args.out) if args.out else None  # refused before any rendering
     err = Console(stderr=True)
     playable = []

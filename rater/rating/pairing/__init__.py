@@ -40,6 +40,7 @@ class SourceFactory(Protocol):
         defer_refit: bool,
         wait_for_ready: bool,
         render: RenderSettings | None,
+        offload: bool,
     ) -> PairSource: ...
 
 
@@ -85,6 +86,7 @@ def _model(
     defer_refit: bool,
     wait_for_ready: bool,
     render: RenderSettings | None,
+    offload: bool,
 ) -> PairSource:
     return ModelSource(
         samples,
@@ -93,6 +95,7 @@ def _model(
         render=render,
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
+        offload=offload,
     )
 
 
@@ -128,11 +131,14 @@ def source(
     defer_refit: bool = False,
     wait_for_ready: bool = False,
     render: RenderSettings | None = None,
+    offload: bool = False,
 ) -> PairSource:
-    """The pair source of `settings.strategy`. `defer_refit`: the caller calls `settle()`
-    when idle; `wait_for_ready`: the caller calls `mark_ready(ids)` as samples are judged
-    (strategies that choose freely then pair only judged samples, see ActiveSource);
-    `render`: the session's render settings (the `model` strategy reads the clip they play)."""
+    """The pair source of `settings.strategy`. `defer_refit`: the caller runs the idle work
+    (`prepare` / `adopt`, or `settle`); `wait_for_ready`: the caller calls `mark_ready(ids)`
+    as samples are judged (strategies that choose freely then pair only judged samples, see
+    ActiveSource); `render`: the session's render settings (the `model` strategy reads the
+    notes of the clips they play); `offload`: with `defer_refit`, the `model` strategy's
+    jobs run in a child process."""
     strategy = STRATEGIES.get(settings.strategy)
     if strategy is None:
         known = ", ".join(STRATEGIES)
@@ -144,4 +150,5 @@ def source(
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
         render=render,
+        offload=offload,
     )
