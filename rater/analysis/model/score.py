@@ -49,12 +49,12 @@ def rank_samples(
     `renders`: each sample's clip as read without audio (`rater.audio.render.parse_one`);
     `rows`: the samples' raw features when computed already (`rater.rating.gather`)."""
     scores = model.score(contents(samples, model.features.kind), rows).tolist()
-    rows = [
+    scored = [
         Scored(s, float(x), verdict(s, renders.get(s.id), settings))
         for s, x in zip(samples, scores, strict=True)
     ]
-    rows.sort(key=lambda r: (not r.verdict.ok, -r.score, r.sample.id))
-    return rows
+    scored.sort(key=lambda r: (not r.verdict.ok, -r.score, r.sample.id))
+    return scored
 
 
 def write_csv(rows: Sequence[Scored], path: str) -> None:
