@@ -94,7 +94,8 @@ def test_a_job_reads_each_judged_tune(demo) -> None:
     assert sorted(result.new) == list(range(len(samples))) and result.model is None
     parsed = result.raw[:, music.NAMES.index("parsed")]
     assert parsed.mean() > 0.9
-    raw, _ = feature_rows([samples[k] for k in result.new], source.features, workers=0)
+    by_id = {s.id: s for s in samples}
+    raw, _ = feature_rows([by_id[i] for i in result.ids], source.features, workers=0)
     assert np.array_equal(result.raw, raw, equal_nan=True)
     child = ModelSource(samples, 0, defer_refit=True, offload=True)
     try:
