@@ -1,5 +1,5 @@
 """`rater model fit` / `rater model score` as a user runs them: real journals, real samples
-files, real parsing and render cache, one-line errors."""
+files, real reading of the tunes, one-line errors."""
 
 from __future__ import annotations
 
@@ -54,12 +54,9 @@ def test_fit_reports_accuracy_curve_and_reasons_then_scores(demo: tuple) -> None
     for share in ("25%", "50%", "100%"):
         assert f"{share} of the ratings" in out
     assert "what the ratings reward" in out and "music" in out
-    assert "parsed now" in out
+    assert "reading and features" in out
     data = json.loads(model.read_text())
     assert data["format"] == "rater-preference-model"
-
-    again, _ = fit(root)  # the second fit reads the notes it parsed the first time
-    assert "0 parsed now" in again.stdout  # type: ignore[attr-defined]
 
     scored = run_cli(
         "model", "score", str(corpus), "--model", str(model), "--csv", "s.csv",
@@ -106,20 +103,21 @@ def test_scores_ignore_titles_and_file_names(demo: tuple) -> None:
     assert len({r["score"] for r in rows_b}) > 20
 
 
-def test_fit_reads_notes_from_the_render_cache(demo: tuple, tmp_path: Path) -> None:
+def test_fit_and_score_need_no_audio_and_no_cache(demo: tuple, tmp_path: Path) -> None:
+    """The notes are the tunes' reading: no SoundFont, no render, no cache folder."""
     corpus, _, root = demo
-    plain = CheckSettings()  # samples failing text checks are never rendered: leave them out
-    few = [s for s in read_samples([str(corpus)]) if text_verdict(s, plain).ok][:6]
-    small = tmp_path / "few.abc"
-    small.write_text("\n\n".join(s.text for s in few) + "\n")
-    write_journal(tmp_path / "r.jsonl", few, 12, lambda a, b, rng: rng.randrange(2))
-    env = {"RATER_CACHE_DIR": str(tmp_path / "cache")}
-    rendered = run_cli("render", str(small), cwd=tmp_path, env_extra=env)
-    assert rendered.returncode == 0, rendered.stderr
-    result = run_cli("model", "fit", "r.jsonl", "--out", "m.json", cwd=tmp_path, env_extra=env)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    env = {"RATER_SOUNDFONT": str(tmp_path / "no-such.sf2"), "RATER_CACHE_DIR": str(blocked)}
+    result = run_cli(
+        "model", "fit", str(root / "r.jsonl"), "--out", "m.json", cwd=tmp_path, env_extra=env
+    )
     assert result.returncode == 0, result.stderr
-    used = len({s.id for s in few})
-    assert f"notes: {used} from the render cache, 0 from the notes cache, 0 parsed" in result.stdout
+    assert "held-out pairwise accuracy" in result.stdout
+    scored = run_cli("model", "score", str(corpus), "--model", "m.json", cwd=tmp_path,
+                     env_extra=env)  # fmt: skip
+    assert scored.returncode == 0, scored.stderr
+    assert not list(tmp_path.rglob("*.wav"))
 
 
 @pytest.mark.parametrize(

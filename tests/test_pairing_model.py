@@ -1,6 +1,6 @@
 """The `model` pairing strategy as a library: halves first, then the preference model's
-pairs, refitted by jobs (`prepare` / `adopt`) when deferred; real tunes, notes parsed for
-real, decisions written as journal records."""
+pairs, refitted by jobs (`prepare` / `adopt`) when deferred; real tunes read for real,
+decisions written as journal records."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rater.audio.notes import clip_notes
 from rater.core.corpus import read_samples
 from rater.core.demo import demo_corpus
 from rater.core.records import Pair, Rating, Sample
-from rater.core.settings import NoteSettings, PairingSettings
+from rater.core.settings import PairingSettings
 from rater.rating import outcome, pairing
 from rater.rating.pairing import model as model_pairing
 from rater.rating.pairing.model import BOOT, ModelSource
@@ -23,14 +22,13 @@ from rater.rating.pairing.schedule import halves
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Sample], dict, set[str]]:
-    """The demo corpus (40 real tunes, 40 Markov ones), their notes, and the real ones."""
+    """The demo corpus (40 real tunes, 40 Markov ones) and the real ones."""
     root = tmp_path_factory.mktemp("demo")
     corpus = demo_corpus(root / "corpus")
     origins = json.loads((root / "corpus" / "origins.json").read_text())
     samples = read_samples([str(corpus)])
-    renders = clip_notes(samples, NoteSettings(workers=2), root / "cache")
     real = {s.id for s in samples if "markov" not in origins[s.id]}
-    return samples, renders, real
+    return samples, real
 
 
 def decide(pair: Pair, real: set[str], rng: random.Random) -> list[Rating]:
@@ -51,11 +49,9 @@ def auc(scores: dict[str, float], real: set[str]) -> float:
 
 
 def test_halves_first_then_model_pairs_that_learn_and_reach_new_samples(demo) -> None:
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(1)
-    source = pairing.source(
-        PairingSettings("model", seed=3), samples, renders=lambda sid: renders.get(sid)
-    )
+    source = pairing.source(PairingSettings("model", seed=3), samples)
     assert isinstance(source, ModelSource)
     planned = {frozenset((p.a.id, p.b.id)) for p in halves(samples, 3)}
     asked: list[frozenset[str]] = []
@@ -81,12 +77,16 @@ def test_halves_first_then_model_pairs_that_learn_and_reach_new_samples(demo) ->
     assert auc(scores, real) > 0.75
 
 
-def test_a_job_reads_the_notes_of_the_judged_samples(demo) -> None:
-    """The features come from the notes the renders hold: every demo tune parses."""
-    from rater.analysis.model import music
+def test_a_job_reads_each_judged_tune(demo) -> None:
+    """The features come from each tune's one reading (the clip the session plays): every
+    demo tune has notes; a job run in a child process computes the same rows."""
+    import numpy as np
 
-    samples, renders, _ = demo
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    from rater.analysis.model import music
+    from rater.rating.gather import feature_rows
+
+    samples, _ = demo
+    source = ModelSource(samples, 0, defer_refit=True)
     job = source.prepare()
     assert job is not None
     result = job()
@@ -94,14 +94,21 @@ def test_a_job_reads_the_notes_of_the_judged_samples(demo) -> None:
     assert sorted(result.new) == list(range(len(samples))) and result.model is None
     parsed = result.raw[:, music.NAMES.index("parsed")]
     assert parsed.mean() > 0.9
-    blind = ModelSource(samples, 0, renders=lambda _: None, defer_refit=True)
-    assert blind.prepare()().raw[:, music.NAMES.index("parsed")].sum() == 0
+    by_id = {s.id: s for s in samples}
+    raw, _ = feature_rows([by_id[i] for i in result.ids], source.features, workers=0)
+    assert np.array_equal(result.raw, raw, equal_nan=True)
+    child = ModelSource(samples, 0, defer_refit=True, offload=True)
+    try:
+        offloaded = child.prepare()()
+    finally:
+        child.close()
+    assert np.array_equal(offloaded.raw, result.raw, equal_nan=True)
 
 
 def test_a_deferred_refit_is_a_job_never_next_pair(demo) -> None:
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(2)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     for _ in range(BOOT):
         source.record(decide(source.next_pair(), real, rng))
     assert source.model is None, "next_pair or record fitted on the key press"
@@ -123,9 +130,9 @@ def test_a_deferred_refit_is_a_job_never_next_pair(demo) -> None:
 def test_pairs_never_wait_for_a_fit_that_is_not_in(demo) -> None:
     """Many decisions while the next fit is out: the last fit's batch and reserve, then the
     least-compared samples; no pair is asked twice and nothing is fitted on the key press."""
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(3)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     for _ in range(BOOT):
         source.record(decide(source.next_pair(), real, rng))
     source.settle()
@@ -140,8 +147,8 @@ def test_pairs_never_wait_for_a_fit_that_is_not_in(demo) -> None:
 
 
 def test_only_judged_and_usable_samples_are_paired(demo) -> None:
-    samples, renders, _ = demo
-    source = ModelSource(samples, 0, renders=renders.get, wait_for_ready=True)
+    samples, _ = demo
+    source = ModelSource(samples, 0, wait_for_ready=True)
     assert source.next_pair() is None and source.waiting
     ready = [s.id for s in samples[:6]]
     source.mark_ready(ready)
@@ -159,10 +166,10 @@ def test_an_undone_decision_leaves_the_fit(demo, tmp_path: Path) -> None:
     """`forget` (the session's undo) takes the decision out of the games the model fits."""
     from rater.rating.journal import Journal
 
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(4)
     journal = Journal(tmp_path / "r.jsonl")
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     written = []
     for _ in range(BOOT + 2):
         written.append(journal.append(decide(source.next_pair(), real, rng)))
@@ -183,9 +190,9 @@ def test_an_undone_decision_leaves_the_fit(demo, tmp_path: Path) -> None:
 def test_a_job_featurises_at_most_a_chunk_of_newly_judged_samples(demo, monkeypatch) -> None:
     """Thousands of samples judged at once (a resumed session, a warm cache) are featurised
     over several jobs, so a fit can come in between."""
-    samples, renders, _ = demo
+    samples, _ = demo
     monkeypatch.setattr(model_pairing, "FEATURE_CHUNK", 10)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True, wait_for_ready=True)
+    source = ModelSource(samples, 0, defer_refit=True, wait_for_ready=True)
     source.mark_ready(s.id for s in samples[:25])
     for featured in (10, 20, 25):
         job = source.prepare()

@@ -1,4 +1,4 @@
-"""`rater rate --pairing model` in the real app, driven by Pilot: real renders (notes), the
+"""`rater rate --pairing model` in the real app, driven by Pilot: real renders, the
 real session and journal; features, refits and the next batch run in a worker thread."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def test_model_pairing_in_the_app_fits_in_a_worker_thread(
     monkeypatch.setattr(model_pairing, "BOOT", 4)  # a fit after 4 decisions: a short test
     every = tmp_path / "every.abc"
     every.write_text(demo.demo_corpus(tmp_path / "demo").read_text())
-    # ten tunes a rater hears and four the checks fail (their notes are never parsed)
+    # ten tunes a rater hears and four the checks fail (never rendered)
     judged = [(s, text_verdict(s, CheckSettings()).ok) for s in corpus.read_samples([str(every)])]
     chosen = [s for s, ok in judged if ok][:10] + [s for s, ok in judged if not ok][:4]
     path = tmp_path / "small.abc"
@@ -96,8 +96,8 @@ def test_model_pairing_in_the_app_fits_in_a_worker_thread(
     assert jobs and all(name != "MainThread" for name, _ in jobs)
     results = [r for _, r in jobs if isinstance(r, model_pairing.ModelFit)]
     assert any(r.model is not None for r in results)
-    # the features read the notes of the clips the rater heard (from the render cache, in
-    # the child process): every tune whose judged render holds notes is `parsed` (the child
+    # the features read each tune's reading, the clips the rater heard (in the child
+    # process): every tune whose judged render holds notes is `parsed` (the child
     # may also parse a tune the checks failed before it was rendered)
     column = music.NAMES.index("parsed")
     parsed = {}

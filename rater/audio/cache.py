@@ -118,8 +118,7 @@ def _finite(value: Any) -> bool:
 
 
 def note_event(value: Any) -> NoteEvent:
-    """A cached [start, end, pitch]: finite times, a MIDI pitch; ValueError for anything else
-    (the notes cache reads its entries with this too)."""
+    """A cached [start, end, pitch]: finite times, a MIDI pitch; ValueError for anything else."""
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError("not a note")
     start, end, pitch = value

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from rater.cli.plotting import add_plot_options
 from rater.cli.team_args import add_db_option, add_db_parser
+from rater.core.abc.dialect import DIALECTS
 from rater.core.corpus import KINDS
 from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
@@ -24,8 +25,8 @@ from rater.core.settings import (
     RANGES,
     CorpusSettings,
     ExportOptions,
+    FeatureSettings,
     FitSettings,
-    NoteSettings,
     PairingSettings,
     RateSettings,
     RenderSettings,
@@ -68,7 +69,18 @@ def _add_corpus_args(p: argparse.ArgumentParser, required: bool = True, kind: bo
     )
 
 
+def _add_dialect_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default=CorpusSettings.dialect,
+        help="how ABC samples are read: auto (default: each sample as it is written), abc "
+        "(ABC 2.1), folkrnn (folk-rnn's space-separated tokens, joined, L:1/8)",
+    )
+
+
 def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None:
+    _add_dialect_arg(p)
     p.add_argument("--soundfont", metavar="FILE", help="SoundFont (.sf2) to synthesise with")
     defaults = RenderSettings()
     p.add_argument(
@@ -248,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="precompile clips with a progress bar; summary at the end")
     _add_corpus_args(p)
     _add_render_args(p)
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write each playable sample's <id>.mid (the whole tune, written tempo), "
+        "<id>.wav (the clip as played) and index.csv into DIR",
+    )
 
     p = sub.add_parser(
         "play", help="listen to clips in order (exit 2 when there is no audio device)"
@@ -397,29 +415,23 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
         help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
     )  # fmt: skip
     for q in (f, s):
-        q.add_argument("--soundfont", metavar="FILE", help="whose render cache holds the notes")
         q.add_argument(
             "--workers",
             type=int,
-            default=NoteSettings.workers,
-            help="processes (parsing, features)" + _in("workers"),
-        )
-        q.add_argument(
-            "--time-limit",
-            type=float,
-            default=NoteSettings.time_limit,
-            help="seconds per parse" + _in("time_limit"),
+            default=FitSettings.workers,
+            help="processes reading the tunes" + _in("workers"),
         )
     f.add_argument(
-        "--clip-seconds", type=float, default=NoteSettings.clip_seconds,
-        help="clip the notes come from" + _in("clip_seconds"),
+        "--clip-seconds", type=float, default=FeatureSettings.clip_seconds,
+        help="the clip whose notes are read (seconds of music)" + _in("clip_seconds"),
     )  # fmt: skip
     f.add_argument(
         "--speed",
         type=float,
-        default=NoteSettings.speed,
+        default=FeatureSettings.speed,
         help="tempo factor of the clips" + _in("speed"),
     )
+    _add_dialect_arg(f)  # kept in the model file: `score` reads samples the same way
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,6 +55,7 @@ def render_settings(args: argparse.Namespace, kind: str) -> RenderSettings:
         speed=args.speed,
         time_limit=args.time_limit,
         workers=args.workers,
+        dialect=args.dialect,
     )
     return render if kind == "text" else resolve_soundfont(render)
 
@@ -63,7 +64,7 @@ def render_and_checks(args: argparse.Namespace, kind: str) -> tuple[RenderSettin
     """Render settings and the check settings with the `--blacklist` files loaded."""
     from rater.core.checks import default_settings
 
-    return render_settings(args, kind), default_settings(args.blacklist)
+    return render_settings(args, kind), default_settings(args.blacklist, args.dialect)
 
 
 def rate_settings(

@@ -20,17 +20,31 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rater.core.abc.dialect import DIALECTS
 from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, MAX_ID, N_VOCAB, check_pad_token
 from rater.core.errors import ExportError, SettingsError
 
 
 @dataclass(frozen=True)
 class CorpusSettings:
-    """How samples files are read."""
+    """How samples files are read. `dialect` is how an ABC sample's text is read as music
+    (`rater.core.abc.dialect`: auto, abc, folkrnn); the checks, the renderer and the
+    preference model each carry it in their settings, defaulting to this one."""
 
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
     min_chars: int = 42  # extract: shorter samples are log noise, not samples
     text_field: str = ""  # JSON field / Parquet column holding the sample; "": found by name
+    dialect: str = "auto"
+
+    def __post_init__(self) -> None:
+        check_dialect(self.dialect)
+
+
+def check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise SettingsError(
+            f"{{field}} must be one of {', '.join(DIALECTS)}, got {dialect!r}", field="dialect"
+        )
 
 
 # A clip is what a rater hears before deciding (10 s by default); 3 minutes holds a whole
@@ -122,8 +136,9 @@ def _check_ranges(settings: object, *names: str) -> None:
 
 # In every cache key. 2: entries validated, no machine failure stored; 3: renders made
 # before workers stopped importing from the working folder are not reused; 4: failures
-# carry a sentence (`core.failures`), never an exception's text.
-CACHE_FORMAT = 4
+# carry a sentence (`core.failures`), never an exception's text; 5: notes from rater's own
+# reader (repeats played out), no longer music21's.
+CACHE_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -141,8 +156,10 @@ class RenderSettings:
     time_limit: float = 10.0  # seconds one sample may take to render; 0: no limit
     program: int = 0  # General MIDI program (0 = acoustic grand piano)
     workers: int = 2  # render processes; 0 renders in this process
+    dialect: str = CorpusSettings.dialect  # how the text is read (changes the notes)
 
     def __post_init__(self) -> None:
+        check_dialect(self.dialect)
         if not self.clip_seconds > 0:
             raise SettingsError(
                 f"{{field}} must be positive, got {self.clip_seconds:g}", field="clip_seconds"
@@ -174,7 +191,8 @@ class RenderSettings:
         except OSError:
             sf_ident = self.soundfont
         payload = json.dumps(
-            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, CACHE_FORMAT]
+            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program]
+            + [self.dialect, CACHE_FORMAT]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -236,6 +254,10 @@ class CheckSettings:
     weak_meter_share: float = 0.5  # at most this share of inner bars fit the meter: rhythm
     weak_notes: int = 16  # fewer notes than this: a sign (Essen: 18 of 4,308 songs)
     blacklist: tuple[str, ...] = field(default_factory=tuple)
+    dialect: str = CorpusSettings.dialect  # how the text is read (`CorpusSettings`)
+
+    def __post_init__(self) -> None:
+        check_dialect(self.dialect)
 
 
 @dataclass(frozen=True)
@@ -347,48 +369,7 @@ class RateSettings:
         _check_ranges(self, "min_heard")
 
 
-NOTES_FORMAT = 2  # in the notes cache key (`audio.notes`); 2: as CACHE_FORMAT 3
 DEFAULT_C = 0.3  # best over 100-800 ratings in bench/model_sim.py
-
-
-@dataclass(frozen=True)
-class NoteSettings:
-    """The preference model's notes: what changes the notes of a clip (the render's clip
-    length and speed) and how to get them; the model file records the first two so scoring
-    reads the same clip as fitting."""
-
-    clip_seconds: float = 10.0
-    speed: float = 1.1
-    time_limit: float = 10.0  # seconds one sample may take to parse
-    workers: int = 2  # parsing processes; 0 parses in this process
-    soundfont: str | None = None  # whose render cache bucket to read; None = the default font
-
-    def __post_init__(self) -> None:
-        self.render_settings()  # the same bounds as a render (clip_seconds, speed, time_limit)
-        _check_ranges(self, "workers")
-
-    def key(self) -> str:
-        payload = json.dumps([self.clip_seconds, self.speed, NOTES_FORMAT])
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-    @classmethod
-    def of(cls, render: RenderSettings) -> NoteSettings:
-        """The notes of the clips `render` makes (read from its cache bucket)."""
-        return cls(
-            clip_seconds=render.clip_seconds,
-            speed=render.speed,
-            time_limit=render.time_limit,
-            workers=0,
-            soundfont=render.soundfont or None,
-        )
-
-    def render_settings(self, soundfont: str = "") -> RenderSettings:
-        return RenderSettings(
-            soundfont=soundfont,
-            clip_seconds=self.clip_seconds,
-            speed=self.speed,
-            time_limit=self.time_limit,
-        )
 
 
 @dataclass(frozen=True)
@@ -402,10 +383,14 @@ class FeatureSettings:
     text_weight: float = 1.0  # scale of the text block against the z-scored music block
     use_text: bool = True
     use_music: bool = True
-    clip_seconds: float = 10.0  # the clip whose notes are read (the render's settings)
-    speed: float = 1.1
+    clip_seconds: float = RenderSettings.clip_seconds  # the clip a rater hears: its notes
+    speed: float = RenderSettings.speed
+    dialect: str = CorpusSettings.dialect  # how the music is read (`CorpusSettings`)
 
     def __post_init__(self) -> None:
+        check_dialect(self.dialect)
+        if all(type(x) in (int, float) for x in (self.clip_seconds, self.speed)):
+            RenderSettings(clip_seconds=self.clip_seconds, speed=self.speed)  # the same bounds
         if not 1 <= self.ngram_max <= 8:
             raise SettingsError(
                 f"{{field}} must be between 1 and 8, got {self.ngram_max}", field="ngram_max"
@@ -428,13 +413,14 @@ class FitSettings:
     folds: int | None = None  # None: 5, or 3 from 10,000 games on (`analysis.model.fit`)
     seed: int = 0
     curve: tuple[float, ...] = (0.25, 0.5, 1.0)  # shares of the ratings for the learning curve
+    workers: int = 2  # processes that read the tunes and compute features (`rating.gather`)
 
     def __post_init__(self) -> None:
         if not 0 < self.C < float("inf"):
             raise SettingsError(f"{{field}} must be a positive number, got {self.C:g}", field="C")
         if self.folds is not None and self.folds < 2:
             raise SettingsError(f"{{field}} must be at least 2, got {self.folds}", field="folds")
-        _check_ranges(self, "C", "folds", "seed")
+        _check_ranges(self, "C", "folds", "seed", "workers")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from rater.core.records import Judged, Render, Verdict
+from rater.core.records import Judged, Verdict
 from rater.rating.judging import Judging, Listener
 from rater.rating.pairing.base import PairSource
 
@@ -81,7 +81,3 @@ class SessionJudging:
 
     def verdict_of(self, sample_id: str) -> Verdict | None:
         return self.judging.verdict_of(sample_id)
-
-    def _render_of(self, sample_id: str) -> Render | None:
-        judged = self.judging.judged_of(sample_id)
-        return judged.render if judged is not None else None

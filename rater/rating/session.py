@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from rater.core.errors import JournalError, RaterError, SettingsError
 from rater.core.records import Judged, Pair, Rating, Sample
 from rater.core.rules import broken_ids, pairing_fields
-from rater.core.settings import NoteSettings, RateSettings
+from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
 from rater.rating.events import Events, SessionJudging
 from rater.rating.journal import Journal
@@ -106,8 +106,8 @@ class Session(SessionJudging):
                 history,
                 defer_refit=defer_refit,
                 wait_for_ready=True,  # pair what is judged, not what the renders reach last
-                renders=self._render_of,  # the `model` strategy reads judged samples' notes
-                notes=NoteSettings.of(settings.render) if defer_refit else None,  # (a child)
+                render=settings.render,  # the `model` strategy reads the clips played
+                offload=defer_refit,  # (its jobs in a child process)
             )
         except RaterError as exc:  # an unusable strategy for these samples: the user's to fix
             if exc.field:

@@ -124,3 +124,14 @@ def test_decisions_without_an_id_are_identified_by_their_content() -> None:
     bare = [replace(r, query=[], sample0=[], sample1=[], texts=("", "")) for r in tie]
     assert decision_id(tie) == decision_id(bare) != decision_id(win)
     assert decision_id(tie).startswith("c") and len(decision_id(tie)) == 16
+
+
+@pytest.mark.parametrize("where", ["whole file", "one line"])
+def test_a_samples_file_nested_deep_is_one_line(tmp_path: Path, where: str) -> None:
+    """The one JSON rule's nesting limit holds for JSON samples files too (found after the
+    pass: RecursionError in the corpus reader)."""
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "s.jsonl"
+    first = json.dumps({"text": "X:1\nK:C\nCDEF|GABc|"})
+    path.write_text(deep + "\n" if where == "whole file" else f'{first}\n{{"text": {deep}}}\n')
+    one_line_error(rater("check", str(path)), "nested more than 32 deep")

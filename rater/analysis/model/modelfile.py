@@ -162,6 +162,8 @@ _FEATURE_TYPES: dict[str, tuple[type, ...]] = {
 
 def _features(value: Any) -> FeatureSettings:
     names = {f.name: f.type for f in fields(FeatureSettings)}
+    if isinstance(value, dict) and set(value) == set(names) - {"dialect"}:
+        raise ModelError("made by an earlier rater, which read the notes otherwise; fit it again")
     data = _obj(value, "features", set(names))
     for name in names:
         want = _FEATURE_TYPES.get(name, (object,))

@@ -130,22 +130,17 @@ def charts(ranking: Ranking, rates: list[PeopleFirst], top: int, by_source: bool
 def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
     """Each rated sample's preference-model score (centred), by id: the prior mean of its
     Bradley-Terry score, so a sample with few comparisons sits where the model puts it.
-    Notes come from the render cache (or a parse), as for `rater model score`."""
+    Each tune is read as for `rater model score`."""
     from rater.analysis.model import modelfile
     from rater.analysis.model.features import contents
-    from rater.audio.notes import clip_notes
     from rater.core.records import Sample
-    from rater.core.settings import NoteSettings
 
     model = modelfile.load(path)
     f = model.features
     if not texts:
         return {}
     samples = [Sample(sid, text, "", 0, kind=f.kind) for sid, text in texts.items()]
-    renders = {}
-    if f.kind == "abc" and f.use_music:
-        renders = clip_notes(samples, NoteSettings(clip_seconds=f.clip_seconds, speed=f.speed))
-    scores = model.score(contents(samples, renders, f.kind))
+    scores = model.score(contents(samples, f.kind))
     scores = scores - scores.mean()
     return {s.id: float(v) for s, v in zip(samples, scores, strict=True)}
 

@@ -9,17 +9,15 @@ bench/model_sim.py this reached held-out AUC 0.9 with 0.27 of random pairs' rati
 
 Before there is a model (fewer than BOOT decided comparisons) the pairs come from `halves`
 (each sample once, a seeded random partner). Features are computed once per sample, when it
-is judged, from the notes its render already holds (`renders(sample_id)`, the session's
-judging results): the pairing layer hands notes to the analysis layer, which never reads
-the render cache itself.
+is judged, from its one reading (`rater.core.abc`) and the clip the session's render
+settings play (`render`).
 
 All the heavy work (features of newly judged samples, the refit, choosing the next batch)
 is one job (`prepare` / `adopt`, see `pairing.base`), which the rating screen runs in a
 worker thread: a key press only takes the next pair of the batch chosen by the last
-finished fit. Given `notes` (the session's clip settings), the job's work runs in a child
-process (`rating.offload`) that reads each sample's notes from the render cache itself
-(`rating.gather`), so neither the notes nor the Python work of the features ever hold the
-screen's interpreter lock.
+finished fit. With `offload`, the job's work runs in a child process (`rating.offload`):
+reading the tunes and the Python work of the features never hold the screen's interpreter
+lock.
 
 Each fit chooses BATCH pairs and RESERVE more; the reserve is used only while the next fit
 is still running, and once it is used up too the least-compared judged samples are paired
@@ -29,14 +27,14 @@ is still running, and once it is used up too the least-compared judged samples a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from rater.core.records import Pair, Rating, Render, Sample
+from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import decisions
-from rater.core.settings import DEFAULT_C, FeatureSettings, NoteSettings, PairingSettings
+from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings, RenderSettings
 from rater.rating.offload import Offload
 from rater.rating.pairing.adaptive import AdaptiveSource
 from rater.rating.pairing.base import Job
@@ -47,7 +45,6 @@ BATCH = 2  # pairs chosen per fit (bench/model_sim.py --batch: refit every 2 rat
 RESERVE = 6  # further pairs of the same fit, used only while the next fit is running
 FEATURE_CHUNK = 1024  # samples featurised per job (~0.5 ms each), so a fit comes between
 
-RenderLookup = Callable[[str], "Render | None"]
 Game = tuple[int, int, bool, "str | None"]  # (winner or first, loser, tie, decision id)
 
 
@@ -57,8 +54,6 @@ class _Snapshot:
 
     new: list[int]  # samples to featurise (indices)
     samples: list[Sample]
-    renders: dict[str, Render]  # their notes; unused with `notes` (read from the caches)
-    notes: NoteSettings | None
     features: FeatureSettings
     rows: list[int]  # samples featurised before, in row order
     raw: list[Any]
@@ -93,8 +88,9 @@ class ModelFit:
 
 class ModelSource(AdaptiveSource):
     """Pairs chosen by the preference model, refitted as decisions arrive (see the module
-    docstring). `renders(sample_id)`: the sample's render (its notes), None when unknown
-    (text samples, samples broken before rendering: their note features are the mean)."""
+    docstring). `render`: the settings of the clips the session plays (their notes are the
+    note features; default `RenderSettings()`); `offload`: jobs run in a child process (with
+    `defer_refit`)."""
 
     def __init__(
         self,
@@ -102,18 +98,24 @@ class ModelSource(AdaptiveSource):
         seed: int = PairingSettings.seed,
         history: Sequence[Rating] = (),
         *,
-        renders: RenderLookup | None = None,
+        render: RenderSettings | None = None,
         defer_refit: bool = False,
         wait_for_ready: bool = False,
         C: float = DEFAULT_C,
-        notes: NoteSettings | None = None,
+        offload: bool = False,
     ) -> None:
         import numpy as np
 
         super().__init__(samples, wait_for_ready)
         kind = self._samples[0].kind if self._samples else "abc"
-        self.features = FeatureSettings(kind=kind, use_music=kind == "abc")
-        self._renders = renders or (lambda _sample_id: None)
+        r = render or RenderSettings()
+        self.features = FeatureSettings(
+            kind=kind,
+            use_music=kind == "abc",
+            clip_seconds=r.clip_seconds,
+            speed=r.speed,
+            dialect=r.dialect,
+        )
         self._seed = seed
         self._C = C
         self._rng = np.random.default_rng(seed)
@@ -130,8 +132,7 @@ class ModelSource(AdaptiveSource):
         self.model: Any = None  # the current PreferenceModel (None: still in the halves start)
         self._queue: list[tuple[int, int]] = []
         self._defer = defer_refit
-        self._notes = notes if defer_refit else None
-        self._offload = Offload() if self._notes is not None else None
+        self._offload = Offload() if offload and defer_refit else None
         self._version = 0  # changes whenever the games do
         self._fitted = -1  # the version the last finished job looked at
         self.record(history)
@@ -210,17 +211,9 @@ class ModelSource(AdaptiveSource):
                 self._fitted = self._version  # nothing to fit yet: nothing is pending
             return None
         samples = [self._samples[k] for k in new]
-        renders: dict[str, Render] = {}
-        if self.features.use_music and self._offload is None:
-            for s in samples:
-                r = self._renders(s.id)
-                if r is not None:
-                    renders[s.id] = r
         snapshot = _Snapshot(
             new=new,
             samples=samples,
-            renders=renders,
-            notes=self._notes,
             features=self.features,
             rows=list(self._rows),
             raw=list(self._raw),
@@ -313,24 +306,15 @@ def _work(s: _Snapshot) -> ModelFit:
     import numpy as np
     import scipy.sparse as sp
 
-    from rater.analysis.model import music
-    from rater.analysis.model.features import contents, design, music_matrix, text_matrix
+    from rater.analysis.model.features import design
     from rater.analysis.model.fit import Games
     from rater.analysis.model.learn import final_model
+    from rater.rating.gather import feature_rows
 
     raw = text = None
     ids = tuple(x.id for x in s.samples)
-    if s.new and s.notes is not None:  # a child process: the notes come from the caches
-        from rater.rating.gather import feature_rows
-
-        raw, text = feature_rows(s.samples, s.features, s.notes, workers=0)
-    elif s.new:
-        items = contents(s.samples, s.renders, s.features.kind)
-        if s.features.use_music:
-            raw = music_matrix(items)
-        else:
-            raw = np.zeros((len(items), len(music.NAMES)))
-        text = text_matrix(items, s.features)
+    if s.new:  # each tune's reading, in whichever process this job runs
+        raw, text = feature_rows(s.samples, s.features, workers=0)
     if not s.fit:
         return ModelFit(s.new, ids, raw, text, fitted=False, version=s.version)
     rows = s.rows + s.new
