@@ -61,7 +61,7 @@ def test_offline_decisions_spool_and_replay_in_order(own_cluster, tmp_path: Path
     made = []
     pair = client.next_pair()
     made.append(client.decide(outcome.decide(pair, 0, "alice")))
-    assert client.status() == "team: 1 raters, 1/6 pairs"
+    assert client.status() == "team: 1 rater, 1/6 pairs"
 
     own_cluster.stop("immediate")
     for best in (1, "tie"):  # rating goes on for the pairs already leased
@@ -69,7 +69,7 @@ def test_offline_decisions_spool_and_replay_in_order(own_cluster, tmp_path: Path
         assert pair is not None
         made.append(client.decide(outcome.decide(pair, best, "alice")))
     assert not client.online
-    assert client.status() == "team: 1 raters, 1/6 pairs · offline: 2 decisions waiting"
+    assert client.status() == "team: 1 rater, 1/6 pairs · offline: 2 decisions waiting"
     assert client.next_pair() is None  # nothing more leased while the server is away
     undone = client.undo()  # the spool's last decision
     assert [r.best for r in undone] == [0, 1] and client.waiting() == 1
@@ -83,7 +83,7 @@ def test_offline_decisions_spool_and_replay_in_order(own_cluster, tmp_path: Path
     assert client.next_pair() is not None and client.online
     assert client.waiting() == 0 and client.spool_empty()
     assert [d for d, _ in _stored(url)] == [str(m[0].extra["decision"]) for m in made]
-    assert client.status() == "team: 1 raters, 3/6 pairs"
+    assert client.status() == "team: 1 rater, 3/6 pairs"
     client.close()
 
 

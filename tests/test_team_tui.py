@@ -81,7 +81,7 @@ async def _keys(project: str, tmp_path: Path) -> None:
         await _showing(pilot, app)
         await pilot.pause(5.5)  # the progress thread's first count is in
         status = str(app.query_one("#status").render())
-        assert "team: 1 raters, 1/6 pairs" in status
+        assert "team: 1 rater, 1/6 pairs" in status
         await pilot.press("x")
     assert first is not None
     with connect(project) as conn:  # every lease given back at exit
@@ -110,7 +110,7 @@ async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[n
         await _showing(pilot, app)
         await pilot.pause(1.2)
         status = str(app.query_one("#status").render())
-        assert "offline: 1 decisions waiting" in status
+        assert "offline: 1 decision waiting" in status
         cluster.resume()
         end = time.monotonic() + 30
         while "offline" in str(app.query_one("#status").render()):

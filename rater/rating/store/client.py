@@ -25,6 +25,7 @@ from rater.core.errors import OfflineError
 from rater.core.records import Pair, Rating
 from rater.core.rules import iter_decisions
 from rater.core.settings import TeamSettings
+from rater.core.words import counted
 from rater.rating.journal import Journal, with_decision
 from rater.rating.store.background import ProgressWatch, Reconnector
 from rater.rating.store.connect import connect
@@ -307,7 +308,7 @@ class TeamClient:
         progress = self.progress()
         parts = [progress.line()] if progress else []
         if not self.online:
-            parts.append(f"offline: {self.waiting()} decisions waiting")
+            parts.append(f"offline: {counted(self.waiting(), 'decision')} waiting")
         return " · ".join(parts)
 
 
