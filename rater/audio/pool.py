@@ -16,7 +16,7 @@ from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, render_one
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
-from rater.core.failures import Stage, failure
+from rater.core.failures import Stage, failure, machine_failure
 from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import RenderSettings
 
@@ -88,7 +88,7 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
                 conn.send(("storage", (out_dir, str(exc))))
                 continue
             except MACHINE_ERRORS as exc:
-                conn.send(("machine", f"{type(exc).__name__}: {exc}"[:200]))
+                conn.send(("machine", machine_failure(exc)))
                 return  # a fresh process for the retry
             except SetupError:
                 raise
@@ -188,7 +188,7 @@ def in_process(sample: Sample, work: Callable[[Sample], Render]) -> Render:
         try:
             return work(sample)
         except MACHINE_ERRORS as exc:
-            why = f"{type(exc).__name__}: {exc}"[:160]
+            why = machine_failure(exc)
     return failed(sample, MACHINE_FAILURE, f"{why} (tried {MACHINE_RETRIES + 1} times)")
 
 
