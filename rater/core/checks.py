@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -77,7 +76,6 @@ _COMMENT = re.compile(r"%.*$")
 _NOTE = re.compile(r"[A-Ga-g]")
 _SPACE = re.compile(r"\s+")
 _BAR_RUN = re.compile(r"\|{3,}")  # runs of empty bars (Essen pads lines with them)
-_BAR_SPLIT = re.compile(r"[|\]:\[]+[0-9]*")
 # Characters that make up ABC music once chord symbols and decorations are removed.
 _ABC_CHARS = frozenset(
     "ABCDEFGabcdefgzxZ0123456789/|:[](){}<>^_=,'-.~` \t\n\\&$*#;?@"
@@ -146,28 +144,19 @@ def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
     return best
 
 
-def bars(music_text: str) -> list[str]:
-    return [b for b in _BAR_SPLIT.split(music_text) if b]
+def _repetition(text: str, settings: CheckSettings) -> str | None:
+    """A detail string when one short stretch of the text repeats many times in a row.
 
-
-def _repetition(m: str, settings: CheckSettings) -> str | None:
-    """A detail string when the music is degenerate-repetitive, else None."""
-    period, span, repeats, start = longest_period_run(m, settings.max_period)
+    This is the text-level half of the repetition rule: a unit of a few characters (a note,
+    a word, a bar shorter than `max_period`) written out over and over, which holds for any
+    kind of sample. Repetition of whole bars and phrases is judged once, on the notes as
+    played, by `musiccheck`'s `loop` with its own thresholds (spelling and spacing cannot
+    hide a copy there).
+    """
+    period, span, repeats, start = longest_period_run(text, settings.max_period)
     if repeats > settings.max_period_repeats and span >= settings.min_period_span:
-        unit = m[start : start + period]
+        unit = text[start : start + period]
         return f"{unit!r} repeated {repeats:.0f} times in a row"
-    bs = bars(m)
-    run, longest = 1, 1
-    for prev, cur in zip(bs, bs[1:], strict=False):
-        run = run + 1 if cur == prev else 1
-        longest = max(longest, run)
-    if longest >= settings.max_bar_run:
-        return f"the same bar {longest} times in a row"
-    if len(bs) >= 16:
-        distinct = len(set(bs)) / len(bs)
-        if distinct < settings.min_distinct_bars:
-            top, n = Counter(bs).most_common(1)[0]
-            return f"only {len(set(bs))} distinct bars in {len(bs)} ({top!r} x{n})"
     return None
 
 

@@ -210,11 +210,12 @@ class CheckSettings:
     silent_rms: float = 0.0005  # clip RMS below this: silent
     max_compress_ratio: float = 6.0  # len(body) / len(zlib(body)) above this: compressible
     min_compress_chars: int = 200  # shorter bodies are not judged on compressibility
+    # Repetition is one rule at two scales: a unit of a few characters written out over and
+    # over (`repetitive`, any kind of sample), and bars or phrases (`loop`, below, judged on
+    # the notes as played).
     max_period_repeats: int = 12  # a unit of <= max_period chars repeated more: repetitive
     max_period: int = 24
     min_period_span: int = 48  # ... and the repeated run covers at least this many chars
-    max_bar_run: int = 8  # the same bar this many times in a row: repetitive
-    min_distinct_bars: float = 0.15  # distinct bars / bars below this (>= 16 bars): repetitive
     min_abc_fraction: float = 0.8  # share of body chars that are ABC symbols; less: unparseable
     # Not music (rater.core.prose): of the body's letters (rests aside) fewer than this share
     # are notes: unparseable. Real tunes >= 0.76, folk-rnn >= 0.98, prose and code <= 0.45.
