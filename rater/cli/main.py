@@ -20,8 +20,10 @@ from rater.core.corpus import KINDS
 from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
     AUTO_RATER,
+    FEATURE_BLOCKS,
     LONG_QUERY,
     RANGES,
+    TOP_ROWS,
     CorpusSettings,
     ExportOptions,
     FeatureSettings,
@@ -82,29 +84,35 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
     _add_dialect_arg(p)
     p.add_argument("--soundfont", metavar="FILE", help="SoundFont (.sf2) to synthesise with")
     defaults = RenderSettings()
-    p.add_argument(
-        "--clip-seconds",
-        type=float,
-        default=defaults.clip_seconds,
-        help="seconds of music per clip" + _in("clip_seconds"),
-    )
-    p.add_argument(
-        "--speed",
-        type=float,
-        default=defaults.speed,
-        help="tempo factor (pitch unchanged)" + _in("speed"),
-    )
-    p.add_argument(
-        "--workers", type=int, default=defaults.workers, help="render processes" + _in("workers")
-    )
+    _add_clip_args(p, "seconds of music per clip", "tempo factor (pitch unchanged)")
+    _add_workers_arg(p, defaults.workers, "render processes")
     p.add_argument(
         "--time-limit",
         type=float,
         default=defaults.time_limit,
         help="seconds allowed to render one sample" + _in("time_limit"),
     )
-    if not blacklist:
-        return
+    if blacklist:
+        _add_blacklist_arg(p)
+
+
+def _add_clip_args(p: argparse.ArgumentParser, seconds: str, speed: str) -> None:
+    """--clip-seconds and --speed: the clip a rater hears (the model reads its notes)."""
+    defaults = RenderSettings()
+    p.add_argument(
+        "--clip-seconds",
+        type=float,
+        default=defaults.clip_seconds,
+        help=seconds + _in("clip_seconds"),
+    )
+    p.add_argument("--speed", type=float, default=defaults.speed, help=speed + _in("speed"))
+
+
+def _add_workers_arg(p: argparse.ArgumentParser, default: int, what: str) -> None:
+    p.add_argument("--workers", type=int, default=default, help=what + _in("workers"))
+
+
+def _add_blacklist_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--blacklist",
         metavar="FILE|none",
@@ -333,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(p)
     p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source,number")
     p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
-    p.add_argument("--top", type=int, default=20, help="rows shown in the table" + _in("top"))
+    p.add_argument("--top", type=int, default=TOP_ROWS, help="rows shown in the table" + _in("top"))
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
     p.add_argument(
         "--model", metavar="MODEL.json",
@@ -370,7 +378,9 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     f.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
     add_db_option(f)
     f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
-    f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
+    f.add_argument(
+        "--kind", choices=KINDS, default=FeatureSettings.kind, help="what the samples are"
+    )
     f.add_argument(
         "--with-auto",
         action="store_true",
@@ -379,7 +389,7 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--drop-broken", action="store_true", help=argparse.SUPPRESS)  # the default
     f.add_argument(
-        "--features", choices=["both", "music", "text"], default="both",
+        "--features", choices=FEATURE_BLOCKS, default=FEATURE_BLOCKS[0],
         help="music (notes and bars), text (GPT-2 BPE n-grams) or both",
     )  # fmt: skip
     f.add_argument(
@@ -403,26 +413,12 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
         "--top", type=int, default=None, help="rows shown; with --out: N written" + _in("top")
     )
     s.add_argument("--out", metavar="FILE", help="write the --top N best as a samples file")
-    s.add_argument(
-        "--blacklist", metavar="FILE|none", action="append",
-        help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
-    )  # fmt: skip
+    _add_blacklist_arg(s)
     for q in (f, s):
-        q.add_argument(
-            "--workers",
-            type=int,
-            default=FitSettings.workers,
-            help="processes reading the tunes" + _in("workers"),
-        )
-    f.add_argument(
-        "--clip-seconds", type=float, default=FeatureSettings.clip_seconds,
-        help="the clip whose notes are read (seconds of music)" + _in("clip_seconds"),
-    )  # fmt: skip
-    f.add_argument(
-        "--speed",
-        type=float,
-        default=FeatureSettings.speed,
-        help="tempo factor of the clips" + _in("speed"),
+        _add_workers_arg(q, FitSettings.workers, "processes reading the tunes")
+    # FeatureSettings' clip is the render's (its defaults are RenderSettings')
+    _add_clip_args(
+        f, "the clip whose notes are read (seconds of music)", "tempo factor of the clips"
     )
     _add_dialect_arg(f)  # kept in the model file: `score` reads samples the same way
 

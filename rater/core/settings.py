@@ -124,6 +124,9 @@ RANGES: dict[str, Range] = {
 }
 
 
+TOP_ROWS = 20  # rows a ranked table shows unless --top says (`rank`, `model score`)
+
+
 def check_option(name: str, value: float | None) -> None:
     """An option that sets no settings field, checked against its range (`RANGES`)."""
     RANGES[name].check(name, value)
@@ -371,6 +374,9 @@ class RateSettings:
 
 
 DEFAULT_C = 0.3  # best over 100-800 ratings in bench/model_sim.py
+# What the preference model may read (`rater model fit --features`; `FeatureSettings`'s
+# use_music and use_text): the first is the default.
+FEATURE_BLOCKS = ("both", "music", "text")
 
 
 @dataclass(frozen=True)
@@ -405,6 +411,25 @@ class FeatureSettings:
                 "{field}: the model must read the text or the music", field="use_text"
             )
 
+    @classmethod
+    def of_clips(cls, render: RenderSettings, kind: str = "abc") -> FeatureSettings:
+        """What the model reads of the clips `render` makes (the `model` pairing strategy:
+        the notes of the clips the session plays)."""
+        return cls(
+            kind=kind,
+            use_music=kind == "abc",
+            clip_seconds=render.clip_seconds,
+            speed=render.speed,
+            dialect=render.dialect,
+        )
+
+    def clips(self) -> RenderSettings:
+        """The render settings of the clip whose notes the model reads (`rater model score`
+        judges that clip, read without audio)."""
+        return RenderSettings(
+            clip_seconds=self.clip_seconds, speed=self.speed, dialect=self.dialect
+        )
+
 
 @dataclass(frozen=True)
 class FitSettings:
@@ -414,7 +439,7 @@ class FitSettings:
     folds: int | None = None  # None: 5, or 3 from 10,000 games on (`analysis.model.fit`)
     seed: int = 0
     curve: tuple[float, ...] = (0.25, 0.5, 1.0)  # shares of the ratings for the learning curve
-    workers: int = 2  # processes that read the tunes and compute features (`rating.gather`)
+    workers: int = 2  # processes that read the tunes and compute features (`analysis.model.rows`)
 
     def __post_init__(self) -> None:
         if not 0 < self.C < float("inf"):
