@@ -476,3 +476,37 @@ class TeamSettings:
             raise SettingsError("{field} must not be negative", field="ahead")
         if self.connect_timeout < 1:
             raise SettingsError("{field} must be at least 1 second", field="connect_timeout")
+
+
+MIN_PLOT_WIDTH = 40  # narrower, a chart's axis labels leave no room for the data
+
+
+@dataclass(frozen=True)
+class PlotSettings:
+    """`--plot` charts (`rater.analysis.plot`): their size, and colour or plain characters.
+
+    `width` is the terminal's (the CLI reads it; 80 when piped), at most `max_width`: a wide
+    terminal's chart gets more detail, not longer lines than a reader's eye can follow.
+    Plain (`color` False: piped, `NO_COLOR`, `--plot-out`) uses no escape sequences and no
+    braille: ASCII markers inside the box-drawn frame, readable in any file viewer.
+    """
+
+    width: int = 80
+    max_width: int = 120
+    height: int = 18  # rows of a chart; a dot-and-whisker chart grows with its categories
+    color: bool = False
+
+    def __post_init__(self) -> None:
+        if self.width < MIN_PLOT_WIDTH:
+            raise SettingsError(
+                f"{{field}} must be at least {MIN_PLOT_WIDTH} columns, got {self.width}",
+                field="width",
+            )
+        if self.height < 8:
+            raise SettingsError(
+                f"{{field}} must be at least 8 rows, got {self.height}", field="height"
+            )
+
+    @property
+    def columns(self) -> int:
+        return min(self.width, self.max_width)

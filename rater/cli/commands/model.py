@@ -16,8 +16,9 @@ from rater.analysis.model import learn, modelfile
 from rater.analysis.model.fit import Accuracy
 from rater.analysis.model.learn import Report
 from rater.analysis.model.score import Scored, rank_samples, write_csv, write_samples
+from rater.analysis.plot import models
 from rater.audio.render import parse_one
-from rater.cli import options
+from rater.cli import options, plotting
 from rater.cli.sources import input_names, ratings_of, samples_of
 from rater.core import checks
 from rater.core.errors import ModelError
@@ -40,6 +41,7 @@ def _renders(samples: list[Sample], features: FeatureSettings) -> dict[str, Rend
 
 def _fit(args: argparse.Namespace) -> int:
     check_output(args.out, ModelError, args.ratings, what="input journal")
+    plotting.check_plot_out(args, args.ratings)
     settings = options.fit_settings(args)
     features = options.feature_settings(args)
     t0 = time.perf_counter()
@@ -58,6 +60,7 @@ def _fit(args: argparse.Namespace) -> int:
     seconds.update(report.seconds)
     parts = ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
     print(f"took {sum(seconds.values()):.1f} s ({parts})")
+    plotting.emit(args, lambda: [models.curve_chart(report), models.weights_chart(report)])
     return 0
 
 
