@@ -15,7 +15,7 @@ from typing import Any
 from rater.audio.render import RenderTimeout, failed, render_one
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
-from rater.core.records import MACHINE_FAILURE, Render, Sample
+from rater.core.records import MACHINE_FAILURE, Reason, Render, Sample
 from rater.core.settings import RenderSettings
 from rater.core.spawn import clean_start
 
@@ -82,7 +82,9 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
             try:
                 result = render_one(sample, settings, out_dir)
             except RenderTimeout:  # the alarm fired in the instant between finishing and disarming
-                result = failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
+                result = failed(
+                    sample, Reason.TIMEOUT, f"took longer than {settings.time_limit:g} s"
+                )
             except StorageError as exc:
                 conn.send(("storage", (out_dir, str(exc))))
                 continue
@@ -308,7 +310,9 @@ class Pool:
             if w.task is not None and now - w.since > self.watchdog:
                 sample = w.task
                 self._retire(w, kill=True)
-                yield failed(sample, "timeout", f"render process stuck for {now - w.since:.0f} s")
+                yield failed(
+                    sample, Reason.TIMEOUT, f"render process stuck for {now - w.since:.0f} s"
+                )
 
     def close(self) -> None:
         for w in list(self.workers):

@@ -13,10 +13,9 @@ include the bar-level checks of `musiccheck` (loop, off-meter, bad-header, incoh
 unparseable for a body the bar reader cannot read), on the notes as played.
 
 A sample whose text stops inside a bar is not failed for that alone: it gets the note
-`cut-off` (`Verdict.notes`). Good generators stop at their length limit too (1 in 9
-folk-rnn samples, 2 of the 2,510 tuning tunes end inside a bar); what a cut-off changes is
-how much repetition `loop` accepts, and a stop on a short note or an opening symbol is one
-weak sign for `incoherent`.
+`cut-off` (`Verdict.notes`), since good generators stop at their length limit too (how
+often: `musiccheck`); what a cut-off changes is how much repetition `loop` accepts, and a
+stop on a short note or an opening symbol is one weak sign for `incoherent`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from pathlib import Path
 from rater.core import musiccheck, prose
 from rater.core import paths as paths_mod
 from rater.core.errors import CorpusError
-from rater.core.records import Render, Sample, Verdict
+from rater.core.records import Reason, Render, Sample, Verdict
 from rater.core.settings import CheckSettings
 
 
@@ -207,47 +206,47 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
 
     text = sample.text
     if len(text) > settings.max_chars:
-        fail("too-long", f"{len(text)} chars (limit {settings.max_chars})")
+        fail(Reason.TOO_LONG, f"{len(text)} chars (limit {settings.max_chars})")
         return _verdict(sample, reasons, details)
     low = text.lower()
     for snippet in settings.blacklist:
         if snippet in low:
-            fail("blacklist", f"contains {snippet!r}")
+            fail(Reason.BLACKLIST, f"contains {snippet!r}")
             break
     if sample.kind == "text":
         if not text.strip():
-            fail("empty", "no text")
+            fail(Reason.EMPTY, "no text")
         else:
             rep = _repetition(_SPACE.sub(" ", text), settings)
             if rep:
-                fail("repetitive", rep)
+                fail(Reason.REPETITIVE, rep)
         return _verdict(sample, reasons, details)
 
     prose_detail = prose.not_music(text, settings)
     if prose_detail:
-        fail("unparseable", prose_detail)
+        fail(Reason.UNPARSEABLE, prose_detail)
         return _verdict(sample, reasons, details)
     b = body(text)
     m = music(b)
     if not _NOTE.search(m):
-        fail("empty", "no notes in the tune body" if text.strip() else "no text")
+        fail(Reason.EMPTY, "no notes in the tune body" if text.strip() else "no text")
         return _verdict(sample, reasons, details)
     absurd = absurd_field(text, settings)
     if absurd:
-        fail("unparseable", absurd)
+        fail(Reason.UNPARSEABLE, absurd)
     stripped = _DECORATION.sub("", _QUOTED.sub("", b))
     if stripped:
         good = sum(1 for c in stripped if c in _ABC_CHARS) / len(stripped)
         if good < settings.min_abc_fraction and not absurd:
-            fail("unparseable", f"not ABC: only {good:.0%} of the body are ABC symbols")
+            fail(Reason.UNPARSEABLE, f"not ABC: only {good:.0%} of the body are ABC symbols")
     if len(b) >= settings.min_compress_chars:
         ratio = compress_ratio(squeeze(b))
         if ratio > settings.max_compress_ratio:
             limit = settings.max_compress_ratio
-            fail("compressible", f"body compresses {ratio:.1f}x (limit {limit})")
+            fail(Reason.COMPRESSIBLE, f"body compresses {ratio:.1f}x (limit {limit})")
     rep = _repetition(m, settings)
     if rep:
-        fail("repetitive", rep)
+        fail(Reason.REPETITIVE, rep)
     bar_fails, notes = musiccheck.problems(text, settings)
     for reason, detail in bar_fails:
         if reason not in reasons:  # e.g. unparseable by both the text and the bar reader
@@ -284,15 +283,15 @@ def judge(
             reasons.append(render.error)
             details.append(render.detail or render.error)
     elif render.wav_path is None and audio:
-        reasons.append("unrenderable")
+        reasons.append(Reason.UNRENDERABLE)
         details.append(render.detail or "no audio was produced")
     else:
         silent = render.peak < settings.silent_peak or render.rms < settings.silent_rms
         if audio and silent:
-            reasons.append("silent")
+            reasons.append(Reason.SILENT)
             details.append(f"peak {render.peak:.4f}, rms {render.rms:.5f}")
         seconds = render.music_seconds or render.clip_seconds
         if seconds < settings.min_seconds:
-            reasons.append("too-short")
+            reasons.append(Reason.TOO_SHORT)
             details.append(f"{seconds:.2f} s of music (minimum {settings.min_seconds} s)")
     return _verdict(sample, reasons, details, v.notes)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from rater.core import scratch
 from rater.core.corpus import read_samples, sample_id
-from rater.core.records import Sample
+from rater.core.records import Reason, Sample
 
 VERSION = 2
 SEED = 20240601
@@ -175,24 +175,24 @@ def _write(dest: Path, origins: dict[str, str], text: str) -> None:
     scratch.write_new(dest / f"demo-v{VERSION}.abc", text.encode("utf-8"))
 
 
-def degenerate_examples() -> dict[str, tuple[str, str]]:
+def degenerate_examples() -> dict[str, tuple[str, Reason]]:
     """Hand-made broken tunes, name -> (text, the reason the checks must give)."""
     head = "X:1\nT:Degenerate\nM:4/4\nL:1/8\nK:G\n"
     rng = random.Random(7)
     noise = bytes(rng.randrange(1, 256) for _ in range(600)).decode("latin-1")
     return {
-        "one bar x30": (head + "GABc dedB|" * 30 + "\n", "repetitive"),
-        "one note x200": (head + "G" * 200 + "\n", "repetitive"),
-        "random bytes": (noise, "unparseable"),
-        "empty body": (head, "empty"),
-        "header, rests only": (head + "z8|x8|z8|]\n", "empty"),
+        "one bar x30": (head + "GABc dedB|" * 30 + "\n", Reason.REPETITIVE),
+        "one note x200": (head + "G" * 200 + "\n", Reason.REPETITIVE),
+        "random bytes": (noise, Reason.UNPARSEABLE),
+        "empty body": (head, Reason.EMPTY),
+        "header, rests only": (head + "z8|x8|z8|]\n", Reason.EMPTY),
         # what a diverged GPT-2 ABC model wrote: a short loop stopping mid-bar, music in K:
         "short loop, cut": (
             head + "GABc dedB|" * 4 + "AGFG A2D2|" + "GABc dedB|" * 3 + "c2ec BcdB|GAB",
-            "loop",
+            Reason.LOOP,
         ),
         "music in K:": (
             head.replace("K:G", "K:d/d/aae/d/|^cA(B/^c/)") + "GABc dedB|]\n",
-            "bad-header",
+            Reason.BAD_HEADER,
         ),
     }

@@ -252,7 +252,7 @@ class CheckSettings:
     # incoherent: this many weak signs together (musiccheck.signs: rhythm - either half of
     # off-meter, bars that miss the meter itself, or a long bar -, truncated, unbalanced
     # slurs, repeat sections of 1-2 bars, a fragment); each alone occurs in real tunes, two
-    # almost never (2 of 7,364 development tunes; bench/signs.py)
+    # almost never (the figures: `musiccheck`; bench/signs.py)
     incoherent_signs: int = 2
     weak_bar_fullness: float = 2.5  # a bar this many times the meter: a rhythm sign
     weak_meter_share: float = 0.5  # at most this share of inner bars fit the meter: rhythm
