@@ -24,6 +24,7 @@ import re
 import zlib
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import NamedTuple
 
 from rater.core import musiccheck, prose
 from rater.core import paths as paths_mod
@@ -117,8 +118,18 @@ def compress_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data, 9))
 
 
-def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
-    """(period, span, repeats, start) of the longest stretch of `s` made of one repeated unit.
+class PeriodRun(NamedTuple):
+    """A stretch of text made of one unit repeated: `repeats` copies of `period` chars,
+    `span` chars from `start`."""
+
+    period: int
+    span: int
+    repeats: float
+    start: int
+
+
+def longest_period_run(s: str, max_period: int) -> PeriodRun:
+    """The longest stretch of `s` made of one repeated unit (by its number of copies).
 
     For each period p the stretch where s[i] == s[i+p] holds is a repetition of a p-char
     unit; numpy keeps this linear even for megabyte inputs.
@@ -126,9 +137,9 @@ def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
     import numpy as np
 
     if len(s) < 2:
-        return (0, 0, 0.0, 0)
+        return PeriodRun(0, 0, 0.0, 0)
     a = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
-    best = (0, 0, 0.0, 0)
+    best = PeriodRun(0, 0, 0.0, 0)
     for p in range(1, min(max_period, len(a) - 1) + 1):
         eq = np.concatenate(([0], (a[p:] == a[:-p]).astype(np.int8), [0]))
         edges = np.flatnonzero(np.diff(eq))
@@ -138,8 +149,8 @@ def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
         k = int(runs.argmax())
         span = int(runs[k]) + p
         repeats = span / p
-        if repeats > best[2]:
-            best = (p, span, repeats, int(edges[2 * k]))
+        if repeats > best.repeats:
+            best = PeriodRun(p, span, repeats, int(edges[2 * k]))
     return best
 
 

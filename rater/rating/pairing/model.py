@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from rater.analysis import rank
 from rater.analysis.model.choose import choose_pairs
@@ -51,7 +51,14 @@ BATCH = 2  # pairs chosen per fit (bench/model_sim.py --batch: refit every 2 rat
 RESERVE = 6  # further pairs of the same fit, used only while the next fit is running
 FEATURE_CHUNK = 1024  # samples featurised per job (~0.5 ms each), so a fit comes between
 
-Game = tuple[int, int, bool, "str | None"]  # (winner or first, loser, tie, decision id)
+
+class Game(NamedTuple):
+    """One decided comparison between samples (indices): `first` won unless `tie`."""
+
+    first: int
+    second: int
+    tie: bool
+    decision: str | None  # its decision id, so that an undone decision leaves the fit
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,7 @@ class ModelSource(AdaptiveSource):
             for g in rank.games(group):
                 if g.winner in self._index and g.loser in self._index:
                     i, j = self._index[g.winner], self._index[g.loser]
-                    self._games.append((i, j, g.tie, did))
+                    self._games.append(Game(i, j, g.tie, did))
                     self._version += 1
         if not self._defer and self._fitted != self._version:
             self.settle()
@@ -152,7 +159,7 @@ class ModelSource(AdaptiveSource):
     def forget(self, decision_ids: Iterable[str | None]) -> None:
         """Undone decisions leave the fit (at the next refit)."""
         gone = {d for d in decision_ids if d is not None}
-        kept = [g for g in self._games if g[3] not in gone]
+        kept = [g for g in self._games if g.decision not in gone]
         if len(kept) != len(self._games):
             self._games = kept
             self._version += BATCH  # refitted by the next job, like BATCH new decisions
@@ -306,7 +313,11 @@ def _work(s: _Snapshot) -> ModelFit:
         return ModelFit(s.new, ids, new_rows, fitted=False, version=s.version)
     rows = s.rows + s.new
     row_of = {k: r for r, k in enumerate(rows)}
-    kept = [(row_of[a], row_of[b], t) for a, b, t, _ in s.games if a in row_of and b in row_of]
+    kept = [
+        (row_of[g.first], row_of[g.second], g.tie)
+        for g in s.games
+        if g.first in row_of and g.second in row_of
+    ]
     if len(kept) < BOOT or all(t for _, _, t in kept):  # nothing to learn a direction from
         return ModelFit(s.new, ids, new_rows, fitted=True, version=s.version)
     arr = np.array(kept, dtype=np.int64)
