@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from rater.audio import synth
 from rater.audio.render import RenderTimeout, failed, render_one
-from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
+from rater.core.errors import MACHINE_ERRORS, RenderError, SetupError, StorageError
 from rater.core.failures import Stage, failure
 from rater.core.records import MACHINE_FAILURE, Reason, Render, Sample
 from rater.core.settings import RenderSettings
@@ -70,8 +71,6 @@ def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
     os.dup2(devnull, 1)  # fluidsynth prints warnings that would tear a TUI screen
     os.dup2(devnull, 2)
     try:
-        from rater.audio import synth
-
         synth.get_synth(settings.soundfont, settings.sample_rate)
         conn.send(("ready", None))
         for _ in range(max_tasks):
@@ -255,8 +254,6 @@ class Pool:
             if not w.ready:
                 self.start_failures += 1
                 if self.start_failures > 3:
-                    from rater.core.errors import RenderError
-
                     raise RenderError(
                         "render processes die while starting (run with {field} 0 to see why)",
                         field="workers",
@@ -301,7 +298,6 @@ class Pool:
         yield failed(sample, MACHINE_FAILURE, f"{why} (tried {tries + 1} times)")
 
     def _watch(self) -> Iterator[Render]:
-        from rater.core.errors import RenderError
 
         now = _now()
         for w in list(self.workers):

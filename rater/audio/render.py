@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rater.audio import synth
 from rater.core import abc, scratch
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
@@ -220,7 +221,6 @@ def _write_clip(
     rendered fine, the machine could not keep it. The temporary file never outlives a failure
     or a timeout.
     """
-    from rater.audio import synth
 
     tmp: Path | None = None
     try:

@@ -14,10 +14,16 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from rater import __version__
+from rater.analysis.export import FORMATS
+from rater.cli.options import flag_of
 from rater.cli.plotting import add_plot_options
 from rater.cli.team_args import add_db_option, add_db_parser
 from rater.core.abc.dialect import DIALECTS
+from rater.core.bpe import DEFAULT_PAD
 from rater.core.corpus import KINDS
+from rater.core.errors import RaterError
+from rater.core.printable import printable
 from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
     AUTO_RATER,
@@ -33,6 +39,8 @@ from rater.core.settings import (
     RateSettings,
     RenderSettings,
 )
+from rater.rating.pairing import STRATEGIES
+from rater.tui.keys import keys_text
 
 
 def _in(name: str) -> str:
@@ -42,7 +50,6 @@ def _in(name: str) -> str:
 
 def epilog() -> str:
     """The rating screen's keys (from the app's own key table) and the cache variable."""
-    from rater.tui.keys import keys_text
 
     return keys_text() + (
         "\nSet RATER_CACHE_DIR to choose where rendered clips are cached; `rater cache` shows its"
@@ -162,7 +169,6 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
 def _add_pairing_args(p: argparse.ArgumentParser) -> None:
     """--seed and --pairing; left out, a journal's own pairing is followed
     (`rating.provenance`): a second seed pairs the samples again."""
-    from rater.rating.pairing import STRATEGIES
 
     defaults = PairingSettings()
     p.add_argument(
@@ -183,7 +189,6 @@ def _add_pairing_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_export_args(p: argparse.ArgumentParser) -> None:
-    from rater.analysis.export import FORMATS
 
     d = ExportOptions()
     p.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
@@ -249,8 +254,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from rater import __version__
-    from rater.core.bpe import DEFAULT_PAD
 
     parser.add_argument("--version", action="version", version=f"rater {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -432,9 +435,6 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from rater.cli.options import flag_of
-    from rater.core.errors import RaterError
-    from rater.core.printable import printable
 
     module = importlib.import_module(f"rater.cli.commands.{args.command.replace('-', '_')}")
     try:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from rater.core import scratch
 from rater.core.corpus import read_samples, sample_id
+from rater.core.errors import SetupError
+from rater.core.paths import cache_dir
 from rater.core.records import Reason, Sample
 
 VERSION = 2
@@ -39,8 +41,6 @@ def music21_corpus_dir() -> Path:
     """music21's bundled corpus folder, found without importing music21 (slow import)."""
     spec = importlib.util.find_spec("music21")
     if spec is None or not spec.submodule_search_locations:
-        from rater.core.errors import SetupError
-
         raise SetupError("music21 is not installed: pip install music21")
     return Path(next(iter(spec.submodule_search_locations))) / "corpus"
 
@@ -130,8 +130,6 @@ def _build() -> tuple[str, dict[str, str]]:
 def demo_corpus(dest_dir: str | Path | None = None) -> Path:
     """Path of the demo samples file, built on first use (a second or so) then cached."""
     if dest_dir is None:
-        from rater.core.paths import cache_dir
-
         dest = cache_dir() / "demo"
     else:
         dest = Path(dest_dir)
