@@ -140,8 +140,9 @@ def _check_ranges(settings: object, *names: str) -> None:
 # In every cache key. 2: entries validated, no machine failure stored; 3: renders made
 # before workers stopped importing from the working folder are not reused; 4: failures
 # carry a sentence (`core.failures`), never an exception's text; 5: notes from rater's own
-# reader (repeats played out), no longer music21's.
-CACHE_FORMAT = 5
+# reader (repeats played out), no longer music21's; 6: broken rhythm between unequal notes
+# plays both as written (abc2midi's choice where ABC 2.1 is undefined).
+CACHE_FORMAT = 6
 
 
 @dataclass(frozen=True)
