@@ -14,7 +14,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rater.analysis.bt import PRIOR_SD, fit_arrays, variances
+from rater.analysis.best import DRAWS, best_k, laplace_draws
+from rater.analysis.bt import PRIOR_SD, fit_arrays, hessian, variances
 from rater.core.corpus import title_of
 from rater.core.errors import RankError
 from rater.core.records import Rating
@@ -94,6 +95,19 @@ class Score:
     source: str
     title: str = ""
     number: int = 0  # where the sample is in its source, from 1 (0: not known)
+    p_best: float | None = None  # probability of being among the best K (`fit(best=K)`)
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best K as a set (see `analysis.best`): its ids (highest p_best first), how sure
+    the set is (its expected precision), from how many posterior draws and which way."""
+
+    k: int
+    ids: tuple[str, ...]
+    sure: float
+    draws: int
+    method: str
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class Ranking:
     games: int
     prior_sd: float
     se_method: str
+    best: Best | None = None  # with `fit(best=K)`
 
     def by_id(self) -> dict[str, Score]:
         return {r.id: r for r in self.rows}
@@ -116,12 +131,16 @@ def fit(
     extra_ids: Iterable[str] = (),
     prior_mean: Mapping[str, float] | None = None,
     titles: Mapping[str, str] | None = None,
+    best: int = 0,
+    draws: int = DRAWS,
+    seed: int = 0,
 ) -> Ranking:
     """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples.
     `prior_mean`: each sample's prior mean by id (a preference model's scores; missing: 0),
     which decides where a sample with few comparisons sits. `titles` (id -> title) stands in
     for the records' texts, which a large journal's reader leaves out (`rater rank` collects
-    the titles as it streams)."""
+    the titles as it streams). `best` > 0: each sample's probability of being among the
+    best `best` from `draws` posterior draws (`analysis.best`; `seed` makes them repeatable)."""
     import numpy as np
 
     gs = games(ratings, include_broken)
@@ -147,24 +166,35 @@ def fit(
         mean = np.fromiter((prior_mean.get(sid, 0.0) for sid in index), dtype=float, count=n)
     scores = fit_arrays(n, win, los, tie, prior_sd, mean=mean)
     var, method = variances(n, win, los, np.ones(len(gs)), scores, prior_sd)
+    p_best: list[float | None] = [None] * n
+    top: Best | None = None
+    if best > 0:
+        h = hessian(n, win, los, np.ones(len(gs)), scores, prior_sd)
+        chunks, how = laplace_draws(h, scores, draws, np.random.default_rng(seed))
+        answer = best_k(scores, chunks, best, how)
+        p_best = answer.p_best.tolist()
+        ids = list(index)
+        chosen = tuple(ids[k] for k in answer.chosen.tolist())
+        top = Best(answer.k, chosen, answer.sure, answer.draws, answer.method)
     wins = np.bincount(win[~tie], minlength=n)
     losses = np.bincount(los[~tie], minlength=n)
     ties = np.bincount(win[tie], minlength=n) + np.bincount(los[tie], minlength=n)
     none = ("", "", 0)
     rows = [
-        Score(sid, sc, math.sqrt(v), w, lo, t, *meta.get(sid, none))
-        for sid, sc, v, w, lo, t in zip(
+        Score(sid, sc, math.sqrt(v), w, lo, t, *meta.get(sid, none), p_best=pb)
+        for sid, sc, v, w, lo, t, pb in zip(
             index,
             scores.tolist(),
             var.tolist(),
             wins.tolist(),
             losses.tolist(),
             ties.tolist(),
+            p_best,
             strict=True,
         )
     ]
     rows.sort(key=lambda r: (-r.score, r.id))
-    return Ranking(tuple(rows), len(gs), prior_sd, method)
+    return Ranking(tuple(rows), len(gs), prior_sd, method, top)
 
 
 @dataclass(frozen=True)

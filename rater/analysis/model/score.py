@@ -8,11 +8,11 @@ play. A sample known only from a parse (not rendered) is judged without the sile
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from rater.analysis import samplesfile
 from rater.analysis.model.features import contents
 from rater.analysis.model.preference import PreferenceModel
 from rater.core.checks import judge, text_verdict
@@ -65,20 +65,5 @@ def write_csv(rows: Sequence[Scored], path: str) -> None:
 
 
 def write_samples(rows: Sequence[Scored], path: str, kind: str = "abc") -> None:
-    """A samples file `rater` reads back with the same ids: ABC tunes each starting with an
-    `X:` line (added where missing; ids ignore it), text samples separated by `===` lines,
-    or JSON lines when the file name ends in .jsonl."""
-    texts = [r.sample.text for r in rows]
-
-    def write(f: IO[str]) -> None:
-        put = f.write
-        for n, text in enumerate(texts, 1):
-            if path.endswith((".jsonl", ".ndjson")):
-                put(json.dumps({"text": text}, ensure_ascii=False) + "\n")
-            elif kind == "abc":
-                has_x = any(line.startswith("X:") for line in text.split("\n"))
-                put(("" if has_x else f"X:{n}\n") + text + "\n\n")
-            else:
-                put(text + "\n===\n")
-
-    write_output(path, write, ModelError)
+    """The rows' samples as a samples file (`analysis.samplesfile`), best first."""
+    samplesfile.write_samples([r.sample.text for r in rows], path, ModelError, kind)
