@@ -17,7 +17,8 @@ part of the latency no UI work can remove.
 
 `--pairing halves model` measures each strategy on the same corpus in the same run (the
 first is the baseline the others are compared with); `--gap` is the pause between a frame
-and the next key (a strategy's deferred work, e.g. `model`'s refit, runs in that pause).
+and the next key. The idle jobs (`model`: features, refit, next batch) run on a worker and
+its child process meanwhile; every press made while one ran is reported apart.
 
 Measured on branch i15b, `--pairing halves model` (240 tunes, 120 presses each, gap 50 ms,
 nice -n 10): press -> painted p95 model / halves 1.12x (34.7 vs 31.1 ms, load 1.2) and
@@ -25,7 +26,22 @@ nice -n 10): press -> painted p95 model / halves 1.12x (34.7 vs 31.1 ms, load 1.
 (features, refit, next batch; after the frame) median 39 ms, p95 44 ms, the first one
 1.4 s (imports, the first 240 samples' features).
 
+Measured on branch i21 (issue 21: the model's features, refits and next batch in a niced
+child process, off the event loop; nice -n 5, 2 cores shared with other work), presses 50 ms
+apart, so a refit job is running at almost every press:
+- 240 tunes, load 3.4: press -> painted p95 model 47.5 ms (47.4 ms over the 93 of 120
+  presses made while a refit ran) vs halves 51.5 ms in the same run (0.92x); event-loop CPU
+  p95 17.8 vs 19.9 ms; jobs median 147 ms.
+- 5,000 tunes (--presses 400), load 7.9 falling to 3.6: p95 model 48.8 ms (399 of 400
+  presses during a refit) vs halves 44.4 ms (1.10x); event-loop CPU p95 20.3 vs 19.0 ms;
+  jobs median 517 ms, the first (child start + 1,024 samples' features) 4.3 s.
+- At load 8-9 the same 240-tune runs gave model p95 58-80 ms and halves 47-87 ms: beyond
+  the cores, the machine's other work sets the wall times (the CPU figures stay put).
+- Before (refit in a thread of the app, same session): 5,000 tunes p95 106 ms vs halves 47
+  ms (load 7): the refit's pure-Python work held the interpreter lock the keys needed.
+
 Run: .venv/bin/python bench/key_latency.py [--tunes 240] [--pairing halves model] [--gap 0.05]
+     [--presses N] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -42,21 +58,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # fakes.RecordingPlayer
+sys.path.insert(0, str(REPO / "bench"))  # model_corpus
 
 
 def tunes_file(dest: Path, n: int) -> Path:
-    import music21
+    """`n` real tunes: O'Neill's first (the 240-tune runs measured before used only those),
+    then the other music21 collections of bench/model_corpus.py (up to ~8,700 tunes)."""
+    from model_corpus import COLLECTIONS, human_pool
 
-    from rater.core import corpus
-
-    base = Path(music21.__file__).parent / "corpus" / "oneills1850"
-    texts: list[str] = []
-    for path in sorted(base.glob("*.abc")):
-        texts += [s.text for s in corpus.read_samples([str(path)])]
-        if len(texts) >= n:
-            break
+    texts = [s.text for s in human_pool(COLLECTIONS, max_body=2000)[:n]]
+    if len(texts) < n:
+        raise SystemExit(f"only {len(texts)} tunes available, asked for {n}")
     out = dest / "tunes.abc"
-    out.write_text("\n\n".join(texts[:n]) + "\n")
+    out.write_text("\n\n".join(texts) + "\n")
     return out
 
 
@@ -67,7 +81,7 @@ def pct(values: list[float], q: float) -> float:
 
 async def measure(
     path: Path, journal: Path, presses: int, strategy: str = "halves", gap: float = 0.05
-) -> tuple[list[float], list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float], list[bool]]:
     from fakes import RecordingPlayer  # tests/fakes.py: the audio device is not timed
 
     from rater.audio import pipeline
@@ -95,7 +109,8 @@ async def measure(
     cpu: list[float] = []
     frames: list[float] = []
     cpu_frames: list[float] = []
-    settles: list[float] = []
+    jobs: list[tuple[float, float]] = []  # (start, end) of every idle job (refits...)
+    during: list[bool] = []  # per measured press: a job was running when it was pressed
     async with app.run_test(size=(160, 48)) as pilot:
         # Stamp every composed frame: `_display` is where Textual hands a frame to the
         # terminal (headless: composed, then dropped), so this is "the next pair is shown".
@@ -108,14 +123,26 @@ async def measure(
             display(screen, renderable)
 
         app._display = stamped  # type: ignore[method-assign]
-        settle = app.session.settle
+        idle_job = app.session.idle_job
+        running: list[float] = []  # start of the job out now
 
-        def timed_settle() -> None:  # the strategy's idle work (model: features, refit)
-            t = time.perf_counter()
-            settle()
-            settles.append(time.perf_counter() - t)
+        def timed_job():  # type: ignore[no-untyped-def]
+            job = idle_job()
+            if job is None:
+                return None
 
-        app.session.settle = timed_settle  # type: ignore[method-assign]
+            def run():  # type: ignore[no-untyped-def]  # on the worker thread
+                t = time.perf_counter()
+                running.append(t)
+                try:
+                    return job()
+                finally:
+                    jobs.append((t, time.perf_counter()))
+                    running.clear()
+
+            return run
+
+        app.session.idle_job = timed_job  # type: ignore[method-assign]
         while not app.session.judging_done.is_set() or app.session.state == "waiting":
             await pilot.pause(0.05)
         await pilot.pause(0.2)
@@ -126,6 +153,7 @@ async def measure(
                 break
             key = "12"[i % 2]
             shown_before = app.shown_at
+            busy = bool(running)
             c0 = time.thread_time()
             t0 = time.perf_counter()
             app._driver.send_message(events.Key(key, key))
@@ -139,16 +167,18 @@ async def measure(
                 k = next(i for i, f in enumerate(frames) if f > app.shown_at)
                 painted.append(frames[k] - t0)
                 cpu.append(cpu_frames[k] - c0)
+                during.append(busy or bool(running))
             await asyncio.sleep(gap)
         await pilot.press("x")
-    if settles:
+    if jobs:
         ms = 1000.0
+        took = [end - start for start, end in jobs]
         print(
-            f"  settle (after the frame, off the key press): {len(settles)} calls, median "
-            f"{statistics.median(settles) * ms:.1f} ms, p95 {pct(settles, 0.95) * ms:.1f} ms, "
-            f"max {max(settles) * ms:.1f} ms"
+            f"  idle jobs (features, refit, next batch; worker thread): {len(took)}, median "
+            f"{statistics.median(took) * ms:.1f} ms, p95 {pct(took, 0.95) * ms:.1f} ms, "
+            f"max {max(took) * ms:.1f} ms; the first {took[0] * ms:.0f} ms"
         )
-    return handler, painted, cpu
+    return handler, painted, cpu, during
 
 
 def fsync_baseline(dest: Path, n: int = 50) -> float:
@@ -172,22 +202,35 @@ def main() -> None:
     parser.add_argument("--tunes", type=int, default=240)
     parser.add_argument("--pairing", nargs="+", default=["halves"], help="strategies to time")
     parser.add_argument("--gap", type=float, default=0.05, help="seconds from a frame to a key")
+    parser.add_argument(
+        "--presses", type=int, default=None, help="keys per strategy (default: tunes / 2)"
+    )
+    parser.add_argument(
+        "--cache", metavar="DIR", help="render cache to keep between runs (default: a temp one)"
+    )
     args = parser.parse_args()
     runs = {}
     with tempfile.TemporaryDirectory(prefix="rater-bench-") as tmp:
         tmpdir = Path(tmp)
-        os.environ["RATER_CACHE_DIR"] = str(tmpdir / "cache")
+        os.environ["RATER_CACHE_DIR"] = args.cache or str(tmpdir / "cache")
         path = tunes_file(tmpdir, args.tunes)
         for strategy in args.pairing:
             print(f"--pairing {strategy}")
             journal = tmpdir / f"r-{strategy}.jsonl"
             runs[strategy] = asyncio.run(
-                measure(path, journal, args.tunes // 2, strategy, args.gap)
+                measure(path, journal, args.presses or args.tunes // 2, strategy, args.gap)
             )
         base = fsync_baseline(tmpdir)
-    for strategy, (handler, painted, cpu) in runs.items():
-        print(f"== --pairing {strategy} (gap {args.gap:g} s) ==")
+    for strategy, (handler, painted, cpu, during) in runs.items():
+        print(f"== --pairing {strategy}, {args.tunes} tunes (gap {args.gap:g} s) ==")
         report(handler, painted, cpu, base)
+        busy = [p for p, d in zip(painted, during, strict=True) if d]
+        if busy:
+            print(
+                f"  presses while a refit job ran: {len(busy)} of {len(painted)}, press -> "
+                f"painted median {statistics.median(busy) * 1000:.1f} ms, "
+                f"p95 {pct(busy, 0.95) * 1000:.1f} ms"
+            )
     if len(runs) > 1:
         first = args.pairing[0]
         p95 = {k: pct(v[1], 0.95) for k, v in runs.items()}

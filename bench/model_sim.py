@@ -56,8 +56,7 @@ import numpy as np
 from rater.analysis.model import fit, learn
 from rater.analysis.model.choose import choose_pairs
 from rater.analysis.model.features import Scaling, contents, music_matrix, text_matrix
-from rater.audio.notes import clip_notes
-from rater.core.settings import DEFAULT_C, FeatureSettings, NoteSettings
+from rater.core.settings import DEFAULT_C, FeatureSettings
 from rater.rating.pairing import model as model_pairing
 
 COUNTS = {"human": 1400, "markov": 700, "loops": 350, "noise": 350}
@@ -89,11 +88,9 @@ class World:
     def __init__(self, seed: int) -> None:
         self.tunes = mc.build(seed, COUNTS, max_body=420)
         samples = [t.sample for t in self.tunes]
-        renders = clip_notes(samples, NoteSettings())
-        self.renders = renders
         self.settings = FeatureSettings()
-        items = contents(samples, renders)
-        self.raw = music_matrix(items)
+        items = contents(samples)
+        self.raw = music_matrix(items, self.settings)
         self.text = text_matrix(items, self.settings)
         self.utility = np.array([mc.UTILITY[t.origin] for t in self.tunes])
         self.human = np.array([t.origin == "human" for t in self.tunes])
@@ -181,7 +178,6 @@ def live_ratings(
     source = ModelSource(
         [world.tunes[int(i)].sample for i in pool],
         seed,
-        renders=world.renders.get,
         defer_refit=True,
     )
     out: list[tuple[int, int]] = []

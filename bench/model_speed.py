@@ -7,24 +7,21 @@ temperatures (bench/model_corpus.py) up to `--samples`. Journal: the seed workfl
 written with the real journal code. Both are built once under `--work`.
 
 Each run is the real command in a subprocess under /usr/bin/time -v (wall time, CPU, peak
-memory) with RATER_CACHE_DIR=<work>/cache:
+memory), each with an empty RATER_CACHE_DIR: nothing is cached between fits, since the notes
+are each tune's reading (`rater.core.abc`), read in every fit - so a fit is always cold:
 - baseline: `--features text` (no notes needed), measured in the same run;
-- warm: `--features both` with every sample's notes in the cache;
-- cold (`--cold`): `--features both` with an empty cache, so every sample is parsed
-  (the first run of this bench is cold anyway: it fills <work>/cache).
-The warm run reads notes from the model's notes cache: rendering 50,000 clips for the render
-cache would take ~22 GB of WAVs. `--render-check N` renders N samples for real and compares
-the per-sample cost of reading notes from the render cache and from the notes cache.
+- cold: `--features both`, every one of the samples read (parsing and playing out the
+  clip), in `--workers` processes (default 2).
 
-Measured on branch i15b (load 2.3-2.8 on 2 cores, nice -n 10): 50,000 samples / 25,000
-ratings, warm (notes cache): wall 57.4 s, cpu 53.9 s, peak 1,367 MB (notes and features 32.4
-s, cross-validation 11.2 s); baseline `--features text` 30.6 s, 1,342 MB. Cold, measured at
-5,000 samples / 2,500 ratings (50,000 would take ~13 min): wall 76.5 s, of which parsing
-5,000 tunes in 2 worker processes 73.3 s (~15 ms per tune of wall time); peak 361 MB in the
-main process (the parse workers are not counted by /usr/bin/time: forkserver children).
+Measured on branch i19 (50,000 samples, 25,000 ratings, 2 workers, 2 CPUs shared, load
+2.9-4.9): cold `--features both`, every tune read: wall 178.3 s (reading and features
+130.9 s, cross-validation 21.2 s, final fit 20.0 s), peak 1,229 MB in the main process;
+baseline `--features text` 36.2 s (x4.92). Reading alone takes about 1.7 ms of CPU a
+sample (parse 1.15, playing out the clip 0.5; `rater.core.abc`), so on two idle cores the
+reading of 50,000 is ~45 s: the rest is the load of the shared machine and the features.
 
     nice -n 10 .venv/bin/python bench/model_speed.py [--samples 50000] [--ratings 25000]
-        [--work /tmp/rater-model-speed] [--cold] [--render-check 200]
+        [--work /tmp/rater-model-speed]
 """
 
 from __future__ import annotations
@@ -102,32 +99,9 @@ def timed(args: list[str], cache: Path) -> dict[str, float]:
         "peak_mb": field("Maximum resident set size (kbytes)") / 1024,
     }
     for line in proc.stdout.splitlines():
-        if line.startswith(("held-out", "notes:", "took")):
+        if line.startswith(("held-out", "took")):
             print(f"    {line}")
     return out
-
-
-def render_check(corpus: Path, n: int, work: Path) -> None:
-    """Per-sample cost of reading notes: render cache vs notes cache, the same samples."""
-    from rater.audio.notes import NoteStats, clip_notes
-    from rater.audio.render import render_stream
-    from rater.audio.synth import find_soundfont
-    from rater.core.corpus import read_samples
-    from rater.core.settings import NoteSettings
-
-    samples = read_samples([str(corpus)])[:n]
-    cache = work / "render-check"
-    shutil.rmtree(cache, ignore_errors=True)
-    with_font = NoteSettings()
-    no_font = NoteSettings(soundfont=str(work / "no-such-font.sf2"))  # skips the render cache
-    list(render_stream(samples, with_font.render_settings(find_soundfont()), 2, cache))
-    clip_notes(samples, no_font, cache)  # parses them all once more, into the notes cache
-    for label, settings in (("render cache", with_font), ("notes cache", no_font)):
-        stats = NoteStats()
-        t0 = time.perf_counter()
-        clip_notes(samples, settings, cache, stats=stats)
-        per = (time.perf_counter() - t0) / len(samples) * 1e6
-        print(f"  reading notes from the {label}: {per:.0f} us per sample ({stats})", flush=True)
 
 
 def main() -> None:
@@ -135,28 +109,24 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=50_000)
     ap.add_argument("--ratings", type=int, default=25_000)
     ap.add_argument("--work", default="/tmp/rater-model-speed")
-    ap.add_argument("--cold", action="store_true", help="also time a fit with an empty cache")
-    ap.add_argument("--render-check", type=int, default=0, metavar="N")
     ap.add_argument("--prepare-only", action="store_true")
     args = ap.parse_args()
     work = Path(args.work)
     corpus, journal = prepare(work, args.samples, args.ratings)
-    cache = work / "cache"
     if args.prepare_only:
         return
     print(f"uptime: {os.popen('uptime').read().strip()}", flush=True)
-    runs = [("baseline: --features text", ["--features", "text"], cache)]
-    # the first run of the bench fills the cache: its notes line says "N parsed now"
-    runs.append(("warm: --features both", ["--features", "both"], cache))
-    if args.cold:
-        cold = work / "cache-cold"
-        shutil.rmtree(cold, ignore_errors=True)
-        runs.append(("cold: --features both, empty cache", ["--features", "both"], cold))
+    runs = [
+        ("baseline: --features text", ["--features", "text"]),
+        ("cold: --features both (every tune read)", ["--features", "both"]),
+    ]
     results = {}
-    for label, extra, root in runs:
+    for label, extra in runs:
         print(f"{label}", flush=True)
+        cache = work / "cache-empty"
+        shutil.rmtree(cache, ignore_errors=True)
         out = work / "model.json"
-        r = timed(["model", "fit", str(journal), "--out", str(out), *extra], root)
+        r = timed(["model", "fit", str(journal), "--out", str(out), *extra], cache)
         results[label] = r
         print(
             f"  wall {r['wall']:.1f} s, cpu {r['cpu']:.1f} s, peak {r['peak_mb']:.0f} MB",
@@ -166,8 +136,6 @@ def main() -> None:
     for label, r in list(results.items())[1:]:
         print(f"{label} / baseline: wall x{r['wall'] / base['wall']:.2f}", flush=True)
     print(json.dumps({k: {m: round(v, 2) for m, v in r.items()} for k, r in results.items()}))
-    if args.render_check:
-        render_check(corpus, args.render_check, work)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ import time
 
 import numpy as np
 
+from rater.analysis.games import Game
 from rater.analysis.pooled import source_curve
-from rater.analysis.rank import Game
 
 
 def project(

@@ -30,7 +30,7 @@ from _shared_data import folk_rnn, missing_reason  # bench/_shared_data.py
 from degenerate_corpus import FAMILIES, corpus
 from false_broken import real_tunes
 
-from rater.core.abc_reader import parse
+from rater.core.abc import parse
 from rater.core.checks import text_verdict
 from rater.core.corpus import read_samples, sample_id
 from rater.core.features import Features, features

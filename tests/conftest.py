@@ -4,6 +4,8 @@ and corpus tests."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,20 @@ def two_tunes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = base / "two.abc"
     path.write_text("\n\n".join(good[:2]) + "\n")
     return path
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A render cache of the test module's own (`RATER_CACHE_DIR`), so what its tests render
+    once is found by the next test, and nothing leaks into another module's cache."""
+    path = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("RATER_CACHE_DIR")
+    os.environ["RATER_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        del os.environ["RATER_CACHE_DIR"]
+    else:
+        os.environ["RATER_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="session")

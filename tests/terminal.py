@@ -26,9 +26,9 @@ def pair_on_screen(screen: str) -> bool:
 
 
 class Terminal:
-    """`command` run by sh in a 200x50 tmux window; its exit status lands in `status_file`.
-    With `keep_screen` the window stays after the command ends, so what it left on the
-    terminal (and the terminal's modes: `mode`) can still be read."""
+    """`command` run by sh in a tmux window (200x50 unless `size` says), its exit status in
+    `status_file`. With `keep_screen` the window stays after the command ends, so what it
+    left on the terminal (and the terminal's modes: `mode`) can still be read."""
 
     def __init__(
         self,
@@ -36,13 +36,15 @@ class Terminal:
         status_file: Path,
         env: dict[str, str] | None = None,
         keep_screen: bool = False,
+        size: tuple[int, int] = (200, 50),
     ):
         self.socket = f"rater-{os.getpid()}-{time.monotonic_ns()}"
         self.status_file = status_file
         wrapped = f"{command}; echo $? > {shlex.quote(str(status_file))}"
         if keep_screen:
             wrapped += "; sleep 600"
-        self._tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "t", wrapped, env=env)
+        x, y = (str(n) for n in size)
+        self._tmux("new-session", "-d", "-x", x, "-y", y, "-s", "t", wrapped, env=env)
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
         return subprocess.run(
@@ -58,6 +60,10 @@ class Terminal:
         long line wraps depends on the length of what it holds (a temp path's), so a test
         that looks for text must not see the break."""
         return capture(self._tmux, "t")
+
+    def rows(self) -> list[str]:
+        """The visible screen row by row, as drawn (no lines joined)."""
+        return self._tmux("capture-pane", "-p", "-t", "t").split("\n")
 
     def mode(self, name: str) -> str:
         """A tmux pane variable, e.g. `alternate_on` (1 while on the alternate screen)."""

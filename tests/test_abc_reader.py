@@ -1,4 +1,4 @@
-"""abc_reader: the bar-by-bar reader gets pitch and duration right and never raises."""
+"""core/abc's reader, bar by bar as written: pitch and duration right, and it never raises."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rater.core.abc_reader import parse
-from rater.core.bars import Bar, Tune
+from rater.core.abc import Bar, Tune, parse
 from rater.core.corpus import read_samples
 from rater.core.demo import music21_corpus_dir
 
@@ -67,12 +66,15 @@ def test_folk_rnn_writes_lengths_apart() -> None:
     assert bars[1].events[:2] == ((71, F(1, 8)), (84, F(3, 8)))
 
 
-def test_missing_unit_length_is_read_the_way_the_bars_add_up() -> None:
-    # The standard says 1/16 under 2/4, but folk-rnn leaves L:1/8 out.
-    eighths = parse("M:2/4\nK:C\nc A G E | G E E D | C E A G | E2 e G |\n")
-    assert all(b.full for b in eighths.bars)
+def test_missing_unit_length_is_the_standards_and_folk_rnns_is_an_eighth() -> None:
+    # ABC 2.1 (and abc2midi): 1/16 under a meter below 3/4. The old reader chose whichever
+    # unit made the bars add up; one reading now plays what abc2midi plays.
     sixteenths = parse("M:2/4\nK:C\ncAGE GEED | CEAG cAGE | GEED CEAG |\n")
     assert all(b.full for b in sixteenths.bars)
+    assert not any(b.full for b in parse("M:2/4\nK:C\nc A G E | G E E D | C E A G |\n").bars)
+    # folk-rnn leaves out the L:1/8 its tunes were normalised to: its dialect puts it back
+    eighths = parse("M:2/4\nK:Cmaj\nc A G E | G E E D | C E A G | E 2 e G |\n")
+    assert eighths.dialect == "folkrnn" and all(b.full for b in eighths.bars)
 
 
 def test_repeats_endings_and_inline_fields() -> None:
@@ -90,7 +92,7 @@ def test_repeats_endings_and_inline_fields() -> None:
 def test_only_the_first_voice_and_lyrics_are_skipped() -> None:
     text = "X:1\nM:2/4\nL:1/8\nK:G\nV:1\nGABc|dedB|\nw: la la la\nV:2\nG,2B,2|D4|\nV:1\ncBAG|\n"
     tune = parse(text)
-    assert tune.voices == 2
+    assert len(tune.voices) == 2
     assert [b.events[0][0] for b in tune.bars] == [67, 74, 72]
 
 

@@ -23,7 +23,7 @@ from rater.core.records import Sample
 from rater.core.settings import RenderSettings
 
 TUNE = "X:1\nT:Scale\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\n" + "C D E F | G A B c |\n" * 4
-BROKEN = "X:1\nT:broken\nK:C\nCDEF|GABc|cd[ef|gabc|\n"  # unparseable: a cached failure
+BROKEN = "X:1\nT:broken\nK:C\n| | |]\n"  # nothing to play: a cached failure
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_a_cached_failure_is_still_a_hit(settings: RenderSettings, tmp_path: Pat
     broken = sample(BROKEN, "fedcba9876543210")
     (first,) = pipeline.render_stream([broken], settings, workers=0, cache_dir=tmp_path)
     (again,) = pipeline.render_stream([broken], settings, workers=0, cache_dir=tmp_path)
-    assert first.error == again.error == "unparseable" and again.cached
+    assert first.error == again.error == "no-notes" and again.cached
 
 
 def test_the_player_survives_a_clip_damaged_after_the_check(cached: Path) -> None:
@@ -168,7 +168,7 @@ def test_rater_cache_sizes_and_clears_only_its_own_files(
     root = cached.parent
     more = [sample(TUNE.replace("Scale", "Other"), "1" * 16), sample(BROKEN, "2" * 16)]
     rendered = pipeline.render_stream(more, settings, workers=0, cache_dir=root)
-    assert [r.error for r in rendered] == [None, "unparseable"]  # both cached, same bucket
+    assert [r.error for r in rendered] == [None, "no-notes"]  # both cached, same bucket
     (cached / f".{sample().id}.4242.wavtmp").write_bytes(b"left by a crash")  # old names
     (root / "bpe").mkdir()
     (root / "bpe" / "gpt2-1ce1664773c5-196139668be6.pkl").write_bytes(b"old table")

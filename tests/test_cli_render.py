@@ -30,9 +30,9 @@ K:C
     + """
 
 X:3
-T:Unclosed
+T:Garbled
 K:C
-CDEF|GABc|cd[ef|gabc|
+CDEF|GABc|cd@@@@;;;;####@@@@;;;;|gabc|
 """
 )
 
@@ -63,7 +63,7 @@ def test_check_json_lines(corpus: tuple[Path, dict[str, str]]) -> None:
     done = rater("check", str(path), "--json", "--blacklist", "none", env={**env, "CI": "true"})
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [x["title"] for x in lines] == ["Good One", "Loop", "Unclosed"]
+    assert [x["title"] for x in lines] == ["Good One", "Loop", "Garbled"]
     for x in lines:
         assert set(x) >= {"id", "ok", "reasons", "source", "title", "details"}
         assert len(x["id"]) == 16 and x["source"] == str(path)
@@ -131,10 +131,11 @@ def test_render_summary_then_cache_and_check_table(corpus: tuple[Path, dict[str,
     assert first.returncode == 0, first.stderr
     assert "3 samples: 1 ok, 2 broken" in first.stdout
     assert "repetitive" in first.stdout and "unparseable" in first.stdout
-    assert "2 (0 from cache, 2 new)" in first.stdout
-    assert "not rendered: 1 (failed text checks, or text)" in first.stdout.splitlines()
+    # the loop and the garbled text fail on their reading, before anything is rendered
+    assert "1 (0 from cache, 1 new)" in first.stdout
+    assert "not rendered: 2 (failed text checks, or text)" in first.stdout.splitlines()
     second = rater("render", str(path), "--blacklist", "none", env=env)
-    assert "2 (2 from cache, 0 new)" in second.stdout
+    assert "1 (1 from cache, 0 new)" in second.stdout
     table = rater("check", str(path), "--blacklist", "none", env=env)
     assert table.returncode == 0
     assert "Good One" in table.stdout and "unparseable" in table.stdout
@@ -194,3 +195,43 @@ def test_missing_samples_file_is_one_line_exit_2(tmp_path: Path) -> None:
     done = rater("check", str(tmp_path / "nope.abc"), "--json")
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "nope.abc" in done.stderr
+
+
+def test_render_out_writes_each_playable_tune_its_midi_clip_and_index(
+    corpus: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    import csv
+
+    import mido
+
+    path, env = corpus
+    out = tmp_path / "listen"
+    done = rater("render", str(path), "--out", str(out), "--blacklist", "none", env=env)
+    assert done.returncode == 0, done.stderr
+    with open(out / "index.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["title"] for r in rows] == ["Good One"]  # the loop and the garbled text are broken
+    row = rows[0]
+    assert list(row) == ["id", "source", "index", "title", "dialect", "midi", "wav"]
+    assert row["source"] == str(path) and row["index"] == "1" and row["dialect"] == "abc"
+    assert sorted(p.name for p in out.iterdir()) == sorted([row["midi"], row["wav"], "index.csv"])
+    # the MIDI file is the whole tune at its written tempo, not sped up: 8 bars of 6/8 at
+    # 120 quarter notes a minute are 12 s; the clip is the 10 s of music played at 1.1x
+    midi = mido.MidiFile(out / row["midi"])
+    assert midi.length == pytest.approx(12.0, abs=0.01)
+    tempos = [m for t in midi.tracks for m in t if m.type == "set_tempo"]
+    assert [m.tempo for m in tempos] == [500_000]
+    cached = list(Path(env["RATER_CACHE_DIR"]).rglob(f"{row['id']}.wav"))
+    assert (out / row["wav"]).read_bytes() == cached[0].read_bytes()
+
+
+def test_render_out_refuses_a_path_that_is_not_a_folder(
+    corpus: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    path, env = corpus
+    taken = tmp_path / "notes.txt"
+    taken.write_text("keep me")
+    done = rater("render", str(path), "--out", str(taken), env=env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == f"rater: {taken} exists and is not a directory"
+    assert taken.read_text() == "keep me"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -119,7 +120,8 @@ def test_text_export(journal: Journal, tmp_path: Path) -> None:
 
 def test_cli_export_several_journals_with_torn_tail(journal: Journal, tmp_path: Path) -> None:
     second = Journal(tmp_path / "ratings" / "second.jsonl")
-    second.append(journal.records()[0:1])
+    again = journal.records()[0]  # the same pair decided again: a decision of its own
+    second.append([replace(again, extra={"heard": [1.0, 2.0]})])
     with open(second.path, "ab") as f:
         f.write(b'{"query":[1,2')  # crashed writer
     out = tmp_path / "out" / "labels.json"
@@ -145,7 +147,7 @@ def test_cli_export_several_journals_with_torn_tail(journal: Journal, tmp_path: 
     ]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert p.returncode == 0, p.stderr
-    assert "wrote 12 records" in p.stdout and "dropped 1" in p.stdout
+    assert "with automatic 12 records written" in p.stdout and "dropped 1" in p.stdout
     # export only reads: the torn tail is read around, the journal left as it was
     assert "torn last line ignored" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
@@ -233,7 +235,9 @@ def test_text_export_counts_what_the_file_shows(
     assert main(["export", str(journal.path), "--format", "text", "--out", str(out)]) == 0
     shown = out.read_text().count("=== #")
     assert shown == 10  # 12 records: two ties, each shown once
-    assert f"wrote {shown} decisions (text) from 12 records" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert f"people 7, with automatic {shown} decisions written (text;" in said  # people first
+    assert "from 12 records" in said
     assert export_text(journal.records(), out).written == shown
     assert export_oa(journal.records(), tmp_path / "o.json").written == 12  # oa: records
 

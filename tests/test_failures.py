@@ -28,27 +28,30 @@ def sample(text: str, number: int = 1) -> Sample:
     return Sample(id=sample_id(text), text=text, source="broken.abc", number=number)
 
 
-@pytest.mark.parametrize(
-    ("text", "reason", "detail"),
-    [
-        # the issue's reproductions: `ValueError: too many values to unpack (expected 2)`,
-        # `MeterException: Cannot set partition by 3 (3/2221...)`,
-        # `ABCHandlerException: Bad chord indicator`
-        (
-            TUNE.replace("M:6/8", "M:6/8/8/8 3/4 K:"),
-            "bad-header",
-            "M:6/8/8/8 3/4 K: is not a meter",
-        ),
-        (TUNE.replace("M:6/8", "M:3/2221"), "bad-header", "M:3/2221 is not a meter"),
-        (TUNE + "\n[ABC d2|", "unparseable", "a chord ([...) is never closed"),
-        (TUNE + '\n[a"Am"b|', "unparseable", "a chord ([...) is never closed"),
-    ],
-)
+ISSUE = [
+    # the issue's reproductions: music21 raised `ValueError: too many values to unpack
+    # (expected 2)`, `MeterException: Cannot set partition by 3 (3/2221...)`,
+    # `ABCHandlerException: Bad chord indicator`
+    (TUNE.replace("M:6/8", "M:6/8/8/8 3/4 K:"), "bad-header", "M:6/8/8/8 3/4 K: is not a meter"),
+    (TUNE.replace("M:6/8", "M:3/2221"), "bad-header", "M:3/2221 is not a meter"),
+    (TUNE + "\n[ABC d2|", "unparseable", "a chord ([...) is never closed"),
+    (TUNE + '\n[a"Am"b|', "unparseable", "a chord ([...) is never closed"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason", "detail"), ISSUE)
 def test_the_issue_failures_read_as_sentences(text: str, reason: str, detail: str) -> None:
+    """The sentence a failure of these texts gets (the renderer's sound stage still fails
+    in words), and no reading failure: the shared reader never raises and plays them as
+    abc2midi does (`M:6/8/8/8 3/4 K:` as 6/8, an unclosed chord as its notes)."""
+    assert failure(ValueError("too many values"), text, Stage.SOUND) == (reason, detail)
     render = parse_one(sample(text), SETTINGS)
-    assert (render.error, render.detail) == (reason, detail)
+    assert render.error is None and render.notes
     verdict = judge(sample(text), render, CHECKS, audio=False)
-    assert reason in verdict.reasons and detail in verdict.details
+    said = [*verdict.reasons, *verdict.details]
+    assert not any(PYTHON_TEXT.search(x) for x in said)
+    # the one whose meter is absurd is not music: the checks say so in words
+    assert verdict.ok == ("3/2221" not in text), verdict
 
 
 def test_a_broken_install_is_not_a_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,18 +140,20 @@ def test_fuzz_broken_abc_reasons_are_words(tmp_path: Path) -> None:
     from rater.audio.synth import find_soundfont
 
     texts = broken_tunes(240)
-    failed = 0
+    broken: list[Sample] = []
     for n, text in enumerate(texts, 1):
         s = sample(text, n)
         render = parse_one(s, SETTINGS)
-        failed += render.error is not None
         verdict = judge(s, render, CHECKS, audio=False)
+        broken += [] if verdict.ok else [s]
         said = [render.detail, *verdict.reasons, *verdict.details]
         assert not any(PYTHON_TEXT.search(x) for x in said), (said, text)
-    assert failed >= 40  # the reader did fail, often: the mapping was exercised
+    # the shared reader never fails (music21 did, on 40 and more of these): the checks
+    # judge the reading, and do find many of them broken
+    assert len(broken) >= 40
     settings = RenderSettings(soundfont=find_soundfont(), time_limit=10.0, clip_seconds=3.0)
-    samples = [sample(t, n) for n, t in enumerate(texts[:40], 1)]
-    judged = judge_all(samples, settings, CHECKS, workers=2, cache_dir=tmp_path)
+    some = broken[:20] + [sample(t, n) for n, t in enumerate(texts[:20], 1)]
+    judged = judge_all(some, settings, CHECKS, workers=2, cache_dir=tmp_path)
     said = [x for j in judged for x in (*j.verdict.reasons, *j.verdict.details)]
     assert not any(PYTHON_TEXT.search(x) for x in said), said
-    assert sum(1 for j in judged if j.render is not None and j.render.error) >= 5
+    assert all(not j.verdict.ok for j in judged[:20])  # through the pool as in this process

@@ -3,8 +3,8 @@ their share of the sample, the lengths inner bars come in."""
 
 from __future__ import annotations
 
-from rater.core.abc_reader import parse
-from rater.core.bars import beat_length
+from rater.core.abc import parse
+from rater.core.abc.fields import beat_length
 from rater.core.features import features, truncated
 
 HEAD = "X:1\nT:t\nM:4/4\nL:1/8\nK:G\n"

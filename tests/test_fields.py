@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rater.core.abc_reader import parse
+from rater.core.abc import parse
+from rater.core.abc.fields import signature, valid
 from rater.core.corpus import read_samples
 from rater.core.demo import music21_corpus_dir
-from rater.core.fields import signature, valid
 
 
 @pytest.mark.parametrize(

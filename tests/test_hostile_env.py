@@ -169,7 +169,7 @@ def test_sigterm_restores_the_terminal(tmp_path: Path, texts: Path) -> None:
         assert term.mode("mouse_any_flag") in ("0", "")  # and the mouse given back
         screen = term.screen()
         assert "was set aside into" in screen and "r.jsonl.torn" in screen
-        assert "rated 0, auto-rated" in screen
+        assert "This session: 0 rated by you" in screen
         assert not list(tmp_path.glob(".*.lock"))  # the session's lock is gone
     finally:
         term.close()

@@ -13,11 +13,11 @@ from model_data import real_tunes, write_journal
 
 from rater.analysis.model import content, explain, fit, learn, modelfile, music
 from rater.analysis.model.features import Content, contents, design, text_matrix
-from rater.audio.notes import clip_notes
+from rater.core import abc
 from rater.core.corpus import sample_id
 from rater.core.errors import ModelError
 from rater.core.records import Sample
-from rater.core.settings import FeatureSettings, FitSettings, NoteSettings
+from rater.core.settings import FeatureSettings, FitSettings, RenderSettings
 from rater.rating.reading import read_journals
 
 TUNE = """X:3
@@ -52,26 +52,31 @@ def test_content_keeps_the_music_and_drops_every_name() -> None:
     assert content.content_text("A poem\nT: not a field here", kind="text").startswith("A poem")
 
 
+def clip_of(text: str) -> abc.Clip:
+    """The clip a rating session plays of `text` (default render settings)."""
+    r = RenderSettings()
+    return abc.clip(abc.perform(abc.parse(text)), r.clip_seconds, r.speed)
+
+
+def features_of(text: str) -> dict[str, float]:
+    _, body = content.split_header(content.content_text(text))
+    got = music.features(abc.parse(text), clip_of(text), body)
+    return dict(zip(music.NAMES, got, strict=True))
+
+
 def test_bar_features_of_a_known_tune() -> None:
-    fields, body = content.split_header(content.content_text(TUNE))
-    got = music.features(None, 0.0, fields, body)
-    f = dict(zip(music.NAMES, got, strict=True))
-    assert f["parsed"] == 0 and math.isnan(f["steps"])  # no notes: unknown, not zero
+    f = features_of(TUNE)
     assert f["bar_fit"] == 1.0 and f["final_bar"] == 1.0 and f["tonic_end"] == 1.0
     assert f["repeated_bars"] == pytest.approx(1 / 5)  # GABc dBAG comes twice in five bars
-    ragged = body.replace("dBAG|", "dB|").replace("cAFD", "cAFDE2")
-    assert (
-        dict(zip(music.NAMES, music.features(None, 0, fields, ragged), strict=True))["bar_fit"]
-        < 0.5
-    )
+    ragged = TUNE.replace("dBAG|", "dB|").replace("cAFD", "cAFDE2")
+    assert features_of(ragged)["bar_fit"] < 0.5
+    rests = features_of("X:1\nM:4/4\nL:1/4\nK:C\nz4|z4|]\n")
+    assert rests["parsed"] == 0 and math.isnan(rests["steps"])  # no notes: unknown, not zero
 
 
-def test_note_features_of_a_scale(tmp_path: Path) -> None:
+def test_note_features_of_a_scale() -> None:
     scale = "X:1\nM:4/4\nL:1/4\nK:C\nC D E F | G A B c | c B A G | F E D C |]\n"
-    s = Sample(sample_id(scale), scale, "t", 0)
-    r = clip_notes([s], NoteSettings(workers=0), tmp_path)[s.id]
-    fields, body = content.split_header(content.content_text(scale))
-    f = dict(zip(music.NAMES, music.features(r.notes, r.music_seconds, fields, body), strict=True))
+    f = features_of(scale)
     assert f["parsed"] == 1 and f["range"] == 12
     assert f["steps"] == pytest.approx(14 / 15) and f["repeated_notes"] == pytest.approx(1 / 15)
     assert f["in_key"] == 1.0 and f["rhythm_variety"] == 0.0 and f["chords"] == 0.0
@@ -79,34 +84,28 @@ def test_note_features_of_a_scale(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def tunes(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Sample], dict, Path]:
-    """120 real tunes, their notes (parsed once into a module cache)."""
-    cache = tmp_path_factory.mktemp("cache")
-    samples = real_tunes(120)
-    return samples, clip_notes(samples, NoteSettings(workers=0), cache), cache
+def tunes() -> list[Sample]:
+    """120 real tunes."""
+    return real_tunes(120)
 
 
-def range_of(render: object) -> int:
-    pitches = [n.pitch for n in render.notes]  # type: ignore[attr-defined]
+def range_of(sample: Sample) -> int:
+    pitches = [n.pitch for n in clip_of(sample.text).notes]
     return max(pitches) - min(pitches)
 
 
-def fitted(tunes: tuple, tmp_path: Path, prefer: object, n: int = 300) -> tuple:
-    samples, renders, cache = tunes
-    journal = write_journal(tmp_path / "r.jsonl", samples, n, prefer)  # type: ignore[arg-type]
+def fitted(tunes: list[Sample], tmp_path: Path, prefer: object, n: int = 300) -> tuple:
+    journal = write_journal(tmp_path / "r.jsonl", tunes, n, prefer)  # type: ignore[arg-type]
     found = learn.decisions(read_journals([journal]))
-    found_renders = clip_notes(found.samples, NoteSettings(workers=0), cache)
-    items = contents(found.samples, found_renders)
+    items = contents(found.samples)
     return learn.fit_model(items, found.games, settings=FitSettings(C=1.0)), found
 
 
 def test_a_learnable_preference_is_learned_and_a_random_one_is_not(
-    tunes: tuple, tmp_path: Path
+    tunes: list[Sample], tmp_path: Path
 ) -> None:
-    renders = tunes[1]
-
     def wider(a: Sample, b: Sample, rng: random.Random) -> int:
-        d = range_of(renders[a.id]) - range_of(renders[b.id])
+        d = range_of(a) - range_of(b)
         return 0 if rng.random() < 1 / (1 + math.exp(-d / 2)) else 1
 
     (model, report), _ = fitted(tunes, tmp_path, wider)
@@ -119,26 +118,23 @@ def test_a_learnable_preference_is_learned_and_a_random_one_is_not(
 
 
 def test_same_content_under_other_titles_and_sources_scores_the_same(
-    tunes: tuple, tmp_path: Path
+    tunes: list[Sample], tmp_path: Path
 ) -> None:
-    samples, renders, cache = tunes
     (model, _), _ = fitted(tunes, tmp_path, lambda a, b, rng: int(len(a.text) < len(b.text)))
-    originals = samples[:20]
+    originals = tunes[:20]
     copies = [retitled(s, f"Copy {k}", f"other/file{k}.abc") for k, s in enumerate(originals)]
     assert all(c.id != o.id for c, o in zip(copies, originals, strict=True))
-    both = clip_notes(originals + copies, NoteSettings(workers=0), cache)
-    a = model.score(contents(originals, both))
-    b = model.score(contents(copies, both))
+    a = model.score(contents(originals))
+    b = model.score(contents(copies))
     assert np.array_equal(a, b) and len(set(a.tolist())) > 10
 
 
-def test_json_round_trip_scores_identically(tunes: tuple, tmp_path: Path) -> None:
-    samples, renders, _ = tunes
+def test_json_round_trip_scores_identically(tunes: list[Sample], tmp_path: Path) -> None:
     (model, _), _ = fitted(tunes, tmp_path, lambda a, b, rng: int(len(a.text) < len(b.text)))
     path = tmp_path / "m.json"
     modelfile.save(model, path)
     back = modelfile.load(path)
-    items = contents(samples, renders)
+    items = contents(tunes)
     assert np.array_equal(model.score(items), back.score(items))
     assert modelfile.to_json(back) == modelfile.to_json(model)
     x = model.matrix(items)
@@ -162,7 +158,7 @@ def test_a_pickle_is_refused_without_running_it(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_a_model_file_is_data_with_known_fields_only(tunes: tuple, tmp_path: Path) -> None:
+def test_a_model_file_is_data_with_known_fields_only(tunes: list[Sample], tmp_path: Path) -> None:
     (model, _), _ = fitted(tunes, tmp_path, lambda a, b, rng: 0, n=40)
     good = modelfile.to_json(model)
     bad_cases = [
@@ -170,6 +166,8 @@ def test_a_model_file_is_data_with_known_fields_only(tunes: tuple, tmp_path: Pat
         {**good, "text_weights": "lambda: 1"},
         {**good, "music_weights": [float("nan")] * len(music.NAMES)},
         {**good, "features": {**good["features"], "kind": {"__class__": "x"}}},
+        {**good, "features": {**good["features"], "dialect": "klingon"}},
+        {**good, "features": {k: v for k, v in good["features"].items() if k != "dialect"}},
         {**good, "text_columns": [-1]},
         {**good, "version": 99},
         [good],
@@ -261,7 +259,8 @@ def test_text_rows_count_each_documents_own_ngrams() -> None:
 
 
 def test_design_fills_unknown_music_with_the_mean_and_clips() -> None:
-    items = [Content("K:C\nCDEF|"), Content("K:C\nGABc|GABc|"), Content("zz")]
+    tunes = ("K:C\nCDEF|", "K:C\nGABc|GABc|")
+    items = [Content(t, t) for t in tunes] + [Content("zz")]
     settings = FeatureSettings()
     x, scaling = design(items, settings)
     dense = x[:, : len(music.NAMES)].toarray()
@@ -270,32 +269,31 @@ def test_design_fills_unknown_music_with_the_mean_and_clips() -> None:
     assert (again != x).nnz == 0
 
 
-def test_parsed_notes_are_the_rendered_notes(tunes: tuple, tmp_path: Path) -> None:
-    """The model's cold path (parse only) reads the notes a render would have cached."""
+def test_the_model_reads_the_notes_a_rater_hears(tunes: list[Sample], tmp_path: Path) -> None:
+    """One reading: the model's clip is the rendered clip, note for note."""
     from rater.audio.render import parse_one, render_one
     from rater.audio.synth import find_soundfont
 
-    settings = NoteSettings().render_settings(find_soundfont())
-    for s in tunes[0][:3]:
+    settings = RenderSettings(soundfont=find_soundfont())
+    for s in tunes[:3]:
         parsed, rendered = parse_one(s, settings), render_one(s, settings, tmp_path)
         assert parsed.wav_path is None and rendered.wav_path is not None
-        assert parsed.notes == rendered.notes and parsed.notes
+        assert clip_of(s.text).notes == parsed.notes == rendered.notes and parsed.notes
         assert parsed.music_seconds == rendered.music_seconds
 
 
 def test_feature_rows_in_worker_processes_match_one_process(
-    tunes: tuple, monkeypatch: pytest.MonkeyPatch
+    tunes: list[Sample], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rater.rating import gather
 
-    samples, _, cache = tunes
     settings = FeatureSettings()
-    one = gather.feature_rows(samples, settings, NoteSettings(workers=0), cache, workers=1)
+    one = gather.feature_rows(tunes, settings, workers=1)
     monkeypatch.setattr(gather, "MIN_PARALLEL", 0)
     monkeypatch.setattr(gather, "CHUNK", 25)
-    two = gather.feature_rows(samples, settings, NoteSettings(workers=0), cache, workers=2)
+    two = gather.feature_rows(tunes, settings, workers=2)
     assert np.array_equal(one[0], two[0], equal_nan=True) and (one[1] != two[1]).nnz == 0
-    items = contents(samples, clip_notes(samples, NoteSettings(workers=0), cache))
+    items = contents(tunes)
     x_direct, _ = design(items, settings)
     x_rows, _ = design(items, settings, rows=two)
     assert (x_direct != x_rows).nnz == 0

@@ -1,5 +1,5 @@
 """`rater model fit` / `rater model score` as a user runs them: real journals, real samples
-files, real parsing and render cache, one-line errors."""
+files, real reading of the tunes, one-line errors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from test_cli import run_cli
 from rater.core.checks import text_verdict
 from rater.core.corpus import read_samples
 from rater.core.demo import demo_corpus
-from rater.core.records import Pair, Sample
+from rater.core.records import Pair, Sample, Verdict
 from rater.core.settings import CheckSettings
 from rater.rating import outcome
 from rater.rating.journal import Journal
@@ -54,12 +54,9 @@ def test_fit_reports_accuracy_curve_and_reasons_then_scores(demo: tuple) -> None
     for share in ("25%", "50%", "100%"):
         assert f"{share} of the ratings" in out
     assert "what the ratings reward" in out and "music" in out
-    assert "parsed now" in out
+    assert "reading and features" in out
     data = json.loads(model.read_text())
     assert data["format"] == "rater-preference-model"
-
-    again, _ = fit(root)  # the second fit reads the notes it parsed the first time
-    assert "0 parsed now" in again.stdout  # type: ignore[attr-defined]
 
     scored = run_cli(
         "model", "score", str(corpus), "--model", str(model), "--csv", "s.csv",
@@ -106,20 +103,21 @@ def test_scores_ignore_titles_and_file_names(demo: tuple) -> None:
     assert len({r["score"] for r in rows_b}) > 20
 
 
-def test_fit_reads_notes_from_the_render_cache(demo: tuple, tmp_path: Path) -> None:
+def test_fit_and_score_need_no_audio_and_no_cache(demo: tuple, tmp_path: Path) -> None:
+    """The notes are the tunes' reading: no SoundFont, no render, no cache folder."""
     corpus, _, root = demo
-    plain = CheckSettings()  # samples failing text checks are never rendered: leave them out
-    few = [s for s in read_samples([str(corpus)]) if text_verdict(s, plain).ok][:6]
-    small = tmp_path / "few.abc"
-    small.write_text("\n\n".join(s.text for s in few) + "\n")
-    write_journal(tmp_path / "r.jsonl", few, 12, lambda a, b, rng: rng.randrange(2))
-    env = {"RATER_CACHE_DIR": str(tmp_path / "cache")}
-    rendered = run_cli("render", str(small), cwd=tmp_path, env_extra=env)
-    assert rendered.returncode == 0, rendered.stderr
-    result = run_cli("model", "fit", "r.jsonl", "--out", "m.json", cwd=tmp_path, env_extra=env)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    env = {"RATER_SOUNDFONT": str(tmp_path / "no-such.sf2"), "RATER_CACHE_DIR": str(blocked)}
+    result = run_cli(
+        "model", "fit", str(root / "r.jsonl"), "--out", "m.json", cwd=tmp_path, env_extra=env
+    )
     assert result.returncode == 0, result.stderr
-    used = len({s.id for s in few})
-    assert f"notes: {used} from the render cache, 0 from the notes cache, 0 parsed" in result.stdout
+    assert "held-out pairwise accuracy" in result.stdout
+    scored = run_cli("model", "score", str(corpus), "--model", "m.json", cwd=tmp_path,
+                     env_extra=env)  # fmt: skip
+    assert scored.returncode == 0, scored.stderr
+    assert not list(tmp_path.rglob("*.wav"))
 
 
 @pytest.mark.parametrize(
@@ -240,3 +238,29 @@ def test_rank_with_a_model_keeps_a_once_compared_sample_near_its_model_score(
     assert scores["plain"][winner] > scores["plain"][loser]  # the data alone
     assert scores["model"][loser] > scores["model"][winner]  # the model's prior holds
     assert "prior means: preference model scores" in result.stdout
+
+
+def test_fit_learns_from_people_unless_asked_for_the_automatic_ones(demo: tuple) -> None:
+    """Issue 21: automatic records (a broken sample lost) taught the model that "it parses"
+    wins; by default it learns from people's decisions only, and says what it left out."""
+    corpus, _, root = demo
+    samples = read_samples([str(corpus)])
+    broken = [s for s in samples if not text_verdict(s, CheckSettings()).ok][:4]
+    good = [s for s in samples if text_verdict(s, CheckSettings()).ok][-4:]
+    journal = Journal(root / "r.jsonl")
+    ok, bad = Verdict("", True), Verdict("", False, ("loop",))
+    for a, b in zip(good, broken, strict=True):
+        journal.append(outcome.auto_decide(Pair(a=a, b=b), ok, bad, "ann"))
+    try:
+        people, _ = fit(root)
+        assert people.returncode == 0, people.stderr  # type: ignore[attr-defined]
+        out = people.stdout  # type: ignore[attr-defined]
+        assert "left out 4 records: automatic (a broken sample lost; --with-auto" in out
+        n = int(out.split("fitted on ")[1].split()[0])
+        assert "people's ratings" in out
+        both, _ = fit(root, "--with-auto")
+        assert both.returncode == 0, both.stderr  # type: ignore[attr-defined]
+        assert f"fitted on {n + 4} people's and automatic ratings" in both.stdout  # type: ignore[attr-defined]
+    finally:
+        for _ in good:
+            journal.undo()

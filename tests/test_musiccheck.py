@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from rater.core.abc_reader import parse
+from rater.core.abc import parse
 from rater.core.checks import text_verdict
 from rater.core.corpus import read_samples, sample_id
 from rater.core.demo import music21_corpus_dir

@@ -81,6 +81,7 @@ def rate_one_pair(samples: list, journal: Path) -> str:
         render=resolve_soundfont(RenderSettings()),
         checks=CheckSettings(),
         min_view_seconds=0.0,
+        show_source=True,  # the screen is blind by default (issue 21)
     )
     app = make_app(samples, journal, settings, player=RecordingPlayer())
     seen: list[str] = []

@@ -259,13 +259,17 @@ def test_active_partners_an_uncertain_sample_near_its_estimate() -> None:
         p = src.next_pair()
         assert p is not None and "id-40" in key(p)  # the uncompared sample goes first
         other = p.b if p.a.id == "id-40" else p.a
-        gaps.append(abs(float(src._scores[src._index[other.id]])))
-    assert float(np.ptp(src._scores)) > 6  # the others' scores are spread widely
+        scores = src.scores()
+        gaps.append(abs(scores[other.id]))
+    assert float(np.ptp(list(scores.values()))) > 6  # the others' scores are spread widely
     assert statistics.mean(gaps) < 1.2  # an uncapped draw (sd 3) averages about 2.8
 
 
-def test_active_deferred_refit_waits_for_settle_or_the_stale_limit() -> None:
-    import numpy as np
+def test_active_deferred_refit_is_a_job_that_runs_on_another_thread() -> None:
+    """With `defer_refit` neither `record` nor `next_pair` refits: the refit is a job (run
+    here on a thread, as the rating screen does); pairs come from the last fit until its
+    result is adopted, and decisions made while it ran make the next job."""
+    import threading
 
     samples = [sample(f"{k:02d}") for k in range(30)]
     lazy = pairing.ActiveSource(samples, seed=1, defer_refit=True)
@@ -274,14 +278,23 @@ def test_active_deferred_refit_waits_for_settle_or_the_stale_limit() -> None:
         p = Pair(a=samples[k + 5], b=samples[k])
         lazy.record([decide(p, 0)])
         eager.record([decide(p, 0)])
-    assert not lazy._scores.any() and eager._scores.any()  # nothing refitted yet
+    for _ in range(25):  # many more decisions than the old stale limit: still no refit
+        lazy.next_pair()
+    assert not any(lazy.scores().values()) and any(eager.scores().values())
+    job = lazy.prepare()
+    assert job is not None
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(job()))
+    worker.start()
+    lazy.record([decide(Pair(a=samples[20], b=samples[11]), 0)])  # while the job runs
+    worker.join(30)
+    assert not any(lazy.scores().values())  # not adopted yet: the last fit is in use
+    lazy.adopt(result[0])
+    got, want = lazy.scores(), eager.scores()
+    assert all(abs(got[i] - want[i]) < 1e-3 for i in want)  # both fit to tol 1e-4
+    assert lazy.prepare() is not None  # the decision made meanwhile is the next job
     lazy.settle()
-    assert np.allclose(lazy._scores, eager._scores, atol=1e-3)  # both fit to tol 1e-4
-    for k in range(active.STALE_LIMIT):
-        lazy.record([decide(Pair(a=samples[k + 10], b=samples[k]), 0)])
-    before = lazy._scores.copy()
-    assert lazy.next_pair() is not None  # too many decisions waiting: it refits first
-    assert not np.allclose(before, lazy._scores)
+    assert lazy.prepare() is None
 
 
 def test_schedules_keep_excluding_samples_found_broken_in_earlier_sessions() -> None:

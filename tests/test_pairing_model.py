@@ -1,6 +1,6 @@
 """The `model` pairing strategy as a library: halves first, then the preference model's
-pairs, refitted in `settle` when deferred; real tunes, notes parsed for real, decisions
-written as journal records."""
+pairs, refitted by jobs (`prepare` / `adopt`) when deferred; real tunes read for real,
+decisions written as journal records."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rater.audio.notes import clip_notes
 from rater.core.corpus import read_samples
 from rater.core.demo import demo_corpus
 from rater.core.records import Pair, Rating, Sample
-from rater.core.settings import NoteSettings, PairingSettings
+from rater.core.settings import PairingSettings
 from rater.rating import outcome, pairing
 from rater.rating.pairing import model as model_pairing
 from rater.rating.pairing.model import BOOT, ModelSource
@@ -23,14 +22,13 @@ from rater.rating.pairing.schedule import halves
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Sample], dict, set[str]]:
-    """The demo corpus (40 real tunes, 40 Markov ones), their notes, and the real ones."""
+    """The demo corpus (40 real tunes, 40 Markov ones) and the real ones."""
     root = tmp_path_factory.mktemp("demo")
     corpus = demo_corpus(root / "corpus")
     origins = json.loads((root / "corpus" / "origins.json").read_text())
     samples = read_samples([str(corpus)])
-    renders = clip_notes(samples, NoteSettings(workers=2), root / "cache")
     real = {s.id for s in samples if "markov" not in origins[s.id]}
-    return samples, renders, real
+    return samples, real
 
 
 def decide(pair: Pair, real: set[str], rng: random.Random) -> list[Rating]:
@@ -50,17 +48,10 @@ def auc(scores: dict[str, float], real: set[str]) -> float:
     return wins / (len(pos) * len(neg))
 
 
-def model_scores(source: ModelSource) -> dict[str, float]:
-    values = source.model.scores(source._x)
-    return {source._samples[k].id: float(values[r]) for r, k in enumerate(source._rows)}
-
-
 def test_halves_first_then_model_pairs_that_learn_and_reach_new_samples(demo) -> None:
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(1)
-    source = pairing.source(
-        PairingSettings("model", seed=3), samples, renders=lambda sid: renders.get(sid)
-    )
+    source = pairing.source(PairingSettings("model", seed=3), samples)
     assert isinstance(source, ModelSource)
     planned = {frozenset((p.a.id, p.b.id)) for p in halves(samples, 3)}
     asked: list[frozenset[str]] = []
@@ -80,56 +71,84 @@ def test_halves_first_then_model_pairs_that_learn_and_reach_new_samples(demo) ->
         source.record(decide(pair, real, rng))
     assert len(set(asked)) == len(asked), "a pair was asked twice"
     assert new_in_model_pairs >= 10, "the model pairs never brought in uncompared samples"
-    # the notes reached the features: every demo tune parses
-    parsed = model_pairing_parsed(source)
-    assert parsed > 0.9
     # 60 decisions about content: real tunes score above Markov ones over every sample
-    assert auc(model_scores(source), real) > 0.75
+    scores = source.scores()
+    assert len(scores) == len(samples)
+    assert auc(scores, real) > 0.75
 
 
-def model_pairing_parsed(source: ModelSource) -> float:
-    """Share of featured samples whose notes were read (the `parsed` music feature)."""
+def test_a_job_reads_each_judged_tune(demo) -> None:
+    """The features come from each tune's one reading (the clip the session plays): every
+    demo tune has notes; a job run in a child process computes the same rows."""
     import numpy as np
 
     from rater.analysis.model import music
+    from rater.rating.gather import feature_rows
 
-    raw = np.concatenate(source._raw)
-    return float(raw[:, music.NAMES.index("parsed")].mean())
+    samples, _ = demo
+    source = ModelSource(samples, 0, defer_refit=True)
+    job = source.prepare()
+    assert job is not None
+    result = job()
+    assert isinstance(result, model_pairing.ModelFit)
+    assert sorted(result.new) == list(range(len(samples))) and result.model is None
+    parsed = result.raw[:, music.NAMES.index("parsed")]
+    assert parsed.mean() > 0.9
+    by_id = {s.id: s for s in samples}
+    raw, _ = feature_rows([by_id[i] for i in result.ids], source.features, workers=0)
+    assert np.array_equal(result.raw, raw, equal_nan=True)
+    child = ModelSource(samples, 0, defer_refit=True, offload=True)
+    try:
+        offloaded = child.prepare()()
+    finally:
+        child.close()
+    assert np.array_equal(offloaded.raw, result.raw, equal_nan=True)
 
 
-def test_a_deferred_refit_happens_in_settle_never_in_next_pair(demo) -> None:
-    samples, renders, real = demo
+def test_a_deferred_refit_is_a_job_never_next_pair(demo) -> None:
+    samples, real = demo
     rng = random.Random(2)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     for _ in range(BOOT):
         source.record(decide(source.next_pair(), real, rng))
     assert source.model is None, "next_pair or record fitted on the key press"
-    assert source._since == BOOT
-    source.settle()
+    source.settle()  # the jobs, here on this thread
     first = source.model
-    assert first is not None and source._since == 0
+    assert first is not None and source.prepare() is None
     source.record(decide(source.next_pair(), real, rng))
-    source.next_pair()
-    assert source.model is first and source._since == 1  # still the old fit
-    source.settle()
-    assert source.model is not first and source._since == 0
-
-
-def test_stale_fits_are_refitted_once_too_many_decisions_wait(demo, monkeypatch) -> None:
-    samples, renders, real = demo
-    monkeypatch.setattr(model_pairing, "STALE_LIMIT", BOOT + 2)
-    rng = random.Random(3)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
-    for _ in range(BOOT + 2):
+    assert source.prepare() is None  # one decision: the last fit's batch is still good
+    for _ in range(model_pairing.BATCH - 1):
         source.record(decide(source.next_pair(), real, rng))
-    assert source.model is None
     source.next_pair()
-    assert source.model is not None and source._since == 0
+    assert source.model is first  # still the old fit: the next comes from a job
+    job = source.prepare()
+    assert job is not None
+    source.adopt(job())
+    assert source.model is not first and source.prepare() is None
+
+
+def test_pairs_never_wait_for_a_fit_that_is_not_in(demo) -> None:
+    """Many decisions while the next fit is out: the last fit's batch and reserve, then the
+    least-compared samples; no pair is asked twice and nothing is fitted on the key press."""
+    samples, real = demo
+    rng = random.Random(3)
+    source = ModelSource(samples, 0, defer_refit=True)
+    for _ in range(BOOT):
+        source.record(decide(source.next_pair(), real, rng))
+    source.settle()
+    fit = source.model
+    asked = set()
+    for _ in range(3 * (model_pairing.BATCH + model_pairing.RESERVE)):
+        pair = source.next_pair()
+        assert pair is not None
+        asked.add(frozenset((pair.a.id, pair.b.id)))
+        source.record(decide(pair, real, rng))
+    assert source.model is fit and len(asked) == 3 * (model_pairing.BATCH + model_pairing.RESERVE)
 
 
 def test_only_judged_and_usable_samples_are_paired(demo) -> None:
-    samples, renders, _ = demo
-    source = ModelSource(samples, 0, renders=renders.get, wait_for_ready=True)
+    samples, _ = demo
+    source = ModelSource(samples, 0, wait_for_ready=True)
     assert source.next_pair() is None and source.waiting
     ready = [s.id for s in samples[:6]]
     source.mark_ready(ready)
@@ -147,32 +166,37 @@ def test_an_undone_decision_leaves_the_fit(demo, tmp_path: Path) -> None:
     """`forget` (the session's undo) takes the decision out of the games the model fits."""
     from rater.rating.journal import Journal
 
-    samples, renders, real = demo
+    samples, real = demo
     rng = random.Random(4)
     journal = Journal(tmp_path / "r.jsonl")
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True)
+    source = ModelSource(samples, 0, defer_refit=True)
     written = []
     for _ in range(BOOT + 2):
         written.append(journal.append(decide(source.next_pair(), real, rng)))
         source.record(written[-1])
     source.settle()
     before = source.model
-    assert len(source._games) == BOOT + 2 and source._since == 0
-    source.forget([written[-1][0].extra["decision"], None])
-    assert len(source._games) == BOOT + 1 and source._since == 1
-    source.settle()
-    assert source.model is not before and source._since == 0
     source.forget(["no-such-decision"])
-    assert len(source._games) == BOOT + 1 and source._since == 0
+    assert source.prepare() is None  # nothing changed: nothing to refit
+    source.forget([written[-1][0].extra["decision"], None])
+    job = source.prepare()
+    assert job is not None
+    after = job()
+    assert isinstance(after, model_pairing.ModelFit) and after.model is not None
+    # refitted on one game fewer: the weights move
+    assert after.model.music_weights != before.music_weights
 
 
-def test_a_settle_featurises_at_most_a_chunk_of_newly_judged_samples(demo, monkeypatch) -> None:
+def test_a_job_featurises_at_most_a_chunk_of_newly_judged_samples(demo, monkeypatch) -> None:
     """Thousands of samples judged at once (a resumed session, a warm cache) are featurised
-    over several settles, so no single settle holds the screen for long."""
-    samples, renders, _ = demo
+    over several jobs, so a fit can come in between."""
+    samples, _ = demo
     monkeypatch.setattr(model_pairing, "FEATURE_CHUNK", 10)
-    source = ModelSource(samples, 0, renders=renders.get, defer_refit=True, wait_for_ready=True)
+    source = ModelSource(samples, 0, defer_refit=True, wait_for_ready=True)
     source.mark_ready(s.id for s in samples[:25])
-    for featured in (10, 20, 25, 25):
-        source.settle()
-        assert len(source._rows) == featured
+    for featured in (10, 20, 25):
+        job = source.prepare()
+        assert job is not None
+        source.adopt(job())
+        assert source.featured == featured
+    assert source.prepare() is None

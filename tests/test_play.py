@@ -20,9 +20,9 @@ CLIP = ["--clip-seconds", "1.5"]  # of music: 1.36 s heard at 1.1x
 
 @pytest.fixture(scope="module")
 def tunes(two_tunes: Path) -> list[str]:
-    """Two real tunes, then one that does not parse."""
+    """Two real tunes, then one with nothing to play."""
     bad = two_tunes.parent / "bad.abc"
-    bad.write_text("X:9\nT:Unclosed\nK:C\nCDEF|GABc|cd[ef|gabc|\n")
+    bad.write_text("X:9\nT:Rests\nK:C\nz8|z8|]\n")
     return [str(two_tunes), str(bad)]
 
 
@@ -69,7 +69,7 @@ def test_a_tune_that_does_not_render_is_named_and_skipped(tunes, cache, tmp_path
     out = tmp_path / "out.wav"
     done = play(*tunes, *CLIP, env=alsa_sink.plain_env(out), cache=cache)
     assert done.returncode == 0, done.stderr
-    assert "3/3 Unclosed  bad.abc#1  not playable: unparseable" in done.stdout.splitlines()
+    assert "3/3 Rests  bad.abc#1  not playable: no-notes" in done.stdout.splitlines()
     assert done.stdout.splitlines()[-1] == "played 2 clips, 1 not playable"
     second = corpus.read_samples(tunes)[1]
     assert alsa_sink.frames(out)[0] == alsa_sink.frames(clip_paths(cache)[second.id])[0]

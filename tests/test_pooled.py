@@ -61,7 +61,7 @@ def test_a_clear_progression_is_recovered_in_order() -> None:
     mu = np.array([-1.5, -0.5, 0.5, 1.5])
     group = np.repeat(np.arange(4), 40)
     score = mu[group] + rng.normal(0.0, 0.5, len(group))
-    from rater.analysis.rank import Game
+    from rater.analysis.games import Game
 
     games = []
     for _ in range(6):

@@ -236,7 +236,7 @@ def test_rank_command_table_and_csv(tmp_path, capsys) -> None:  # type: ignore[n
     assert len(lines) == 4 and lines[1].startswith("a1,")
     assert lines[1].endswith(",2,0,0,gen-a.abc,")  # no number in this hand-made journal
     shown = capsys.readouterr().out
-    assert "Tune a1" in shown and "gen-a.abc won 2 of 2" in shown
+    assert "Tune a1" in shown and "gen-a.abc against the other sources: people 2/2" in shown
 
 
 def test_ab_report_command(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -246,7 +246,7 @@ def test_ab_report_command(tmp_path, capsys) -> None:  # type: ignore[no-untyped
     )
     assert main(["ab-report", journal]) == 0
     shown = capsys.readouterr().out
-    assert "gen-a.abc won 0 of 1" in shown and "1 tie" in shown
+    assert "gen-a.abc against gen-b.abc: people 0/1" in shown and "1 tie" in shown
 
 
 def test_commands_without_usable_records_fail_in_one_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -279,3 +279,47 @@ def test_rank_csv_that_is_an_input_journal_is_refused(tmp_path, capsys) -> None:
         err = capsys.readouterr().err
         assert err.startswith("rater: ") and err.count("\n") == 1 and "input journal" in err
     assert (tmp_path / "r.jsonl").read_bytes() == before
+
+
+def issue_21_journal(path) -> str:  # type: ignore[no-untyped-def]
+    """The blind A/B of issue 21: people decided 9 pairs (model_a won 5), and 6 pairs were
+    auto-rated because model_b's sample was broken (model_a "won" all 6): with the
+    automatic ones mixed in, model_a won 11 of 15 (73.3%); people say 5 of 9 (55.6%)."""
+    ab, ba = ("model_a.txt", "model_b.txt"), ("model_b.txt", "model_a.txt")
+    ratings = [rec(f"a{k}", f"b{k}", 0, sources=ab) for k in range(3)]  # A side won: model_a
+    ratings += [rec(f"b{k}", f"a{k}", 1, sources=ba) for k in range(3, 5)]  # model_a on B
+    ratings += [rec(f"a{k}", f"b{k}", 1, sources=ab) for k in range(5, 9)]  # model_b won 4
+    ratings += [rec(f"a{k}", f"b{k}", 0, sources=ab, broken=1) for k in range(9, 15)]
+    return write_journal(path, ratings)
+
+
+def test_people_first_in_ab_report_and_rank(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    journal = issue_21_journal(tmp_path / "r.jsonl")
+    assert main(["ab-report", journal]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("model_a.txt against model_b.txt: people 5/9 (55.6%")
+    assert ", with automatic 11/15 (73.3%" in line
+    assert line.index("people 5/9") < line.index("with automatic 11/15")
+    assert main(["rank", journal, "--by-source"]) == 0
+    out = capsys.readouterr().out
+    assert "people 9 games, with automatic 15 (6 automatic" in out
+    assert "model_a.txt against the other sources: people 5/9 (55.6%" in out
+    assert "model_a.txt against model_b.txt: people 5/9 (55.6%" in out
+    assert out.count("with automatic 11/15 (73.3%") == 2
+    assert main(["ab-report", journal, "--drop-broken"]) == 0  # people only, said so
+    dropped = capsys.readouterr().out
+    assert "people 5/9 (55.6%" in dropped and "automatic decisions left out" in dropped
+
+
+def test_people_first_in_stats(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    journal = issue_21_journal(tmp_path / "r.jsonl")
+    assert main(["stats", journal, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert (got["human_decisions"], got["decisions"]) == (9, 15)
+    assert got["people_sources"] == {"model_a.txt": 9, "model_b.txt": 9}
+    assert got["sources"] == {"model_a.txt": 15, "model_b.txt": 15}
+    assert main(["stats", journal]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.strip("│ ").startswith("decisions"))
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    assert cells == ["decisions", "9", "15"]  # people first, the automatic ones beside

@@ -1,4 +1,4 @@
-"""ABC -> WAV clips with real music21, mido, fluidsynth and SoundFont; cache and pool."""
+"""ABC -> WAV clips with rater's reader, real mido, fluidsynth and SoundFont; cache and pool."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rater.audio import cache, pipeline, render
 from rater.audio.pool import Pool
 from rater.audio.synth import find_soundfont
 from rater.core import paths
-from rater.core.records import Render, Sample
+from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
 SCALE = (
@@ -23,10 +23,9 @@ SCALE = (
 )  # 64 quarter notes at 120 per minute: 32 s of music, C4 first, G4 at 2.0 s
 ONEILL = Path(music21.__file__).parent / "corpus" / "oneills1850" / "0001-0050.abc"
 FOLKRNN = "M:6/8\nK:Cmaj\nD E 2 D E 2 | F E D C A, 2 | G, C 2 C E 2 | E G 2 E D 2 |\n"
-GARBAGE = "X:1\nT:broken\nK:C\nCDEF|GABc|cd[ef|gabc|\n"  # unclosed chord: music21 rejects
-# Parsing grows to the whole body when the head is too short for the clip: at this tempo
-# every head is, so the whole 20,000 characters get parsed, which takes seconds.
-SLOW = "X:1\nM:4/4\nL:1/8\nQ:1/4=20000\nK:C\n" + ("abcd efga | " * 8 + "\n") * 200
+EMPTY = "X:1\nK:C\n| | |]\n"  # bar lines and nothing to play
+# A 180 s clip of chords: synthesising it takes far longer than the 10 ms allowed below.
+SLOW = "X:1\nM:4/4\nL:1/8\nK:C\n" + ("[ceg][dfa][egb][fac'] " * 8 + "|\n") * 100
 
 
 def sample(text: str, sid: str = "s") -> Sample:
@@ -41,25 +40,6 @@ def settings() -> RenderSettings:
 def frames(path: str) -> tuple[int, int]:
     with wave.open(path) as w:
         return w.getnframes(), w.getframerate()
-
-
-def test_prepare_adds_missing_header_fields() -> None:
-    header, body = render.prepare_abc(FOLKRNN)
-    assert header.startswith("X:1\n") and "L:" not in header and "M:6/8" in header
-    assert body.startswith("D E 2")
-    header, _ = render.prepare_abc("K:C\nCDEF|\n")
-    assert header == "X:1\nL:1/8\nK:C\n"
-    header, _ = render.prepare_abc("X:7\nT:t\nK:G\nGABc|\n")
-    assert header == "X:7\nL:1/8\nT:t\nK:G\n"
-
-
-def test_body_head_cuts_at_lines_then_bars() -> None:
-    body = "abc|def|\n" * 10
-    assert render.body_head(body, 1000) == body
-    assert render.body_head(body, 30) == "abc|def|\nabc|def|\nabc|def|"
-    one_line = "abcd|" * 1000
-    head = render.body_head(one_line, 52)
-    assert head == "abcd|" * 10
 
 
 def test_known_tune_clip_length_level_and_notes(settings: RenderSettings, tmp_path: Path) -> None:
@@ -118,7 +98,7 @@ def test_real_and_generated_tunes_render(settings: RenderSettings, tmp_path: Pat
 
 @pytest.mark.parametrize(
     ("text", "error"),
-    [(GARBAGE, "unparseable"), ("X:1\nK:C\n| | |]\n", "no-notes"), ("", "no-notes")],
+    [(EMPTY, "no-notes"), ("", "no-notes"), ("X:1\nK:C\n]]]@@@\n", "no-notes")],
 )
 def test_bad_tunes_become_errors(
     settings: RenderSettings, tmp_path: Path, text: str, error: str
@@ -132,9 +112,10 @@ def test_bad_tunes_become_errors(
 # in this process); Python reports that raise as ignored, and the alarm fires again 0.25 s
 # later, which is what this test checks.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_time_limit_stops_a_slow_parse_promptly(settings: RenderSettings, tmp_path: Path) -> None:
+def test_time_limit_stops_a_slow_render_promptly(settings: RenderSettings, tmp_path: Path) -> None:
     start = time.monotonic()
-    r = render.render_one(sample(SLOW), replace(settings, time_limit=0.3), tmp_path)
+    slow = replace(settings, clip_seconds=180.0, time_limit=0.01)
+    r = render.render_one(sample(SLOW), slow, tmp_path)
     assert r.error == "timeout"
     assert time.monotonic() - start < 3.0
 
@@ -142,7 +123,7 @@ def test_time_limit_stops_a_slow_parse_promptly(settings: RenderSettings, tmp_pa
 def test_absurd_line_is_cheap(settings: RenderSettings, tmp_path: Path) -> None:
     r = render.render_one(sample("X:1\nL:1/8\nK:C\n" + "cdef|" * 1_000_000), settings, tmp_path)
     assert r.ok and r.clip_seconds == pytest.approx(4.0 / 1.1)
-    assert r.music_seconds > 1000  # estimated from the parsed head
+    assert r.music_seconds > 1000  # of the first 20,000 characters, all a reading reads
 
 
 def test_cache_round_trip_and_env_dir(
@@ -165,16 +146,16 @@ def test_stream_renders_then_hits_cache(
     settings: RenderSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "c"))
-    samples = [sample(SCALE, "scale"), sample(GARBAGE, "garbage"), sample(FOLKRNN, "folk")]
+    samples = [sample(SCALE, "scale"), sample(EMPTY, "empty"), sample(FOLKRNN, "folk")]
     cold = {r.sample_id: r for r in pipeline.render_stream(samples, settings, workers=2)}
-    assert set(cold) == {"scale", "garbage", "folk"}
+    assert set(cold) == {"scale", "empty", "folk"}
     assert not any(r.cached for r in cold.values())
-    assert cold["garbage"].error == "unparseable" and cold["scale"].ok and cold["folk"].ok
+    assert cold["empty"].error == "no-notes" and cold["scale"].ok and cold["folk"].ok
     wav_bytes = Path(cold["scale"].wav_path).read_bytes()
     warm = list(pipeline.render_stream(samples, settings, workers=2))
-    assert [r.sample_id for r in warm] == ["scale", "garbage", "folk"]  # input order
+    assert [r.sample_id for r in warm] == ["scale", "empty", "folk"]  # input order
     assert all(r.cached for r in warm)
-    assert warm[1].error == "unparseable"  # failures are cached too
+    assert warm[1].error == "no-notes"  # failures are cached too
     assert Path(warm[0].wav_path).read_bytes() == wav_bytes
     assert warm[0].notes == cold["scale"].notes
 
@@ -191,8 +172,8 @@ def test_stream_closed_early_stops_workers(settings: RenderSettings, tmp_path: P
 
 
 def test_watchdog_replaces_a_stuck_worker(settings: RenderSettings, tmp_path: Path) -> None:
-    # No in-worker alarm (time_limit 0), so only the parent's watchdog can end the slow parse.
-    pool = Pool(replace(settings, time_limit=0), tmp_path, workers=1)
+    # No in-worker alarm (time_limit 0), so only the parent's watchdog can end the slow render.
+    pool = Pool(replace(settings, time_limit=0, clip_seconds=180.0), tmp_path, workers=1)
     pool.watchdog = 0.5
     try:
         results = list(pool.run([sample(SLOW, "slow"), sample(SCALE, "scale")]))
@@ -250,9 +231,9 @@ def test_slow_tempos_at_any_speed(settings: RenderSettings, tmp_path: Path) -> N
     )
     assert slow.ok, slow.detail
     assert slow.notes[1].start == pytest.approx(2.0 / 0.1)  # a quarter at 30 is 2 s
-    timed = [(0.0, 0.5, 60), (1 / 3, 20.0, 64), (20.0, 4000.0, 67)]
+    timed = (NoteEvent(0.0, 0.5, 60), NoteEvent(1 / 3, 20.0, 64), NoteEvent(20.0, 4000.0, 67))
     now, heard = 0.0, []
-    for msg in render._midi(timed, 0):
+    for msg in render._clip_midi(timed, 0):
         now += msg.time
         if msg.type in ("note_on", "note_off"):
             heard.append((msg.type, msg.note, now))
@@ -264,3 +245,22 @@ def test_slow_tempos_at_any_speed(settings: RenderSettings, tmp_path: Path) -> N
         ("note_on", 67, 20.0),
         ("note_off", 67, 4000.0),
     ]
+
+
+def test_tune_midi_is_the_whole_tune_at_its_written_tempo() -> None:
+    """`rater render --out`'s MIDI: repeats played out, tempo changes as set_tempo events."""
+    from rater.core import abc
+
+    text = "X:1\nM:4/4\nL:1/4\nQ:1/4=120\nK:C\n|:CDEF:|[Q:1/4=60]G4|]\n"
+    midi = render.tune_midi(abc.perform(abc.parse(text)))
+    ons = [m.note for t in midi.tracks for m in t if m.type == "note_on" and m.velocity]
+    assert ons == [60, 62, 64, 65] * 2 + [67]
+    ticks = []
+    for t in midi.tracks:
+        now = 0
+        for m in t:
+            now += m.time
+            if m.type == "set_tempo":
+                ticks.append((now, m.tempo))
+    assert ticks == [(0, 500_000), (8 * render.TUNE_TICKS, 1_000_000)]
+    assert midi.length == pytest.approx(8.0)  # 8 quarters at 120, then 4 at 60

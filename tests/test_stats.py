@@ -56,9 +56,12 @@ def test_summarise(tmp_path: Path) -> None:
     assert s.records == 16 and s.decisions == 13
     assert (s.a_wins, s.b_wins, s.ties) == (3, 7, 3)
     assert s.broken == 2 and s.broken_ties == 1
-    assert s.reasons == {"repetitive": 2, "blacklist": 2, "silent": 1}
-    assert s.raters == {"ann": 7, "bob": 4, "auto": 2}
+    # per sample: the one broken sample of the two automatic records counts once
+    assert s.reasons == {"repetitive": 1, "blacklist": 1, "silent": 1}
+    assert s.raters == {"ann": 7, "bob": 4} and s.automatic == {"auto": 2}
     assert s.sources == {"gen.abc": 13, "ref.abc": 13}
+    assert s.people_sources == {"gen.abc": 11, "ref.abc": 11}
+    assert (s.people_a_wins, s.people_b_wins, s.people_ties) == (3, 6, 2)
     # 11 human decisions; active time excludes the breaks: ann 5 gaps of 20 s, bob 3 of 20 s
     assert s.human_decisions == 11
     assert abs(s.active_hours * 3600 - 160) < 1e-6
@@ -140,3 +143,20 @@ def test_bar_level_reasons_reach_stats(tmp_path: Path) -> None:
     reasons_table = p.stdout.split("Broken reasons")[1].split("Raters")[0]
     for name in ("loop", "bad-header", "off-meter", "incoherent"):
         assert name in reasons_table
+
+
+def test_broken_reasons_count_samples_not_records(tmp_path: Path) -> None:
+    """Issue 21: 14 off-meter records against 7 distinct samples (ab pairing pairs a broken
+    sample with several partners) is 7 samples, as the table's title says."""
+    j = Journal(tmp_path / "r.jsonl")
+    off = Verdict("", False, ("off-meter",))
+    for k in range(7):
+        for partner in (100 + k, 200 + k):
+            pair = Pair(sample(k, "gen.abc"), sample(partner, "ref.abc"))
+            j.append(auto_decide(pair, off, Verdict("", True), "auto"))
+    s = summarise(j.records())
+    assert s.broken == 14 and s.reasons == {"off-meter": 7}
+    out = run_stats(j.path).stdout
+    assert "distinct samples" in out
+    row = next(line for line in out.splitlines() if "off-meter" in line)
+    assert [c.strip() for c in row.split("│") if c.strip()] == ["off-meter", "7"]

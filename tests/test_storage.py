@@ -43,9 +43,9 @@ K:C
 C|
 
 X:3
-T:Unclosed
+T:Garbled
 K:C
-CDEF|GABc|cd[ef|gabc|
+CDEF|GABc|cd@@@@;;;;####@@@@;;;;|gabc|
 
 X:4
 T:No notes

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html
 import json
-import os
+import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fakes import RecordingPlayer
+from screen_text import screen_text, shows
 
 from rater.audio import render
 from rater.audio.synth import resolve_soundfont
@@ -32,18 +31,6 @@ LOOPS = [
     "X:1\nT:Loop two\nM:4/4\nL:1/8\nK:D\n" + "d2d2 d2d2|" * 60 + "\n",
 ]
 SIZE = (160, 48)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("RATER_CACHE_DIR")
-    os.environ["RATER_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        del os.environ["RATER_CACHE_DIR"]
-    else:
-        os.environ["RATER_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="module")
@@ -179,15 +166,27 @@ def test_resume_skips_decided_pairs(samples, settings, tmp_path: Path) -> None:
     asyncio.run(second_session())
 
 
-def test_r_auto_rates_the_rest_and_exits(samples, settings, tmp_path: Path) -> None:
+def test_r_asks_first_then_auto_rates_the_rest_and_exits(samples, settings, tmp_path: Path):
     journal = tmp_path / "ratings.jsonl"
     app = new_app(samples, journal, settings)
+    kept: list[dict] = []  # the journal when r was pressed
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await showing(pilot, app)
             await pilot.press("1")
+            await showing(pilot, app)
+            before = records(journal)
+            kept.extend(before)
             await pilot.press("r")
+            await shows(pilot, app, "auto-rate the rest and quit? y/n")
+            await pilot.press("2")  # a rating key is not an answer: nothing happens
+            await pilot.press("n")  # no: back to the pair, nothing written
+            await pilot.pause(0.2)
+            assert "auto-rate the rest and quit?" not in screen_text(app)
+            assert records(journal) == before and app.return_code is None
+            assert app.session.state == "showing"
+            await pilot.press("r", "y")
             await exited(pilot, app)
 
     asyncio.run(run())
@@ -205,7 +204,16 @@ def test_r_auto_rates_the_rest_and_exits(samples, settings, tmp_path: Path) -> N
             not broken and any(r["ids"] == [p.a.id, p.b.id] and not r.get("broken") for r in got)
         )
     assert len(human(journal)) == 1
-    assert "left for a person" in (app.return_value or "")
+    # its summary is one plain sentence, then the sitting's
+    auto = len({r["decision"] for r in got[len(kept) :]})
+    said = app.return_value or ""
+    first = said[: said.index(".") + 1]
+    assert re.fullmatch(
+        rf"Auto-rated {auto} more pairs? that had a broken sample and left \d+ pairs of two "
+        r"good samples for a person\.",
+        first,
+    ), said
+    assert f"{journal} holds {len({r['decision'] for r in got})} decisions (1 yours)" in said
 
 
 def test_playback_a_then_b_and_a_key_stops_it(samples, settings, tmp_path: Path) -> None:
@@ -283,20 +291,26 @@ def test_text_kind_has_no_audio(tmp_path: Path, settings) -> None:
 
 
 def test_help_screen_lists_every_key_and_closes(samples, settings, tmp_path: Path) -> None:
+    from rater.tui.keys import KEYS
     from rater.tui.screens import HelpScreen
+    from rater.tui.widgets import STATUS_HELP
 
-    app = new_app(samples, tmp_path / "r.jsonl", settings)
+    app = new_app(samples, tmp_path / "r.jsonl", settings, min_view_seconds=0.3)
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await showing(pilot, app)
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
-            screen = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+            screen = screen_text(app)
             assert "rater: keys" in screen
-            for binding in app.BINDINGS:
-                # Once in the footer ("A wins "), once more in the help table.
-                assert screen.count(binding.description) >= 2, binding.description
+            for k in KEYS:
+                # Once in the key bar ("A wins"), once more in the help table; the scroll
+                # keys are in the help only.
+                assert screen.count(k.description) >= (2 if k.bar else 1), k.description
+            for name, _ in STATUS_HELP:  # every figure of the status line is explained
+                assert name in screen, name
+            assert "too soon" in screen and "scrollbar" in screen
             await pilot.press("1")  # rating keys wait while a dialog is open
             assert human(tmp_path / "r.jsonl") == []
             await pilot.press("escape")
@@ -386,29 +400,35 @@ def test_a_failed_write_keeps_the_pair_and_the_app(samples, settings, tmp_path: 
     assert app.return_code == 0
 
 
-GUARD = 1.0  # view guard in the guard tests: long enough for a loaded CI machine's key presses
-
-
-def test_a_double_press_rates_only_the_pair_on_screen(samples, settings, tmp_path: Path) -> None:
+def test_a_key_too_soon_flashes_and_is_not_taken(samples, settings, tmp_path: Path) -> None:
     """Key auto-repeat or a double press: the second key arrives just after the next pair
-    is drawn; with the view guard on (the default), it must not rate that unseen pair."""
+    is drawn; with the view guard on (the default), it must not rate that unseen pair, and
+    the screen says so. The app's clock is injected: no real waiting."""
+    from fakes import FakeClock
+
     journal = tmp_path / "r.jsonl"
-    app = new_app(samples, journal, settings, min_view_seconds=GUARD)
+    clock = FakeClock()
+    guard = RateSettings.min_view_seconds
+    app = make_app(
+        samples, journal, rate(settings, min_view_seconds=guard), player=RecordingPlayer(clock),
+        clock=clock,
+    )  # fmt: skip
 
     async def run() -> None:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             await showing(pilot, app)
-            await pilot.pause(GUARD + 0.05)
             shown = app.session.current
-            await pilot.press("1", "1")
+            await pilot.press("1")  # at once: too soon
+            assert human(journal) == [] and app.session.current == shown
+            await shows(pilot, app, "too soon")
+            clock.now += guard + 0.01
+            await pilot.press("1", "1")  # the second lands on the new pair at once
             assert [r["ids"] for r in human(journal)] == [[shown.a.id, shown.b.id]]
             await showing(pilot, app)
             second = app.session.current
-            assert second != shown
-            await pilot.press("2")  # still within the guard time of the new pair
-            assert len(human(journal)) == 1
-            await pilot.pause(GUARD + 0.05)
-            await pilot.press("2")  # looked at it long enough: this one counts
+            assert second != shown and len(human(journal)) == 1
+            clock.now += guard + 0.01  # looked at it long enough: this one counts
+            await pilot.press("2")
             assert [r["ids"] for r in human(journal)][-1] == [second.a.id, second.b.id]
             assert len(human(journal)) == 2
             await pilot.press("x")
@@ -442,63 +462,52 @@ def active_text_app(tmp_path: Path, settings, min_view_seconds: float = 0.0) -> 
     )
 
 
-def test_active_pairing_refits_after_the_next_pair_is_on_screen(settings, tmp_path: Path):
-    """The refit that chooses pairs (~40 ms with 50,000 samples) is not between a key press
-    and the next pair: the app settles it once the next pair is drawn."""
+def test_keys_work_while_a_refit_runs_off_the_event_loop(settings, tmp_path: Path):
+    """The pairing's refit is a job on a worker thread: held up there (a refit over
+    thousands of samples), it never stops the keys; its result arrives afterwards."""
+    import threading
+
     app = active_text_app(tmp_path, settings)
+    release = threading.Event()
+    threads: list[str] = []
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await showing(pilot, app)
             source = app.session.source
-            settled: list[tuple[int, object]] = []
-            real = source.settle
+            real = source.prepare
 
-            def spy() -> None:
-                settled.append((source._since, app.session.current))
-                real()
+            def slow_prepare():
+                job = real()
+                if job is None:
+                    return None
 
-            source.settle = spy
-            first = app.session.current
+                def held():
+                    threads.append(threading.current_thread().name)
+                    release.wait(30)
+                    return job()
+
+                return held
+
+            source.prepare = slow_prepare
             await pilot.press("1")
-            await pilot.pause(0.2)
-            second = app.session.current
-            assert second is not None and second != first
-            assert len(human(tmp_path / "r.jsonl")) == 1
-            # decide() left the decision unfitted; the settle came with the next pair shown
-            assert (1, second) in settled
-            assert source._since == 0 and len(source._win) == 1
-            await pilot.press("x")
-
-    asyncio.run(run())
-
-
-def test_a_slow_settle_does_not_count_as_viewing_time(settings, tmp_path: Path) -> None:
-    """A key queued while the loop refits is not a judgement of a pair nobody could see
-    for min_view_seconds: the settle's time is added to the view guard."""
-    app = active_text_app(tmp_path, settings, min_view_seconds=GUARD)
-
-    async def run() -> None:
-        async with app.run_test(size=SIZE) as pilot:
             await showing(pilot, app)
-            source = app.session.source
-            real = source.settle
-
-            def slow() -> None:
-                if source._since:  # a decision to fit in (not the first pair's settle)
-                    time.sleep(GUARD + 0.5)  # longer than the guard: a huge refit, a slow machine
-                real()
-
-            source.settle = slow
-            await pilot.pause(GUARD + 0.05)
-            await pilot.press("1", "1")  # the second arrives while the next pair settles
-            assert len(human(tmp_path / "r.jsonl")) == 1
-            await pilot.pause(GUARD + 0.05)
-            await pilot.press("1")
-            assert len(human(tmp_path / "r.jsonl")) == 2
+            await pilot.pause(0.1)
+            assert threads and threading.main_thread().name not in threads  # the job is out
+            for key in "212":  # keys while the refit is held up: every one is written
+                await pilot.press(key)
+                await showing(pilot, app)
+            assert len(human(tmp_path / "r.jsonl")) == 4
+            assert not any(source.scores().values())  # the fit is not in yet
+            release.set()
+            end = time.monotonic() + 30
+            while not any(source.scores().values()):  # adopted on the loop when it is done
+                assert time.monotonic() < end, "the refit never arrived"
+                await pilot.pause(0.05)
             await pilot.press("x")
 
     asyncio.run(run())
+    assert app.return_code == 0
 
 
 def notices(app: RaterApp) -> list[str]:
@@ -589,7 +598,7 @@ def test_r_with_a_failing_disk_ends_with_one_line_and_status_2(samples, settings
             await showing(pilot, app)
             journal.unlink()
             journal.mkdir()  # disk full, read-only...: every write fails from now on
-            await pilot.press("r")
+            await pilot.press("r", "y")
             await exited(pilot, app)
 
     asyncio.run(run())

@@ -1,10 +1,11 @@
-"""`rater rate --pairing model` in the real app, driven by Pilot: real renders (notes), the
-real session and journal; the refit happens after the next pair is on screen."""
+"""`rater rate --pairing model` in the real app, driven by Pilot: real renders, the
+real session and journal; features, refits and the next batch run in a worker thread."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -23,14 +24,14 @@ SIZE = (160, 48)
 
 
 @pytest.mark.slow
-def test_model_pairing_in_the_app_fits_after_the_pair_is_shown(
+def test_model_pairing_in_the_app_fits_in_a_worker_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(model_pairing, "BOOT", 4)  # a fit after 4 decisions: a short test
     every = tmp_path / "every.abc"
     every.write_text(demo.demo_corpus(tmp_path / "demo").read_text())
-    # ten tunes a rater hears and four the checks fail (their notes are never parsed)
+    # ten tunes a rater hears and four the checks fail (never rendered)
     judged = [(s, text_verdict(s, CheckSettings()).ok) for s in corpus.read_samples([str(every)])]
     chosen = [s for s, ok in judged if ok][:10] + [s for s, ok in judged if not ok][:4]
     path = tmp_path / "small.abc"
@@ -53,31 +54,36 @@ def test_model_pairing_in_the_app_fits_after_the_pair_is_shown(
             assert time.monotonic() < end, "no next pair"
             await pilot.pause(0.05)
 
-    got: dict[str, model_pairing.ModelSource] = {}
+    jobs: list[tuple[str, object]] = []  # (thread, result) of every idle job
+    source = app.session.source
+    assert isinstance(source, model_pairing.ModelSource)
+    real = source.prepare
+
+    def spy():  # every job from the first on, on whichever thread runs it
+        job = real()
+        if job is None:
+            return None
+
+        def run_job():
+            result = job()
+            jobs.append((threading.current_thread().name, result))
+            return result
+
+        return run_job
+
+    source.prepare = spy
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await next_shown(pilot, None)
-            source = got["source"] = app.session.source
-            assert isinstance(source, model_pairing.ModelSource)
-            settled: list[tuple[int, object]] = []
-            real = source.settle
-
-            def spy() -> None:
-                settled.append((source._since, app.session.current))
-                real()
-
-            source.settle = spy
             for _ in range(8):
                 shown = app.session.current
                 await pilot.press("1")
                 await next_shown(pilot, shown)
-                await pilot.pause(0.1)  # the settle after the paint
-                # the decision just made was not fitted in the key press: settle did it,
-                # with the next pair already on screen
-                assert any(n >= 1 and on is app.session.current for n, on in settled)
-                assert source._since == 0
-            assert source.model is not None
+            end = time.monotonic() + 120
+            while source.model is None:  # the fit after BOOT decisions arrives
+                assert time.monotonic() < end, "no fit"
+                await pilot.pause(0.05)
             await pilot.press("x")
 
     asyncio.run(run())
@@ -86,21 +92,23 @@ def test_model_pairing_in_the_app_fits_after_the_pair_is_shown(
     assert len(people) == 8
     pairs = {r["decision"]: frozenset(r["ids"]) for r in rows}  # a tie is two records
     assert len(set(pairs.values())) == len(pairs), "a pair was shown twice"
-    # the features read the notes of the clips the rater heard: a tune is `parsed` exactly
-    # when its judged render holds notes
-    source = got["source"]
+    # every job ran off the event loop's thread, and one of them fitted the model
+    assert jobs and all(name != "MainThread" for name, _ in jobs)
+    results = [r for _, r in jobs if isinstance(r, model_pairing.ModelFit)]
+    assert any(r.model is not None for r in results)
+    # the features read each tune's reading, the clips the rater heard (in the child
+    # process): every tune whose judged render holds notes is `parsed` (the child
+    # may also parse a tune the checks failed before it was rendered)
     column = music.NAMES.index("parsed")
-    parsed = {
-        source._samples[k].id: row[column] for k, row in zip(source._rows, raw(source), strict=True)
-    }
+    parsed = {}
+    for r in results:
+        for sid, row in zip(r.ids, r.raw if r.ids else (), strict=True):
+            parsed[sid] = row[column]
     heard = {}
     for sid in parsed:
         judged = app.session.judged_of(sid)
-        r = judged.render if judged is not None else None
-        heard[sid] = float(r is not None and r.error is None and bool(r.notes))
-    assert len(parsed) == len(samples) and sum(heard.values()) >= 8
-    assert parsed == heard
-
-
-def raw(source: model_pairing.ModelSource) -> list:
-    return [row for block in source._raw for row in block]
+        render = judged.render if judged is not None else None
+        heard[sid] = float(render is not None and render.error is None and bool(render.notes))
+    rated = {sid for r in people for sid in r["ids"]}  # the fit learns from these samples
+    assert rated <= set(parsed) and sum(heard[sid] for sid in rated) >= 8
+    assert all(parsed[sid] == 1.0 for sid, h in heard.items() if h)

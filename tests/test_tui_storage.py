@@ -43,9 +43,9 @@ async def until(pilot, done, timeout: float = 90.0, why: str = "") -> None:
         await pilot.pause(0.05)
 
 
-def rate_one_pair(app: RaterApp, last: str = "x") -> str:
-    """Show the first pair, decide it, press `last` (exit, or auto-rate the rest); the
-    notice row's text."""
+def rate_one_pair(app: RaterApp, last: tuple[str, ...] = ("x",)) -> str:
+    """Show the first pair, decide it, press the keys `last` (exit, or auto-rate the rest
+    and answer yes); the notice row's text."""
     notice: list[str] = []
 
     async def run() -> None:
@@ -57,7 +57,7 @@ def rate_one_pair(app: RaterApp, last: str = "x") -> str:
             widget = app.query_one("#notice")
             notice.append(str(widget.render()) if widget.display else "")
             await pilot.press("1")
-            await pilot.press(last)
+            await pilot.press(*last)
             await until(pilot, lambda: app.return_code is not None, why="the app did not exit")
 
     asyncio.run(run())
@@ -104,7 +104,7 @@ def test_an_unwritable_cache_is_a_notice_and_rating_goes_on(
     samples = corpus.read_samples([str(two_tunes), str(more)])
     assert len(samples) == 6
     app = make_app(samples, tmp_path / "r.jsonl", sitting(), player=RecordingPlayer())
-    notice = rate_one_pair(app, last="r")
+    notice = rate_one_pair(app, last=("r", "y"))
     assert "cannot create the render cache" in notice and "Not a directory" in notice
     assert "nothing is cached" in notice
     records = journal(tmp_path / "r.jsonl")

@@ -12,14 +12,17 @@ person's, and would inflate agreement between everyone who met the same broken t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
-from rater.analysis.rank import games
+from rater.analysis.games import GameTable
+from rater.analysis.rank import table_of
 from rater.core.records import Rating
 
 FIRST, SECOND, TIE = "first", "second", "tie"
+LABELS = (FIRST, SECOND, TIE)
 
 
 @dataclass(frozen=True)
@@ -32,17 +35,44 @@ class AgreementRow:
 
 
 def decisions(
-    ratings: Sequence[Rating], include_broken: bool = False
+    ratings: Iterable[Rating] | GameTable, include_broken: bool = False
 ) -> dict[str, dict[frozenset[str], str]]:
     """rater -> unordered pair -> category of that rater's latest decision on it."""
-    out: dict[str, dict[frozenset[str], str]] = {}
-    for g in games(ratings, include_broken):
-        pair = frozenset((g.winner, g.loser))
-        if g.tie:
-            label = TIE
-        else:
-            label = FIRST if g.winner == min(g.winner, g.loser) else SECOND
-        out.setdefault(g.rater, {})[pair] = label
+    table = table_of(ratings, include_broken)
+    names = table.samples.names
+    return {
+        rater: {
+            frozenset((names[p >> 32], names[p & 0xFFFFFFFF])): LABELS[c]
+            for p, c in zip(pairs.tolist(), codes.tolist(), strict=True)
+        }
+        for rater, (pairs, codes) in _latest(table, include_broken).items()
+    }
+
+
+def _latest(table: GameTable, include_broken: bool) -> dict[str, tuple[Any, Any]]:
+    """rater -> (pairs, codes): the distinct pairs the rater decided (lower sample number
+    << 32 | higher, ascending) and the category of the latest decision on each (FIRST,
+    SECOND, TIE as 0, 1, 2; "first" is the sample whose id sorts first), from the table's
+    arrays without a Python object per game."""
+    import numpy as np
+
+    cols = table.arrays(include_broken)
+    lo = np.minimum(cols["win"], cols["los"]).astype(np.int64)
+    hi = np.maximum(cols["win"], cols["los"]).astype(np.int64)
+    order = np.argsort(np.array(table.samples.names, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))  # sample number -> place of its id in sorted order
+    first = np.where(rank[lo] < rank[hi], lo, hi) if len(lo) else lo
+    code = np.where(cols["tie"], 2, np.where(cols["win"] == first, 0, 1)).astype(np.int8)
+    pair = (lo << 32) | hi
+    out: dict[str, tuple[Any, Any]] = {}
+    for r, name in enumerate(table.raters.names):
+        mine = np.flatnonzero(cols["rater"] == r)
+        if not len(mine):
+            continue
+        last = mine[::-1]  # np.unique keeps the first of equal keys: the latest, reversed
+        pairs, at = np.unique(pair[last], return_index=True)
+        out[name] = (pairs, code[last][at])
     return out
 
 
@@ -60,17 +90,20 @@ def cohen_kappa(labels_a: Sequence[str], labels_b: Sequence[str]) -> float | Non
 
 
 def agreement_summary(
-    ratings: Sequence[Rating], include_broken: bool = False
+    ratings: Iterable[Rating] | GameTable, include_broken: bool = False
 ) -> list[AgreementRow]:
     """One row per pair of raters that decided at least one pair in common."""
-    by_rater = decisions(ratings, include_broken)
+    import numpy as np
+
+    by_rater = _latest(table_of(ratings, include_broken), include_broken)
     rows: list[AgreementRow] = []
     for ra, rb in combinations(sorted(by_rater), 2):
-        shared = sorted(by_rater[ra].keys() & by_rater[rb].keys(), key=sorted)
-        if not shared:
+        (pa, ca), (pb, cb) = by_rater[ra], by_rater[rb]
+        _, ia, ib = np.intersect1d(pa, pb, assume_unique=True, return_indices=True)
+        if not len(ia):
             continue
-        la = [by_rater[ra][p] for p in shared]
-        lb = [by_rater[rb][p] for p in shared]
+        la = [LABELS[c] for c in ca[ia].tolist()]
+        lb = [LABELS[c] for c in cb[ib].tolist()]
         agree = sum(x == y for x, y in zip(la, lb, strict=True))
-        rows.append(AgreementRow(ra, rb, len(shared), agree, cohen_kappa(la, lb)))
+        rows.append(AgreementRow(ra, rb, len(la), agree, cohen_kappa(la, lb)))
     return rows

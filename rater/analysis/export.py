@@ -52,12 +52,15 @@ class ExportResult:
     longest_response: int = 0
     longest_pair: int = 0
     over_trl_max_length: int = 0  # trl rows that TRL's default max_length would drop
+    automatic: int = 0  # of `written`: automatic (a broken sample lost), the rest people's
 
     def drop(self, why: str, n: int = 1) -> None:
         if n:
             self.dropped[why] = self.dropped.get(why, 0) + n
 
     def measure(self, r: Rating) -> None:
+        """Called once per row written."""
+        self.automatic += bool(r.broken)
         response = max(len(r.sample0), len(r.sample1))
         self.longest_query = max(self.longest_query, len(r.query))
         self.longest_response = max(self.longest_response, response)

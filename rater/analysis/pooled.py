@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rater.analysis import bt, polya
-from rater.analysis.rank import Z95, Game
+from rater.analysis.games import Game
+from rater.analysis.rank import Z95
 from rater.core.errors import RankError
 
 NO_SOURCE = "(no source)"

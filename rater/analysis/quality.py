@@ -18,15 +18,16 @@ Records written before the listening data existed simply have none: their figure
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from rater.analysis.rank import wilson
-from rater.analysis.stats import Stats, summarise
+from rater.analysis.stats import Stats, active_hours, parse_time
 from rater.core.printable import printable
 from rater.core.records import Rating
-from rater.core.rules import decisions, recheck_of
+from rater.core.rules import iter_decisions, recheck_of
 
 EARLY_SECONDS = 2.0  # decided before clip B had played this long: an early decision
 FLAG_BELOW = 0.7  # flag a rater whose self-agreement interval lies wholly below this
@@ -82,47 +83,101 @@ class RaterQuality:
         return d
 
 
-def _outcome(r: Rating) -> str:
-    """What a decision said, whichever side each sample was on: the winner's id, or tie."""
-    return "tie" if r.tie else r.ids[r.best]
+def _outcome(r: Rating) -> int:
+    """What a decision said, whichever side each sample was on: the winner (as a number
+    standing for its id), or -1 for a tie."""
+    return -1 if r.tie else hash(r.ids[r.best]) & _MASK
 
 
-def rater_quality(ratings: Sequence[Rating]) -> list[RaterQuality]:
-    """One row per rater who made a decision (not an automatic one), by name."""
-    groups = [g for g in decisions(ratings) if not g[0].broken]
-    first: dict[str, str] = {}  # decision id -> outcome, of first decisions
-    for g in groups:
-        decision = g[0].extra.get("decision")
-        if isinstance(decision, str) and recheck_of(g[0]) is None:
-            first[decision] = _outcome(g[0])
-    by_rater: dict[str, list[list[Rating]]] = {}
-    for g in groups:
-        by_rater.setdefault(g[0].rater or "(none)", []).append(g)
-    return [_quality(name, mine, first) for name, mine in sorted(by_rater.items())]
+_MASK = (1 << 62) - 1
 
 
-def _quality(name: str, groups: list[list[Rating]], first: dict[str, str]) -> RaterQuality:
-    heads = [g[0] for g in groups]
-    seconds = [r.extra["decide_seconds"] for r in heads if "decide_seconds" in r.extra]
-    heard = [r.extra["heard"] for r in heads if "heard" in r.extra]
-    rechecks = agreed = 0
-    for r in heads:
-        earlier = first.get(recheck_of(r) or "")
+@dataclass
+class _Rater:
+    """One rater's running figures (numbers only: a million decisions cost megabytes)."""
+
+    decisions: int = 0
+    ties: int = 0
+    listened: int = 0
+    early: int = 0
+    seconds: array = field(default_factory=lambda: array("d"))  # decide times
+    times: array = field(default_factory=lambda: array("d"))  # POSIX times, for the pace
+    rechecks: list[tuple[int, int]] = field(default_factory=list)  # (first's key, outcome)
+
+
+class QualityTally:
+    """`RaterQuality` rows built one decision at a time (`add`): per rater, counters and one
+    or two numbers per decision; every first decision's id and outcome as two integers, so
+    re-checks find theirs whichever journal or order they were read in."""
+
+    def __init__(self) -> None:
+        self._raters: dict[str, _Rater] = {}
+        self._first_keys = array("q")
+        self._first_outcomes = array("q")
+
+    def add(self, decision: Sequence[Rating]) -> None:
+        r = decision[0]
+        if r.broken:
+            return  # the checks' verdict, not a person's
+        mine = self._raters.setdefault(r.rater or "(none)", _Rater())
+        mine.decisions += 1
+        mine.ties += r.tie
+        seconds, heard = r.extra.get("decide_seconds"), r.extra.get("heard")
+        if seconds is not None:
+            mine.seconds.append(seconds)
+        if heard is not None:
+            mine.listened += 1
+            mine.early += heard[1] < EARLY_SECONDS
+        when = parse_time(r.time)
+        if when is not None:
+            mine.times.append(when.timestamp())
+        earlier = recheck_of(r)
         if earlier is not None:
-            rechecks += 1
-            agreed += earlier == _outcome(r)
-    return RaterQuality(
-        rater=name,
-        decisions=len(groups),
-        rechecks=rechecks,
-        agreed=agreed,
-        ties=sum(r.tie for r in heads),
-        timed=len(seconds),
-        median_decide_seconds=statistics.median(seconds) if seconds else None,
-        listened=len(heard),
-        early=sum(h[1] < EARLY_SECONDS for h in heard),
-        per_hour=summarise([r for g in groups for r in g]).per_hour,
-    )
+            mine.rechecks.append((hash(earlier) & _MASK, _outcome(r)))
+            return
+        decision_id = r.extra.get("decision")
+        if isinstance(decision_id, str):
+            self._first_keys.append(hash(decision_id) & _MASK)
+            self._first_outcomes.append(_outcome(r))
+
+    def result(self) -> list[RaterQuality]:
+        import numpy as np
+
+        keys = np.array(self._first_keys, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        keys, outcomes = keys[order], np.array(self._first_outcomes, dtype=np.int64)[order]
+        rows = []
+        for name, mine in sorted(self._raters.items()):
+            rechecks = agreed = 0
+            for key, outcome in mine.rechecks:
+                at = int(np.searchsorted(keys, key))
+                if at < len(keys) and keys[at] == key:
+                    rechecks += 1
+                    agreed += int(outcomes[at]) == outcome
+            hours = active_hours(mine.times)
+            rows.append(
+                RaterQuality(
+                    rater=name,
+                    decisions=mine.decisions,
+                    rechecks=rechecks,
+                    agreed=agreed,
+                    ties=mine.ties,
+                    timed=len(mine.seconds),
+                    median_decide_seconds=statistics.median(mine.seconds) if mine.seconds else None,
+                    listened=mine.listened,
+                    early=mine.early,
+                    per_hour=mine.decisions / hours if hours > 0 else None,
+                )
+            )
+        return rows
+
+
+def rater_quality(ratings: Iterable[Rating]) -> list[RaterQuality]:
+    """One row per rater who made a decision (not an automatic one), by name."""
+    tally = QualityTally()
+    for decision in iter_decisions(ratings):
+        tally.add(decision)
+    return tally.result()
 
 
 def _share(k: int, n: int) -> str:

@@ -3,6 +3,11 @@
 Journal records become games here, and games a `Ranking`; the arithmetic (MAP fit under a
 Gaussian prior, standard errors per connected component) is `rater.analysis.bt`.
 
+People first: a headline figure counts people's decisions, with the automatic ones (a broken
+sample lost) beside it, never mixed in unannounced (`PeopleFirst`: "people 5/9, with
+automatic 11/15"): "the working sample beat the broken one" says nothing about which
+generator people prefer.
+
 A tie is stored in the journal as two records (one each way, both `tie: true`); `games`
 folds that pair back into one tie game, which counts as half a win for each side.
 `Ranking.se_method` says "approx" when any block's standard errors were approximated.
@@ -11,77 +16,18 @@ folds that pair back into one tie game, which counts as half a win for each side
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rater.analysis.best import DRAWS, best_k, laplace_draws
 from rater.analysis.bt import PRIOR_SD, fit_arrays, hessian, variances
-from rater.core.corpus import title_of
+from rater.analysis.games import Game, GameTable, games
 from rater.core.errors import RankError
 from rater.core.records import Rating
-from rater.core.rules import recheck_of
+
+__all__ = ["Game", "GameTable", "games", "fit", "Ranking", "Score", "WinRate", "wilson"]
 
 Z95 = 1.959963984540054
-
-
-@dataclass(frozen=True)
-class Game:
-    """One decision: a decisive game, or a tie folded from its two journal records."""
-
-    winner: str
-    loser: str
-    tie: bool
-    sources: tuple[str, str]  # (winner's source, loser's source)
-    rater: str
-    broken: bool
-    texts: tuple[str, str] = ("", "")
-    numbers: tuple[int, int] = (0, 0)  # (winner's, loser's) number in its source
-
-
-def games(ratings: Iterable[Rating], include_broken: bool = True) -> list[Game]:
-    """Journal records -> games, folding the two records of each tie into one.
-
-    Tie records are matched per (rater, unordered pair) with the partner that has the other
-    winner; a lone tie record (e.g. its partner was lost to a torn line) still counts once.
-    Hidden re-checks are left out: the pair counts once, by its first decision.
-    """
-    out: list[Game] = []
-    pending: dict[tuple[str, frozenset[str]], list[Rating]] = {}
-    for r in ratings:
-        if r.broken and not include_broken:
-            continue
-        if recheck_of(r) is not None:  # a hidden re-check repeats a game: each counts once
-            continue
-        if r.best not in (0, 1) or not r.ids[0] or not r.ids[1] or r.ids[0] == r.ids[1]:
-            continue
-        if not r.tie:
-            out.append(_game(r))
-            continue
-        key = (r.rater, frozenset(r.ids))
-        waiting = pending.setdefault(key, [])
-        winner = r.ids[r.best]
-        match = next((w for w in waiting if w.ids[w.best] != winner), None)
-        if match is None:
-            waiting.append(r)
-        else:
-            waiting.remove(match)
-            out.append(_game(match))
-    out.extend(_game(r) for waiting in pending.values() for r in waiting)
-    return out
-
-
-def _game(r: Rating) -> Game:
-    w, lo = r.best, 1 - r.best
-    return Game(
-        winner=r.ids[w],
-        loser=r.ids[lo],
-        tie=r.tie,
-        sources=(r.sources[w], r.sources[lo]),
-        rater=r.rater,
-        broken=bool(r.broken),
-        texts=(r.texts[w], r.texts[lo]),
-        numbers=(r.numbers[w], r.numbers[lo]),
-    )
 
 
 @dataclass(frozen=True)
@@ -124,8 +70,15 @@ class Ranking:
         return {r.id: r for r in self.rows}
 
 
+def table_of(ratings: Iterable[Rating] | GameTable, include_broken: bool = True) -> GameTable:
+    """The games of `ratings` (a GameTable as it is, when given one)."""
+    if isinstance(ratings, GameTable):
+        return ratings
+    return GameTable.collect(ratings, include_broken)
+
+
 def fit(
-    ratings: Sequence[Rating],
+    ratings: Iterable[Rating] | GameTable,
     prior_sd: float = PRIOR_SD,
     include_broken: bool = True,
     extra_ids: Iterable[str] = (),
@@ -135,66 +88,66 @@ def fit(
     draws: int = DRAWS,
     seed: int = 0,
 ) -> Ranking:
-    """Bradley-Terry MAP fit of journal records; `extra_ids` adds never-compared samples.
-    `prior_mean`: each sample's prior mean by id (a preference model's scores; missing: 0),
-    which decides where a sample with few comparisons sits. `titles` (id -> title) stands in
-    for the records' texts, which a large journal's reader leaves out (`rater rank` collects
-    the titles as it streams). `best` > 0: each sample's probability of being among the
-    best `best` from `draws` posterior draws (`analysis.best`; `seed` makes them repeatable)."""
+    """Bradley-Terry MAP fit of journal records (or of their GameTable, read as a stream);
+    `extra_ids` adds never-compared samples. `prior_mean`: each sample's prior mean by id
+    (a preference model's scores; missing: 0), which decides where a sample with few
+    comparisons sits. `titles` (id -> title) stands in for titles the records' texts would
+    give (a reader that left the texts out). `best` > 0: each sample's probability of being
+    among the best `best` from `draws` posterior draws (`analysis.best`; `seed` makes them
+    repeatable)."""
     import numpy as np
 
-    gs = games(ratings, include_broken)
-    if not gs:
+    table = table_of(ratings, include_broken)
+    cols = table.arrays(include_broken)
+    if not len(cols["win"]):
         raise RankError("no usable rating records to rank")
-    index: dict[str, int] = {}
-    meta: dict[str, tuple[str, str, int]] = {}
-    for g in gs:
-        for k, sid in enumerate((g.winner, g.loser)):
-            index.setdefault(sid, len(index))
-            if sid not in meta or not meta[sid][0]:
-                title = titles.get(sid, "") if titles is not None else ""
-                title = title or title_of(g.texts[k], first_line=True)
-                meta[sid] = (g.sources[k], title, g.numbers[k])
+    names = table.samples
+    used = np.unique(np.concatenate([cols["win"], cols["los"]]))  # samples with a game
+    ids = [names.names[k] for k in used.tolist()]
+    index = {sid: k for k, sid in enumerate(ids)}
     for sid in extra_ids:
         index.setdefault(sid, len(index))
     n = len(index)
-    win = np.fromiter((index[g.winner] for g in gs), dtype=np.int64, count=len(gs))
-    los = np.fromiter((index[g.loser] for g in gs), dtype=np.int64, count=len(gs))
-    tie = np.fromiter((g.tie for g in gs), dtype=bool, count=len(gs))
+    remap = np.full(len(names.names), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    win, los, tie = remap[cols["win"]], remap[cols["los"]], cols["tie"]
     mean = None
     if prior_mean is not None:
         mean = np.fromiter((prior_mean.get(sid, 0.0) for sid in index), dtype=float, count=n)
     scores = fit_arrays(n, win, los, tie, prior_sd, mean=mean)
-    var, method = variances(n, win, los, np.ones(len(gs)), scores, prior_sd)
+    var, method = variances(n, win, los, np.ones(len(win)), scores, prior_sd)
     p_best: list[float | None] = [None] * n
     top: Best | None = None
     if best > 0:
-        h = hessian(n, win, los, np.ones(len(gs)), scores, prior_sd)
+        h = hessian(n, win, los, np.ones(len(win)), scores, prior_sd)
         chunks, how = laplace_draws(h, scores, draws, np.random.default_rng(seed))
         answer = best_k(scores, chunks, best, how)
         p_best = answer.p_best.tolist()
-        ids = list(index)
-        chosen = tuple(ids[k] for k in answer.chosen.tolist())
+        every = list(index)
+        chosen = tuple(every[k] for k in answer.chosen.tolist())
         top = Best(answer.k, chosen, answer.sure, answer.draws, answer.method)
     wins = np.bincount(win[~tie], minlength=n)
     losses = np.bincount(los[~tie], minlength=n)
     ties = np.bincount(win[tie], minlength=n) + np.bincount(los[tie], minlength=n)
-    none = ("", "", 0)
-    rows = [
-        Score(sid, sc, math.sqrt(v), w, lo, t, *meta.get(sid, none), p_best=pb)
-        for sid, sc, v, w, lo, t, pb in zip(
+    rows = []
+    for k, (sid, sc, v, w, lo, t) in enumerate(
+        zip(
             index,
             scores.tolist(),
             var.tolist(),
             wins.tolist(),
             losses.tolist(),
             ties.tolist(),
-            p_best,
             strict=True,
         )
-    ]
+    ):
+        at = names.index.get(sid, -1) if k >= len(used) else int(used[k])
+        source, number = table.source_of.get(at, ("", 0))
+        title = (titles or {}).get(sid, "") or table.title_of.get(at, "")
+        score = Score(sid, sc, math.sqrt(v), w, lo, t, source, title, number, p_best[k])
+        rows.append(score)
     rows.sort(key=lambda r: (-r.score, r.id))
-    return Ranking(tuple(rows), len(gs), prior_sd, method, top)
+    return Ranking(tuple(rows), len(win), prior_sd, method, top)
 
 
 @dataclass(frozen=True)
@@ -245,31 +198,125 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     return max(0.0, mid - half), min(1.0, mid + half)
 
 
-def source_winrates(ratings: Sequence[Rating], include_broken: bool = True) -> list[WinRate]:
+def source_winrates(
+    ratings: Iterable[Rating] | GameTable, include_broken: bool = True
+) -> list[WinRate]:
     """Per source, its record in games against a different source (same-source games and
     games with an unknown source say nothing about which generator is better)."""
     tally: dict[str, list[int]] = {}
-    for g in _cross(ratings, include_broken):
-        for k, src in enumerate(g.sources):
+    for sources, tie in _cross(ratings, include_broken):
+        for k, src in enumerate(sources):
             t = tally.setdefault(src, [0, 0, 0])
-            t[2 if g.tie else k] += 1
+            t[2 if tie else k] += 1
     return [WinRate(s, "", w, lo, t) for s, (w, lo, t) in sorted(tally.items())]
 
 
-def head_to_head(ratings: Sequence[Rating], include_broken: bool = True) -> list[WinRate]:
+def head_to_head(
+    ratings: Iterable[Rating] | GameTable, include_broken: bool = True
+) -> list[WinRate]:
     """One row per pair of sources that met (the blind A/B report), from the first
     source's (alphabetical) side."""
     tally: dict[tuple[str, str], list[int]] = {}
-    for g in _cross(ratings, include_broken):
-        a, b = sorted(g.sources)
+    for sources, tie in _cross(ratings, include_broken):
+        a, b = sorted(sources)
         t = tally.setdefault((a, b), [0, 0, 0])
-        t[2 if g.tie else (0 if g.sources[0] == a else 1)] += 1
+        t[2 if tie else (0 if sources[0] == a else 1)] += 1
     return [WinRate(a, b, w, lo, t) for (a, b), (w, lo, t) in sorted(tally.items())]
 
 
-def _cross(ratings: Sequence[Rating], include_broken: bool) -> list[Game]:
-    return [
-        g
-        for g in games(ratings, include_broken)
-        if g.sources[0] and g.sources[1] and g.sources[0] != g.sources[1]
-    ]
+def _cross(
+    ratings: Iterable[Rating] | GameTable, include_broken: bool
+) -> Iterator[tuple[tuple[str, str], bool]]:
+    """((winner's source, loser's source), tie) of each game between two known sources."""
+    table = table_of(ratings, include_broken)
+    names = table.sources.names
+    for w, lo, tie, broken in zip(
+        table.win_source, table.los_source, table.tie, table.broken, strict=True
+    ):
+        if (broken and not include_broken) or w == lo or not names[w] or not names[lo]:
+            continue
+        yield (names[w], names[lo]), bool(tie)
+
+
+@dataclass(frozen=True)
+class PeopleFirst:
+    """One pair of sources (or a source against all others): people's decisions, and the
+    same with the automatic ones added."""
+
+    people: WinRate
+    with_auto: WinRate
+    dropped: bool = False  # the automatic ones were left out (`--drop-broken`)
+
+    def sentence(self) -> str:
+        """e.g. "model_a against model_b: people 5/9 (55.6%, 95% CI 26.7-81.1%; 0 ties), with
+        automatic 11/15 (73.3%, ...)"."""
+        p = self.people
+        label = p.source or "(no source)"
+        head = f"{label} against {p.opponent or 'the other sources'}: "
+        text = head + "people " + _share(p)
+        if self.dropped:
+            text += ", automatic decisions left out"
+        elif self.with_auto.decisive != p.decisive or self.with_auto.ties != p.ties:
+            text += ", with automatic " + _share(self.with_auto)
+        else:
+            text += ", no automatic decisions"
+        return text
+
+
+def _share(w: WinRate) -> str:
+    ties = f"{w.ties} tie{'s' if w.ties != 1 else ''}"
+    if not w.decisive:
+        return f"0/0 ({ties})"
+    lo, hi = w.ci or (0.0, 0.0)
+    return (
+        f"{w.wins}/{w.decisive} ({100 * (w.rate or 0):.1f}%, 95% CI "
+        f"{100 * lo:.1f}–{100 * hi:.1f}%; {ties})"
+    )
+
+
+def people_first(
+    rows: Callable[[Iterable[Rating] | GameTable, bool], list[WinRate]],
+    ratings: Sequence[Rating] | GameTable,
+    include_broken: bool = True,
+) -> list[PeopleFirst]:
+    """`rows` (`head_to_head` or `source_winrates`) of people's decisions beside the same
+    with the automatic ones (without them when `include_broken` is False)."""
+    people = {(w.source, w.opponent): w for w in rows(ratings, False)}
+    both = rows(ratings, True) if include_broken else list(people.values())
+    out = []
+    for w in both:
+        mine = people.get((w.source, w.opponent), WinRate(w.source, w.opponent, 0, 0, 0))
+        out.append(PeopleFirst(mine, w, dropped=not include_broken))
+    return out
+
+
+def people_counts(table: GameTable) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """Each sample's wins, losses and ties in people's games (the automatic ones left out),
+    and how many games those are: `record_counts` from the table's arrays."""
+    import numpy as np
+
+    cols = table.arrays(include_broken=False)
+    win, los, tie = cols["win"], cols["los"], cols["tie"]
+    n = len(table.samples.names)
+    wins = np.bincount(win[~tie], minlength=n)
+    losses = np.bincount(los[~tie], minlength=n)
+    ties = np.bincount(win[tie], minlength=n) + np.bincount(los[tie], minlength=n)
+    names = table.samples.names
+    counts = {
+        names[k]: (int(wins[k]), int(losses[k]), int(ties[k]))
+        for k in np.flatnonzero(wins + losses + ties).tolist()
+    }
+    return counts, len(win)
+
+
+def record_counts(gs: Iterable[Game]) -> dict[str, tuple[int, int, int]]:
+    """Each sample's wins, losses and ties in `gs`."""
+    out: dict[str, list[int]] = {}
+    for g in gs:
+        if g.tie:
+            for sid in (g.winner, g.loser):
+                out.setdefault(sid, [0, 0, 0])[2] += 1
+        else:
+            out.setdefault(g.winner, [0, 0, 0])[0] += 1
+            out.setdefault(g.loser, [0, 0, 0])[1] += 1
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}

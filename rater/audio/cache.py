@@ -29,7 +29,7 @@ from typing import Any
 
 from rater.core import scratch
 from rater.core.errors import StorageError
-from rater.core.files import read_regular
+from rater.core.files import make_folders, read_regular
 from rater.core.jsonread import loads
 from rater.core.paths import cache_dir
 from rater.core.records import MACHINE_FAILURE, NoteEvent, Render
@@ -46,7 +46,7 @@ _FIELDS = frozenset({*_NUMBERS, "notes", "error", "detail", "wav"})
 def bucket(root: str | Path | None, settings: RenderSettings) -> Path:
     path = Path(root if root is not None else cache_dir()) / settings.key()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_folders(path)
     except OSError as exc:
         raise StorageError(
             f"cannot create the render cache {path}: {exc.strerror or exc} "
@@ -114,8 +114,7 @@ def _finite(value: Any) -> bool:
 
 
 def note_event(value: Any) -> NoteEvent:
-    """A cached [start, end, pitch]: finite times, a MIDI pitch; ValueError for anything else
-    (the notes cache reads its entries with this too)."""
+    """A cached [start, end, pitch]: finite times, a MIDI pitch; ValueError for anything else."""
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError("not a note")
     start, end, pitch = value

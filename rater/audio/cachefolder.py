@@ -25,7 +25,7 @@ from rater.core.errors import StorageError
 from rater.core.paths import cache_dir
 
 _BUCKET = re.compile(r"[0-9a-f]{16}")
-_NOTES = re.compile(r"notes-[0-9a-f]{16}")  # the preference model's notes (`audio.notes`)
+_NOTES = re.compile(r"notes-[0-9a-f]{16}")  # the notes cache earlier versions kept
 
 
 def _names(kept: str) -> re.Pattern[str]:

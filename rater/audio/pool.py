@@ -14,18 +14,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rater.audio.render import RenderTimeout, failed, parse_one, render_one
+from rater.audio.render import RenderTimeout, failed, render_one
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
 from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import RenderSettings
 
 MACHINE_RETRIES = 1  # a sample whose process the machine failed is tried once more
-MAX_TASKS_PER_WORKER = 100  # music21 grows a process by a few MB per 100 tunes; recycle
+MAX_TASKS_PER_WORKER = 100  # recycle now and then: a long-lived worker only grows
 WATCHDOG_GRACE = 5.0
 START_LIMIT = 120.0
 PRELOAD = [
-    "music21",
     "mido",
     "numpy",
     "rater.audio.render",
@@ -35,7 +34,7 @@ PRELOAD = [
 
 
 def _context() -> Any:
-    """forkserver (with music21 preloaded, so recycling a worker costs a fork, not an import);
+    """forkserver (with the renderer preloaded, so recycling a worker costs a fork, not an import);
     never plain fork, which is unsafe from the TUI's threads."""
     import multiprocessing as mp
 
@@ -62,24 +61,19 @@ def _socket_fits() -> bool:
     return len(os.fsencode(tempfile.gettempdir())) + SOCKET_SUFFIX <= SOCKET_PATH_MAX
 
 
-def _worker_main(
-    conn: Any, settings: RenderSettings, max_tasks: int, parse_only: bool = False
-) -> None:
+def _worker_main(conn: Any, settings: RenderSettings, max_tasks: int) -> None:
     """Load the SoundFont once, then render (sample, folder) tasks sent over `conn` until told
     to stop. A clip that cannot be written is reported as ("storage", (folder, message)),
     and any other failure of the machine (out of memory, a module that will not import) as
-    ("machine", message), after which the process ends: neither is the sample's verdict.
-    `parse_only`: only parse them into notes (`render.parse_one`, no SoundFont, no clip), for
-    the preference model."""
+    ("machine", message), after which the process ends: neither is the sample's verdict."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)  # fluidsynth and music21 print warnings that would tear a TUI screen
+    os.dup2(devnull, 1)  # fluidsynth prints warnings that would tear a TUI screen
     os.dup2(devnull, 2)
     try:
         from rater.audio import synth
 
-        if not parse_only:
-            synth.get_synth(settings.soundfont, settings.sample_rate)
+        synth.get_synth(settings.soundfont, settings.sample_rate)
         conn.send(("ready", None))
         for _ in range(max_tasks):
             task = conn.recv()
@@ -87,10 +81,7 @@ def _worker_main(
                 return
             sample, out_dir = task
             try:
-                if parse_only:
-                    result = parse_one(sample, settings)
-                else:
-                    result = render_one(sample, settings, out_dir)
+                result = render_one(sample, settings, out_dir)
             except RenderTimeout:  # the alarm fired in the instant between finishing and disarming
                 result = failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
             except StorageError as exc:
@@ -111,11 +102,9 @@ def _worker_main(
 
 
 class _Worker:
-    def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int, parse_only: bool):
+    def __init__(self, ctx: Any, settings: RenderSettings, max_tasks: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(
-            target=_worker_main, args=(child, settings, max_tasks, parse_only), daemon=True
-        )
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, max_tasks), daemon=True)
         _start_without_main(self.proc)
         child.close()
         self.ready = False
@@ -152,10 +141,11 @@ def clean_start() -> Iterator[None]:
 
     spawn and forkserver children normally re-import `__main__` by path; an unguarded script
     (or a notebook) would then run again inside every worker. They also start as `python -c`,
-    which puts the working folder first on `sys.path`: the forkserver then preloads music21
+    which puts the working folder first on `sys.path`: the forkserver then preloads numpy
     and mido from there, so a `mido.py` beside the samples ran inside every worker and its
     errors became cached verdicts. PYTHONSAFEPATH (Python 3.11+) keeps that entry off; the
-    workers need nothing from either.
+    workers need nothing from either. A start that fails for want of a temporary folder (or
+    any other OSError) is a StorageError: one line, not multiprocessing's traceback.
     """
     import sys
 
@@ -171,6 +161,13 @@ def clean_start() -> Iterator[None]:
         os.environ["PYTHONSAFEPATH"] = "1"
         try:
             yield
+        except OSError as exc:  # multiprocessing's own folder and sockets: the machine's
+            raise StorageError(
+                f"cannot start worker processes: {exc.strerror or exc}"
+                + (f" ({exc.filename})" if exc.filename else "")
+                + "; set TMPDIR to a writable folder, or run with {field} 0",
+                field="workers",
+            ) from None
         finally:
             if safe is None:
                 del os.environ["PYTHONSAFEPATH"]
@@ -234,10 +231,8 @@ class Pool:
         workers: int = RenderSettings.workers,
         max_tasks: int = MAX_TASKS_PER_WORKER,
         on_storage: Callable[[str, str], Path] | None = None,
-        parse_only: bool = False,
     ):
         self.settings = settings
-        self.parse_only = parse_only  # notes only: `render.parse_one` in the workers
         self.out_dir = out_dir
         self.on_storage = on_storage
         self.size = max(1, workers)
@@ -251,7 +246,7 @@ class Pool:
         )
 
     def _spawn(self) -> None:
-        self.workers.append(_Worker(self.ctx, self.settings, self.max_tasks, self.parse_only))
+        self.workers.append(_Worker(self.ctx, self.settings, self.max_tasks))
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
         self.workers.remove(worker)

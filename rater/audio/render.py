@@ -1,16 +1,18 @@
-"""ABC text -> notes (music21) -> MIDI (mido) -> WAV clip (fluidsynth), one sample at a time.
+"""ABC text -> notes (rater's reader) -> MIDI (mido) -> WAV clip (fluidsynth), one sample at a time.
 
-music21 is used only as a parser: its own MIDI writer is several times slower than its parser
-and raises on a few percent of real tunes, so notes are walked here and written with mido.
-Only the first `clip_seconds` of music become audio, because that is all a rater hears.
-This module knows one sample; `rater.audio.pipeline.render_stream` runs it for a corpus,
-through the process pool (`rater.audio.pool`) and the cache (`rater.audio.cache`).
+The notes are the ones every other stage reads: `rater.core.abc.parse` reads the text once
+(the checks judge the same reading), `perform` plays its repeats, endings and parts out as
+abc2midi does, and `clip` keeps the first `clip_seconds` of music at the written tempo, sped
+up `speed` times (pitch unchanged). Only that clip becomes audio, because that is all a
+rater hears. `tune_midi` writes the whole tune as read, at the written tempo, for
+`rater render --out`. This module knows one sample; `rater.audio.pipeline.render_stream`
+runs it for a corpus, through the process pool (`rater.audio.pool`) and the cache
+(`rater.audio.cache`).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 from collections.abc import Callable
@@ -18,158 +20,44 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rater.core import scratch
+from rater.core import abc, scratch
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
 from rater.core.records import NoteEvent, Render, Sample
 from rater.core.settings import RenderSettings
 
-MAX_CHARS = 20_000  # never parse more than this; real tunes are < 5,000 characters
-HEAD_CHARS = 1_500  # body characters parsed first; most tunes fit whole, long ones need less
-DEFAULT_QPM = 120.0  # abc2midi's tempo when a tune has no Q: field
 # Playable written tempos, in quarter notes per minute. Real tunes use 40..360 (measured on
 # music21's collections and folk-rnn's samples); far outside this a tune is not music a
 # rater can judge (`Q:1/4=1` puts one note in a 10 s clip), so it fails as "unrenderable"
 # with the tempo named, instead of being clamped into something the tune never said.
 MIN_QPM, MAX_QPM = 10.0, 2000.0
-TICKS = 10_000  # MIDI ticks per beat; the clip's MIDI has one tempo: a beat is one second
-_FIELD = re.compile(r"^\s*([A-Za-z]):")
+TICKS = 10_000  # clip MIDI ticks per beat; the clip's MIDI has one tempo: a beat is one second
+TUNE_TICKS = 480  # ticks per quarter note in a whole tune's MIDI file (`tune_midi`)
+VELOCITY = 80
 
 
 class RenderTimeout(BaseException):
-    """Raised by SIGALRM; a BaseException so music21's broad `except Exception` can't eat it."""
+    """Raised by SIGALRM; a BaseException so no `except Exception` on the way can eat it."""
 
 
-def prepare_abc(text: str) -> tuple[str, str]:
-    """Split a sample into (header, body), adding `X:` and a unit length if missing.
-
-    Generator output often lacks `X:` (folk-rnn) and sometimes both `L:` and `M:`; the ABC
-    standard says the unit length is then 1/8.
-    """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    fields: set[str] = set()
-    end = 0
-    for i, line in enumerate(lines):
-        m = _FIELD.match(line)
-        if not m and line.strip() and not line.lstrip().startswith("%"):
-            break
-        end = i + 1
-        if m:
-            fields.add(m.group(1))
-            if m.group(1) == "K":
-                break
-    header, body = lines[:end], "\n".join(lines[end:])
-    extra = [] if "L" in fields or "M" in fields else ["L:1/8"]
-    if "X" in fields:
-        x = next(i for i, line in enumerate(header) if line.strip().startswith("X:"))
-        header[x + 1 : x + 1] = extra
-    else:
-        header = ["X:1", *extra, *header]
-    return "\n".join(header) + "\n", body
+def read(sample: Sample, settings: RenderSettings) -> abc.Tune:
+    """The sample's one reading, in the dialect the settings ask for."""
+    return abc.parse(sample.text, settings.dialect)
 
 
-def body_head(body: str, budget: int) -> str:
-    """The start of `body`, about `budget` characters, cut at a line end or else a bar line.
-
-    Parsing time grows faster than linearly with tune length in music21 (a 200-line body
-    takes seconds), while a 10 s clip needs a few bars; cutting keeps absurd inputs cheap.
-    """
-    if len(body) <= budget:
-        return body
-    cut = body.rfind("\n", 0, budget)
-    if cut < budget // 4:
-        cut = body.rfind("|", 0, budget) + 1
-    return body[: cut if cut > 0 else budget]
-
-
-def _parse(abc: str) -> Any:
-    """music21's ABC import, minus beaming: beams are engraving, not sound, and computing them
-    is two thirds of the import time."""
-    import music21
-
-    stream_class = music21.stream.Stream
-    original = stream_class.makeBeams
-    stream_class.makeBeams = _no_beams  # type: ignore[method-assign]
-    try:
-        parsed = music21.converter.parse(abc, format="abc")
-    finally:
-        stream_class.makeBeams = original  # type: ignore[method-assign]
-    if isinstance(parsed, music21.stream.Opus):
-        scores = list(parsed.scores)
-        if not scores:
-            raise ValueError("no tune in the text")
-        parsed = scores[0]
-    return parsed
-
-
-def _no_beams(self: Any, *args: Any, **kwargs: Any) -> Any:
-    return None if kwargs.get("inPlace") else self
-
-
-def _walk(score: Any) -> tuple[list[list[float]], list[tuple[float, float]]]:
-    """Notes as [start, end, pitch] in quarter lengths, ties merged, grace notes and chord
-    symbols dropped; and tempo changes as (offset, quarter notes per minute)."""
-    flat = score.flatten()
-    notes: list[list[float]] = []
-    open_ties: dict[int, int] = {}
-    for el in flat.notes:
-        ql = float(el.quarterLength)
-        if ql <= 0 or el.duration.isGrace or "ChordSymbol" in el.classes:
-            continue
-        start = float(el.offset)
-        members = list(el.notes) if el.isChord else [el]
-        for member in members:
-            pitch = int(member.pitch.midi)
-            if not 0 <= pitch <= 127:
-                continue
-            tie = member.tie if member.tie is not None else el.tie
-            kind = tie.type if tie is not None else None
-            if kind in ("stop", "continue") and pitch in open_ties:
-                notes[open_ties[pitch]][1] = start + ql
-                if kind == "stop":
-                    del open_ties[pitch]
-                continue
-            notes.append([start, start + ql, pitch])
-            if kind in ("start", "continue"):
-                open_ties[pitch] = len(notes) - 1
-    tempos: list[tuple[float, float]] = []
-    for mark in flat.getElementsByClass("MetronomeMark"):
-        qpm = mark.getQuarterBPM()
-        if qpm and qpm > 0:
-            tempos.append((float(mark.offset), float(qpm)))
-    if not tempos or tempos[0][0] > 0:
-        tempos.insert(0, (0.0, DEFAULT_QPM))
-    return notes, tempos
-
-
-def _seconds_fn(tempos: list[tuple[float, float]]) -> Any:
-    """Quarter-length offset -> seconds at the written tempo (piecewise over tempo changes)."""
-    starts = [0.0]
-    for (q0, qpm0), (q1, _) in zip(tempos, tempos[1:], strict=False):
-        starts.append(starts[-1] + (q1 - q0) * 60.0 / qpm0)
-
-    def seconds(q: float) -> float:
-        i = len(tempos) - 1
-        while i > 0 and tempos[i][0] > q:
-            i -= 1
-        return starts[i] + (q - tempos[i][0]) * 60.0 / tempos[i][1]
-
-    return seconds
-
-
-def _bad_tempo(tempos: list[tuple[float, float]]) -> str | None:
-    for _, qpm in tempos:
-        if not MIN_QPM <= qpm <= MAX_QPM:
+def _bad_tempo(tempos: tuple[abc.Tempo, ...]) -> str | None:
+    for t in tempos:
+        if not MIN_QPM <= t.qpm <= MAX_QPM:
             return (
-                f"tempo of {qpm:g} quarter notes per minute (Q:) is outside the playable "
+                f"tempo of {t.qpm:g} quarter notes per minute (Q:) is outside the playable "
                 f"{MIN_QPM:g}..{MAX_QPM:g}"
             )
     return None
 
 
-def _midi(timed: list[tuple[float, float, int]], program: int) -> Any:
-    """A one-track mido file of notes at their clip times in seconds (speed-up included, so
-    pitch is unchanged).
+def _clip_midi(notes: tuple[NoteEvent, ...], program: int) -> Any:
+    """A one-track mido file of the clip's notes at their clip times in seconds (speed-up
+    included, so pitch is unchanged).
 
     The written tempo and the speed-up are already in the times, so the file has one fixed
     tempo (a beat is a second) rather than the tune's: MIDI's tempo field cannot hold a beat
@@ -178,11 +66,11 @@ def _midi(timed: list[tuple[float, float, int]], program: int) -> Any:
     import mido
 
     events: list[tuple[int, int, Any]] = [(0, 0, mido.MetaMessage("set_tempo", tempo=10**6))]
-    for start, end, pitch in timed:
-        on = round(start * TICKS)
-        off = max(round(end * TICKS), on + 1)
-        events.append((on, 2, mido.Message("note_on", note=int(pitch), velocity=80)))
-        events.append((off, 1, mido.Message("note_off", note=int(pitch), velocity=0)))
+    for n in notes:
+        on = round(n.start * TICKS)
+        off = max(round(n.end * TICKS), on + 1)
+        events.append((on, 2, mido.Message("note_on", note=n.pitch, velocity=VELOCITY)))
+        events.append((off, 1, mido.Message("note_off", note=n.pitch, velocity=0)))
     events.sort(key=lambda e: (e[0], e[1]))  # at equal ticks: tempo, then offs, then ons
     track = mido.MidiTrack([mido.Message("program_change", program=program, time=0)])
     now = 0
@@ -192,6 +80,52 @@ def _midi(timed: list[tuple[float, float, int]], program: int) -> Any:
     midi = mido.MidiFile(ticks_per_beat=TICKS)
     midi.tracks.append(track)
     return midi
+
+
+def tune_midi(performance: abc.Performance, program: int = 0) -> Any:
+    """The whole tune as read (repeats played out) as a type-1 MIDI file at the written
+    tempo: a tempo track with a `set_tempo` event at every change, then one track (and
+    channel) per voice."""
+    import mido
+
+    def tick(at: Any) -> int:
+        return round(at * 4 * TUNE_TICKS)
+
+    midi = mido.MidiFile(type=1, ticks_per_beat=TUNE_TICKS)
+    tempo_events = [(tick(t.at), mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(t.qpm)))
+                    for t in performance.tempos]  # fmt: skip
+    midi.tracks.append(_track(tempo_events))
+    voices = sorted({n.voice for n in performance.notes})
+    for k, voice in enumerate(voices):
+        channel = k + (k >= 9)  # channel 10 (9) is percussion
+        if channel > 15:
+            break
+        events: list[tuple[int, Any]] = [
+            (0, mido.Message("program_change", channel=channel, program=program))
+        ]
+        for n in performance.notes:
+            if n.voice != voice or not 0 <= n.pitch <= 127:
+                continue
+            on, off = tick(n.start), tick(n.start + n.length)
+            events.append((on, mido.Message("note_on", channel=channel, note=n.pitch,
+                                            velocity=VELOCITY)))  # fmt: skip
+            events.append((max(off, on + 1), mido.Message("note_off", channel=channel,
+                                                          note=n.pitch, velocity=0)))  # fmt: skip
+        midi.tracks.append(_track(events))
+    return midi
+
+
+def _track(events: list[tuple[int, Any]]) -> Any:
+    """A mido track of (absolute tick, message): offs before ons at one tick."""
+    import mido
+
+    events.sort(key=lambda e: (e[0], e[1].type == "note_on"))
+    track = mido.MidiTrack()
+    now = 0
+    for at, msg in events:
+        track.append(msg.copy(time=at - now))
+        now = at
+    return track
 
 
 def failed(sample: Sample, error: str, detail: str) -> Render:
@@ -217,10 +151,9 @@ def render_one(
 
 def parse_one(sample: Sample, settings: RenderSettings) -> Render:
     """The notes of the clip `render_one` would play, without synthesising it: a Render with
-    no WAV (or the failure), under the same time limit. For readers of the notes only (the
-    preference model, `audio.notes`), where writing audio would cost time and disk for
-    nothing."""
-    return _limited(sample, settings, lambda: _clip(sample, settings)[1])
+    no WAV (or the failure). For readers of the notes only, where writing audio would cost
+    time and disk for nothing (`rater model score`'s verdicts)."""
+    return _limited(sample, settings, lambda: _clip(sample, settings))
 
 
 def _limited(sample: Sample, settings: RenderSettings, work: Callable[[], Render]) -> Render:
@@ -233,7 +166,6 @@ def _limited(sample: Sample, settings: RenderSettings, work: Callable[[], Render
             raise RenderTimeout()
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
-        # Re-fire every 0.25 s: music21 has broad `except:` clauses that can swallow one.
         signal.setitimer(signal.ITIMER_REAL, settings.time_limit, 0.25)
     try:
         return work()
@@ -245,75 +177,31 @@ def _limited(sample: Sample, settings: RenderSettings, work: Callable[[], Render
             signal.signal(signal.SIGALRM, previous)
 
 
-def _parse_enough(header: str, body: str, clip: float) -> tuple[Any, Any, Any, float]:
-    """Parse the shortest head of the body that covers `clip` seconds of music.
-
-    Returns (notes, tempos, seconds-fn, fraction of the body parsed). If a head fails to parse
-    (a cut inside a chord spanning lines, say), the whole capped body gets one try before the
-    tune is called unparseable.
-    """
-    capped = body_head(body, MAX_CHARS)
-    whole_voices = re.search(r"^\s*V:", capped, re.M) is not None  # voices come in blocks
-    budget = len(capped) if whole_voices else HEAD_CHARS
-    while True:
-        part = body_head(capped, budget)
-        try:
-            notes, tempos = _walk(_parse(header + part))
-        except (Exception, RecursionError):
-            if len(part) >= len(capped):
-                raise
-            budget = len(capped)
-            continue
-        seconds = _seconds_fn(tempos)
-        done = len(part) >= len(capped)
-        if done or (notes and seconds(max(n[1] for n in notes)) >= clip):
-            return notes, tempos, seconds, len(part) / max(1, len(body))
-        budget *= 4
-
-
-def _clip(sample: Sample, settings: RenderSettings) -> tuple[list[Any], Render]:
-    """(the clip's MIDI-timed notes, a Render with its notes and no audio, or the failure)."""
-    header, body = prepare_abc(sample.text)
-    try:
-        notes, tempos, seconds, fraction = _parse_enough(header, body, settings.clip_seconds)
-    except MACHINE_ERRORS:
-        raise  # out of memory, a broken install: the machine's problem, not the tune's
-    except (Exception, RecursionError) as exc:
-        return [], failed(sample, *failure(exc, sample.text, Stage.READ))
-    if not notes:
-        return [], failed(sample, "no-notes", "the tune has no playable notes")
-    bad_tempo = _bad_tempo(tempos)
+def _clip(sample: Sample, settings: RenderSettings) -> Render:
+    """A Render with the clip's notes and no audio, or the failure."""
+    performance = abc.perform(read(sample, settings), settings.clip_seconds)
+    if not any(0 <= n.pitch <= 127 for n in performance.notes):
+        return failed(sample, "no-notes", "the tune has no playable notes")
+    bad_tempo = _bad_tempo(performance.tempos)
     if bad_tempo:
-        return [], failed(sample, "unrenderable", bad_tempo)
-    speed = settings.speed
-    parsed_end = seconds(max(end for _, end, _ in notes))
-    clip_music = min(parsed_end, settings.clip_seconds)
-    music_end = parsed_end / fraction if fraction < 1 else parsed_end  # estimate when cut
-    in_clip = sorted(n for n in notes if seconds(n[0]) < clip_music)
-    events = tuple(
-        NoteEvent(seconds(s) / speed, min(seconds(e), clip_music) / speed, int(p))
-        for s, e, p in in_clip
-    )
-    # MIDI times: notes ringing past the clip end a second after it (the clip is cut anyway)
-    tail = clip_music / speed + 1.0
-    timed = [(seconds(s) / speed, min(seconds(e) / speed, tail), int(p)) for s, e, p in in_clip]
-    parsed = Render(
+        return failed(sample, "unrenderable", bad_tempo)
+    clip = abc.clip(performance, settings.clip_seconds, settings.speed)
+    return Render(
         sample_id=sample.id,
         wav_path=None,
-        clip_seconds=clip_music / speed,
-        music_seconds=music_end / speed,
-        notes=events,
+        clip_seconds=clip.seconds,
+        music_seconds=clip.music_seconds,
+        notes=clip.notes,
     )
-    return timed, parsed
 
 
 def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
-    timed, parsed = _clip(sample, settings)
+    parsed = _clip(sample, settings)
     if parsed.error:
         return parsed
     wav_path = out_dir / f"{sample.id}.wav"
     try:
-        midi = _midi(timed, settings.program)
+        midi = _clip_midi(parsed.notes, settings.program)
         peak, rms = _write_clip(midi, wav_path, parsed.clip_seconds, settings)
     except (SetupError, StorageError, *MACHINE_ERRORS):
         raise  # the machine's problem, not the tune's

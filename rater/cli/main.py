@@ -15,19 +15,26 @@ import sys
 from collections.abc import Sequence
 
 from rater.cli.team_args import add_db_option, add_db_parser
+from rater.core.abc.dialect import DIALECTS
 from rater.core.corpus import KINDS
 from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
     AUTO_RATER,
     LONG_QUERY,
+    RANGES,
     CorpusSettings,
     ExportOptions,
+    FeatureSettings,
     FitSettings,
-    NoteSettings,
     PairingSettings,
     RateSettings,
     RenderSettings,
 )
+
+
+def _in(name: str) -> str:
+    """An option's range for its help (`settings.RANGES`: checked where settings are made)."""
+    return f" ({RANGES[name]})"
 
 
 def epilog() -> str:
@@ -61,24 +68,40 @@ def _add_corpus_args(p: argparse.ArgumentParser, required: bool = True, kind: bo
     )
 
 
+def _add_dialect_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default=CorpusSettings.dialect,
+        help="how ABC samples are read: auto (default: each sample as it is written), abc "
+        "(ABC 2.1), folkrnn (folk-rnn's space-separated tokens, joined, L:1/8)",
+    )
+
+
 def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None:
+    _add_dialect_arg(p)
     p.add_argument("--soundfont", metavar="FILE", help="SoundFont (.sf2) to synthesise with")
     defaults = RenderSettings()
     p.add_argument(
         "--clip-seconds",
         type=float,
         default=defaults.clip_seconds,
-        help="seconds of music per clip",
+        help="seconds of music per clip" + _in("clip_seconds"),
     )
     p.add_argument(
-        "--speed", type=float, default=defaults.speed, help="tempo factor (pitch unchanged)"
+        "--speed",
+        type=float,
+        default=defaults.speed,
+        help="tempo factor (pitch unchanged)" + _in("speed"),
     )
-    p.add_argument("--workers", type=int, default=defaults.workers, help="render processes")
+    p.add_argument(
+        "--workers", type=int, default=defaults.workers, help="render processes" + _in("workers")
+    )
     p.add_argument(
         "--time-limit",
         type=float,
         default=defaults.time_limit,
-        help="seconds allowed to render one sample",
+        help="seconds allowed to render one sample" + _in("time_limit"),
     )
     if not blacklist:
         return
@@ -93,26 +116,20 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
 def _add_rate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ratings", metavar="FILE", help="journal (default ratings/<corpus>.jsonl)")
     p.add_argument("--rater", default=None, help="rater name stored in every record")
-    from rater.rating.pairing import STRATEGIES
-
-    defaults = PairingSettings()
-    p.add_argument(
-        "--seed", type=int, default=defaults.seed, help="pairing seed (same seed, same pairs)"
-    )
-    p.add_argument(
-        "--pairing",
-        default=defaults.strategy,
-        choices=list(STRATEGIES),
-        help="how pairs are chosen: "
-        + ", ".join(f"{s.name} ({s.help})" for s in STRATEGIES.values()),
-    )
+    _add_pairing_args(p)
     p.add_argument(
         "--prefix-chars",
         type=int,
-        default=defaults.prefix_chars,
-        help="prefix pairing: shared chars",
+        default=PairingSettings.prefix_chars,
+        help="prefix pairing: shared chars" + _in("prefix_chars"),
     )
     p.add_argument("--silent", action="store_true", help="do not play audio")
+    p.add_argument(
+        "--show-source",
+        action="store_true",
+        help="name each sample's file and number on screen (blind by default); the records "
+        "say it was on",
+    )
     rate = RateSettings()
     p.add_argument(
         "--recheck",
@@ -120,7 +137,8 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         default=rate.recheck,
         metavar="P",
         help=f"chance that a pair is a hidden re-check of one you decided, sides swapped "
-        f"(default {rate.recheck:g}; 0 turns it off); `rater stats` shows self-agreement",
+        f"(default {rate.recheck:g}; 0 turns it off; {RANGES['recheck']}); `rater stats` shows "
+        "self-agreement",
     )
     p.add_argument(
         "--min-heard",
@@ -128,7 +146,30 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         default=rate.min_heard,
         metavar="S",
         help="deciding keys wait until both clips have played S seconds (default "
-        f"{rate.min_heard:g}: off)",
+        f"{rate.min_heard:g}: off; {RANGES['min_heard']})",
+    )
+
+
+def _add_pairing_args(p: argparse.ArgumentParser) -> None:
+    """--seed and --pairing; left out, a journal's own pairing is followed
+    (`rating.provenance`): a second seed pairs the samples again."""
+    from rater.rating.pairing import STRATEGIES
+
+    defaults = PairingSettings()
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="pairing seed (same seed, same pairs; default: the journal's, else "
+        f"{defaults.seed}; another seed is a new pass that pairs the samples again)" + _in("seed"),
+    )
+    p.add_argument(
+        "--pairing",
+        default=None,
+        choices=list(STRATEGIES),
+        help="how pairs are chosen: "
+        + ", ".join(f"{s.name} ({s.help})" for s in STRATEGIES.values())
+        + f" (default: the journal's, else {defaults.strategy})",
     )
 
 
@@ -141,14 +182,14 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=list(FORMATS), required=True)
     p.add_argument("--out", metavar="FILE", required=True, help="file to write (not a directory)")
     for name, default in (("query", d.query_length), ("response", d.response_length)):
-        help = f"oa: {name} tokens (default {default})"
+        help = f"oa: {name} tokens (default {default}; {RANGES[name + '_length']})"
         p.add_argument(f"--{name}-length", type=int, default=default, help=help)
     p.add_argument(
         "--pad-token",
         type=int,
         default=d.pad_token,
         help=f"oa: padding id; the default {d.pad_token} is lm-human-preferences' padding "
-        "token, outside GPT-2's vocabulary (the seed used 27)",
+        "token, outside GPT-2's vocabulary (the seed used 27)" + _in("pad_token"),
     )
     p.add_argument(
         "--empty-query-token",
@@ -156,7 +197,8 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
         default=d.empty_query_token,
         metavar="N",
         help=f"oa: token written where the query is empty (default {d.empty_query_token}, "
-        "GPT-2's <|endoftext|>); a row starting with padding crashes lm-human-preferences",
+        "GPT-2's <|endoftext|>); a row starting with padding crashes lm-human-preferences"
+        + _in("empty_query_token"),
     )
     p.add_argument(
         "--long-query",
@@ -166,7 +208,10 @@ def _add_export_args(p: argparse.ArgumentParser) -> None:
         f"its start, or is dropped (default {d.long_query})",
     )
     p.add_argument(
-        "--batch-size", type=int, default=d.batch_size, help="oa: cut count to a multiple"
+        "--batch-size",
+        type=int,
+        default=d.batch_size,
+        help="oa: cut count to a multiple" + _in("batch_size"),
     )
     p.add_argument("--drop-broken", action="store_true", help="drop auto-rated broken records")
     p.add_argument("--drop-ties", action="store_true", help="oa: drop tie records")
@@ -214,12 +259,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="precompile clips with a progress bar; summary at the end")
     _add_corpus_args(p)
     _add_render_args(p)
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write each playable sample's <id>.mid (the whole tune, written tempo), "
+        "<id>.wav (the clip as played) and index.csv into DIR",
+    )
 
     p = sub.add_parser(
         "play", help="listen to clips in order (exit 2 when there is no audio device)"
     )
     _add_corpus_args(p, kind=False)
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="play the first N only")
+    p.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="play the first N only" + _in("limit")
+    )
     _add_render_args(p, blacklist=False)
 
     p = sub.add_parser(
@@ -245,18 +298,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ratings", metavar="FILE", help="journal to append to (without --db)")
     add_db_option(p)
     p.add_argument("--rater", default=AUTO_RATER, help="rater name stored in every record")
-    p.add_argument("--seed", type=int, default=PairingSettings.seed, help="pairing seed")
+    _add_pairing_args(p)
 
     _add_export_args(sub.add_parser("export", help="journals -> training files (oa, trl, text)"))
 
     p = sub.add_parser("encode", help="GPT-2 BPE ids of stdin as a JSON array")
-    p.add_argument("--length", type=int, default=None, help="truncate/pad to N tokens")
+    p.add_argument(
+        "--length", type=int, default=None, help="truncate/pad to N tokens" + _in("length")
+    )
     p.add_argument(
         "--pad-token",
         type=int,
         default=DEFAULT_PAD,
         help=f"padding id (default: lm-human-preferences' {DEFAULT_PAD}, outside GPT-2's "
-        "vocabulary)",
+        "vocabulary)" + _in("pad_token"),
     )
     p.add_argument(
         "--special", action="store_true", help="encode <|endoftext|> as the special id 50256"
@@ -268,7 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="unique samples from a training log / transcript")
     p.add_argument("logs", nargs="+", metavar="LOG")
     p.add_argument("--out", metavar="FILE", required=True)
-    p.add_argument("--min-chars", type=int, default=CorpusSettings.min_chars)
+    p.add_argument(
+        "--min-chars", type=int, default=CorpusSettings.min_chars,
+        help="shorter samples are log noise" + _in("min_chars"),
+    )  # fmt: skip
 
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
     p.add_argument("ratings", nargs="*", metavar="RATINGS")
@@ -282,11 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="each source's mean with its interval, in natural order (iter-2 before iter-10), "
         "and the blind A/B report",
     )  # fmt: skip
-    p.add_argument("--top", type=int, default=20, help="rows shown in the table")
+    p.add_argument("--top", type=int, default=20, help="rows shown in the table" + _in("top"))
     p.add_argument(
         "--best", type=int, metavar="K",
         help="each sample's probability of being among the best K (p_best) and how sure the "
-        "best K are",
+        "best K are" + _in("best"),
     )  # fmt: skip
     p.add_argument(
         "--out", metavar="FILE",
@@ -329,45 +387,60 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     add_db_option(f)
     f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
     f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
-    f.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+    f.add_argument(
+        "--with-auto",
+        action="store_true",
+        help="learn from the automatic records too (a broken sample lost); by default only "
+        "people's decisions, so that 'it parses' is not what the model learns",
+    )
+    f.add_argument("--drop-broken", action="store_true", help=argparse.SUPPRESS)  # the default
     f.add_argument(
         "--features", choices=["both", "music", "text"], default="both",
         help="music (notes and bars), text (GPT-2 BPE n-grams) or both",
     )  # fmt: skip
     f.add_argument(
-        "--c", type=float, default=FitSettings.C, help="inverse L2 strength (default: %(default)s)"
+        "--c",
+        type=float,
+        default=FitSettings.C,
+        help="inverse L2 strength (default: %(default)s)" + _in("C"),
     )
-    f.add_argument("--folds", type=int, help="cross-validation folds by sample (5; 3 from 10k)")
-    f.add_argument("--seed", type=int, default=FitSettings.seed, help="folds and row signs")
+    f.add_argument(
+        "--folds", type=int, help="cross-validation folds by sample (5; 3 from 10k)" + _in("folds")
+    )
+    f.add_argument(
+        "--seed", type=int, default=FitSettings.seed, help="folds and row signs" + _in("seed")
+    )
     s = actions.add_parser("score", help="score samples, best first, broken last")
     _add_corpus_args(s, required=False, kind=False)  # none with --db: the project's samples
     add_db_option(s)
     s.add_argument("--model", metavar="MODEL.json", required=True)
     s.add_argument("--csv", metavar="FILE", help="write id,score,ok,reasons,source")
-    s.add_argument("--top", type=int, default=None, help="rows shown; with --out: N written")
+    s.add_argument(
+        "--top", type=int, default=None, help="rows shown; with --out: N written" + _in("top")
+    )
     s.add_argument("--out", metavar="FILE", help="write the --top N best as a samples file")
     s.add_argument(
         "--blacklist", metavar="FILE|none", action="append",
         help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
     )  # fmt: skip
     for q in (f, s):
-        q.add_argument("--soundfont", metavar="FILE", help="whose render cache holds the notes")
         q.add_argument(
             "--workers",
             type=int,
-            default=NoteSettings.workers,
-            help="processes (parsing, features)",
-        )
-        q.add_argument(
-            "--time-limit", type=float, default=NoteSettings.time_limit, help="seconds per parse"
+            default=FitSettings.workers,
+            help="processes reading the tunes" + _in("workers"),
         )
     f.add_argument(
-        "--clip-seconds", type=float, default=NoteSettings.clip_seconds,
-        help="clip the notes come from",
+        "--clip-seconds", type=float, default=FeatureSettings.clip_seconds,
+        help="the clip whose notes are read (seconds of music)" + _in("clip_seconds"),
     )  # fmt: skip
     f.add_argument(
-        "--speed", type=float, default=NoteSettings.speed, help="tempo factor of the clips"
+        "--speed",
+        type=float,
+        default=FeatureSettings.speed,
+        help="tempo factor of the clips" + _in("speed"),
     )
+    _add_dialect_arg(f)  # kept in the model file: `score` reads samples the same way
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,6 +55,7 @@ def render_settings(args: argparse.Namespace, kind: str) -> RenderSettings:
         speed=args.speed,
         time_limit=args.time_limit,
         workers=args.workers,
+        dialect=args.dialect,
     )
     return render if kind == "text" else resolve_soundfont(render)
 
@@ -63,22 +64,31 @@ def render_and_checks(args: argparse.Namespace, kind: str) -> tuple[RenderSettin
     """Render settings and the check settings with the `--blacklist` files loaded."""
     from rater.core.checks import default_settings
 
-    return render_settings(args, kind), default_settings(args.blacklist)
+    return render_settings(args, kind), default_settings(args.blacklist, args.dialect)
 
 
-def rate_settings(args: argparse.Namespace, kind: str) -> RateSettings:
-    """Everything a rating sitting is set up with (`rate`, `demo`)."""
+def rate_settings(
+    args: argparse.Namespace, kind: str, pairing: PairingSettings | None = None
+) -> RateSettings:
+    """Everything a rating sitting is set up with (`rate`, `demo`); `pairing`: as followed
+    from the journal (`rating.provenance`), else the options' (their defaults)."""
     render, checks = render_and_checks(args, kind)
+    if pairing is None:
+        d = PairingSettings()
+        pairing = PairingSettings(
+            strategy=args.pairing or d.strategy,
+            seed=d.seed if args.seed is None else args.seed,
+            prefix_chars=args.prefix_chars,
+        )
     return RateSettings(
         rater=args.rater or default_rater(),
-        pairing=PairingSettings(
-            strategy=args.pairing, seed=args.seed, prefix_chars=args.prefix_chars
-        ),
+        pairing=pairing,
         render=render,
         checks=checks,
         silent=args.silent,
         recheck=args.recheck,
         min_heard=args.min_heard,
+        show_source=args.show_source,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from rater.core.corpus import KINDS
-from rater.core.settings import CorpusSettings, PairingSettings, TeamSettings
+from rater.core.settings import RANGES, CorpusSettings, PairingSettings, TeamSettings
 
 DB_HELP = "team database URL (postgresql://...; default $RATER_DB): ratings live there"
 
@@ -43,16 +43,22 @@ def add_db_parser(sub: argparse._SubParsersAction) -> None:
         help="how a new project's pairs are made: a schedule up front (halves, ab, prefix), "
         "or chosen as the team rates, from every rater's decisions (active, model)",
     )  # fmt: skip
-    a.add_argument("--seed", type=int, default=PairingSettings.seed)
-    a.add_argument("--prefix-chars", type=int, default=PairingSettings.prefix_chars)
+    a.add_argument(
+        "--seed", type=int, default=PairingSettings.seed, help=f"pairing seed ({RANGES['seed']})"
+    )
+    a.add_argument(
+        "--prefix-chars", type=int, default=PairingSettings.prefix_chars,
+        help=f"prefix pairing: shared chars ({RANGES['prefix_chars']})",
+    )  # fmt: skip
     a.add_argument(
         "--overlap", type=int, default=team.overlap,
-        help=f"distinct raters who decide each pair (default {team.overlap})",
+        help=f"distinct raters who decide each pair (default {team.overlap}; "
+        f"{RANGES['overlap']})",
     )  # fmt: skip
     a.add_argument(
         "--lease-seconds", type=float, default=team.lease_seconds,
         help="a pair leased to a rater who vanished returns to the queue after this "
-        f"(default {team.lease_seconds:g})",
+        f"(default {team.lease_seconds:g}; {RANGES['lease_seconds']})",
     )  # fmt: skip
     i = actions.add_parser("import", help="journals -> a project (idempotent by decision id)")
     i.add_argument("ratings", nargs="+", metavar="JOURNAL")

@@ -184,6 +184,18 @@ def _load_ranks_quietly(data: Path) -> dict[bytes, int]:
     return ranks
 
 
+def in_vocabulary(ids: Sequence[int]) -> bool:
+    """The one rule for token ids read from a journal: GPT-2's (0..N_VOCAB-1), or
+    lm-human-preferences' padding (DEFAULT_PAD). `10**30`, `-5` or `99999999` would go
+    straight into a training file, where the trainer's embedding lookup fails or, worse,
+    wraps around."""
+    if not ids:
+        return True
+    if min(ids) < 0:
+        return False
+    return max(ids) < N_VOCAB or all(x < N_VOCAB or x == DEFAULT_PAD for x in ids)
+
+
 def check_pad_token(pad_token: int, error: type[RaterError] = SettingsError) -> None:
     """A padding id must be a token id training code can hold: -1 (say) would be written
     into every padded row and crash or silently corrupt the consumer."""

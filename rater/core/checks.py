@@ -34,9 +34,11 @@ from rater.core.records import Render, Sample, Verdict
 from rater.core.settings import CheckSettings
 
 
-def default_settings(blacklist: list[str] | None = None) -> CheckSettings:
+def default_settings(
+    blacklist: list[str] | None = None, dialect: str = CheckSettings.dialect
+) -> CheckSettings:
     """Default thresholds with the blacklist loaded (files as given; None: the built-in)."""
-    return CheckSettings(blacklist=load_blacklist(blacklist))
+    return CheckSettings(blacklist=load_blacklist(blacklist), dialect=dialect)
 
 
 def load_blacklist(paths: list[str] | None = None) -> tuple[str, ...]:
@@ -178,9 +180,10 @@ def absurd_field(text: str, settings: CheckSettings) -> str | None:
     """A detail string when an L:, M: or Q: value or a note length cannot be real music.
 
     Real tunes use L:1/8 or 1/16, meters up to 12/8, tempos up to a few hundred, note
-    lengths up to ~30 (measured on the music21 collections); values far outside these keep
-    music21 busy with enormous durations for minutes, and an in-process time limit was seen
-    not to stop it (`L:1000/1`), so they are failed here, before any render is attempted.
+    lengths up to ~30 (measured on the music21 collections); values far outside these are
+    not music (`L:1000/1` makes one note last hours; music21, the renderer's parser before
+    rater's own reader, was seen to hang on them), so they are failed here, before any
+    render is attempted.
     """
     limit = settings.max_field_number
     for m in _FIELD_VALUE.finditer(text):

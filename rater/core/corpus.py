@@ -25,6 +25,7 @@ from pathlib import Path
 
 from rater.core import structured
 from rater.core.errors import CorpusError
+from rater.core.files import walk
 from rater.core.formats import NEWLINE_MARK, clean_text, split_eot, split_text, tidy
 from rater.core.records import Sample
 from rater.core.settings import CorpusSettings
@@ -108,7 +109,7 @@ def read_text(path: str) -> str:
 def _files(path: Path) -> list[Path]:
     return sorted(
         p
-        for p in path.rglob("*")
+        for p in walk(path)  # not rglob, which recurses: a folder 1,500 levels deep
         if p.is_file()
         and (p.suffix.lower() in DIR_SUFFIXES or DIR_NAMES.match(p.name) is not None)
         and not DIR_SKIP.match(p.name)

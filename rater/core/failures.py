@@ -21,7 +21,7 @@ from enum import StrEnum
 from types import ModuleType
 from typing import NamedTuple
 
-from rater.core import fields
+from rater.core.abc import fields
 from rater.core.errors import MACHINE_ERRORS, SetupError
 
 

@@ -2,7 +2,7 @@
 (`rater.core.musiccheck`) judge, kept apart from the judging so that anything else that wants
 bar-level features of a sample (a preference model) can use them too.
 
-Counted on the notes as played (`rater.core.bars`), so spacing and spelling do not hide a
+Counted on the bars as written (`rater.core.abc.records`), so spacing and spelling do not hide a
 copy: repetition (distinct bars, runs, phrase loops and how much of the sample they make up),
 rhythm (how many inner bars add up, how many lengths they come in, the longest bar), how
 the text ends (cut off inside a bar; truncated on a short note or an opening symbol), and
@@ -16,7 +16,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from rater.core.bars import Bar, Tune, beat_length
+from rater.core.abc import Bar, Tune
+from rater.core.abc.fields import beat_length
 
 # A text that stops on one of these stopped where something was begun: `(` a slur or
 # tuplet, `[` a chord, `"` a chord symbol, `{` grace notes, `!` a decoration, `-` a tie,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -91,6 +91,41 @@ def open_regular(path: str | os.PathLike[str], flags: int, mode: int = 0o644) ->
     return fd
 
 
+def make_folders(path: str | os.PathLike[str]) -> None:
+    """`mkdir -p` without recursion: `Path.mkdir(parents=True)` and `os.makedirs` call
+    themselves once per missing folder, and 1,500 missing folders raise RecursionError.
+    OSError as they raise it (a file in the way: FileExistsError)."""
+    folder = Path(path)
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    if not missing and not folder.is_dir():
+        raise FileExistsError(errno.EEXIST, "File exists", str(folder))
+    for folder in reversed(missing):  # under a file: NotADirectoryError, as mkdir says
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+
+
+def walk(root: str | os.PathLike[str]) -> Iterator[Path]:
+    """Every path under `root` (as `Path.rglob("*")` gives them, symlinked folders not
+    entered), without recursion, so a folder 1,500 levels deep is read like any other."""
+    stack = [Path(root)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                found = list(entries)
+        except OSError:
+            continue
+        for entry in found:
+            yield Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+
+
 def output_problem(out: str | os.PathLike[str]) -> str | None:
     """Why `out` cannot be written as an output (a device, a FIFO, a folder, a symlink to
     nothing), or None when it is a regular file, a symlink to one, or a new path."""
@@ -155,12 +190,14 @@ def write_output(
     check_output(out, error)
     path = Path(os.path.realpath(out))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(path.parent)
         fd, tmp = _create_temp(path)
     except OSError as exc:
         raise error(f"{out}: cannot write ({exc.strerror or exc})") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
+        # backslashreplace: a file name that was not UTF-8 (a lone surrogate) is written as
+        # its escape, as journals write it, rather than failing the whole file
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline=newline) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())

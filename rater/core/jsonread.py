@@ -55,14 +55,14 @@ def loads(data: bytes | str, max_bytes: int = MAX_BYTES, walk: bool = True) -> A
     return value
 
 
-def check(value: Any, limit: int = MAX_DEPTH) -> None:
-    """ValueError when lists and objects inside `value` nest deeper than `limit`, or an
-    integer in it needs more than 64 bits; found without recursion (a deep value must not
-    be what breaks the check)."""
+def check(value: Any, limit: int = MAX_DEPTH, ints: bool = True) -> None:
+    """ValueError when lists and objects inside `value` nest deeper than `limit`, or (with
+    `ints`) an integer in it needs more than 64 bits; found without recursion (a deep value
+    must not be what breaks the check)."""
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if type(item) is int and not -INT_LIMIT <= item < INT_LIMIT:
+        if ints and type(item) is int and not -INT_LIMIT <= item < INT_LIMIT:
             raise ValueError(f"integer {str(item)[:20]}... is too large")
         if isinstance(item, dict):
             item = item.values()

@@ -39,9 +39,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rater.core import fields
-from rater.core.abc_reader import parse
-from rater.core.bars import Tune
+from rater.core.abc import Dialect, Tune, fields, parse
 from rater.core.features import Features, features
 
 if TYPE_CHECKING:
@@ -70,7 +68,7 @@ def holds_music(value: str) -> bool:
     too (`D Lydian sharp`: D, d, a, a) but are mostly other letters."""
     if "|" in value:
         return True
-    inner = parse("X:1\nK:C\n" + value)
+    inner = parse("X:1\nK:C\n" + value, Dialect.ABC)
     if sum(len(b.notes) for b in inner.bars) < 3:
         return False
     letters = [c for c in value if c.isalpha()]
@@ -81,8 +79,9 @@ def holds_music(value: str) -> bool:
 def problems(
     text: str, settings: CheckSettings, tune: Tune | None = None
 ) -> tuple[list[tuple[str, str]], list[str]]:
-    """(failing (reason, detail) pairs, non-failing notes) for one ABC sample."""
-    tune = tune if tune is not None else parse(text)
+    """(failing (reason, detail) pairs, non-failing notes) for one ABC sample, read in
+    `settings.dialect`."""
+    tune = tune if tune is not None else parse(text, settings.dialect)
     fails: list[tuple[str, str]] = []
     notes: list[str] = []
     header = header_problem(tune)
@@ -104,6 +103,8 @@ def problems(
         fails.append(("incoherent", incoherent))
     if f.cut_off:
         notes.append("cut-off: the text stops inside a bar")
+    if tune.dialect != Dialect.ABC:
+        notes.append(f"dialect: {tune.dialect}")
     return fails, notes
 
 

@@ -42,12 +42,13 @@ class NoteEvent:
 class Render:
     """The result of rendering one sample: a WAV clip on disk, or the reason it failed.
 
-    `error` is a machine-readable reason ("unparseable", "unrenderable", "timeout",
-    "no-notes") when rendering failed, else None; "timeout" may be the machine's fault, so
-    it is never cached. `MACHINE_FAILURE` is no reason at all: the machine failed twice (a
-    render process killed, out of memory), so the sample has no verdict this run; it is
-    never cached, and never becomes a verdict or a journal record. `music_seconds` is the
-    length of the whole tune at the sped-up tempo (the clip is at most `clip_seconds` of it).
+    `error` is a machine-readable reason ("unrenderable", "timeout", "no-notes") when
+    rendering failed, else None ("unparseable" is the reading's verdict, given before any
+    render); "timeout" may be the machine's fault, so it is never cached. `MACHINE_FAILURE`
+    is no reason at all: the machine failed twice (a render process killed, out of memory),
+    so the sample has no verdict this run; it is never cached, and never becomes a verdict
+    or a journal record. `music_seconds` is the length of the whole tune at the sped-up
+    tempo, to its last note (the clip is at most `clip_seconds` of it).
     """
 
     sample_id: str
@@ -86,7 +87,8 @@ class Verdict:
     sections of one or two bars, fewer than 16 notes).
     `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
     `notes` are observations that do not fail the sample: "cut-off" (the text stops inside
-    a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples).
+    a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples);
+    "dialect" (`dialect: folkrnn`: read in a generator's dialect, `rater.core.abc.dialect`).
     """
 
     sample_id: str
@@ -117,6 +119,7 @@ REASONS: dict[str, str] = {
 }
 NOTES: dict[str, str] = {
     "cut-off": "the text stops inside a bar (a generator's length limit; does not fail)",
+    "dialect": "read in a generator's dialect (folkrnn: tokens joined, L:1/8), not as written",
 }
 
 

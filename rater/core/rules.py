@@ -1,16 +1,21 @@
 """Rules about rating records that more than one stage applies, each written once.
 
-Which journal lines make one decision, which pairs are decided, which samples an automatic
-rating found broken, which part of a text continues its prompt, and which records are hidden
-re-checks: the session, the pair sources, the exports and the statistics all ask these
-questions and must agree.
+Which journal lines make one decision and what identifies it (so it counts once, however
+often it is read), which pairs are decided, which samples an automatic rating found broken,
+which part of a text continues its prompt, which records are hidden re-checks, and how a
+record's pairs were chosen: the session, the pair sources, the exports, the statistics and
+the team store all ask these questions and must agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from rater.core.records import Rating, Verdict
+from rater.core.settings import PairingSettings
 
 # The check reason of a sample too long to be useful; such a sample's text and tokens are
 # left out of its automatic record (`elided`), which is otherwise the size of the sample.
@@ -47,6 +52,64 @@ def iter_decisions(ratings: Iterable[Rating]) -> Iterator[list[Rating]]:
         group = [r]
     if group:
         yield group
+
+
+def decision_id(records: Sequence[Rating]) -> str:
+    """The id of the decision `records` make (a tie's two records together): its
+    `"decision"` field, which every journal line has carried since decisions had ids, else
+    one made from its content - "c" and 15 hex digits of a sha256 of the records without
+    their texts and token ids (which follow from the sample ids) - so the same old decision
+    read twice, or imported twice into a team project, has the same id however it is read."""
+    did = records[0].extra.get("decision")
+    if isinstance(did, str) and did:
+        return did
+    digest = hashlib.sha256()
+    for r in records:
+        d = r.to_json()
+        for key in ("query", "sample0", "sample1", "texts"):
+            d.pop(key, None)
+        line = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        digest.update(line.encode("utf-8", "backslashreplace") + b"\n")
+    return "c" + digest.hexdigest()[:15]
+
+
+class Unique:
+    """Each decision once, however often it is read: the same decision given twice - in one
+    journal (a repeated line) or in two (a backup copy beside a journal: `rank J J`) - is
+    counted once, and `dropped` says how many records were left out.
+
+    A record is identified by its decision's id and which side won (a tie's two records share
+    an id and differ in the winner), so a repeated line is dropped as it is read and a
+    decision never grows past its two records; a decision without an id is identified by its
+    content (`decision_id`). Holds one small integer per decision seen.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+        self.dropped = 0
+
+    def __call__(self, records: Iterable[Rating]) -> Iterator[Rating]:
+        for group in iter_decisions(self._by_id(records)):
+            if group[0].extra.get("decision") is None:
+                key = hash(decision_id(group))
+                if key in self._seen:
+                    self.dropped += len(group)
+                    continue
+                self._seen.add(key)
+            yield from group
+
+    def _by_id(self, records: Iterable[Rating]) -> Iterator[Rating]:
+        for r in records:
+            did = r.extra.get("decision")
+            if did is None:
+                yield r  # identified by content once grouped
+                continue
+            key = hash((did, r.best))
+            if key in self._seen:
+                self.dropped += 1
+                continue
+            self._seen.add(key)
+            yield r
 
 
 def decisions(ratings: Iterable[Rating]) -> list[list[Rating]]:
@@ -92,3 +155,19 @@ def recheck_of(rating: Rating) -> str | None:
     """
     value = rating.extra.get("recheck_of")
     return value if isinstance(value, str) and value else None
+
+
+def pairing_fields(settings: PairingSettings) -> dict[str, Any]:
+    """The fields with which a record remembers how its pairs were chosen (`"pairing"`, the
+    strategy, and `"seed"`), so a later `rater rate` or `rater autorate` on the journal pairs
+    the same way unless told otherwise."""
+    return {"pairing": settings.strategy, "seed": settings.seed}
+
+
+def pairing_of(record: Rating) -> tuple[str, int] | None:
+    """(strategy, seed) that a record was paired with, or None (a record written before
+    journals remembered it, or one that does not say)."""
+    strategy, seed = record.extra.get("pairing"), record.extra.get("seed")
+    if isinstance(strategy, str) and strategy and type(seed) is int:
+        return strategy, seed
+    return None

@@ -72,7 +72,9 @@ def discard(path: Path | None) -> None:
 def write_new(dest: Path, payload: bytes) -> None:
     """`payload` into a new temporary file beside `dest`, renamed to `dest` (its folder made
     if needed); OSError when that fails, with no temporary file left."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    from rater.core.files import make_folders
+
+    make_folders(dest.parent)
     tmp: Path | None = None
     try:
         fd, tmp = new_file(dest.parent, f".{dest.name}.", ".tmp")

@@ -17,28 +17,129 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, N_VOCAB, check_pad_token
+from rater.core.abc.dialect import DIALECTS
+from rater.core.bpe import DEFAULT_PAD, ENDOFTEXT_ID, MAX_ID, N_VOCAB, check_pad_token
 from rater.core.errors import ExportError, SettingsError
 
 
 @dataclass(frozen=True)
 class CorpusSettings:
-    """How samples files are read."""
+    """How samples files are read. `dialect` is how an ABC sample's text is read as music
+    (`rater.core.abc.dialect`: auto, abc, folkrnn); the checks, the renderer and the
+    preference model each carry it in their settings, defaulting to this one."""
 
     kind: str = "abc"  # "abc" (rendered and played) or "text" (shown only)
     min_chars: int = 42  # extract: shorter samples are log noise, not samples
     text_field: str = ""  # JSON field / Parquet column holding the sample; "": found by name
+    dialect: str = "auto"
+
+    def __post_init__(self) -> None:
+        check_dialect(self.dialect)
+
+
+def check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise SettingsError(
+            f"{{field}} must be one of {', '.join(DIALECTS)}, got {dialect!r}", field="dialect"
+        )
 
 
 # A clip is what a rater hears before deciding (10 s by default); 3 minutes holds a whole
 # folk tune with its repeats, and keeps a clip under 8 MB (unbounded, 100000 gave 24 MB).
 MAX_CLIP_SECONDS = 180.0
+# Training rows of GPT-2 BPE ids: GPT-2's context is 1,024 tokens, models that share its
+# vocabulary reach 2,048-8,192; past that a length only makes huge files (--query-length
+# 3000000 wrote 504 MB for 28 records, 10**20 raised OverflowError).
+MAX_TOKENS = 8192
+
+
+def max_workers() -> int:
+    """Processes a command may start: 4 per core (40 workers for one tune helped nobody)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric setting, and the option that sets it, may take: checked where
+    the settings are made (one line naming the option, exit status 2) and shown in
+    `--help`. `high` may be a function of the machine (`max_workers`)."""
+
+    low: float
+    high: float | Callable[[], float]
+    unit: str = ""
+
+    def top(self) -> float:
+        return self.high() if callable(self.high) else self.high
+
+    def __str__(self) -> str:
+        text = f"{_number(self.low)}..{_number(self.top())}"
+        return text + (f" {self.unit}" if self.unit else "")
+
+    def check(self, name: str, value: float | None) -> None:
+        """SettingsError naming the field `name` when `value` is outside (None: unset)."""
+        if value is None or (not isinstance(value, bool) and self.low <= value <= self.top()):
+            return
+        shown = f"{value:g}" if isinstance(value, float) else str(value)[:40]
+        if not value >= self.low:  # below, or NaN
+            raise SettingsError(
+                f"{{field}} must be at least {_number(self.low)}, got {shown}", field=name
+            )
+        raise SettingsError(
+            f"{{field}} must be at most {_number(self.top())}, got {shown}", field=name
+        )
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# Every numeric option's range, by the settings field (or, for options that set no
+# settings field, the option's own name) it sets. One home: the dataclasses below check
+# their fields against it, the commands check theirs (`check_option`), `--help` shows it.
+RANGES: dict[str, Range] = {
+    "workers": Range(0, max_workers, "processes"),
+    "clip_seconds": Range(0, MAX_CLIP_SECONDS, "seconds"),
+    "speed": Range(0.1, 10),
+    "time_limit": Range(0, 3600, "seconds (0: none)"),
+    "seed": Range(0, 2**32 - 1),
+    "prefix_chars": Range(1, 1000, "characters"),
+    "recheck": Range(0, 1),
+    "min_heard": Range(0, MAX_CLIP_SECONDS, "seconds (0: off)"),
+    "query_length": Range(1, MAX_TOKENS, "tokens"),
+    "response_length": Range(1, MAX_TOKENS, "tokens"),
+    "length": Range(0, MAX_TOKENS, "tokens"),  # encode --length
+    "batch_size": Range(1, 1_000_000),
+    "pad_token": Range(0, MAX_ID),  # `bpe.check_pad_token`
+    "empty_query_token": Range(0, N_VOCAB - 1),
+    "min_chars": Range(1, 1_000_000, "characters"),  # extract --min-chars
+    "top": Range(1, 10**9),  # rank --top, model score --top
+    "best": Range(1, 10**6),  # rank --best, rate --best (the pairing's)
+    "limit": Range(1, 10**9),  # play --limit
+    "folds": Range(2, 100),
+    "C": Range(1e-6, 1e6),
+    "overlap": Range(1, 100, "raters"),
+    "lease_seconds": Range(1, 7 * 86400, "seconds"),
+}
+
+
+def check_option(name: str, value: float | None) -> None:
+    """An option that sets no settings field, checked against its range (`RANGES`)."""
+    RANGES[name].check(name, value)
+
+
+def _check_ranges(settings: object, *names: str) -> None:
+    for name in names:
+        RANGES[name].check(name, getattr(settings, name))
+
+
 # In every cache key. 2: entries validated, no machine failure stored; 3: renders made
 # before workers stopped importing from the working folder are not reused; 4: failures
-# carry a sentence (`core.failures`), never an exception's text.
-CACHE_FORMAT = 4
+# carry a sentence (`core.failures`), never an exception's text; 5: notes from rater's own
+# reader (repeats played out), no longer music21's.
+CACHE_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -56,8 +157,10 @@ class RenderSettings:
     time_limit: float = 10.0  # seconds one sample may take to render; 0: no limit
     program: int = 0  # General MIDI program (0 = acoustic grand piano)
     workers: int = 2  # render processes; 0 renders in this process
+    dialect: str = CorpusSettings.dialect  # how the text is read (changes the notes)
 
     def __post_init__(self) -> None:
+        check_dialect(self.dialect)
         if not self.clip_seconds > 0:
             raise SettingsError(
                 f"{{field}} must be positive, got {self.clip_seconds:g}", field="clip_seconds"
@@ -68,15 +171,18 @@ class RenderSettings:
                 f"got {self.clip_seconds:g}",
                 field="clip_seconds",
             )
-        if not 0.1 <= self.speed <= 10:
+        speed = RANGES["speed"]
+        if not speed.low <= self.speed <= speed.top():
             raise SettingsError(
-                f"{{field}} must be between 0.1 and 10, got {self.speed:g}", field="speed"
+                f"{{field}} must be between {speed.low:g} and {speed.top():g}, got {self.speed:g}",
+                field="speed",
             )
         if not 0 <= self.time_limit < float("inf"):
             raise SettingsError(
                 f"{{field}} must be a number of seconds, 0 for no limit, got {self.time_limit:g}",
                 field="time_limit",
             )
+        _check_ranges(self, "time_limit", "workers")
 
     def key(self) -> str:
         """Cache key: settings plus the SoundFont's identity (path, size, mtime)."""
@@ -86,7 +192,8 @@ class RenderSettings:
         except OSError:
             sf_ident = self.soundfont
         payload = json.dumps(
-            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program, CACHE_FORMAT]
+            [sf_ident, self.clip_seconds, self.speed, self.sample_rate, self.program]
+            + [self.dialect, CACHE_FORMAT]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -148,6 +255,10 @@ class CheckSettings:
     weak_meter_share: float = 0.5  # at most this share of inner bars fit the meter: rhythm
     weak_notes: int = 16  # fewer notes than this: a sign (Essen: 18 of 4,308 songs)
     blacklist: tuple[str, ...] = field(default_factory=tuple)
+    dialect: str = CorpusSettings.dialect  # how the text is read (`CorpusSettings`)
+
+    def __post_init__(self) -> None:
+        check_dialect(self.dialect)
 
 
 @dataclass(frozen=True)
@@ -157,6 +268,9 @@ class PairingSettings:
     strategy: str = "halves"
     seed: int = 0  # same seed, same pairs (resume depends on it)
     prefix_chars: int = 20  # prefix: samples sharing this many first characters are paired
+
+    def __post_init__(self) -> None:
+        _check_ranges(self, "seed", "prefix_chars")
 
 
 LONG_QUERY = ("keep-end", "keep-start", "drop")  # ExportOptions.long_query
@@ -195,6 +309,10 @@ class ExportOptions:
         ):
             if length < 1:
                 raise ExportError(f"{{field}} must be at least 1, got {length}", field=name)
+            if length > RANGES[name].top():
+                raise ExportError(
+                    f"{{field}} must be at most {RANGES[name].top():g}, got {length}", field=name
+                )
         check_pad_token(self.pad_token, ExportError)
         if not 0 <= self.empty_query_token < N_VOCAB:
             raise ExportError(
@@ -217,6 +335,7 @@ class ExportOptions:
             raise ExportError(
                 f"{{field}} must be at least 1, got {self.batch_size}", field="batch_size"
             )
+        _check_ranges(self, "batch_size")
 
 
 AUTO_RATER = "auto"  # the rater of `rater autorate`'s records: no person decided them
@@ -233,9 +352,10 @@ class RateSettings:
     silent: bool = False  # never play audio
     autoplay: bool = True  # play A then B as each pair is shown
     gap_seconds: float = 1.0  # silence between clip A and clip B
-    min_view_seconds: float = 0.3  # decide/skip keys are ignored this long after a pair shows
+    min_view_seconds: float = 0.3  # decide/skip keys this soon after a pair shows: "too soon"
     recheck: float = 0.05  # chance that the next pair re-asks an earlier one, sides swapped
     min_heard: float = 0.0  # deciding keys wait until both clips played this long; 0: off
+    show_source: bool = False  # panels name each sample's file and number (the record says so)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.recheck <= 1.0:
@@ -247,38 +367,10 @@ class RateSettings:
                 f"{{field}} must be 0 (off) or a number of seconds, got {self.min_heard:g}",
                 field="min_heard",
             )
+        _check_ranges(self, "min_heard")
 
 
-NOTES_FORMAT = 2  # in the notes cache key (`audio.notes`); 2: as CACHE_FORMAT 3
 DEFAULT_C = 0.3  # best over 100-800 ratings in bench/model_sim.py
-
-
-@dataclass(frozen=True)
-class NoteSettings:
-    """The preference model's notes: what changes the notes of a clip (the render's clip
-    length and speed) and how to get them; the model file records the first two so scoring
-    reads the same clip as fitting."""
-
-    clip_seconds: float = 10.0
-    speed: float = 1.1
-    time_limit: float = 10.0  # seconds one sample may take to parse
-    workers: int = 2  # parsing processes; 0 parses in this process
-    soundfont: str | None = None  # whose render cache bucket to read; None = the default font
-
-    def __post_init__(self) -> None:
-        self.render_settings()  # the same bounds as a render (clip_seconds, speed, time_limit)
-
-    def key(self) -> str:
-        payload = json.dumps([self.clip_seconds, self.speed, NOTES_FORMAT])
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-    def render_settings(self, soundfont: str = "") -> RenderSettings:
-        return RenderSettings(
-            soundfont=soundfont,
-            clip_seconds=self.clip_seconds,
-            speed=self.speed,
-            time_limit=self.time_limit,
-        )
 
 
 @dataclass(frozen=True)
@@ -292,10 +384,14 @@ class FeatureSettings:
     text_weight: float = 1.0  # scale of the text block against the z-scored music block
     use_text: bool = True
     use_music: bool = True
-    clip_seconds: float = 10.0  # the clip whose notes are read (the render's settings)
-    speed: float = 1.1
+    clip_seconds: float = RenderSettings.clip_seconds  # the clip a rater hears: its notes
+    speed: float = RenderSettings.speed
+    dialect: str = CorpusSettings.dialect  # how the music is read (`CorpusSettings`)
 
     def __post_init__(self) -> None:
+        check_dialect(self.dialect)
+        if all(type(x) in (int, float) for x in (self.clip_seconds, self.speed)):
+            RenderSettings(clip_seconds=self.clip_seconds, speed=self.speed)  # the same bounds
         if not 1 <= self.ngram_max <= 8:
             raise SettingsError(
                 f"{{field}} must be between 1 and 8, got {self.ngram_max}", field="ngram_max"
@@ -318,12 +414,14 @@ class FitSettings:
     folds: int | None = None  # None: 5, or 3 from 10,000 games on (`analysis.model.fit`)
     seed: int = 0
     curve: tuple[float, ...] = (0.25, 0.5, 1.0)  # shares of the ratings for the learning curve
+    workers: int = 2  # processes that read the tunes and compute features (`rating.gather`)
 
     def __post_init__(self) -> None:
         if not 0 < self.C < float("inf"):
             raise SettingsError(f"{{field}} must be a positive number, got {self.C:g}", field="C")
         if self.folds is not None and self.folds < 2:
             raise SettingsError(f"{{field}} must be at least 2, got {self.folds}", field="folds")
+        _check_ranges(self, "C", "folds", "seed", "workers")
 
 
 @dataclass(frozen=True)
@@ -345,6 +443,7 @@ class TeamSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.overlap <= 100:
             raise SettingsError(f"{{field}} must be 1..100, got {self.overlap}", field="overlap")
+        _check_ranges(self, "lease_seconds")
         for name in ("lease_seconds", "retry_seconds", "statement_timeout"):
             if not getattr(self, name) > 0:
                 raise SettingsError("{field} must be positive", field=name)

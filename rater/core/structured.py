@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rater.core.errors import CorpusError
+from rater.core.jsonread import MAX_DEPTH, check
 
 KNOWN_FIELDS = ("text", "generated_text", "completion", "sample", "abc")
 PARQUET_MAGIC = b"PAR1"
@@ -45,14 +46,14 @@ def json_texts(text: str, source: str, text_field: str = "") -> list[str] | None
     if not stripped or stripped[0] not in "[{":
         return None
     try:
-        whole = json.loads(stripped)
+        whole = _loads(stripped, source)
     except json.JSONDecodeError as exc:
         error = exc
     else:
         return record_texts(whole, source, text_field)
     first = stripped.split("\n", 1)[0]
     try:
-        json.loads(first)
+        _loads(first, f"{source}: line 1")
     except json.JSONDecodeError:
         if stripped.startswith(_JSON_START):
             raise CorpusError(
@@ -62,13 +63,28 @@ def json_texts(text: str, source: str, text_field: str = "") -> list[str] | None
     return _lines(text, source, text_field)
 
 
+def _loads(text: str, where: str) -> Any:
+    """`json.loads` held to the one JSON rule's nesting limit (`core.jsonread`): a value nested
+    deeper than any samples file is one CorpusError, not a RecursionError here or in
+    `record_texts`. JSONDecodeError passes through (the callers decide what it means)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise CorpusError(f"{where}: nested more than {MAX_DEPTH} deep") from None
+    try:
+        check(value, ints=False)
+    except ValueError as exc:
+        raise CorpusError(f"{where}: {exc}") from None
+    return value
+
+
 def _lines(text: str, source: str, text_field: str) -> list[str]:
     out: list[str] = []
     for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _loads(line, f"{source}: line {n}")
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{source}: line {n}: not valid JSON ({exc.msg})") from None
         out.extend(record_texts(obj, f"{source}: line {n}", text_field))

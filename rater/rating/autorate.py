@@ -39,7 +39,9 @@ def autorate_rest(
     # A hidden re-check repeats a decided pair of two good samples: nothing to auto-rate.
     pending = itertools.chain(session.pending(), _source_rest(session, stop))
     pairs = (p for p in pending if not p.recheck_of)
-    decisions, summary = auto_rate_pairs(pairs, session.verdict_of, session.rater, session.exclude)
+    decisions, summary = auto_rate_pairs(
+        pairs, session.verdict_of, session.rater, session.exclude, extra=session.record_fields()
+    )
     if stop is not None and stop.is_set():
         return AutorateSummary(0, 0)
     written = session.end_with_auto(decisions)  # less if another process decided some

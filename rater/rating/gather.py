@@ -1,21 +1,19 @@
-"""Feature rows for many samples at once, in worker processes that read the notes from the
-caches themselves.
+"""Feature rows for many samples at once, in worker processes.
 
-For 50,000 samples, reading the cached notes and computing the music features is ~20 s of
-pure Python and the text features ~5 s more; two processes halve that. Handing notes to
-workers would cost most of the gain (pickling 50,000 Renders took 6 s), so the parent only
-makes sure every sample's notes are in a cache (`notes.ensure`) and sends each worker
-samples (id and text).
+For 50,000 samples, reading every tune (`rater.core.abc`: about 3 ms each, parsing and
+playing out the clip) and computing the music features is most of a cold `rater model fit`,
+and the text features ~5 s more; two processes halve that. Each worker gets samples (id and
+text) and returns both feature blocks: nothing is cached, since reading a tune again costs
+less than a cache would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rater.core.records import Sample
-from rater.core.settings import FeatureSettings, NoteSettings
+from rater.core.settings import FeatureSettings, FitSettings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,11 +23,7 @@ MIN_PARALLEL = 4000  # fewer samples: one process is faster than starting worker
 
 
 def feature_rows(
-    samples: Sequence[Sample],
-    features: FeatureSettings,
-    notes: NoteSettings,
-    cache_root: str | Path | None = None,
-    workers: int = 2,
+    samples: Sequence[Sample], features: FeatureSettings, workers: int = FitSettings.workers
 ) -> tuple[np.ndarray, Any]:
     """(raw music features, text matrix) of `samples`, in order, as `features.design`
     takes them."""
@@ -37,8 +31,7 @@ def feature_rows(
     import scipy.sparse as sp
 
     chunks = [list(samples[k : k + CHUNK]) for k in range(0, len(samples), CHUNK)]
-    root = str(cache_root) if cache_root else None
-    tasks = [(c, features, notes, root) for c in chunks]
+    tasks = [(c, features) for c in chunks]
     if workers <= 1 or len(samples) < MIN_PARALLEL:
         parts = [_rows(*t) for t in tasks]
     else:
@@ -53,30 +46,21 @@ def feature_rows(
         finally:
             pool.terminate()
     if not parts:
-        return _rows([], features, notes, root)
+        return _rows([], features)
     return np.concatenate([p[0] for p in parts]), sp.vstack([p[1] for p in parts], format="csr")
 
 
-def _rows(
-    samples: list[Sample], features: FeatureSettings, notes: NoteSettings, root: str | None
-) -> tuple[np.ndarray, Any]:
-    """One task: look the notes up (they are cached: a miss would be parsed here, in this
-    process, without the render pool's guards) and compute both feature blocks."""
-    from dataclasses import replace
-
+def _rows(samples: list[Sample], features: FeatureSettings) -> tuple[np.ndarray, Any]:
+    """One task: both feature blocks of `samples`."""
     import numpy as np
     import scipy.sparse as sp
 
     from rater.analysis.model import music
     from rater.analysis.model.features import contents, music_matrix, text_matrix
-    from rater.audio.notes import clip_notes
 
-    renders = {}
+    items = contents(samples, features.kind)
     if features.use_music and features.kind == "abc":
-        renders = clip_notes(samples, replace(notes, workers=0), root)
-    items = contents(samples, renders, features.kind)
-    if features.use_music and features.kind == "abc":
-        raw = music_matrix(items)
+        raw = music_matrix(items, features)
     else:
         raw = np.zeros((len(items), len(music.NAMES)))
     if features.use_text:

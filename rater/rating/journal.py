@@ -34,7 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rater.core.errors import JournalError
-from rater.core.files import open_regular
+from rater.core.files import make_folders, open_regular
 from rater.core.records import Rating
 from rater.rating import scan, tail
 from rater.rating.follow import Follower, pair_key
@@ -94,7 +94,7 @@ class Journal:
         self._readonly = self.read_only
         try:
             if create:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_folders(self.path.parent)
             # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below)
             flags = os.O_RDWR | os.O_APPEND | os.O_NONBLOCK | (os.O_CREAT if create else 0)
             if self.read_only:
@@ -331,7 +331,7 @@ class Journal:
             if self.path.exists():
                 os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folders(self.path.parent)
             probe = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.probe")
             os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             os.unlink(probe)

@@ -3,10 +3,10 @@ order pairs will come up, results kept by sample id.
 
 `run` consumes `audio.pipeline.judge_stream` (the render pool + cache) over the samples in
 pair order, so the first pairs are ready first. The pool takes a second or more to start (a
-fresh interpreter importing music21), so with the real pipeline the first pairs are also
-rendered in this process at once (`prefetch`), into the cache like the pool's renders (a
-shared temp folder would be another place to trick); whichever result lands first is kept,
-and the pool usually finds the first pairs cached.
+fresh interpreter loading fluidsynth and a SoundFont), so with the real pipeline the first
+pairs are also rendered in this process at once (`prefetch`), into the cache like the
+pool's renders (a shared temp folder would be another place to trick); whichever result
+lands first is kept, and the pool usually finds the first pairs cached.
 
 Every new result is announced to the listener (`listen`), from whichever thread produced
 it: that is the one way the TUI learns a sample is judged. A render cache that cannot be

@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+from rater.core.bpe import DEFAULT_PAD, N_VOCAB, in_vocabulary
+from rater.core.jsonread import check, loads
 from rater.core.records import Rating
 
 # How every record line starts (spaces aside); a torn first write is a prefix of it.
@@ -20,6 +22,11 @@ _SAMPLE0 = b'],"sample0":['
 _SAMPLE1 = b'],"sample1":['
 _DIGITS = b"0123456789,"
 _LEADING_ZERO = re.compile(rb"(?:^|,)0[0-9]")  # not JSON
+# An id of the compact arrays outside `bpe.in_vocabulary` (>= 50257, except 50259): six or
+# more digits, or five from 50257 up. Exact, as the arrays hold no leading zeros.
+assert (N_VOCAB, DEFAULT_PAD) == (50257, 50259)
+_OUT_OF_VOCABULARY = re.compile(rb"\d{6}|5025[78]|502[6-9]\d|50[3-9]\d\d|5[1-9]\d{3}|[6-9]\d{4}")
+_KNOWN = frozenset(Rating.__dataclass_fields__) - {"extra"}
 
 
 def _ints(seg: bytes) -> bool:
@@ -28,7 +35,9 @@ def _ints(seg: bytes) -> bool:
         return True
     if seg.translate(None, _DIGITS) or seg[0] == 44 or seg[-1] == 44 or b",," in seg:
         return False
-    return not ((b",0" in seg or seg[0] == 48) and _LEADING_ZERO.search(seg))
+    if (b",0" in seg or seg[0] == 48) and _LEADING_ZERO.search(seg):
+        return False
+    return _OUT_OF_VOCABULARY.search(seg) is None  # else parsed whole: the precise error
 
 
 def _token_arrays(raw: bytes) -> tuple[int, bool, bool] | None:
@@ -56,11 +65,9 @@ def encode_line(rating: Rating) -> bytes:
 
 
 def parse_line(raw: bytes) -> Rating:
-    """One line -> Rating; ValueError (with the reason) when it is not a record."""
-    try:
-        d = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"invalid JSON: {exc}") from exc
+    """One line -> Rating; ValueError (with the reason) when it is not a record: the one
+    JSON rule (`core.jsonread`: size, depth, finite numbers), then every field."""
+    d = loads(raw, walk=False)  # ValueError with the reason
     if not isinstance(d, dict):
         raise ValueError("not a JSON object")
     _check_fields(d)
@@ -89,8 +96,8 @@ def parse_head(raw: bytes, texts: bool = True, names: dict[str, str] | None = No
     d: Any = None
     if arrays is not None:
         try:
-            d = json.loads(b"{" + raw[arrays[0] :])
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            d = loads(b"{" + raw[arrays[0] :], walk=False)
+        except ValueError:
             d = None
     if arrays is None or not isinstance(d, dict) or {"query", "sample0", "sample1"} & d.keys():
         r = parse_line(raw)  # the precise error, or an unusual but valid spelling
@@ -127,6 +134,8 @@ def _check_fields(d: dict[str, Any], lengths: tuple[int, int] | None = None) -> 
         v = d[name]
         if not isinstance(v, list) or (v and set(map(type, v)) != {int}):
             raise ValueError(f"{name} must be a list of token ids")
+        if not in_vocabulary(v):
+            raise ValueError(f"{name} holds a token id outside GPT-2's vocabulary (0..50256)")
     best = d.get("best")
     if not _is_int(best) or best not in (0, 1):
         raise ValueError(f"best must be 0 or 1, got {json.dumps(best)}")
@@ -159,8 +168,12 @@ def _check_fields(d: dict[str, Any], lengths: tuple[int, int] | None = None) -> 
     if "tie" in d and not isinstance(d["tie"], bool):
         raise ValueError("tie must be true or false")
     _check_listening(d)
+    _check_pairing(d)
     if "elided" in d:
         _check_elided(d, lengths or (len(d["sample0"]), len(d["sample1"])))
+    for key, value in d.items():  # fields rater does not read: kept, so held to the rule
+        if key not in _KNOWN and isinstance(value, list | dict):
+            check(value)
 
 
 def _check_elided(d: dict[str, Any], lengths: tuple[int, int]) -> None:
@@ -202,3 +215,14 @@ def _check_listening(d: dict[str, object]) -> None:
     for name in ("note", "recheck_of"):
         if name in d and not isinstance(d[name], str):
             raise ValueError(f"{name} must be a string")
+
+
+def _check_pairing(d: dict[str, object]) -> None:
+    """How the record's pair was chosen (`core.rules.pairing_of`), which `rater rate` and
+    `rater autorate` follow, and whether the screen named the samples' sources."""
+    if "pairing" in d and not (isinstance(d["pairing"], str) and d["pairing"]):
+        raise ValueError("pairing must be a strategy name")
+    if "seed" in d and not _is_int(d["seed"]):
+        raise ValueError("seed must be an int")
+    if "show_source" in d and not isinstance(d["show_source"], bool):
+        raise ValueError("show_source must be true or false")

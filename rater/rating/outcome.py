@@ -111,9 +111,11 @@ def auto_decide(
     verdict_b: Verdict,
     rater: str,
     query_tokens: Sequence[int] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> list[Rating]:
     """The rule for broken samples: the working one wins; two broken ones tie; [] if both ok.
-    A sample too long to be useful is recorded by id and reasons only (`rules.elides`)."""
+    A sample too long to be useful is recorded by id and reasons only (`rules.elides`).
+    `extra`: metadata fields for the records (how the pairs were chosen)."""
     if verdict_a.ok and verdict_b.ok:
         return []
     reasons = (tuple(verdict_a.reasons), tuple(verdict_b.reasons))
@@ -129,6 +131,7 @@ def auto_decide(
         broken=1,
         reasons=reasons,
         query_tokens=query_tokens,
+        extra=extra,
         elide=tuple(k for k, v in enumerate((verdict_a, verdict_b)) if elides(v)),
     )
 
@@ -147,12 +150,14 @@ def auto_rate_pairs(
     verdict_of: Callable[[str], Verdict | None],
     rater: str,
     exclude: Callable[[str], object] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[list[list[Rating]], AutorateSummary]:
     """`auto_decide` over `pairs`: the records of every pair with a broken sample, one list
     per decision, in pair order. A pair whose sample has no verdict yet counts as left.
 
     `exclude` is told each broken sample as soon as its record exists, before the next pair
     is taken from `pairs` (a lazy pair source then stops pairing it with new partners).
+    `extra`: metadata fields for every record (`auto_decide`).
     """
     decisions: list[list[Rating]] = []
     left = both = 0
@@ -161,7 +166,7 @@ def auto_rate_pairs(
         if verdict_a is None or verdict_b is None:
             left += 1
             continue
-        ratings = auto_decide(pair, verdict_a, verdict_b, rater)
+        ratings = auto_decide(pair, verdict_a, verdict_b, rater, extra=extra)
         if not ratings:
             left += 1
             continue

@@ -4,6 +4,11 @@
 `JournalRecords`, which reads the files line by line each time it is iterated (export reads
 twice when it cuts to a batch size), optionally without token ids or texts. Readers never
 change a journal: a torn tail is read around, with one warning per file.
+
+Each decision counts once (`core.rules.Unique`, by decision id): a backup copy among the
+journals given (`ratings/*.jsonl`), the same journal named twice, or a line repeated a
+million times would otherwise train and rank on duplicates without a word. How many
+records were dropped is said in one line.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 
 from rater.core.errors import JournalError
 from rater.core.records import Rating
+from rater.core.rules import Unique
 from rater.rating.journal import Journal
 from rater.rating.scan import not_a_file
 
@@ -42,7 +48,8 @@ class JournalRecords:
     """The records of several journals in the order given, read anew on every iteration.
 
     `tokens=False` leaves token ids out (`lines.parse_head`) and `texts=False` the texts,
-    for readers that need neither; `count` is how many records the last full pass read.
+    for readers that need neither; `count` is how many records the last full pass gave, and
+    `duplicates` how many it left out (decisions already read).
     """
 
     def __init__(
@@ -58,19 +65,30 @@ class JournalRecords:
         self.texts = texts
         self.warn = warn
         self.count = 0
+        self.duplicates = 0
         self._warned: set[int] = set()
 
     def __iter__(self) -> Iterator[Rating]:
         count = 0
+        unique = Unique()
+        for record in unique(self._records()):
+            count += 1
+            yield record
+        self.count = count
+        if unique.dropped and unique.dropped != self.duplicates:
+            self.warn(
+                f"{unique.dropped} duplicate records dropped: decisions read before (the same "
+                "decision id, from a copy of a journal or a repeated line) count once"
+            )
+        self.duplicates = unique.dropped
+
+    def _records(self) -> Iterator[Rating]:
         for k, path in enumerate(self.paths):
             journal = Journal(path, read_only=True)
-            for record in journal.iter_records(tokens=self.tokens, texts=self.texts):
-                count += 1
-                yield record
+            yield from journal.iter_records(tokens=self.tokens, texts=self.texts)
             if journal.torn_ignored and k not in self._warned:
                 self._warned.add(k)
                 self.warn(f"{path}: torn last line ignored (it is set aside when rating resumes)")
-        self.count = count
 
 
 def read_journals(

@@ -6,11 +6,14 @@ pairs auto-rated and never shown; undo takes back exactly the last decision; res
 decided pairs) live here and are tested without a terminal.
 
 Rendering runs beside the person (`rater.rating.judging`): `advance` never waits for it, it
-says WAITING and the caller asks again when another sample is judged (`Judging.listen`).
+says WAITING and the caller asks again when another sample is judged (`events.watch`).
+The pairing strategy's idle work (features, refits, the next batch) is a job the caller runs
+off its own thread (`idle_job` / `finish_job`); until it is in, pairs come from the last fit.
 
-Undo takes back the last decision a *person* made, together with the auto-ratings written
-after it (they are redone when their pairs come up again), so `u` never just re-creates
-an automatic record. Skips write nothing: a skipped pair comes back in the next session.
+Undo (`rating.undo`) takes back the last decision a *person* made, together with the
+auto-ratings written after it (they are redone when their pairs come up again), so `u`
+never just re-creates an automatic record. Skips write nothing: a skipped pair comes back
+in the next session.
 
 "Stop and auto-rate the rest" is `rater.rating.autorate.autorate_rest`, which uses the
 public methods below (`pending`, `exclude`, `verdict_of`, `end_with_auto`).
@@ -23,30 +26,29 @@ automatic record is written only if its pair is undecided under the journal's lo
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from rater.core import bpe
 from rater.core.errors import JournalError, RaterError, SettingsError
-from rater.core.records import Judged, Pair, Rating, Render, Sample, Verdict
-from rater.core.rules import broken_ids, recheck_of
+from rater.core.records import Judged, Pair, Rating, Sample
+from rater.core.rules import broken_ids, pairing_fields
 from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
+from rater.rating.events import Events, SessionJudging
 from rater.rating.journal import Journal
-from rater.rating.judging import JudgeFn, Judging, Listener, pair_order
-from rater.rating.pairing.base import PairSource
+from rater.rating.judging import JudgeFn, Judging, pair_order
+from rater.rating.pairing.base import Job, PairSource
 from rater.rating.pairing.recheck import with_rechecks
+from rater.rating.tally import Counters, Tally
+from rater.rating.undo import Entry, UndoLog, Undone, entry, journal_pair, undone_record
 
 if TYPE_CHECKING:
     from rater.rating.store.team_session import TeamJournal
 
 Clock = Callable[[], float]
-PREFETCH_PAIRS = 3  # pairs rendered in this process while the pool starts
 
 
 class State(StrEnum):
@@ -57,23 +59,6 @@ class State(StrEnum):
     DONE = "done"
 
 
-@dataclass(frozen=True)
-class Counters:
-    """What the status line shows; `remaining` includes the pair on screen."""
-
-    rated: int
-    auto: int
-    skipped: int
-    remaining: int | None
-    elapsed: float
-    judged: int
-    total: int
-
-    @property
-    def per_hour(self) -> float:
-        return self.rated * 3600.0 / self.elapsed if self.elapsed >= 1.0 else 0.0
-
-
 class AutoRateError(JournalError):
     """The automatic record of a pair with a broken sample could not be written.
 
@@ -81,19 +66,12 @@ class AutoRateError(JournalError):
     on disk, and the screen must say so rather than "rating NOT saved"."""
 
 
-@dataclass
-class _Entry:
-    pair: Pair
-    auto: bool
-    decision: str | None = None  # the journal's id for the lines this session wrote
-
-
-class Session:
+class Session(SessionJudging):
     """The state of one sitting: the pair on screen, the queue, the journal, the counters.
 
-    Methods that change state (`advance`, `decide`, `skip`, `undo`, `end_with_auto`) are
-    called from one thread at a time (the UI's, or the auto-rating worker while the UI
-    waits); judging runs on other threads and only adds results.
+    Methods that change state (`advance`, `decide`, `skip`, `undo`, `end_with_auto`,
+    `finish_job`) are called from one thread at a time (the UI's, or the auto-rating worker
+    while the UI waits); judging and idle jobs run on other threads and only add results.
     """
 
     def __init__(
@@ -119,8 +97,8 @@ class Session:
         self.started = clock()
         history = journal.follow()  # records without tokens or texts: ids, outcome, reasons
         self.resumed = len(history)
-        # Samples that already have their automatic record.
-        self.excluded: set[str] = broken_ids(history)
+        self.tally = Tally(self.rater, history)  # the journal's decisions, yours among them
+        self.excluded: set[str] = broken_ids(history)  # samples with their automatic record
         try:
             self.source = pairing.source(
                 settings.pairing,
@@ -128,7 +106,8 @@ class Session:
                 history,
                 defer_refit=defer_refit,
                 wait_for_ready=True,  # pair what is judged, not what the renders reach last
-                renders=self._render_of,  # the `model` strategy reads judged samples' notes
+                render=settings.render,  # the `model` strategy reads the clips played
+                offload=defer_refit,  # (its jobs in a child process)
             )
         except RaterError as exc:  # an unusable strategy for these samples: the user's to fix
             if exc.field:
@@ -141,49 +120,45 @@ class Session:
         self.source = with_rechecks(self.source, self.samples, history, settings, self.verdict_of)
         self.order = pair_order(self.samples, self.source)
         self.judging = Judging(self.order, settings.render, settings.checks, judge)
+        self.events = Events(self.judging)
+        self._stamp = pairing_fields(settings.pairing)  # every record says how it was paired
         self._all_ready = False  # every sample was handed to the source as judged
+        self._job_out = False  # an idle job is running
         self.current: Pair | None = None
         self.state = State.WAITING
         self._queue: deque[Pair] = deque()
-        self._log: list[_Entry] = []
+        self._undo = UndoLog()
         self.rated = self.auto = self.skipped = 0
         self.elsewhere = 0  # pairs that other processes decided while this session ran
 
-    # -- background judging (see rater.rating.judging) ----------------------------------
+    def resume_line(self, where: str) -> str:
+        """One line about the journal (named `where`) this sitting continues ("" when new)."""
+        return self.tally.resume_line(where)
 
-    @property
-    def judged(self) -> dict[str, Judged]:
-        return self.judging.judged
+    # -- the pairing's idle work (see rater.rating.pairing.base) --------------------------
 
-    @property
-    def judging_done(self) -> threading.Event:
-        return self.judging.done
+    def idle_job(self) -> Job | None:
+        """The pairing strategy's next idle job, to run on any thread; None when there is
+        nothing to do or a job is still out (one at a time: `finish_job` first)."""
+        if self._job_out:
+            return None
+        job = self.source.prepare()
+        self._job_out = job is not None
+        return job
 
-    def run_judging(
-        self, stop: threading.Event | None = None, on_judged: Listener | None = None
-    ) -> None:
-        """Blocking: judge every sample, announcing each to `on_judged` (if given)."""
-        if on_judged is not None:
-            self.judging.listen(on_judged)
-        self.judging.run(stop, first=self.source.upcoming(PREFETCH_PAIRS))
+    def finish_job(self, result: object | None) -> None:
+        """A job's result, on this thread (None: it failed; the last fit stays in use)."""
+        self._job_out = False
+        if result is not None:
+            self.source.adopt(result)
 
-    def start_judging(self) -> threading.Thread:
-        """`run_judging` on a daemon thread, for callers without a worker framework."""
-        return self.judging.start(first=self.source.upcoming(PREFETCH_PAIRS))
+    def settle(self) -> None:
+        """All the idle work now, on this thread (scripts and benches without a worker)."""
+        self.source.settle()
 
-    def prefetch_first(self) -> None:
-        """Start rendering the first pairs in this process now (once), while the pool starts."""
-        self.judging.prefetch(self.source.upcoming(PREFETCH_PAIRS))
-
-    def judged_of(self, sample_id: str) -> Judged | None:
-        return self.judging.judged_of(sample_id)
-
-    def verdict_of(self, sample_id: str) -> Verdict | None:
-        return self.judging.verdict_of(sample_id)
-
-    def _render_of(self, sample_id: str) -> Render | None:
-        judged = self.judging.judged_of(sample_id)
-        return judged.render if judged is not None else None
+    def close(self) -> None:
+        """The sitting is over: the pairing's child process (if any) stops."""
+        self.source.close()
 
     # -- moving through pairs -------------------------------------------------------------
 
@@ -232,6 +207,7 @@ class Session:
             news = self.journal.news()
         except RaterError as exc:  # retried like an automatic record that was not saved
             raise AutoRateError(f"journal could not be read ({exc}); retrying") from exc
+        self.tally.add(news)
         for sample_id in broken_ids(news):
             self.exclude(sample_id)
         self.source.record(news)
@@ -249,11 +225,13 @@ class Session:
 
     def _auto_rate(self, pair: Pair) -> bool:
         """The auto-rate rule for this pair (`outcome.auto_rate_pairs`); True if it applied."""
-        decisions, _ = outcome.auto_rate_pairs([pair], self.verdict_of, self.rater, self.exclude)
-        if not decisions:
+        found, _ = outcome.auto_rate_pairs(
+            [pair], self.verdict_of, self.rater, self.exclude, extra=self.record_fields()
+        )
+        if not found:
             return False
         try:
-            written = self._write(decisions[0], unless_decided=True)
+            written = self._write(found[0], unless_decided=True)
         except (RaterError, OSError) as exc:
             raise AutoRateError(
                 f"automatic rating of a pair with a broken sample was NOT saved ({exc}); retrying"
@@ -261,7 +239,8 @@ class Session:
         if not written:  # another process decided the pair meanwhile
             self.elsewhere += 1
             return True
-        self._log.append(_Entry(pair, auto=True, decision=_decision_of(written)))
+        self.tally.add(written)
+        self._undo.add(entry(pair, written, self.tally.decisions, auto=True))
         self.auto += 1
         return True
 
@@ -276,8 +255,12 @@ class Session:
         pair = self.current
         if pair is None:
             return []
-        written = self._write(outcome.decide(pair, best, self.rater, extra=extra))
-        self._log.append(_Entry(pair, auto=False, decision=_decision_of(written)))
+        fields = {**(extra or {}), **self._stamp}
+        if self.settings.show_source:  # the person saw where each sample came from
+            fields["show_source"] = True
+        written = self._write(outcome.decide(pair, best, self.rater, extra=fields))
+        self.tally.add(written)
+        self._undo.add(entry(pair, written, self.tally.decisions))
         self.rated += 1
         self.current = None
         self.state = State.WAITING  # if advancing fails (auto-rating write), the next call retries
@@ -286,11 +269,6 @@ class Session:
         except AutoRateError as exc:
             raise AutoRateError(f"your rating was saved, but the {exc}") from exc
         return written
-
-    def settle(self) -> None:
-        """Idle-time work of the pairing strategy (active's deferred refit); the UI calls it
-        once the next pair is on screen."""
-        self.source.settle()
 
     def skip(self) -> None:
         """No record: the pair stays undecided and comes back in a later session."""
@@ -301,64 +279,43 @@ class Session:
         self.state = State.WAITING
         self.advance()
 
-    def undo(self) -> bool:
-        """Take back the last decision a person made and show that pair again.
-
-        Auto-ratings written after it are taken back too (they are re-made when their pairs
-        come up again), so the journal stays in pair order. Every line is taken back by the
-        decision id this session wrote, so a line another process appended since is never
-        removed (JournalError instead). With no decision in this session, the journal's last
-        record is taken back if this rater made it on this corpus (undo after a restart).
-        """
-        humans = [i for i, e in enumerate(self._log) if not e.auto]
-        if humans:
-            start = humans[-1]
-            entries = self._log[start:]
-            self._undo_entries(entries)
+    def undo(self) -> Undone | None:
+        """Take back the last decision a person made and show that pair again (see
+        `rating.undo`); None when there is nothing of this rater's to take back. Every line
+        goes by the decision id written, so a line another process appended since is never
+        removed (JournalError instead)."""
+        entries = self._undo.last_person()
+        if entries:
+            self._undo.take_back(self.journal, entries, self._requeue)
             self.source.forget(e.decision for e in entries)
-            del self._log[start:]
+            head = entries[0]
+            undone = Undone(head.pair, head.best, head.note, head.number, len(entries) - 1)
             self.rated = max(0, self.rated - 1)
-            self.auto = max(0, self.auto - (len(entries) - 1))
+            self.auto = max(0, self.auto - undone.auto)
             again = [e.pair for e in entries]
         else:
             records = self.journal.last_decision()  # read backwards: the last lines only
             if not records or records[-1].broken or records[-1].rater != self.rater:
-                return False
-            pair = self._pair_of(records[-1])
+                return None
+            pair = journal_pair(records[-1], self.by_id)
             if pair is None:
-                return False
-            undone = self.journal.undo(expect_decision=records[-1].extra.get("decision"))
-            self.source.forget([_decision_of(undone)])
+                return None
+            taken = self.journal.undo(expect_decision=records[-1].extra.get("decision"))
+            self.source.forget([taken[0].extra.get("decision") if taken else None])
+            undone = undone_record(pair, records[-1], self.tally.decisions)
             again = [pair]
+        self.tally.remove(person=True, auto=undone.auto)
         self._queue = deque(again[1:] + self.pending())
         self.current = again[0]
         self.state = State.SHOWING
-        return True
+        return undone
 
-    def _undo_entries(self, entries: Sequence[_Entry]) -> None:
-        """Newest first, each by its decision id. If one fails (another writer appended), the
-        auto-ratings already taken back are forgotten and re-queued, then the error goes up."""
-        undone = 0
-        try:
-            for entry in reversed(entries):
-                if not self.journal.undo(expect_decision=entry.decision):
-                    break
-                undone += 1
-        except RaterError:
-            if undone:
-                gone = list(entries[len(entries) - undone :])
-                del self._log[len(self._log) - undone :]
-                self.auto = max(0, self.auto - undone)
-                self._queue = deque([e.pair for e in gone] + list(self._queue))
-            raise
-
-    def _pair_of(self, record: Rating) -> Pair | None:
-        a, b = (self.by_id.get(i) for i in record.ids)
-        if a is None or b is None:
-            return None
-        query = bpe.decode(record.query) if record.query else ""
-        swapped = bool(record.extra.get("swapped", False))
-        return Pair(a=a, b=b, query=query, swapped=swapped, recheck_of=recheck_of(record) or "")
+    def _requeue(self, gone: list[Entry]) -> None:
+        """Automatic records undone before an undo failed: they are re-made when their
+        pairs come up again."""
+        self.auto = max(0, self.auto - len(gone))
+        self.tally.remove(person=False, auto=len(gone))
+        self._queue = deque([e.pair for e in gone] + list(self._queue))
 
     # -- the rest -------------------------------------------------------------------------
 
@@ -367,18 +324,25 @@ class Session:
         queue (taken back by undo, or waiting for renders)."""
         return ([self.current] if self.current is not None else []) + list(self._queue)
 
-    def end_with_auto(self, decisions: Sequence[Sequence[Rating]]) -> list[list[Rating]]:
+    def end_with_auto(self, found: Sequence[Sequence[Rating]]) -> list[list[Rating]]:
         """End the sitting with these automatic decisions (the `r` key): one write + fsync,
         then nothing is pending and the session is DONE. JournalError leaves it as it was.
         Returns those written: a pair another process decided meanwhile is left out."""
-        written = self.journal.append_many(decisions, unless_decided=True) if decisions else []
+        written = self.journal.append_many(found, unless_decided=True) if found else []
         for records in written:
             self.source.record(records)
         self.current = None
         self._queue.clear()
         self.auto += len(written)
+        for records in written:
+            self.tally.add(records)
         self.state = State.DONE
         return written
+
+    def record_fields(self) -> dict[str, Any]:
+        """What every record of this sitting carries besides the decision (how its pairs
+        were chosen): the `r` key's automatic records too."""
+        return dict(self._stamp)
 
     def exclude(self, sample_id: str) -> None:
         """A sample is broken and has its automatic record: no strategy pairs it again."""
@@ -386,18 +350,20 @@ class Session:
         self.source.exclude(sample_id)
 
     def counters(self) -> Counters:
-        remaining = self.source.remaining
-        if remaining is not None:
-            remaining += len(self._queue) + (1 if self.current is not None else 0)
-        judged = self.judging.count()
+        extra = len(self._queue) + (1 if self.current is not None else 0)
+        remaining, estimate = self.source.remaining, self.source.estimate
         return Counters(
             rated=self.rated,
             auto=self.auto,
             skipped=self.skipped,
-            remaining=remaining,
+            remaining=None if remaining is None else remaining + extra,
+            estimate=None if estimate is None else estimate + extra,
             elapsed=max(0.0, self.clock() - self.started),
-            judged=judged,
+            judged=self.judging.count(),
             total=len(self.order),
+            decisions=self.tally.decisions,
+            people=self.tally.people,
+            mine=self.tally.mine,
         )
 
     def verdicts(self) -> tuple[Judged | None, Judged | None]:
@@ -405,7 +371,3 @@ class Session:
         if self.current is None:
             return None, None
         return self.judged_of(self.current.a.id), self.judged_of(self.current.b.id)
-
-
-def _decision_of(written: Sequence[Rating]) -> str | None:
-    return written[0].extra.get("decision") if written else None

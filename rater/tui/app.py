@@ -1,22 +1,26 @@
 """The rating app: keys -> `Session` calls, session state -> two sample panels.
 
-All slow work happens off the event loop: rendering/judging and "auto-rate the rest" run in
-thread workers (`tui.workers`) that post `Message` dataclasses back; playback runs in the
-player's own thread. A decision is written (fsync'd) by `Session.decide` before the next pair
-is drawn; that write takes milliseconds, so it runs on the loop, which also guarantees the
-ordering.
+All slow work happens off the event loop: rendering/judging, the pairing strategy's idle
+jobs (features, refits, choosing the next batch: `Session.idle_job`) and "auto-rate the
+rest" run in thread workers (`tui.workers`) that post `Message` dataclasses back; playback
+runs in the player's own thread. A decision is written (fsync'd) by `Session.decide` before
+the next pair is drawn; that write takes milliseconds, so it runs on the loop, which also
+guarantees the ordering.
 
-There is one wake-up path: every judged sample is announced by the session's judging (from
+There is one wake-up path: every judged sample is announced by the session's events (from
 the pool's thread or the in-process first-pair renderer) as a `SampleJudged` message; a
 waiting screen advances on those, never by polling. The 0.1 s timer only moves the play
 position display. One timer is armed on failure only: an automatic record that could not
-be written (disk full) is retried every WRITE_RETRY_SECONDS until it is.
+be written (disk full) is retried every `actions.WRITE_RETRY_SECONDS` until it is.
 
-Deciding and skipping keys are ignored for `min_view_seconds` after a pair is drawn: the next
-pair appears within milliseconds of a key, so a double press or key auto-repeat would
-otherwise rate a pair the person never saw. Every clip starts through `rating.listening`,
-which counts what was heard (and `min_heard`); its fields go into the record at the key.
-SIGTERM leaves like `x` does (`tui.lifecycle`).
+Deciding and skipping keys within `min_view_seconds` of a pair being drawn are not taken:
+the next pair appears within milliseconds of a key, so a double press or key auto-repeat
+would otherwise rate a pair the person never saw. Such a key is never dropped silently: the
+screen flashes "too soon" (it is not queued either: it was meant for the pair before).
+Time comes from the injected `clock`, so these rules are tested without sleeping. Every clip
+starts through `rating.listening`, which counts what was heard (and `min_heard`); its
+fields go into the record at the key. SIGTERM leaves like `x` does (`tui.lifecycle`). The
+key actions are `tui.actions`.
 """
 
 from __future__ import annotations
@@ -25,37 +29,36 @@ import threading
 import time
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.listening import Listening
-from rater.rating.outcome import Best
-from rater.rating.session import Session, State
+from rater.rating.session import Clock, Session, State
+from rater.tui.actions import Actions
 from rater.tui.keys import KEYS
 from rater.tui.lifecycle import SIGTERM_STATUS, Lifecycle
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
     AutorateProgress,
+    JobDone,
     JudgingFailed,
     JudgingWarning,
     SampleJudged,
 )
-from rater.tui.screens import AutorateScreen, HelpScreen, NoteScreen
-from rater.tui.widgets import SamplePanel, notice_text, position_text, status_text
+from rater.tui.screens import AutorateScreen
+from rater.tui.widgets import KeyBar, SamplePanel, notice_text, position_text, status_text
 from rater.tui.workers import Workers
 
-WRITE_RETRY_SECONDS = 0.1
+SMALL_HEIGHT = 32  # rows below which the piano rolls shrink, so a tune shows 8+ lines
 
 
-class RaterApp(Workers, App[str]):
+class RaterApp(Workers, Actions):
     """Two samples side by side; the keys below are the whole interface."""
 
     # Read as package data (not CSS_PATH, a path next to this file), so an installed wheel
@@ -73,6 +76,7 @@ class RaterApp(Workers, App[str]):
         kind: str,
         journal_path: str = "",
         lifecycle: Lifecycle | None = None,
+        clock: Clock = time.monotonic,
         team_status: Callable[[], str] | None = None,
     ) -> None:
         """`team_status`: a team project's line for the status row ("team: 4 raters, ...",
@@ -80,6 +84,7 @@ class RaterApp(Workers, App[str]):
         second (the next lease may come from the server, not from a render)."""
         super().__init__()
         self.session = session
+        self.clock = clock
         self.lifecycle = lifecycle or Lifecycle()
         self.player = player
         self.kind = kind
@@ -89,14 +94,16 @@ class RaterApp(Workers, App[str]):
         self.min_view_seconds = settings.min_view_seconds
         self.autoplay = settings.autoplay
         self.gap_seconds = settings.gap_seconds
+        self.show_source = settings.show_source
         self.listening = Listening(  # heard, decide time, replays, note: for the record
-            player, session.clock, audio=kind != "text", min_heard=settings.min_heard
+            player, clock, audio=kind != "text", min_heard=settings.min_heard
         )
         self.stop_event = threading.Event()
         self.error = ""
         self.summary_line = ""
-        self.shown_at: float = 0.0  # perf_counter when the current pair was last drawn
-        self._view_from = 0.0  # start of the pair's viewing time (minus the loop's settle time)
+        self.shown_at: float = 0.0  # clock() when the current pair was last drawn
+        self._idle_failed = -1  # the decision count at which an idle job last failed
+        self._status_rows = 0  # rows the status line took when it was last laid out
         self._exiting = False
         self._warmed = False
         self._autorating = False
@@ -113,46 +120,68 @@ class RaterApp(Workers, App[str]):
             yield SamplePanel("a", show_audio=audio)
             yield SamplePanel("b", show_audio=audio)
         yield Static("", id="message")
-        yield Footer()
+        yield Static("", id="note", markup=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.player.available or not self.player.notice:
             self.query_one("#notice").display = False
         self.query_one("#pair").display = False
+        self.query_one("#note").display = False
         self.query_one("#message", Static).update("rendering the first pair…")
         # Listen before the first look: a sample judged in between is in the look, one judged
         # after it is a message.
-        self.session.judging.listen(lambda j: self.post_message(SampleJudged(j.sample.id)))
-        self.session.judging.on_warning(lambda _: self.post_message(JudgingWarning()))
-        if self.session.judging.warnings:  # from the first-pair renders, before the screen
+        self.session.events.watch(
+            lambda sample_id: self.post_message(SampleJudged(sample_id)),
+            lambda _: self.post_message(JudgingWarning()),
+        )
+        if self.session.events.warnings:  # from the first-pair renders, before the screen
             self.post_message(JudgingWarning())
         self.judge_samples()
         self.set_interval(0.1, self._tick_position)
         self.set_interval(1.0, self.refresh_status)
         self.lifecycle.start(self.notify, lambda: self.action_exit(SIGTERM_STATUS))
+        resumed = self.session.resume_line(self.journal_path)
+        if resumed:
+            self.notify(printable(resumed), title="resuming", timeout=15, markup=False)
         if self._guard(self.session.advance) not in (None, State.WAITING):
             self.show_current()
         self.refresh_status()
 
+    def on_resize(self) -> None:
+        """A small terminal gets small piano rolls, so each tune still shows 8+ lines."""
+        self.screen.set_class(self.size.height < SMALL_HEIGHT, "-small")
+
     def on_unmount(self) -> None:
-        self.session.judging.listen(None)  # judging threads may outlive the screen
-        self.session.judging.on_warning(None)
+        self.session.events.unwatch()  # judging threads may outlive the screen
+        self.session.close()
         self.lifecycle.end()
 
     # -- background work --------------------------------------------------------------------
 
-    def _busy(self) -> bool:
-        """True while a dialog is open or the rest is being auto-rated: rating keys wait."""
-        return self._autorating or self.stop_event.is_set() or isinstance(self.screen, ModalScreen)
+    def _start_idle_job(self) -> None:
+        """The pairing strategy's next idle job (features, refit, next batch) on a worker
+        thread; one at a time, never while the auto-rating thread uses the session, and
+        after a failed job not again until the next decision."""
+        if self._autorating or self.stop_event.is_set():
+            return
+        if self._idle_failed == self.session.counters().decisions:
+            return
+        job = self.session.idle_job()
+        if job is not None:
+            self.run_idle_job(job)
 
-    def _settle(self) -> None:
-        """The pairing strategy's idle work (active's refit), never while the auto-rating
-        thread uses the session."""
-        if not self._autorating:
-            start = time.perf_counter()
-            self.session.settle()
-            # keys queued while the loop was busy here did not see the pair for that long
-            self._view_from += time.perf_counter() - start
+    def on_job_done(self, message: JobDone) -> None:
+        if self._autorating:  # the auto-rating thread owns the pair source now
+            self.session.finish_job(None)
+            return
+        self.session.finish_job(message.result)
+        if message.error:
+            self._idle_failed = self.session.counters().decisions
+            text = f"choosing pairs from the model failed ({message.error}); the last fit stays"
+            self.notify(printable(text), severity="warning", timeout=8, markup=False)
+            return
+        self._start_idle_job()  # features of more samples, or decisions made meanwhile
 
     def on_sample_judged(self, message: SampleJudged) -> None:
         self._advance_if_waiting()
@@ -170,7 +199,7 @@ class RaterApp(Workers, App[str]):
 
     def on_judging_warning(self, message: JudgingWarning) -> None:
         notice = self.query_one("#notice", Static)
-        notice.update(notice_text(self.player, self.session.judging.warnings))
+        notice.update(notice_text(self.player, self.session.events.warnings))
         notice.display = True
         self._advance_if_waiting()  # a pair waiting on a sample the machine failed on moves on
 
@@ -197,8 +226,10 @@ class RaterApp(Workers, App[str]):
 
     def on_autorate_done(self, message: AutorateDone) -> None:
         s = message.summary
+        pairs = "pair" if s.auto == 1 else "pairs"
         self.summary_line = (
-            f"auto-rated {s.auto} more pairs; {s.left} pairs of two good samples left for a person"
+            f"Auto-rated {s.auto} more {pairs} that had a broken sample and left {s.left} "
+            f"pairs of two good samples for a person."
         )
         self.action_exit()
 
@@ -213,13 +244,15 @@ class RaterApp(Workers, App[str]):
             ja, jb = session.verdicts()
             clip = tuple(j.render.clip_seconds if j and j.render else 0.0 for j in (ja, jb))
             seconds = max(clip) or None
-            self.query_one("#panel-a", SamplePanel).show(session.current.a, ja, seconds)
-            self.query_one("#panel-b", SamplePanel).show(session.current.b, jb, seconds)
+            pair = session.current
+            self.query_one("#panel-a", SamplePanel).show(pair.a, ja, seconds, self.show_source)
+            self.query_one("#panel-b", SamplePanel).show(pair.b, jb, seconds, self.show_source)
             pair_box.display = True
             message.display = False
-            self.shown_at = self._view_from = time.perf_counter()
+            self.shown_at = self.clock()
             self.listening.show((clip[0], clip[1]))
-            self.call_after_refresh(self._settle)  # after the pair is painted
+            self.show_note()
+            self.call_after_refresh(self._start_idle_job)  # after the pair is painted
             if self.autoplay:
                 self._play("ab")
             if not self._warmed:
@@ -228,19 +261,35 @@ class RaterApp(Workers, App[str]):
         else:
             pair_box.display = False
             message.display = True
+            self.query_one("#note").display = False
             if session.state == State.DONE:
                 message.update("All pairs are decided or skipped. Press x to exit.")
             else:
                 message.update("waiting for the next pair to render…")
         self.refresh_status()
 
+    def show_note(self) -> None:
+        """The note kept for the pair on screen, if any (one row above the keys)."""
+        note = self.query_one("#note", Static)
+        text = self.listening.note
+        note.display = bool(text)
+        if text:
+            note.update(printable(f"note: {text}  (c edits it)"))
+
     def refresh_status(self) -> None:
+        """One row, or two when the terminal is too narrow for it (a team project's line is
+        a row of its own): the layout is redone only when that changes (the line is redrawn
+        every second)."""
         if self.team_status is not None and self.session.state == State.WAITING:
             self._retry()  # a lease may have come free, or the server come back
+        status = self.query_one("#status", Static)
         text = status_text(self.session.counters(), self.session.state)
+        rows = 1 if text.cell_len <= status.content_region.width else 2
         if self.team_status is not None:
             text.append(f"\n{printable(self.team_status())}", style="bold")
-        self.query_one("#status", Static).update(text, layout=False)
+            rows += 1
+        status.update(text, layout=rows != self._status_rows)
+        self._status_rows = rows
 
     def _play(self, sides: str, replay: bool = False) -> None:
         """Play these sides ("ab", "a" or "b") through `listening`, which counts what plays."""
@@ -263,124 +312,5 @@ class RaterApp(Workers, App[str]):
         playing = self.listening.playing()
         for k, side in enumerate("ab"):
             panel = self.query_one(f"#panel-{side}", SamplePanel)
-            here = playing is not None and playing[0] == k
-            panel.show_position(position_text(playing[1] if here else None, ""))
-
-    # -- actions (the keys) -----------------------------------------------------------------
-
-    def _guard(self, call: Callable[..., Any], *args: Any, failed: str = "rating NOT saved") -> Any:
-        """Run a journal-writing call; a failed write (disk full, read-only) is shown and the
-        pair stays on screen, so nothing is lost and the person can retry or exit.
-        Returns None on failure, else the call's result (True when it returns None)."""
-        from rater.core.errors import RaterError
-        from rater.rating.session import AutoRateError
-
-        try:
-            result = call(*args)
-        except (RaterError, OSError) as exc:
-            # An auto-rating's message says itself what was and was not saved.
-            text = str(exc) if isinstance(exc, AutoRateError) else f"{failed}: {exc}"
-            now = time.monotonic()
-            if text != self._last_error[0] or now - self._last_error[1] > 10:
-                self._last_error = (text, now)
-                self.notify(printable(text), severity="error", timeout=10, markup=False)
-            if self.session.state == State.WAITING:  # an automatic record is still to write
-                self._retry_soon()
-            return None
-        return True if result is None else result
-
-    def _retry_soon(self) -> None:
-        if not self._retry_armed:
-            self._retry_armed = True
-            self.set_timer(WRITE_RETRY_SECONDS, self._retry)
-
-    def _retry(self) -> None:
-        self._retry_armed = False
-        if self.session.state != State.WAITING or self._autorating or self.stop_event.is_set():
-            return
-        if self._guard(self.session.advance) not in (None, State.WAITING):
-            self.show_current()
-
-    def _too_soon(self) -> bool:
-        """A decide/skip key within `min_view_seconds` of drawing the pair: a repeat, not a
-        judgement of this pair."""
-        return time.perf_counter() - self._view_from < self.min_view_seconds
-
-    def _move_on(self, call: Callable[..., Any], *args: Any) -> None:
-        """Decide or skip; redraw whenever the pair on screen is no longer the current one
-        (also when the person's record was saved but a following auto-rating was not)."""
-        shown = self.session.current
-        if self._guard(call, *args) or self.session.current is not shown:
-            self.show_current()
-
-    def action_decide(self, best: Best) -> None:
-        if self._busy():
-            return
-        if self.session.state != State.SHOWING:
-            self.bell()
-            return
-        if self._too_soon():
-            return
-        why = self.listening.unheard()  # --min-heard: say why the key did nothing
-        if why:
-            self.notify(why, severity="warning", timeout=4)
-            return
-        extra = self.listening.fields()  # as of the key press
-        self.player.stop()
-        self._move_on(self.session.decide, best, extra)
-
-    def action_skip(self) -> None:
-        if self._busy() or self.session.state != State.SHOWING or self._too_soon():
-            return
-        self.player.stop()
-        self._move_on(self.session.skip)
-
-    def action_undo(self) -> None:
-        if self._busy():
-            return
-        self.player.stop()
-        undone = self._guard(self.session.undo, failed="undo failed")
-        if undone:
-            self.show_current()
-        elif undone is not None:
-            self.notify("nothing to undo", timeout=2)
-
-    def action_replay(self) -> None:
-        if not self._busy() and self.session.state == State.SHOWING:
-            self._play("ab", replay=True)
-
-    def action_play(self, side: str) -> None:
-        if not self._busy() and self.session.state == State.SHOWING:
-            self._play(side, replay=True)
-
-    def action_note(self) -> None:
-        """A one-line note kept for the pair's record; the pair waits while it is typed."""
-        if not self._busy() and self.session.state == State.SHOWING:
-            self.push_screen(NoteScreen(self.listening))  # rating keys wait while it is open
-
-    def action_autorate(self) -> None:
-        if self._busy():
-            return
-        self._autorating = True
-        self.player.stop()
-        self.push_screen(AutorateScreen())
-        self.autorate_rest()
-
-    def action_help(self) -> None:
-        if self._busy():
-            return
-        self.push_screen(HelpScreen(list(self.BINDINGS)))
-
-    def action_exit(self, return_code: int = 0) -> None:
-        if self._exiting:
-            return
-        self._exiting = True
-        self.player.stop()
-        self.stop_event.set()
-        c = self.session.counters()
-        head = (
-            f"rated {c.rated}, auto-rated {c.auto}, skipped {c.skipped} this session"
-            f" -> {self.journal_path}"
-        )
-        self.summary_line = head + (f"; {self.summary_line}" if self.summary_line else "")
-        self.exit(self.summary_line, return_code=return_code)
+            here = playing[1] if playing is not None and playing[0] == k else None
+            panel.show_position(position_text(here, "", panel.position_width()))

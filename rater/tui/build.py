@@ -19,6 +19,7 @@ from rater.audio.player import Player, ScheduledPlayer, make_player
 from rater.audio.pool import clean_start
 from rater.audio.synth import resolve_soundfont
 from rater.core.errors import JournalError
+from rater.core.files import make_folders
 from rater.core.records import Sample
 from rater.core.settings import CorpusSettings, RateSettings
 from rater.rating.journal import Journal
@@ -48,7 +49,7 @@ def make_app(
         settings = replace(settings, render=resolve_soundfont(settings.render))
     ratings = Path(ratings_path)
     try:  # here, so a bad ratings path is one line before the screen, not a failed key
-        ratings.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(ratings.parent)
     except OSError as exc:
         why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
         raise JournalError(f"{ratings}: cannot create the folder {ratings.parent} ({why})") from exc
@@ -74,7 +75,9 @@ def make_app(
         raise
     warnings = [journal.torn_warning()] if journal.set_aside else []
     lifecycle = Lifecycle(lock, warnings)
-    return RaterApp(session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle)
+    return RaterApp(
+        session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle, clock=clock
+    )
 
 
 def start_resource_tracker() -> None:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Key:
-    """One key: Textual's key name(s), the action it runs, and what it does in words."""
+    """One key: Textual's key name(s), the action it runs, and what it does in words;
+    `bar`: shown in the key bar (every key is in the help and `rater --help`)."""
 
     key: str
     action: str
     description: str
+    bar: bool = True
 
 
 KEYS: tuple[Key, ...] = (
@@ -32,9 +34,18 @@ KEYS: tuple[Key, ...] = (
     Key("r", "autorate", "auto-rate rest"),
     Key("x", "exit", "exit"),
     Key("question_mark", "help", "help"),
+    Key("pagedown", "scroll(1)", "scroll both tunes down", bar=False),
+    Key("pageup", "scroll(-1)", "scroll both tunes up", bar=False),
 )
 
-LABELS = {"question_mark": "?", "space": "space", "enter": "Enter", "escape": "Esc"}
+LABELS = {
+    "question_mark": "?",
+    "space": "space",
+    "enter": "Enter",
+    "escape": "Esc",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+}
 
 
 def key_label(key: str) -> str:

@@ -45,3 +45,12 @@ class AutorateProgress(Message):
 @dataclass
 class AutorateDone(Message):
     summary: AutorateSummary
+
+
+@dataclass
+class JobDone(Message):
+    """The pairing's idle job finished (posted from its worker thread): its result, or
+    None and the error when it failed (a bug: the last fit stays in use)."""
+
+    result: object | None
+    error: str = ""

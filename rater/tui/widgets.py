@@ -1,7 +1,12 @@
-"""The pieces of the rating screen: one panel per sample and the status line.
+"""The pieces of the rating screen: one panel per sample, the status line, the key bar.
 
 Widgets only draw what they are given (a Sample, its Judged result, a play position, the
 counters); they hold no session state, so the app can redraw them on every pair cheaply.
+
+The panels are blind by default: a panel is "A" or "B" with the tune, and nothing in it
+says where the sample came from (no file, number, generator or id; a tune's `X:` line is
+its number in its file, so it is left out of the text shown). `show_source` names the file
+and number, for people rating their own data.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from textual.widgets import Static
 from rater.audio.player import Player, Position
 from rater.core.printable import printable
 from rater.core.records import Judged, NoteEvent, Sample
-from rater.rating.session import Counters, State
+from rater.rating.session import State
+from rater.rating.tally import Counters
+from rater.tui.keys import KEYS, key_label
 from rater.tui.pianoroll import piano_roll
 
 BAR_WIDTH = 24
@@ -41,16 +48,19 @@ def notice_text(player: Player, warnings: list[str]) -> Text:
     return Text(printable("\n".join(lines + warnings), lines=True))
 
 
-def position_text(position: Position | None, label: str) -> str:
-    """A text progress bar; drawn by hand so it is cheap and identical in snapshots."""
+def position_text(position: Position | None, label: str, width: int = 0) -> str:
+    """A text progress bar; drawn by hand so it is cheap and identical in snapshots.
+    `width`: the row's width (the bar shrinks to fit a narrow panel; 0: BAR_WIDTH)."""
     if position is None:
         return f"  {label}"
     if position.in_gap:
         return "  ⏸ gap"
+    times = f" {position.seconds:4.1f} / {position.duration:.1f} s"
+    size = BAR_WIDTH if width <= 0 else max(4, min(BAR_WIDTH, width - 2 - len(times)))
     frac = position.seconds / position.duration if position.duration > 0 else 1.0
-    filled = min(BAR_WIDTH, int(frac * BAR_WIDTH))
-    bar = "━" * filled + "─" * (BAR_WIDTH - filled)
-    return f"▶ {bar} {position.seconds:4.1f} / {position.duration:.1f} s"
+    filled = min(size, int(frac * size))
+    bar = "━" * filled + "─" * (size - filled)
+    return f"▶ {bar}{times}"
 
 
 def verdict_text(judged: Judged | None) -> Text:
@@ -108,6 +118,7 @@ class TextLines(ScrollView):
     """
 
     DEFAULT_CSS = "TextLines { overflow-x: hidden; }"
+    can_focus = False  # PageUp/PageDown are the app's: they scroll both tunes
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -175,23 +186,27 @@ class SamplePanel(Vertical):
         if self.show_audio:
             yield Static("", classes="position", markup=False)
 
-    def show(self, sample: Sample, judged: Judged | None, seconds: float | None = None) -> None:
+    def show(
+        self,
+        sample: Sample,
+        judged: Judged | None,
+        seconds: float | None = None,
+        show_source: bool = False,
+    ) -> None:
         """Draw one sample; `seconds` is the shared time axis of both piano rolls."""
-        name = printable(os.path.basename(sample.source)) if sample.source else ""
-        title = Text.assemble(
-            (f" {self.side.upper()} ", "bold reverse"),
-            " ",
-            (printable(sample.title) or "(untitled)", "bold"),
-            (f"  {name} #{sample.number}" if name else "", "dim"),
+        self.query_one(".title", Static).update(
+            header_text(self.side, sample, show_source), layout=False
         )
-        self.query_one(".title", Static).update(title, layout=False)
-        self.query_one(".abc", TextLines).set_text(sample.text)
+        self.query_one(".abc", TextLines).set_text(shown_text(sample, show_source))
         if self.show_audio:
             render = judged.render if judged is not None else None
             notes = render.notes if render is not None else ()
             self.query_one(".roll", PianoRoll).set_notes(notes, seconds)
             self.show_position(position_text(None, ""))
         self.query_one(".verdict", Static).update(verdict_text(judged), layout=False)
+
+    def position_width(self) -> int:
+        return self.content_region.width
 
     def show_position(self, text: str) -> None:
         """Called 10 times a second: repaint one row, never re-layout the screen."""
@@ -200,21 +215,90 @@ class SamplePanel(Vertical):
             self.query_one(".position", Static).update(text, layout=False)
 
 
+def header_text(side: str, sample: Sample, show_source: bool = False) -> Text:
+    """A panel's title row: its letter and the tune's own title (ABC content); with
+    `show_source`, also its file and number."""
+    name = printable(os.path.basename(sample.source)) if sample.source and show_source else ""
+    return Text.assemble(
+        (f" {side.upper()} ", "bold reverse"),
+        " ",
+        (printable(sample.title) or "(untitled)", "bold"),
+        (f"  {name} #{sample.number}" if name else "", "dim"),
+    )
+
+
+def shown_text(sample: Sample, show_source: bool = False) -> str:
+    """The tune as shown: blind, without its `X:` reference number (its place in its file)."""
+    if show_source:
+        return sample.text
+    return "\n".join(line for line in sample.text.split("\n") if not line.startswith("X:"))
+
+
+def remaining_text(counters: Counters, state: State) -> str:
+    """Pairs left as a number, an estimate (~N) or a word, never "?" (see the help)."""
+    if state == State.DONE:
+        return "0"
+    if counters.remaining is not None:
+        return str(counters.remaining)
+    if counters.estimate:
+        return f"~{counters.estimate}"
+    return "open"
+
+
+# Every figure of the status line, in its order, with what it means (the help screen).
+STATUS_HELP = (
+    ("rated n/N", "your decisions this session / yours in the journal in all"),
+    ("auto n/N", "pairs auto-rated (a broken sample) this session / in the journal"),
+    ("skip", "pairs skipped this session (no record; they come back next time)"),
+    ("left", "pairs still to rate; ~N: an estimate (adaptive pairing: until every sample "
+     "has been compared once); open: it can always ask for more"),
+    ("/h", "your ratings per hour this session"),
+    ("h:mm:ss", "time since this session started"),
+    ("judged n/N", "samples rendered and checked so far / all samples of the corpus"),
+)  # fmt: skip
+
+
 def status_text(counters: Counters, state: State) -> Text:
-    remaining = "?" if counters.remaining is None else str(counters.remaining)
-    parts = [
+    auto_total = counters.decisions - counters.people
+    parts: list[tuple[str, str]] = [
         ("rated ", ""),
-        (str(counters.rated), "bold"),
-        ("  auto-rated ", ""),
-        (str(counters.auto), "bold"),
-        ("  skipped ", ""),
+        (f"{counters.rated}/{counters.mine}", "bold"),
+        (" · auto ", ""),
+        (f"{counters.auto}/{auto_total}", "bold"),
+        (" · skip ", ""),
         (str(counters.skipped), "bold"),
-        ("  remaining ", ""),
-        (remaining, "bold"),
-        (f"  {counters.per_hour:.0f} ratings/h", ""),
-        (f"  session {clock_text(counters.elapsed)}", ""),
-        (f"  judged {counters.judged}/{counters.total}", "dim"),
+        (" · left ", ""),
+        (remaining_text(counters, state), "bold"),
+        (f" · {counters.per_hour:.0f}/h", ""),
+        (f" · {clock_text(counters.elapsed)}", ""),
+        (f" · judged {counters.judged}/{counters.total}", "dim"),
     ]
     if state == State.WAITING:
         parts.append(("  waiting for renders…", "bold yellow"))
     return Text.assemble(*parts)
+
+
+class KeyBar(Widget):
+    """The keys, packed into as many rows as the width needs (two at 80 columns), so none
+    is cut off: the footer of a small terminal."""
+
+    DEFAULT_CSS = "KeyBar { height: auto; background: $panel; padding: 0 1; }"
+
+    def _rows(self, width: int) -> list[Text]:
+        rows: list[Text] = [Text()]
+        for k in KEYS:
+            if not k.bar:
+                continue
+            item = Text.assemble((f" {key_label(k.key)} ", "bold reverse"), f" {k.description}")
+            if rows[-1].cell_len and rows[-1].cell_len + 2 + item.cell_len > width:
+                rows.append(Text())
+            if rows[-1].cell_len:
+                rows[-1].append("  ")
+            rows[-1].append_text(item)
+        return rows
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._rows(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._rows(self.content_region.width or 80))

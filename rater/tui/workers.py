@@ -1,4 +1,5 @@
-"""The rating app's thread workers: judging, "auto-rate the rest", warming the encoder.
+"""The rating app's thread workers: judging, the pairing's idle jobs (features, refits,
+the next batch), "auto-rate the rest", warming the encoder.
 
 They run off the event loop and only post `tui.messages` back, so the app's handlers (on the
 loop) are the one place that changes the screen. Kept apart from `tui.app` so the app is the
@@ -12,11 +13,18 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from rater.tui.messages import AutorateDone, AutorateFailed, AutorateProgress, JudgingFailed
+from rater.tui.messages import (
+    AutorateDone,
+    AutorateFailed,
+    AutorateProgress,
+    JobDone,
+    JudgingFailed,
+)
 
 if TYPE_CHECKING:
     from textual.message import Message
 
+    from rater.rating.pairing.base import Job
     from rater.rating.session import Session
 
 
@@ -40,6 +48,17 @@ class Workers:
             self.post_message(JudgingFailed(str(exc)))
         except Exception as exc:  # a bug, not bad input: end the session with it, never hang
             self.post_message(JudgingFailed(f"rendering stopped: {type(exc).__name__}: {exc}"))
+
+    @work(thread=True, group="idle", exit_on_error=False)
+    def run_idle_job(self, job: Job) -> None:
+        """One idle job of the pairing strategy (`Session.idle_job`), off the event loop:
+        the pair on screen stays live and its keys work while the model refits."""
+        try:
+            result = job()
+        except Exception as exc:  # a bug, not bad input: the last fit stays in use
+            self.post_message(JobDone(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(JobDone(result))
 
     @work(thread=True, exclusive=True, group="autorate", exit_on_error=False)
     def autorate_rest(self) -> None:

@@ -27,9 +27,9 @@ from rater.core.settings import RateSettings, RenderSettings
 from rater.rating.journal import Journal
 from rater.rating.session import Session, State
 
-# Parsing grows to the whole body when a head is too short for the clip, as at this tempo:
-# seconds of work (so a worker is caught busy), then the tune's own verdict, "unrenderable".
-SLOW = "X:1\nM:4/4\nL:1/8\nQ:1/4=20000\nK:C\n" + ("abcd efga | " * 8 + "\n") * 200
+# A 180 s clip of chords: seconds of synthesis (so a worker is caught busy), then the
+# tune's own verdict, ok.
+SLOW = "X:1\nM:4/4\nL:1/8\nK:C\n" + ("[ceg][dfa][egb][fac'] " * 8 + "|\n") * 100
 SCALE = "X:1\nT:Scale\nM:4/4\nL:1/4\nK:C\n" + "C D E F | G A B c | c B A G | F E D C |\n" * 4
 
 
@@ -39,7 +39,7 @@ def sample(text: str, sid: str) -> Sample:
 
 @pytest.fixture
 def settings() -> RenderSettings:
-    return RenderSettings(soundfont=find_soundfont(), clip_seconds=4.0, time_limit=0)
+    return RenderSettings(soundfont=find_soundfont(), clip_seconds=180.0, time_limit=0)
 
 
 def run_pool(settings: RenderSettings, tmp_path: Path, kills: int) -> dict[str, object]:
@@ -57,7 +57,7 @@ def test_a_worker_killed_once_renders_the_tune_again(
     settings: RenderSettings, tmp_path: Path
 ) -> None:
     by_id = run_pool(settings, tmp_path, kills=1)
-    assert by_id["slow"].error == "unrenderable", by_id["slow"]  # the tune's own verdict
+    assert by_id["slow"].ok, by_id["slow"]  # the tune's own verdict
     assert by_id["scale"].ok
 
 
@@ -73,8 +73,8 @@ def test_a_worker_killed_twice_is_a_machine_failure_never_cached(
 
 
 def long_tune() -> str:
-    """A good tune of 1,400 distinct bars at the fastest playable tempo: a 180 s clip needs
-    every bar parsed, seconds of work (a worker is caught busy)."""
+    """A good tune of 1,400 distinct bars at the fastest playable tempo: a 180 s clip of
+    it is seconds of work (a worker is caught busy)."""
     rng = random.Random(22)
     bars = ["".join(rng.choice("CDEFGABcdefgab") for _ in range(8)) for _ in range(1400)]
     body = "\n".join(" | ".join(bars[i : i + 8]) + " |" for i in range(0, len(bars), 8))

@@ -14,12 +14,13 @@ extreme values are clipped so one absurd sample cannot dominate a fit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rater.analysis.model import content, music
-from rater.core.records import Render, Sample
+from rater.core import abc
+from rater.core.records import Sample
 from rater.core.settings import FeatureSettings
 
 if TYPE_CHECKING:
@@ -30,32 +31,34 @@ Z_CLIP = 5.0
 
 @dataclass(frozen=True)
 class Content:
-    """What the model may read of one sample: its content text and its clip's notes."""
+    """What the model may read of one sample: its content text (the text block's n-grams)
+    and, for ABC, the sample's text its music is read from (None: no music to read)."""
 
     text: str
-    render: Render | None = None
+    abc: str | None = None
 
 
-def contents(
-    samples: Sequence[Sample], renders: Mapping[str, Render], kind: str = "abc"
-) -> list[Content]:
-    """Each sample's Content; `renders` by sample id (a missing one: notes unknown)."""
+def contents(samples: Sequence[Sample], kind: str = "abc") -> list[Content]:
+    """Each sample's Content."""
     return [
-        Content(content.content_text(s.text, kind), renders.get(s.id) if kind == "abc" else None)
+        Content(content.content_text(s.text, kind), s.text if kind == "abc" else None)
         for s in samples
     ]
 
 
-def music_matrix(items: Sequence[Content]) -> np.ndarray:
-    """Raw music features, one row per item (NaN where unknown)."""
+def music_matrix(items: Sequence[Content], settings: FeatureSettings) -> np.ndarray:
+    """Raw music features, one row per item (NaN where unknown): each tune read once
+    (`rater.core.abc`, in `settings.dialect`) and its clip of `settings.clip_seconds` at
+    `settings.speed`, the clip a rating session plays."""
     import numpy as np
 
     rows = []
     for c in items:
-        fields, body = content.split_header(c.text)
-        r = c.render
-        notes = r.notes if r is not None and r.error is None else None
-        rows.append(music.features(notes, r.music_seconds if r else 0.0, fields, body))
+        _, body = content.split_header(c.text)
+        tune = abc.parse(c.abc if c.abc is not None else "", settings.dialect)
+        clip = abc.clip(abc.perform(tune, settings.clip_seconds), settings.clip_seconds,
+                        settings.speed)  # fmt: skip
+        rows.append(music.features(tune, clip, body))
     return np.array(rows, dtype=float).reshape(len(items), len(music.NAMES))
 
 
@@ -176,7 +179,7 @@ def design(
         raw, text = rows
     else:
         use = settings.use_music and settings.kind == "abc"
-        raw = music_matrix(items) if use else np.zeros((len(items), len(music.NAMES)))
+        raw = music_matrix(items, settings) if use else np.zeros((len(items), len(music.NAMES)))
         if settings.use_text:
             text = text_matrix(items, settings)
         else:

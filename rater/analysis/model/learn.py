@@ -46,7 +46,11 @@ def decisions(ratings: Sequence[Rating], kind: str = "abc", drop_broken: bool = 
     second: list[int] = []
     tie: list[bool] = []
     skipped: dict[str, int] = {}
-    for g in games(ratings, include_broken=not drop_broken):
+    for g in games(ratings):
+        if g.broken and drop_broken:
+            why = "automatic (a broken sample lost; --with-auto learns from them too)"
+            skipped[why] = skipped.get(why, 0) + 1
+            continue
         if not g.texts[0].strip() or not g.texts[1].strip():
             why = "no sample texts in the record"
             skipped[why] = skipped.get(why, 0) + 1

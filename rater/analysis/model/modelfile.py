@@ -148,9 +148,27 @@ def from_json(data: Any) -> PreferenceModel:
     )
 
 
+_FEATURE_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "ngram_max": (int,),
+    "hash_bits": (int,),
+    "text_weight": (float, int),
+    "use_text": (bool,),
+    "use_music": (bool,),
+    "clip_seconds": (float, int),
+    "speed": (float, int),
+}
+
+
 def _features(value: Any) -> FeatureSettings:
     names = {f.name: f.type for f in fields(FeatureSettings)}
+    if isinstance(value, dict) and set(value) == set(names) - {"dialect"}:
+        raise ModelError("made by an earlier rater, which read the notes otherwise; fit it again")
     data = _obj(value, "features", set(names))
+    for name in names:
+        want = _FEATURE_TYPES.get(name, (object,))
+        if type(data[name]) not in want and want != (object,):  # before the settings compare
+            raise ModelError(f"features.{name} must be {want[0].__name__}")
     try:
         settings = FeatureSettings(**data)
     except RaterError as exc:  # the file's field, not a command-line option of this run

@@ -1,15 +1,16 @@
 """Music features of one sample, each with a name a musician can read.
 
-They come from the notes of the clip the rater hears (the render cache already holds them:
-`Render.notes`, `Render.music_seconds`) and from the bar structure of the ABC body. Each
-feature is a plain number; `FEATURES` gives, for each, what a positive and a negative weight
-mean in words ("more stepwise motion", "fewer repeated bars"), which is how `rater model fit`
-explains what the ratings reward.
+They come from the one reading of the tune every stage shares (`rater.core.abc`): the notes
+of the clip the rater hears (the renderer plays the same `clip`) and the bars as written
+(`rater.core.features`, what the checks judge). Each feature is a plain number; `FEATURES`
+gives, for each, what a positive and a negative weight mean in words ("more stepwise
+motion", "fewer repeated bars"), which is how `rater model fit` explains what the ratings
+reward.
 
 The melody is the highest note at each onset: generator output is mostly one voice, and a
-chord's top note is what the ear follows. Samples whose notes are unknown (unparseable,
-text) get NaN for the note features (the model puts the training mean there) and
-`parsed` = 0, so the model can weigh that on its own.
+chord's top note is what the ear follows. Samples with no notes (text that is not music)
+get NaN for the note features (the model puts the training mean there) and `parsed` = 0,
+so the model can weigh that on its own.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rater.analysis.model import bars
+from rater.core import features as bar_stats
+from rater.core.abc import Clip, Tune, fields
 from rater.core.records import NoteEvent
 
 
@@ -87,17 +89,44 @@ _PROFILES = [
 ]
 
 
-def features(
-    notes: Sequence[NoteEvent] | None, music_seconds: float, fields: dict[str, str], body: str
-) -> list[float]:
-    """The values of FEATURES, in order, for one sample (`content.split_header` output)."""
+def features(tune: Tune, clip: Clip, body: str) -> list[float]:
+    """The values of FEATURES, in order, for one sample: its reading, the clip a rater hears
+    of it, and the body of its content text (`content.split_header`)."""
     out = dict.fromkeys(NAMES, math.nan)
     out["parsed"] = 0.0
-    if notes:
-        out.update(_note_features(notes, music_seconds))
-    out.update(bars.bar_features(fields, body))
+    if clip.notes:
+        out.update(_note_features(clip.notes, clip.music_seconds))
+    out.update(_bar_features(tune))
     out["compressible"] = _compress_ratio(body)
     return [out[n] for n in NAMES]
+
+
+def _bar_features(tune: Tune) -> dict[str, float]:
+    """bar_fit, repeated_bars, bar_runs, repeat_signs, final_bar, tonic_end, stray_symbols
+    (NaN where the tune does not say), from the bars as written (`rater.core.features`)."""
+    nan = math.nan
+    f = bar_stats.features(tune)
+    marks = [b.mark for b in tune.bars] + ([tune.voices[0].end] if tune.voices else [])
+    last = tune.bars[-1] if tune.bars else None
+    keys = tune.field_values("K")
+    key_note = fields.tonic(keys[-1]) if keys else None
+    pitches = [p for b in tune.bars for p, _ in b.events if p is not None]
+    return {
+        "bar_fit": f.meter_share if f.meter_share is not None else nan,
+        "repeated_bars": 1.0 - f.distinct_share if f.bars else nan,
+        "bar_runs": math.log(f.longest_run) if f.longest_run else nan,
+        "repeat_signs": math.log1p(sum(m.open + m.close for m in marks)),
+        "final_bar": float(last is not None and _final(last.barline)),
+        "tonic_end": nan
+        if key_note is None or not pitches
+        else float(pitches[-1] % 12 == key_note),
+        "stray_symbols": tune.unread / tune.chars if tune.chars else nan,
+    }
+
+
+def _final(barline: str) -> bool:
+    """A bar line a tune ends on: thick (`|]`), double (`||`) or a repeat (`:|`)."""
+    return "]" in barline or "||" in barline or barline.startswith(":")
 
 
 def _melody(notes: Sequence[NoteEvent]) -> tuple[list[float], list[float], list[int], float]:

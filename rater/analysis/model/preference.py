@@ -51,13 +51,16 @@ class PreferenceModel:
         w[M + np.asarray(self.text_columns, dtype=np.int64)] = self.text_weights
         return w
 
-    def matrix(self, items: Sequence[Content]) -> Any:
-        """Feature rows (CSR) of `items`, scaled as the training samples were."""
-        return design(items, self.features, self.scaling)[0]
+    def matrix(self, items: Sequence[Content], rows: tuple[np.ndarray, Any] | None = None) -> Any:
+        """Feature rows (CSR) of `items`, scaled as the training samples were (`rows`: their
+        raw features when computed already, `rater.rating.gather`)."""
+        return design(items, self.features, self.scaling, rows)[0]
 
-    def score(self, items: Sequence[Content]) -> np.ndarray:
+    def score(
+        self, items: Sequence[Content], rows: tuple[np.ndarray, Any] | None = None
+    ) -> np.ndarray:
         """Scores in logits (higher is preferred); see the module docstring."""
-        return self.scores(self.matrix(items))
+        return self.scores(self.matrix(items, rows))
 
     def scores(self, x: Any) -> np.ndarray:
         """Scores of feature rows; ModelError rather than NaN (which would sort anywhere)."""

@@ -2,7 +2,7 @@
 
 Broken samples (by the same checks a rating session uses) rank below every usable one
 whatever the model thinks of them: a reward model must never prefer a tune that does not
-play. A sample known only from a parse (not rendered) is judged without the silence check.
+play. Samples are judged on their reading, without audio (no silence check).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from rater.analysis import samplesfile
 from rater.analysis.model.features import contents
@@ -20,6 +20,9 @@ from rater.core.errors import ModelError
 from rater.core.files import write_output
 from rater.core.records import Render, Sample, Verdict
 from rater.core.settings import CheckSettings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,18 @@ def rank_samples(
     samples: Sequence[Sample],
     renders: Mapping[str, Render],
     settings: CheckSettings,
+    rows: tuple[np.ndarray, Any] | None = None,
 ) -> list[Scored]:
-    """Every sample with its score and verdict: usable ones best first, then broken ones."""
-    scores = model.score(contents(samples, renders, model.features.kind)).tolist()
-    rows = [
+    """Every sample with its score and verdict: usable ones best first, then broken ones.
+    `renders`: each sample's clip as read without audio (`rater.audio.render.parse_one`);
+    `rows`: the samples' raw features when computed already (`rater.rating.gather`)."""
+    scores = model.score(contents(samples, model.features.kind), rows).tolist()
+    scored = [
         Scored(s, float(x), verdict(s, renders.get(s.id), settings))
         for s, x in zip(samples, scores, strict=True)
     ]
-    rows.sort(key=lambda r: (not r.verdict.ok, -r.score, r.sample.id))
-    return rows
+    scored.sort(key=lambda r: (not r.verdict.ok, -r.score, r.sample.id))
+    return scored
 
 
 def write_csv(rows: Sequence[Scored], path: str) -> None:

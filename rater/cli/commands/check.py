@@ -32,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from rater.cli.options import render_and_checks, warn
     from rater.core.corpus import read_samples
 
+    render_settings, check_settings = render_and_checks(args, args.kind)  # checked first
     samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
-    render_settings, check_settings = render_and_checks(args, args.kind)
     judged = judge_all(samples, render_settings, check_settings, warn=warn)
     if args.json:
         for j in judged:

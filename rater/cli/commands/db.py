@@ -42,9 +42,9 @@ def _init(conn: Any, args: argparse.Namespace) -> int:
 
 
 def _add(conn: Any, args: argparse.Namespace) -> int:
-    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     pairing = PairingSettings(strategy=args.pairing, seed=args.seed, prefix_chars=args.prefix_chars)
     team = TeamSettings(overlap=args.overlap, lease_seconds=args.lease_seconds)
+    samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     added = add_samples(conn, args.project, samples, pairing, team, kind=args.kind)
     p = added.project
     print(

@@ -8,11 +8,11 @@ import sys
 
 from rater.core import bpe
 from rater.core.errors import RaterError
+from rater.core.settings import check_option
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.length is not None and args.length < 0:
-        raise RaterError(f"--length must be >= 0, got {args.length}")
+    check_option("length", args.length)
     data = sys.stdin.buffer.read()
     try:
         text = data.decode("utf-8")

@@ -1,5 +1,6 @@
-"""`rater export`: journals -> a training file (oa, trl, text); says what was left out,
-what was cut, and how long the longest pair is (both consumers lose long pairs silently)."""
+"""`rater export`: journals -> a training file (oa, trl, text); says how many rows are
+people's decisions and how many automatic, what was left out, what was cut, and how long
+the longest pair is (both consumers lose long pairs silently)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ def run(args: argparse.Namespace) -> int:
     opts = export_options(args)
     ratings = ratings_of(args)  # streamed (never held whole), never modified
     result = FORMATS[args.format].export(ratings, args.out, opts)
+    people = result.written - result.automatic
     print(
-        f"{args.out}: wrote {result.written} {result.unit} ({args.format}) "
-        f"from {ratings.count} records in "
+        f"{args.out}: people {people}, with automatic {result.written} {result.unit} written "
+        f"({args.format}; automatic: a broken sample lost) from {ratings.count} records in "
         + (f"{len(args.ratings)} journal(s)" if args.ratings else input_names(args))
     )
     for why, n in result.dropped.items():

@@ -8,11 +8,11 @@ from rater.core.corpus import read_text
 from rater.core.errors import CorpusError
 from rater.core.extract import extract_samples, format_samples
 from rater.core.files import check_output, write_output
+from rater.core.settings import check_option
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.min_chars < 1:
-        raise CorpusError(f"--min-chars must be at least 1 (got {args.min_chars})")
+    check_option("min_chars", args.min_chars)
     check_output(args.out, CorpusError, args.logs, what="input log")  # before reading them
     texts = [read_text(log) for log in args.logs]
     found = extract_samples(texts, min_chars=args.min_chars)

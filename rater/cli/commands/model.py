@@ -1,80 +1,43 @@
 """`rater model fit` / `rater model score`: a preference model over sample content.
 
 Thin: the learning is `rater.analysis.model.learn`, the scoring `rater.analysis.model.score`;
-this reads the inputs, gets the notes (`rater.audio.notes`: render cache, notes cache or a
-parse; analysis never reads audio itself), and prints.
+this reads the inputs and prints. The music features come from each tune's one reading
+(`rater.core.abc`), computed in worker processes (`rater.rating.gather`); scoring judges
+samples on that reading too (`rater.audio.render.parse_one`: no audio).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import TYPE_CHECKING
 
 from rater.core.errors import ModelError
 from rater.core.files import check_output
+from rater.core.settings import check_option
 
 if TYPE_CHECKING:
     from rater.analysis.model.fit import Accuracy
     from rater.analysis.model.learn import Report
     from rater.analysis.model.score import Scored
-    from rater.audio.notes import NoteStats
     from rater.core.records import Render, Sample
-    from rater.core.settings import FeatureSettings, NoteSettings
+    from rater.core.settings import FeatureSettings
 
 
 def run(args: argparse.Namespace) -> int:
     return _fit(args) if args.model_command == "fit" else _score(args)
 
 
-def _note_settings(args: argparse.Namespace, clip: float, speed: float) -> NoteSettings:
-    from rater.core.settings import NoteSettings
+def _renders(samples: list[Sample], features: FeatureSettings) -> dict[str, Render]:
+    """Each ABC sample's clip as it would be played, read without audio: what scoring
+    judges (no notes, an unplayable tempo, too short)."""
+    from rater.audio.render import parse_one
+    from rater.core.settings import RenderSettings
 
-    return NoteSettings(
-        clip_seconds=clip,
-        speed=speed,
-        time_limit=args.time_limit,
-        workers=args.workers,
-        soundfont=args.soundfont,
+    settings = RenderSettings(
+        clip_seconds=features.clip_seconds, speed=features.speed, dialect=features.dialect
     )
-
-
-def _say_parsing(n: int) -> None:
-    print(f"parsing the notes of {n} samples not in the render cache ...", file=sys.stderr)
-
-
-def _renders(
-    samples: list[Sample], args: argparse.Namespace, clip: float, speed: float
-) -> dict[str, Render]:
-    from rater.audio.notes import NoteStats, clip_notes
-
-    stats = NoteStats()
-    settings = _note_settings(args, clip, speed)
-    found = clip_notes(samples, settings, progress=_say_parsing, stats=stats)
-    _print_stats(stats)
-    return found
-
-
-def _rows(samples: list[Sample], features: FeatureSettings, args: argparse.Namespace) -> tuple:
-    """Raw features of every sample: notes made sure of first (parsed once when in no cache),
-    then read and measured in worker processes."""
-    from rater.audio.notes import NoteStats, ensure
-    from rater.rating.gather import feature_rows
-
-    settings = _note_settings(args, args.clip_seconds, args.speed)
-    if features.use_music:
-        stats = NoteStats()
-        ensure(samples, settings, progress=_say_parsing, stats=stats)
-        _print_stats(stats)
-    return feature_rows(samples, features, settings, workers=args.workers)
-
-
-def _print_stats(stats: NoteStats) -> None:
-    print(
-        f"notes: {stats.render_cache} from the render cache, {stats.notes_cache} from the "
-        f"notes cache, {stats.parsed} parsed now, {stats.skipped} not parseable (text checks)"
-    )
+    return {s.id: parse_one(s, settings) for s in samples}
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -83,14 +46,15 @@ def _fit(args: argparse.Namespace) -> int:
     from rater.analysis.model.features import Content
     from rater.cli.sources import input_names, ratings_of
     from rater.core.settings import FeatureSettings, FitSettings
+    from rater.rating.gather import feature_rows
 
     check_output(args.out, ModelError, args.ratings, what="input journal")
-    settings = FitSettings(C=args.c, folds=args.folds, seed=args.seed)  # checked before work
+    settings = FitSettings(C=args.c, folds=args.folds, seed=args.seed, workers=args.workers)
     if args.kind == "text" and args.features == "music":
         raise ModelError("--features music needs --kind abc: text samples have no notes")
     t0 = time.perf_counter()
     ratings = list(ratings_of(args, tokens=False))
-    found = learn.decisions(ratings, kind=args.kind, drop_broken=args.drop_broken)
+    found = learn.decisions(ratings, kind=args.kind, drop_broken=not args.with_auto)
     del ratings  # the texts live on in `found`; the records are not needed again
     seconds = {"journals": time.perf_counter() - t0}
     for why, n in found.skipped.items():
@@ -104,21 +68,22 @@ def _fit(args: argparse.Namespace) -> int:
         use_music=args.features in ("both", "music") and args.kind == "abc",
         clip_seconds=args.clip_seconds,
         speed=args.speed,
+        dialect=args.dialect,
     )
     t0 = time.perf_counter()
-    rows = _rows(found.samples, features, args)
-    seconds["notes and features"] = time.perf_counter() - t0
+    rows = feature_rows(found.samples, features, workers=settings.workers)
+    seconds["reading and features"] = time.perf_counter() - t0
     items = [Content(content_text(s.text, args.kind)) for s in found.samples]
     model, report = learn.fit_model(items, found.games, features, settings, rows=rows)
     modelfile.save(model, args.out)
-    _print_report(report, args.out)
+    _print_report(report, args.out, args.with_auto)
     seconds.update(report.seconds)
     parts = ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
     print(f"took {sum(seconds.values()):.1f} s ({parts})")
     return 0
 
 
-def _print_report(r: Report, out: str) -> None:
+def _print_report(r: Report, out: str, with_auto: bool = False) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -127,8 +92,9 @@ def _print_report(r: Report, out: str) -> None:
     def say(line: str) -> None:
         console.print(Text(line), soft_wrap=True)
 
+    who = "people's and automatic" if with_auto else "people's"
     say(
-        f"{out}: preference model fitted on {r.games} ratings ({r.ties} ties) among "
+        f"{out}: preference model fitted on {r.games} {who} ratings ({r.ties} ties) among "
         f"{r.samples} samples (L2 C={r.C:g})"
     )
     say(
@@ -181,21 +147,21 @@ def _score(args: argparse.Namespace) -> int:
     from rater.analysis.model.score import rank_samples, write_csv, write_samples
     from rater.cli.sources import samples_of
     from rater.core import checks
+    from rater.rating.gather import feature_rows
 
     if args.out and not args.top:
         raise ModelError("--out writes the --top N best samples: give --top N")
     for option, path in (("--out", args.out), ("--csv", args.csv)):
         if path:
             check_output(path, ModelError, [*args.samples, args.model], option)
-    if args.top is not None and args.top < 1:
-        raise ModelError(f"--top must be at least 1, got {args.top}")
+    check_option("top", args.top)
     model = modelfile.load(args.model)
     kind = model.features.kind
     samples = samples_of(args, kind)
-    f = model.features
-    renders = _renders(samples, args, f.clip_seconds, f.speed) if kind == "abc" else {}
-    settings = checks.default_settings(args.blacklist)
-    rows = rank_samples(model, samples, renders, settings)
+    renders = _renders(samples, model.features) if kind == "abc" else {}
+    settings = checks.default_settings(args.blacklist, model.features.dialect)
+    features = feature_rows(samples, model.features, workers=args.workers)
+    rows = rank_samples(model, samples, renders, settings, features)
     if args.csv:
         write_csv(rows, args.csv)
     if args.out:

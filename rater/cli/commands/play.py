@@ -42,15 +42,14 @@ def run(args: argparse.Namespace) -> int:
     from rater.cli.options import render_settings, warn
     from rater.core.corpus import read_samples
     from rater.core.errors import RaterError, SetupError
-    from rater.core.settings import RateSettings
+    from rater.core.settings import RateSettings, check_option
 
-    if args.limit is not None and args.limit < 1:
-        raise RaterError(f"--limit must be at least 1, got {args.limit}")
+    check_option("limit", args.limit)
     player = make_player()
     if not player.available:
         raise SetupError(NO_SIMPLEAUDIO if player.notice == NO_SIMPLEAUDIO_NOTICE else NO_DEVICE)
+    settings = render_settings(args, "abc")  # checked first
     samples = read_samples(args.samples, kind="abc", text_field=args.text_field)[: args.limit]
-    settings = render_settings(args, "abc")
     gap = RateSettings.gap_seconds  # between clips, as in the rating screen
     out = Console(highlight=False)
     ready: dict[str, Render] = {}

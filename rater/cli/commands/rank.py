@@ -1,4 +1,9 @@
-"""`rater rank`: Bradley-Terry scores with standard errors, and win rates per source."""
+"""`rater rank`: Bradley-Terry scores with standard errors, and win rates per source.
+
+People first: the game count and every win rate give people's decisions, with the automatic
+ones (a broken sample lost) beside them (`analysis.rank.PeopleFirst`); the table's W/L/T is
+people's, and `+auto` what the automatic records add. The scores use every game unless
+`--drop-broken` (a broken sample belongs at the bottom)."""
 
 from __future__ import annotations
 
@@ -6,19 +11,27 @@ import argparse
 import csv
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import IO, TYPE_CHECKING
 
 from rater.analysis.bt import MODEL_PRIOR_SD, PRIOR_SD
+from rater.analysis.games import GameTable
 from rater.analysis.pooled import SourceCurve, source_curve
-from rater.analysis.rank import Best, Ranking, fit, games, head_to_head, source_winrates
+from rater.analysis.rank import (
+    Best,
+    Ranking,
+    fit,
+    head_to_head,
+    people_counts,
+    people_first,
+    source_winrates,
+)
 from rater.analysis.samplesfile import write_samples
 from rater.cli.sources import Ratings, ratings_of
-from rater.core.corpus import title_of
 from rater.core.errors import RankError
 from rater.core.files import check_output, write_output
 from rater.core.printable import printable
 from rater.core.records import Rating
+from rater.core.settings import check_option
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -29,50 +42,52 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    check_option("top", args.top)
     check_outputs(args)
-    titles: dict[str, str] = {}
     texts: dict[str, str] | None = {} if args.model else None
+    # The games, held compactly (each sample's title kept once): never the records.
     records = ratings_of(args, tokens=False)
-    ratings = list(_without_texts(records, titles, texts))
+    games = GameTable.collect(_texts(records, texts))
     keep_broken = not args.drop_broken
     prior = model_prior(args.model, texts) if texts is not None else None
     sd = MODEL_PRIOR_SD if prior is not None else PRIOR_SD
-    ranking = fit(
-        ratings,
-        prior_sd=sd,
-        include_broken=keep_broken,
-        prior_mean=prior,
-        titles=titles,
-        best=args.best or 0,
-    )
+    best = args.best or 0
+    ranking = fit(games, prior_sd=sd, include_broken=keep_broken, prior_mean=prior, best=best)
     if args.csv:
         write_csv(ranking, args.csv)
     written = write_best(ranking, records, args.out) if args.out else 0
     console = Console()
-    rows = ranking.rows[: max(0, args.top)]
-    table = Table(title=f"Bradley-Terry scores (top {len(rows)} of {len(ranking.rows)})")
-    for name, justify in (
-        ("#", "right"),
-        ("id", "left"),
-        ("title", "left"),
-        ("score", "right"),
-        ("se", "right"),
-        ("W/L/T", "right"),
-        *((("p_best", "right"),) if args.best else ()),
-        ("source", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name in ("id", "score", "se"))  # type: ignore[arg-type]
+    rows = ranking.rows[: args.top]
+    people, people_games = people_counts(games)
+    auto = ranking.games - people_games
+    table = Table(
+        title=f"Bradley-Terry scores (top {len(rows)} of {len(ranking.rows)})",
+        caption="W/L/T: people's decisions"
+        + ("; +auto: what the automatic ones add" if auto else ""),
+    )
+    columns = ["#", "id", "title", "score", "se", "W/L/T"] + (["+auto"] if auto else [])
+    columns += (["p_best"] if best else []) + ["source"]
+    for name in columns:
+        left = name in ("id", "title", "source")
+        table.add_column(
+            name, justify="left" if left else "right", no_wrap=name in ("id", "score", "se")
+        )
     for k, r in enumerate(rows, 1):
-        table.add_row(
+        w, lo, t = people.get(r.id, (0, 0, 0))
+        cells: list[str | Text] = [
             str(k),
             Text(printable(r.id)),
             Text(printable(r.title)[:40]),
             f"{r.score:+.2f}",
             f"{r.se:.2f}",
-            f"{r.wins}/{r.losses}/{r.ties}",
-            *((f"{r.p_best:.2f}",) if r.p_best is not None else ()),
-            Text(printable(os.path.basename(r.source) + (f"#{r.number}" if r.number else ""))),
-        )
+            f"{w}/{lo}/{t}",
+        ]
+        if auto:
+            cells.append(f"+{r.wins - w}/+{r.losses - lo}" if (r.wins, r.losses) != (w, lo) else "")
+        if r.p_best is not None:
+            cells.append(f"{r.p_best:.2f}")
+        source = os.path.basename(r.source) + (f"#{r.number}" if r.number else "")
+        table.add_row(*cells, Text(printable(source)))
     console.print(table)
     if prior is not None:
         console.print(
@@ -81,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
             markup=False,
         )
     console.print(
-        f"{ranking.games} games; prior sd {ranking.prior_sd:g}; "
+        f"people {people_games} games, with automatic {ranking.games} "
+        f"({auto} automatic: a broken sample lost); prior sd {ranking.prior_sd:g}; "
         f"standard errors {ranking.se_method}; csv: {printable(args.csv or '-')}",
         highlight=False,
         markup=False,
@@ -94,16 +110,16 @@ def run(args: argparse.Namespace) -> int:
             highlight=False,
             markup=False,
         )
-    rates = source_winrates(ratings, keep_broken)
+    rates = people_first(source_winrates, games, keep_broken)
     if rates:
         console.print("Win rates against other sources:", highlight=False)
-        for w in rates:
-            console.print(f"  {printable(w.sentence())}", highlight=False, markup=False)
+        for row in rates:
+            console.print(f"  {printable(row.sentence())}", highlight=False, markup=False)
     if args.by_source:
-        print_curve(console, source_curve(games(ratings, keep_broken)))
+        print_curve(console, source_curve([g for g in games if keep_broken or not g.broken]))
         console.print("Blind A/B, head to head:", highlight=False)
-        for w in head_to_head(ratings, keep_broken):
-            console.print(printable(w.sentence()), highlight=False, markup=False)
+        for row in people_first(head_to_head, games, keep_broken):
+            console.print(printable(row.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
     return 0
@@ -112,39 +128,30 @@ def run(args: argparse.Namespace) -> int:
 def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
     """Each rated sample's preference-model score (centred), by id: the prior mean of its
     Bradley-Terry score, so a sample with few comparisons sits where the model puts it.
-    Notes come from the render cache (or a parse), as for `rater model score`."""
+    Each tune is read as for `rater model score`."""
     from rater.analysis.model import modelfile
     from rater.analysis.model.features import contents
-    from rater.audio.notes import clip_notes
     from rater.core.records import Sample
-    from rater.core.settings import NoteSettings
 
     model = modelfile.load(path)
     f = model.features
     if not texts:
         return {}
     samples = [Sample(sid, text, "", 0, kind=f.kind) for sid, text in texts.items()]
-    renders = {}
-    if f.kind == "abc" and f.use_music:
-        renders = clip_notes(samples, NoteSettings(clip_seconds=f.clip_seconds, speed=f.speed))
-    scores = model.score(contents(samples, renders, f.kind))
+    scores = model.score(contents(samples, f.kind))
     scores = scores - scores.mean()
     return {s.id: float(v) for s, v in zip(samples, scores, strict=True)}
 
 
-def _without_texts(
-    records: Ratings, titles: dict[str, str], texts: dict[str, str] | None = None
-) -> Iterator[Rating]:
-    """The records without their texts, keeping only each sample's title (and, for
-    `--model`, its text in `texts`): the texts of a large journal would be most of what rank
-    holds in memory."""
+def _texts(records: Ratings, texts: dict[str, str] | None) -> Iterator[Rating]:
+    """The records, keeping each rated sample's text in `texts` (for `--model`) as they
+    pass: the texts of a large journal would be most of what rank holds in memory."""
     for r in records:
-        for sample_id, text in zip(r.ids, r.texts, strict=True):
-            if text and sample_id not in titles:
-                titles[sample_id] = title_of(text, first_line=True)
-                if texts is not None:
+        if texts is not None:
+            for sample_id, text in zip(r.ids, r.texts, strict=True):
+                if text and sample_id not in texts:
                     texts[sample_id] = text
-        yield replace(r, texts=("", ""))
+        yield r
 
 
 def write_csv(ranking: Ranking, path: str) -> None:
@@ -167,8 +174,7 @@ def write_csv(ranking: Ranking, path: str) -> None:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Before any work: each output can be written, is no input, and they differ."""
-    if args.best is not None and args.best < 1:
-        raise RankError("--best must be at least 1")
+    check_option("best", args.best)
     if args.out and not args.best:
         raise RankError("--out writes the best K samples: give --best K")
     if args.csv:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rater.core.errors import CorpusError, StoreError
+from rater.core.files import make_folders
 from rater.core.settings import TeamSettings
 
 if TYPE_CHECKING:
@@ -32,23 +34,32 @@ def run_tui(
     """Shared by `rate` and `demo`: everything that can fail on input fails before the screen."""
     from rater.cli.options import rate_settings
     from rater.core import corpus
+    from rater.core.printable import printable
+    from rater.rating.provenance import follow
     from rater.tui.build import make_app
 
+    settings = rate_settings(args, kind)  # every option checked before the samples are read
     samples = corpus.read_samples(paths, kind=kind, text_field=text_field)
     if len(samples) < 2:
         raise CorpusError(
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
-    app = make_app(samples, ratings, rate_settings(args, kind))
+    followed = follow(ratings, args.pairing, args.seed, args.prefix_chars)
+    app = make_app(samples, ratings, replace(settings, pairing=followed.settings))
+    if followed.line:  # how this sitting pairs, when the journal had a say
+        print(f"rater: {printable(followed.line)}", file=sys.stderr)
     return run_app(app)
 
 
 def run_app(app: RaterApp) -> int:
-    """Run a built app; its warnings and errors go to stderr, its summary to stdout."""
+    """Run a built app; its warnings, the journal it resumes and errors go to stderr, its
+    summary to stdout."""
     from rater.core.printable import printable
 
-    for warning in app.lifecycle.warnings:  # above the screen, and after it in the scrollback
-        print(f"rater: {printable(warning)}", file=sys.stderr)
+    # above the screen, and after it in the scrollback
+    for line in [*app.lifecycle.warnings, app.session.resume_line(app.journal_path)]:
+        if line:
+            print(f"rater: {printable(line)}", file=sys.stderr)
     summary = app.run()
     if app.error:
         print(f"rater: {printable(app.error)}", file=sys.stderr)
@@ -93,7 +104,7 @@ def run_team(args: argparse.Namespace, url: str) -> int:
     if not args.rater and rater in ("postgres", ""):
         rater = default_rater()  # an administrator's connection: rate under the login name
     spool = Path(args.spool) if args.spool else spool_path(args.project, rater)
-    spool.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(spool.parent)
     client = TeamClient(url, args.project, rater, spool, TeamSettings(), background=True)
     try:
         assert client.store is not None

@@ -1,4 +1,5 @@
-"""`rater render`: precompile every clip into the cache, so rating sessions start warm."""
+"""`rater render`: precompile every clip into the cache, so rating sessions start warm;
+with `--out DIR`, also each playable sample's MIDI and clip in DIR (`rater.audio.outdir`)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from rater.audio import outdir
     from rater.audio.pipeline import judge_stream, not_judged
     from rater.cli.options import render_and_checks, warn
     from rater.core.corpus import read_samples
 
+    render_settings, check_settings = render_and_checks(args, args.kind)  # checked first
     samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
-    render_settings, check_settings = render_and_checks(args, args.kind)
+    folder = outdir.prepare(args.out) if args.out else None  # refused before any rendering
     err = Console(stderr=True)
+    playable = []
     start = time.monotonic()
     reasons: Counter[str] = Counter()
     ok = cached = rendered = 0
@@ -48,8 +52,10 @@ def run(args: argparse.Namespace) -> int:
                 cached += judged.render.cached
             if judged.verdict.ok:
                 ok += 1
+                playable.append(judged)
             else:
                 reasons.update(judged.verdict.reasons)
+    written = outdir.write_all(folder, playable, render_settings) if folder else 0
     elapsed = time.monotonic() - start
     out = Console(highlight=False)
     broken = len(samples) - ok - len(lost)
@@ -64,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
             f"not rendered: {len(samples) - len(lost) - rendered} (failed text checks, or text)"
         )
     out.print(f"elapsed: {elapsed:.1f} s; cache: {_bucket(render_settings)}", markup=False)
+    if folder is not None:
+        out.print(
+            f"{written} MIDI files and clips in {folder} (index: {outdir.INDEX})", markup=False
+        )
     return 0
 
 

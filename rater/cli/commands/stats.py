@@ -6,19 +6,33 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable, Iterator
 
 from rater.analysis import quality
 from rater.analysis.agreement import agreement_summary
-from rater.analysis.stats import render, summarise
+from rater.analysis.games import GameTable
+from rater.analysis.stats import Summary, render
 from rater.cli.sources import ratings_of
+from rater.core.records import Rating
+from rater.core.rules import iter_decisions
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    ratings = list(ratings_of(args, tokens=False, texts=False))
-    stats, agreement = summarise(ratings), agreement_summary(ratings)
-    raters = quality.rater_quality(ratings)
+    # One pass over the records, each decision handed to every tally as it is read: nothing
+    # is held per record but a few numbers (a journal of hundreds of MB stays well under
+    # twice its size in memory; bench/journal_scale.py --small).
+    summary, tally = Summary(), quality.QualityTally()
+
+    def tapped(records: Iterable[Rating]) -> Iterator[Rating]:
+        for decision in iter_decisions(records):
+            summary.add(decision)
+            tally.add(decision)
+            yield from decision
+
+    games = GameTable.collect(tapped(ratings_of(args, tokens=False, texts=False)))
+    stats, agreement, raters = summary.result(), agreement_summary(games), tally.result()
     if args.json:
         print(json.dumps(quality.report_json(stats, agreement, raters)))  # ASCII: no raw controls
         return 0

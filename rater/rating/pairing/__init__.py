@@ -13,10 +13,10 @@ from typing import Protocol
 
 from rater.core.errors import PairingError
 from rater.core.records import Rating, Sample
-from rater.core.settings import PairingSettings
+from rater.core.settings import PairingSettings, RenderSettings
 from rater.rating.pairing.active import ActiveSource
 from rater.rating.pairing.base import PairSource
-from rater.rating.pairing.model import ModelSource, RenderLookup
+from rater.rating.pairing.model import ModelSource
 from rater.rating.pairing.schedule import ScheduleSource, ab_pairs, halves, prefix_pairs
 
 __all__ = [
@@ -39,7 +39,8 @@ class SourceFactory(Protocol):
         *,
         defer_refit: bool,
         wait_for_ready: bool,
-        renders: RenderLookup | None,
+        render: RenderSettings | None,
+        offload: bool,
     ) -> PairSource: ...
 
 
@@ -84,15 +85,17 @@ def _model(
     *,
     defer_refit: bool,
     wait_for_ready: bool,
-    renders: RenderLookup | None,
+    render: RenderSettings | None,
+    offload: bool,
 ) -> PairSource:
     return ModelSource(
         samples,
         settings.seed,
         history,
-        renders=renders,
+        render=render,
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
+        offload=offload,
     )
 
 
@@ -127,12 +130,15 @@ def source(
     *,
     defer_refit: bool = False,
     wait_for_ready: bool = False,
-    renders: RenderLookup | None = None,
+    render: RenderSettings | None = None,
+    offload: bool = False,
 ) -> PairSource:
-    """The pair source of `settings.strategy`. `defer_refit`: the caller calls `settle()`
-    when idle; `wait_for_ready`: the caller calls `mark_ready(ids)` as samples are judged
-    (strategies that choose freely then pair only judged samples, see ActiveSource);
-    `renders(sample_id)`: a judged sample's render (the `model` strategy reads its notes)."""
+    """The pair source of `settings.strategy`. `defer_refit`: the caller runs the idle work
+    (`prepare` / `adopt`, or `settle`); `wait_for_ready`: the caller calls `mark_ready(ids)`
+    as samples are judged (strategies that choose freely then pair only judged samples, see
+    ActiveSource); `render`: the session's render settings (the `model` strategy reads the
+    notes of the clips they play); `offload`: with `defer_refit`, the `model` strategy's
+    jobs run in a child process."""
     strategy = STRATEGIES.get(settings.strategy)
     if strategy is None:
         known = ", ".join(STRATEGIES)
@@ -143,5 +149,6 @@ def source(
         history,
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
-        renders=renders,
+        render=render,
+        offload=offload,
     )

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rater.core.records import Pair, Rating, Sample
 from rater.core.settings import PairingSettings
 from rater.rating.pairing.adaptive import AdaptiveSource
+from rater.rating.pairing.base import Job
 
 if TYPE_CHECKING:
     import numpy as np
 
 WINDOW = 0.5  # logit spread of partners around a sample (see ActiveSource)
 BALANCE_FIRST = 5  # comparisons every sample gets before crowded ones get more
-STALE_LIMIT = 20  # with deferred refits: decisions a fit may lag before next_pair refits
 CROWD_BAND = 0.5  # logit half-width in which neighbours count as crowding a sample
 
 
@@ -49,10 +51,10 @@ class ActiveSource(AdaptiveSource):
     With `wait_for_ready` it pairs only samples named by `mark_ready` (the session names
     them as they are judged, so a pair never waits for a render far down the queue); while
     usable samples are still to come, `next_pair` returns None and `waiting` is True.
-    With `defer_refit` it never refits itself: the owner calls `settle` when it is idle (the
-    TUI does once the next pair is on screen, so a refit over 50,000 samples is not between
-    a key press and the next pair); the pair after that comes from a fit one decision old.
-    `next_pair` refits anyway once STALE_LIMIT decisions are waiting.
+    With `defer_refit` it never refits itself: the refit is a job (`prepare` / `adopt`, see
+    `pairing.base`) that the rating screen runs in a worker thread, so a refit over 50,000
+    samples (~40 ms) is never between a key press and the next pair; until it is in, pairs
+    come from the last fit.
     """
 
     def __init__(
@@ -86,27 +88,21 @@ class ActiveSource(AdaptiveSource):
             self._refit()
 
     def _refit(self) -> None:
+        self.adopt(self._fit_job()())
+
+    def _fit_job(self) -> Job:
         import numpy as np
 
-        from rater.analysis import bt
-
-        win, los = np.array(self._win, dtype=np.int64), np.array(self._los, dtype=np.int64)
-        self._scores = bt.fit_arrays(
+        return partial(
+            _fit,
             len(self._samples),
-            win,
-            los,
+            np.array(self._win, dtype=np.int64),
+            np.array(self._los, dtype=np.int64),
             np.array(self._tie, dtype=bool),
             self._prior_sd,
-            x0=self._scores,
-            tol=1e-4,  # a guide for choosing pairs, not a report
+            self._scores.copy(),
+            len(self._win),
         )
-        self._diag = np.full(len(self._samples), 1.0 / self._prior_sd**2)
-        if len(win):
-            p = 1.0 / (1.0 + np.exp(-(self._scores[win] - self._scores[los])))
-            w = p * (1.0 - p)
-            self._diag += np.bincount(win, w, len(self._samples))
-            self._diag += np.bincount(los, w, len(self._samples))
-        self._since = 0
 
     def record(self, ratings: Sequence[Rating]) -> None:
         from rater.analysis import rank
@@ -127,10 +123,23 @@ class ActiveSource(AdaptiveSource):
         if self._since >= self._refit_every and not self._defer:
             self._refit()
 
-    def settle(self) -> None:
-        """Refit now if decisions arrived since the last fit (with `defer_refit`)."""
-        if self._since:
-            self._refit()
+    def scores(self) -> dict[str, float]:
+        """The current fit's score of every sample, by id (0 before any decision)."""
+        return {s.id: float(v) for s, v in zip(self._samples, self._scores, strict=True)}
+
+    def prepare(self) -> Job | None:
+        """A refit when decisions arrived since the last one (with `defer_refit`)."""
+        return self._fit_job() if self._since else None
+
+    def adopt(self, result: object) -> None:
+        assert isinstance(result, _Fit)
+        self._scores, self._diag = result.scores, result.diag
+        # decisions recorded while the job ran: in the variances until the next refit
+        for i, j in zip(self._win[result.games :], self._los[result.games :], strict=True):
+            p = 1.0 / (1.0 + math.exp(self._scores[j] - self._scores[i]))
+            self._diag[i] += p * (1 - p)
+            self._diag[j] += p * (1 - p)
+        self._since = len(self._win) - result.games
 
     def next_pair(self) -> Pair | None:
         import numpy as np
@@ -139,8 +148,6 @@ class ActiveSource(AdaptiveSource):
         usable = self._ok & self._ready
         if int(usable.sum()) < 2:
             return None
-        if self._since >= STALE_LIMIT:
-            self._refit()
         var = 1.0 / self._diag
         if self._count[usable].min() < BALANCE_FIRST:
             # fewest comparisons first (ties: the most uncertain), so every sample keeps up
@@ -171,6 +178,39 @@ class ActiveSource(AdaptiveSource):
                 a, b = b, a
             return Pair(a=a, b=b)
         return None
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """A refit's result: scores, posterior precisions, and how many games it saw."""
+
+    scores: np.ndarray
+    diag: np.ndarray
+    games: int
+
+
+def _fit(
+    n: int,
+    win: np.ndarray,
+    los: np.ndarray,
+    tie: np.ndarray,
+    prior_sd: float,
+    x0: np.ndarray,
+    games: int,
+) -> _Fit:
+    """The Bradley-Terry refit (any thread): warm-started from the last scores."""
+    import numpy as np
+
+    from rater.analysis import bt
+
+    scores = bt.fit_arrays(n, win, los, tie, prior_sd, x0=x0, tol=1e-4)  # a guide, not a report
+    diag = np.full(n, 1.0 / prior_sd**2)
+    if len(win):
+        p = 1.0 / (1.0 + np.exp(-(scores[win] - scores[los])))
+        w = p * (1.0 - p)
+        diag += np.bincount(win, w, n)
+        diag += np.bincount(los, w, n)
+    return _Fit(scores, diag, games)
 
 
 def _urgency(scores: np.ndarray, var: np.ndarray, ok: np.ndarray) -> np.ndarray:

@@ -28,6 +28,8 @@ class AdaptiveSource(PairSource):
         self._ready = np.full(n, not wait_for_ready)
         self._partners: list[set[int]] = [set() for _ in range(n)]
         self._count = np.zeros(n)  # len(partners), kept as an array for the choosers
+        # every pair made, in order: only ever appended, so a job may read a prefix of it
+        self._edges: list[tuple[int, int]] = []
 
     def exclude(self, sample_id: str) -> None:
         k = self._index.get(sample_id)
@@ -46,10 +48,17 @@ class AdaptiveSource(PairSource):
         """Usable samples are still to be judged: a None from `next_pair` means "not yet"."""
         return bool((self._ok & ~self._ready).any())
 
+    @property
+    def estimate(self) -> int:
+        """Pairs until every usable sample has been compared once (more can always be
+        asked for: an adaptive strategy proposes a pair for any two usable samples)."""
+        return int(((self._count == 0) & self._ok).sum()) // 2
+
     def _pair_up(self, i: int, j: int) -> None:
         if i != j and j not in self._partners[i]:
             self._partners[i].add(j)
             self._partners[j].add(i)
+            self._edges.append((i, j))
             self._count[i] += 1
             self._count[j] += 1
 

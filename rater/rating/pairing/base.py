@@ -2,16 +2,25 @@
 
 Every capability is declared here with a default, so callers never probe for one: a fixed
 schedule overrides `upcoming` and `remaining`; an adaptive strategy overrides `record`,
-`mark_ready`, `waiting` and `settle`; the hidden re-checks (`recheck`) use `forget`;
-`next_pair` is the only method every source writes.
+`mark_ready`, `waiting`, `estimate` and the idle work (`prepare` / `adopt`); the hidden
+re-checks (`recheck`) use `forget`; `next_pair` is the only method every source writes.
+
+Idle work (features, refits, choosing the next batch) is split so that it can run off the
+owner's thread: `prepare` (owner's thread) takes a snapshot of what the work needs and
+returns a job, a callable that reads only that snapshot; the job runs anywhere (the rating
+screen runs it in a worker thread, so the pair on screen stays live); its result goes back
+to `adopt` on the owner's thread. Until then the source keeps using its last result.
+`settle` does all of it at once, for callers without a worker.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rater.core.records import Pair, Rating
+
+Job = Callable[[], object]
 
 
 class PairSource(ABC):
@@ -45,6 +54,13 @@ class PairSource(ABC):
         return None
 
     @property
+    def estimate(self) -> int | None:
+        """Pairs still to come as a person would count them: `remaining` when that is known;
+        an adaptive strategy's estimate (pairs until every usable sample has been compared
+        once); None when nothing can be said."""
+        return self.remaining
+
+    @property
     def waiting(self) -> bool:
         """True when a None from `next_pair` means "not yet": samples are still being judged."""
         return False
@@ -53,6 +69,21 @@ class PairSource(ABC):
         """These samples are judged (a strategy may pair only judged samples)."""
         return None
 
-    def settle(self) -> None:
-        """Idle-time work (a deferred refit); the owner calls it when nothing else waits."""
+    def prepare(self) -> Job | None:
+        """The idle work as a job for any thread (see the module docstring), or None when
+        there is nothing to do. The owner runs one job at a time and hands its result to
+        `adopt` before it asks for the next."""
         return None
+
+    def adopt(self, result: object) -> None:
+        """Take in a finished job's result (on the owner's thread)."""
+        return None
+
+    def close(self) -> None:
+        """The sitting is over: stop anything the idle work started (a child process)."""
+        return None
+
+    def settle(self) -> None:
+        """All the idle work, now, on this thread: jobs until there is nothing left."""
+        while (job := self.prepare()) is not None:
+            self.adopt(job())

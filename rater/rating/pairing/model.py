@@ -9,41 +9,88 @@ bench/model_sim.py this reached held-out AUC 0.9 with 0.27 of random pairs' rati
 
 Before there is a model (fewer than BOOT decided comparisons) the pairs come from `halves`
 (each sample once, a seeded random partner). Features are computed once per sample, when it
-is judged, from the notes its render already holds (`renders(sample_id)`, the session's
-judging results): the pairing layer hands notes to the analysis layer, which never reads
-the render cache itself.
+is judged, from its one reading (`rater.core.abc`) and the clip the session's render
+settings play (`render`).
 
-With `defer_refit` (the TUI) nothing heavy happens in `next_pair`: the key press only takes
-the next pair of the batch chosen at the last refit (or, when that is used up, chooses one
-from the current model); the features of newly judged samples, the refit and the choice of
-the next batch run in `settle`, which the TUI calls once the next pair is on screen (as
-for `active`). `next_pair` refits anyway once STALE_LIMIT
-decisions are waiting.
+All the heavy work (features of newly judged samples, the refit, choosing the next batch)
+is one job (`prepare` / `adopt`, see `pairing.base`), which the rating screen runs in a
+worker thread: a key press only takes the next pair of the batch chosen by the last
+finished fit. With `offload`, the job's work runs in a child process (`rating.offload`):
+reading the tunes and the Python work of the features never hold the screen's interpreter
+lock.
+
+Each fit chooses BATCH pairs and RESERVE more; the reserve is used only while the next fit
+is still running, and once it is used up too the least-compared judged samples are paired
+(as before the first fit), so a key press never waits for a fit. Without `defer_refit`
+(simulations, scripts) every decision refits at once, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from rater.core.records import Pair, Rating, Render, Sample
+from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import decisions
-from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings
+from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings, RenderSettings
+from rater.rating.offload import Offload
 from rater.rating.pairing.adaptive import AdaptiveSource
+from rater.rating.pairing.base import Job
 from rater.rating.pairing.schedule import halves
 
 BOOT = 10  # decided comparisons before the first fit (bench/model_sim.py --boot)
 BATCH = 2  # pairs chosen per fit (bench/model_sim.py --batch: refit every 2 ratings)
-STALE_LIMIT = 20  # with deferred refits: decisions a fit may lag before next_pair refits
-FEATURE_CHUNK = 256  # samples featurised per settle (~0.5 ms each: music + text features)
+RESERVE = 6  # further pairs of the same fit, used only while the next fit is running
+FEATURE_CHUNK = 1024  # samples featurised per job (~0.5 ms each), so a fit comes between
 
-RenderLookup = Callable[[str], "Render | None"]
+Game = tuple[int, int, bool, "str | None"]  # (winner or first, loser, tie, decision id)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What one job reads: taken on the owner's thread, never changed afterwards."""
+
+    new: list[int]  # samples to featurise (indices)
+    samples: list[Sample]
+    features: FeatureSettings
+    rows: list[int]  # samples featurised before, in row order
+    raw: list[Any]
+    text: list[Any]
+    fit: bool
+    games: list[Game]
+    usable: Any
+    count: Any
+    edges: list[tuple[int, int]]
+    C: float
+    seed: int
+    version: int
+    keep_x: bool  # return the design matrix (kept in this process to choose pairs again)
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """One job's result: the new feature rows, and (when it fitted) the model, the scores of
+    every featured sample, the pairs it chose and (in this process) its design matrix."""
+
+    new: list[int]
+    ids: tuple[str, ...]  # of the new rows' samples
+    raw: Any
+    text: Any
+    fitted: bool  # the games of `version` were looked at (a model needs BOOT of them)
+    version: int
+    model: Any = None
+    scores: Any = None
+    queue: tuple[tuple[int, int], ...] = ()
+    x: Any = None
 
 
 class ModelSource(AdaptiveSource):
     """Pairs chosen by the preference model, refitted as decisions arrive (see the module
-    docstring). `renders(sample_id)`: the sample's render (its notes), None when unknown
-    (text samples, samples broken before rendering: their note features are the mean)."""
+    docstring). `render`: the settings of the clips the session plays (their notes are the
+    note features; default `RenderSettings()`); `offload`: jobs run in a child process (with
+    `defer_refit`)."""
 
     def __init__(
         self,
@@ -51,34 +98,43 @@ class ModelSource(AdaptiveSource):
         seed: int = PairingSettings.seed,
         history: Sequence[Rating] = (),
         *,
-        renders: RenderLookup | None = None,
+        render: RenderSettings | None = None,
         defer_refit: bool = False,
         wait_for_ready: bool = False,
         C: float = DEFAULT_C,
+        offload: bool = False,
     ) -> None:
         import numpy as np
 
         super().__init__(samples, wait_for_ready)
         kind = self._samples[0].kind if self._samples else "abc"
-        self.features = FeatureSettings(kind=kind, use_music=kind == "abc")
-        self._renders = renders or (lambda _sample_id: None)
+        r = render or RenderSettings()
+        self.features = FeatureSettings(
+            kind=kind,
+            use_music=kind == "abc",
+            clip_seconds=r.clip_seconds,
+            speed=r.speed,
+            dialect=r.dialect,
+        )
         self._seed = seed
         self._C = C
         self._rng = np.random.default_rng(seed)
-        # (winner or first, loser, tie, decision id)
-        self._games: list[tuple[int, int, bool, str | None]] = []
+        self._games: list[Game] = []
         self._halves = [
             (self._index[p.a.id], self._index[p.b.id]) for p in halves(self._samples, seed)
         ]
         self._rows: list[int] = []  # featured samples, in the order of their feature rows
         self._row_of: dict[int, int] = {}
-        self._raw: list[Any] = []  # raw music features per row
+        self._raw: list[Any] = []  # raw music features per row (blocks)
         self._text: list[Any] = []  # hashed text rows (CSR blocks)
-        self._x: Any = None  # the design matrix of self._rows at the last fit
+        self._x: Any = None  # the design matrix at the last fit (fitted in this process)
+        self._scores: Any = None  # the last fit's scores of the rows featured then
         self.model: Any = None  # the current PreferenceModel (None: still in the halves start)
         self._queue: list[tuple[int, int]] = []
         self._defer = defer_refit
-        self._since = 0
+        self._offload = Offload() if offload and defer_refit else None
+        self._version = 0  # changes whenever the games do
+        self._fitted = -1  # the version the last finished job looked at
         self.record(history)
         if not defer_refit:
             self.settle()
@@ -95,8 +151,8 @@ class ModelSource(AdaptiveSource):
                 if g.winner in self._index and g.loser in self._index:
                     i, j = self._index[g.winner], self._index[g.loser]
                     self._games.append((i, j, g.tie, did))
-                    self._since += 1
-        if self._since and not self._defer:
+                    self._version += 1
+        if not self._defer and self._fitted != self._version:
             self.settle()
 
     def forget(self, decision_ids: Iterable[str | None]) -> None:
@@ -104,8 +160,8 @@ class ModelSource(AdaptiveSource):
         gone = {d for d in decision_ids if d is not None}
         kept = [g for g in self._games if g[3] not in gone]
         if len(kept) != len(self._games):
-            self._since += len(self._games) - len(kept)
             self._games = kept
+            self._version += BATCH  # refitted by the next job, like BATCH new decisions
             if not self._defer:
                 self.settle()
 
@@ -113,7 +169,7 @@ class ModelSource(AdaptiveSource):
         """Before the first fit: the next halves pairs (the session renders them first)."""
         if self.model is not None:
             return []
-        out = []
+        out: list[Pair] = []
         for i, j in self._halves:
             if len(out) >= n:
                 break
@@ -121,72 +177,75 @@ class ModelSource(AdaptiveSource):
                 out.append(Pair(a=self._samples[i], b=self._samples[j]))
         return out
 
-    # -- idle work: features of newly judged samples, the refit --------------------------
+    @property
+    def featured(self) -> int:
+        """Samples whose features are computed."""
+        return len(self._rows)
 
-    def settle(self) -> None:
-        """Features of the samples judged since, then a refit if decisions arrived."""
-        self._featurize()
-        if self._since or (self.model is None and self._fit_games() is not None):
-            self._refit()
+    def scores(self) -> dict[str, float]:
+        """The current model's score of every sample featured at its fit ({} before one)."""
+        if self._scores is None:
+            return {}
+        rows = self._rows[: len(self._scores)]
+        return {self._samples[k].id: float(self._scores[r]) for r, k in enumerate(rows)}
 
-    def _featurize(self) -> None:
+    def close(self) -> None:
+        if self._offload is not None:
+            self._offload.close()
+
+    # -- idle work: features of newly judged samples, the refit, the next batch -----------
+
+    def prepare(self) -> Job | None:
         import numpy as np
 
-        from rater.analysis.model import music
-        from rater.analysis.model.features import contents, music_matrix, text_matrix
-
-        new = [k for k in np.flatnonzero(self._ready) if int(k) not in self._row_of]
-        new = new[:FEATURE_CHUNK]  # the rest at the next settles: none blocks the screen long
-        if not new:
-            return
-        samples = [self._samples[int(k)] for k in new]
-        renders: dict[str, Render] = {}
-        if self.features.use_music:
-            for s in samples:
-                r = self._renders(s.id)
-                if r is not None:
-                    renders[s.id] = r
-        items = contents(samples, renders, self.features.kind)
-        if self.features.use_music:
-            self._raw.append(music_matrix(items))
-        else:
-            self._raw.append(np.zeros((len(items), len(music.NAMES))))
-        self._text.append(text_matrix(items, self.features))
-        for k in new:
-            self._row_of[int(k)] = len(self._rows)
-            self._rows.append(int(k))
-
-    def _fit_games(self) -> Any:
-        """The decisions between featured samples as `fit.Games`, or None when too few
-        (fewer than BOOT, or ties only: nothing to learn a direction from)."""
-        import numpy as np
-
-        from rater.analysis.model.fit import Games
-
-        kept = [(self._row_of[a], self._row_of[b], t) for a, b, t, _ in self._games
-                if a in self._row_of and b in self._row_of]  # fmt: skip
-        if len(kept) < BOOT or all(t for _, _, t in kept):
+        new = [int(k) for k in np.flatnonzero(self._ready) if int(k) not in self._row_of]
+        new = new[:FEATURE_CHUNK]  # the rest in the next jobs: a fit comes in between
+        pending = self._fitted != self._version
+        # deferred: a refit every BATCH decisions (bench/model_sim.py), or when the last
+        # fit's pairs are used up; at once otherwise
+        due = self._version - self._fitted >= BATCH or not self._queue or not self._defer
+        fit = (pending and due) or (self.model is None and bool(new))
+        fit = fit and len(self._games) >= BOOT
+        if not new and not fit:
+            if len(self._games) < BOOT:
+                self._fitted = self._version  # nothing to fit yet: nothing is pending
             return None
-        arr = np.array(kept, dtype=np.int64)
-        return Games(arr[:, 0], arr[:, 1], arr[:, 2].astype(bool))
+        samples = [self._samples[k] for k in new]
+        snapshot = _Snapshot(
+            new=new,
+            samples=samples,
+            features=self.features,
+            rows=list(self._rows),
+            raw=list(self._raw),
+            text=list(self._text),
+            fit=fit,
+            games=list(self._games),
+            usable=self._ok & self._ready,
+            count=self._count.copy(),
+            edges=list(self._edges),
+            C=self._C,
+            seed=self._seed,
+            version=self._version,
+            keep_x=self._offload is None,
+        )
+        if self._offload is None:
+            return partial(_work, snapshot)
+        self._offload.start()
+        return partial(self._offload.call, _work, snapshot)
 
-    def _refit(self) -> None:
-        import numpy as np
-        import scipy.sparse as sp
-
-        from rater.analysis.model.features import design
-        from rater.analysis.model.learn import final_model
-
-        self._since = 0
-        games = self._fit_games()
-        if games is None:
-            return
-        rows = (np.concatenate(self._raw), sp.vstack(self._text, format="csr"))
-        x, scaling = design([], self.features, rows=rows)
-        self.model = final_model(x, games, self._C, self.features, scaling, self._seed)
-        self._x = x
-        # the next batch is chosen here too, so the key press only takes it from the queue
-        self._queue = self._choose(self._ok & self._ready)
+    def adopt(self, result: object) -> None:
+        assert isinstance(result, ModelFit)
+        if result.new:
+            for k in result.new:
+                self._row_of[k] = len(self._rows)
+                self._rows.append(k)
+            self._raw.append(result.raw)
+            self._text.append(result.text)
+        if result.fitted:
+            self._fitted = result.version
+        if result.model is not None:
+            self.model, self._x, self._scores = result.model, result.x, result.scores
+            self._queue = list(result.queue)
 
     # -- pairs ---------------------------------------------------------------------------
 
@@ -194,9 +253,14 @@ class ModelSource(AdaptiveSource):
         usable = self._ok & self._ready
         if int(usable.sum()) < 2:
             return None
-        if self._since >= STALE_LIMIT or (self._since and not self._defer):
-            self.settle()
-        pick = self._from_model(usable) if self.model is not None else None
+        pick = self._from_queue(usable) if self.model is not None else None
+        if pick is None and self.model is not None and not self._defer:
+            seed = self._seed + len(self._games)
+            chosen = _choose(
+                self.model, self._x, self._rows, usable, self._count, self._edges, BATCH, seed
+            )
+            self._queue = list(chosen)
+            pick = self._from_queue(usable)
         if pick is None:
             pick = self._from_halves(usable)
         if pick is None:
@@ -211,40 +275,13 @@ class ModelSource(AdaptiveSource):
     def _fresh(self, i: int, j: int, usable: Any) -> bool:
         return i != j and bool(usable[i] and usable[j]) and j not in self._partners[i]
 
-    def _from_model(self, usable: Any) -> tuple[int, int] | None:
-        for attempt in range(2):  # the batch chosen in the last settle, else one chosen now
-            while self._queue:
-                i, j = self._queue.pop(0)
-                if self._fresh(i, j, usable):
-                    return i, j
-            if attempt == 0:
-                self._queue = self._choose(usable)
+    def _from_queue(self, usable: Any) -> tuple[int, int] | None:
+        """The next pair the last fit chose that can still be asked."""
+        while self._queue:
+            i, j = self._queue.pop(0)
+            if self._fresh(i, j, usable):
+                return i, j
         return None
-
-    def _choose(self, usable: Any) -> list[tuple[int, int]]:
-        """A batch of pairs from the current model among the usable featured samples."""
-        import numpy as np
-
-        from rater.analysis.model.choose import choose_pairs
-
-        rows = np.array(self._rows[: self._x.shape[0]], dtype=np.int64)
-        local = {int(k): r for r, k in enumerate(rows)}
-        decided = {
-            frozenset((local[i], local[j]))
-            for i in rows
-            for j in self._partners[int(i)]
-            if j in local and i < j
-        }
-        chosen = choose_pairs(
-            self.model,
-            self._x,
-            BATCH,
-            self._count[rows],
-            decided,
-            seed=self._seed + len(self._games),
-            usable=usable[rows],
-        )
-        return [(int(rows[a]), int(rows[b])) for a, b in chosen]
 
     def _from_halves(self, usable: Any) -> tuple[int, int] | None:
         """The next halves pair with both samples judged; else the two least-compared judged
@@ -261,3 +298,65 @@ class ModelSource(AdaptiveSource):
                 if j not in self._partners[i]:
                     return i, j
         return None
+
+
+def _work(s: _Snapshot) -> ModelFit:
+    """One job (any thread): features of the new samples, then, when asked, the refit on
+    every featured sample and the next batch of pairs."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from rater.analysis.model.features import design
+    from rater.analysis.model.fit import Games
+    from rater.analysis.model.learn import final_model
+    from rater.rating.gather import feature_rows
+
+    raw = text = None
+    ids = tuple(x.id for x in s.samples)
+    if s.new:  # each tune's reading, in whichever process this job runs
+        raw, text = feature_rows(s.samples, s.features, workers=0)
+    if not s.fit:
+        return ModelFit(s.new, ids, raw, text, fitted=False, version=s.version)
+    rows = s.rows + s.new
+    row_of = {k: r for r, k in enumerate(rows)}
+    kept = [(row_of[a], row_of[b], t) for a, b, t, _ in s.games if a in row_of and b in row_of]
+    if len(kept) < BOOT or all(t for _, _, t in kept):  # nothing to learn a direction from
+        return ModelFit(s.new, ids, raw, text, fitted=True, version=s.version)
+    arr = np.array(kept, dtype=np.int64)
+    games = Games(arr[:, 0], arr[:, 1], arr[:, 2].astype(bool))
+    blocks = (s.raw + [raw]) if raw is not None else s.raw
+    texts = (s.text + [text]) if text is not None else s.text
+    x, scaling = design(
+        [], s.features, rows=(np.concatenate(blocks), sp.vstack(texts, format="csr"))
+    )
+    model = final_model(x, games, s.C, s.features, scaling, s.seed)
+    seed = s.seed + len(s.games)
+    queue = _choose(model, x, rows, s.usable, s.count, s.edges, BATCH, seed)
+    # the reserve: asked only if the next fit is not in by then (never one of these pairs)
+    queue += _choose(model, x, rows, s.usable, s.count, s.edges + queue, RESERVE, seed + 1)
+    scores = model.scores(x)
+    kept_x = x if s.keep_x else None
+    return ModelFit(s.new, ids, raw, text, True, s.version, model, scores, tuple(queue), kept_x)
+
+
+def _choose(
+    model: Any,
+    x: Any,
+    rows: Sequence[int],
+    usable: Any,
+    count: Any,
+    edges: Sequence[tuple[int, int]],
+    n: int,
+    seed: int,
+) -> list[tuple[int, int]]:
+    """`n` pairs from `model` among the usable samples of the design matrix `x` (whose rows
+    are the samples `rows`), never a pair already made (`edges`)."""
+    import numpy as np
+
+    from rater.analysis.model.choose import choose_pairs
+
+    index = np.array(rows[: x.shape[0]], dtype=np.int64)
+    local = {int(k): r for r, k in enumerate(index)}
+    decided = {frozenset((local[i], local[j])) for i, j in edges if i in local and j in local}
+    chosen = choose_pairs(model, x, n, count[index], decided, seed=seed, usable=usable[index])
+    return [(int(index[a]), int(index[b])) for a, b in chosen]

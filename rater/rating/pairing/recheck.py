@@ -25,7 +25,7 @@ from rater.core import bpe
 from rater.core.records import Pair, Rating, Sample, Verdict
 from rater.core.rules import decisions, recheck_of
 from rater.core.settings import RateSettings
-from rater.rating.pairing.base import PairSource
+from rater.rating.pairing.base import Job, PairSource
 
 RECHECK_GAP = 3  # decisions between a decision and its re-check, so it is not recognised
 PICK_TRIES = 8  # random draws among due decisions before giving up until the next pair
@@ -139,8 +139,18 @@ class RecheckSource(PairSource):
     def mark_ready(self, sample_ids: Iterable[str]) -> None:
         self.inner.mark_ready(sample_ids)
 
-    def settle(self) -> None:
-        self.inner.settle()
+    @property
+    def estimate(self) -> int | None:
+        return self.inner.estimate
+
+    def prepare(self) -> Job | None:
+        return self.inner.prepare()
+
+    def adopt(self, result: object) -> None:
+        self.inner.adopt(result)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def with_rechecks(

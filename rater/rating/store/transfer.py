@@ -9,16 +9,14 @@ one write + fsync per batch), so the file is a journal every command reads.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
 
 from rater.core.records import Rating
-from rater.core.rules import iter_decisions
+from rater.core.rules import decision_id, iter_decisions
 from rater.rating.journal import Journal
-from rater.rating.lines import encode_line
 from rater.rating.reading import JournalRecords
 from rater.rating.store.team import TeamStore, Written
 
@@ -30,19 +28,13 @@ class Moved(NamedTuple):
     present: int  # decisions the target already held (same id)
 
 
-def content_decision_id(records: Sequence[Rating]) -> str:
-    """An id for a decision written before journals had them: a hash of its lines, so the
-    same old decision imported twice gets the same id."""
-    digest = hashlib.sha256(b"".join(encode_line(r) for r in records))
-    return "c" + digest.hexdigest()[:15]
-
-
 def with_id(records: Sequence[Rating]) -> list[Rating]:
-    """The decision's records, all carrying its id (kept, else made from the content)."""
+    """The decision's records, all carrying its id (kept, else made from the content by the
+    one rule every reader keys on: `core.rules.decision_id`)."""
     did = records[0].extra.get("decision")
     if isinstance(did, str) and did:
         return list(records)
-    did = content_decision_id(records)
+    did = decision_id(records)
     return [replace(r, extra={**r.extra, "decision": did}) for r in records]
 
 

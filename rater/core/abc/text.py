@@ -1,4 +1,4 @@
-"""The text-level pieces of the ABC reader (`rater.core.abc_reader`): where the header ends
+"""The text-level pieces of the ABC reader (`rater.core.abc.reader`): where the header ends
 and where the music ends, comments, note lengths, tuplets, chords cut by a line break.
 
 Apart from the reader so that each stays short; none of these knows about bars.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 MAX_DIGITS = 4  # longer numbers in a note length are not music (and would make huge Fractions)
-FIELD_LINE = re.compile(r"^\s*([A-Za-z]):(.*)$")
+FIELD_LINE = re.compile(r"^\s*([A-Za-z]):(?![|:])(.*)$")  # `A:|` is music: a note and a repeat
 NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([,']*)")
 NUMBER = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
@@ -47,18 +48,37 @@ def last_char(body_lines: list[str]) -> str:
     return ""
 
 
-def tuplet_q(p: int, meter: Fraction | None) -> int:
-    """How many notes a (p tuplet takes the time of, per the ABC standard."""
+def tuplet_q(p: int, compound: bool) -> int:
+    """How many notes a (p tuplet takes the time of (ABC 2.1, 4.13): 3 for 2, 4 and 8; 2 for
+    3 and 6; else 3 in a compound meter (6/8, 9/8, 12/8: `fields.compound`), 2 otherwise."""
     if p in (2, 4, 8):
         return 3
     if p in (3, 6):
         return 2
-    compound = meter is not None and meter.numerator % 3 == 0 and meter.numerator > 3
     return 3 if compound else 2
+
+
+ONE = Fraction(1)
+_SUFFIX = re.compile(r"[0-9]*(?:/[0-9]*)*")
 
 
 def note_length(s: str, j: int) -> tuple[int, Fraction]:
     """Parse a note length multiplier at s[j]: `2`, `/`, `//`, `3/2`, `/4`."""
+    m = _SUFFIX.match(s, j)
+    text = m.group(0) if m else ""
+    if not text:
+        return j, ONE
+    if len(text) <= 12:  # the lengths real tunes use: a handful, looked up once each
+        return j + len(text), _length(text)
+    return _parse_length(s, j)
+
+
+@lru_cache(maxsize=1024)
+def _length(text: str) -> Fraction:
+    return _parse_length(text, 0)[1]
+
+
+def _parse_length(s: str, j: int) -> tuple[int, Fraction]:
     num, den = 1, 1
     m = NUMBER.match(s, j)
     if m:
@@ -80,9 +100,12 @@ def note_length(s: str, j: int) -> tuple[int, Fraction]:
 
 
 def open_chord(text: str) -> bool:
-    """Whether `text` ends inside a chord: a `[` holding notes with no `]` after it."""
+    """Whether `text` ends inside a chord: a `[` holding notes, or nothing yet, with no `]`
+    after it (`[Ge][` / `Af]` is one chord cut by a line break)."""
     at = text.rfind("[")
-    return at >= 0 and "]" not in text[at:] and bool(NOTE.match(text, at + 1))
+    if at < 0 or "]" in text[at:]:
+        return False
+    return not text[at + 1 :].strip() or bool(NOTE.match(text, at + 1))
 
 
 def strip_comment(line: str) -> str:
