@@ -16,7 +16,8 @@ are each tune's reading (`rater.core.abc`), read in every fit - so a fit is alwa
 Measured on branch i19 (50,000 samples, 25,000 ratings, 2 workers, 2 CPUs shared, load
 2.9-4.9): cold `--features both`, every tune read: wall 178.3 s (reading and features
 130.9 s, cross-validation 21.2 s, final fit 20.0 s), peak 1,229 MB in the main process;
-baseline `--features text` 36.2 s (x4.92). Reading alone takes about 1.7 ms of CPU a
+baseline `--features text` 36.2 s (x4.92). Again on main at ed66448 (load 1.6-3.5): cold
+122.2 s (reading and features 92.6 s), baseline 21.0 s. Reading alone takes about 1.7 ms of CPU a
 sample (parse 1.15, playing out the clip 0.5; `rater.core.abc`), so on two idle cores the
 reading of 50,000 is ~45 s: the rest is the load of the shared machine and the features.
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rater.analysis import bt
 
@@ -46,7 +46,7 @@ class BestK:
 
 
 def laplace_draws(
-    h: object,
+    h: Any,
     scores: np.ndarray,
     count: int,
     rng: np.random.Generator,

@@ -281,7 +281,7 @@ def variances(
         comps = np.flatnonzero(sizes == size)
         if size > BATCH_MAX:
             for c in comps:
-                members = parts.members(c)
+                members = parts.members(int(c))
                 if size <= exact_max and loops[c] > size // 20:
                     var[members] = np.diag(np.linalg.inv(h[members][:, members].toarray()))
                     continue

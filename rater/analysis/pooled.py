@@ -3,15 +3,10 @@
 A source is a generator iteration (the file its samples came from). Each sample's score is
 its source's mean plus its own offset, s_i = mu_g + u_i, with u_i ~ N(0, tau^2) and a weak
 prior mu_g ~ N(0, PRIOR_SD^2): partial pooling, so a sample with few comparisons is pulled
-towards its source and a source's mean is learnt from all of its samples. It is the same
-MAP fit as `rater rank` (`bt.newton`), with the source means as extra parameters (the
-design matrix [I | membership]).
-
-tau (how far samples stray from their source) is not known. It is integrated out on a grid
-(TAUS, with a half-Cauchy(1) prior): each grid point's weight is its Laplace-approximated
-marginal likelihood, and each source's mean and interval come from the mixture of the
-grid points' Gaussian posteriors. A plug-in tau would make intervals too narrow when a
-project has few samples per source.
+towards its source and a source's mean is learnt from all of its samples. tau (how far
+samples stray from their source) is not known and is sampled with the rest: the posterior
+is drawn by MCMC (`analysis.polya`, Polya-Gamma Gibbs), not approximated at its mode, whose
+intervals were too narrow with a few games per sample (see `polya`'s docstring).
 
 Only differences of scores are identified (the level is the prior's), so a source's mean
 is reported relative to the average of all sources' means; P(better than the one before)
@@ -27,7 +22,6 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rater.analysis import bt, polya
 from rater.analysis.games import Game
@@ -65,10 +59,14 @@ class SourceCurve:
     games: int
 
 
-def natural_key(text: str) -> tuple[Any, ...]:
-    """`iter-2` before `iter-10`: digit runs compare as numbers."""
-    parts = re.split(r"(\d+)", text)
-    return tuple((0, int(p), p) if p.isdigit() else (1, p.lower(), p) for p in parts if p)
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Numbers inside a name compare as numbers, letters regardless of case: `iter-2`
+    before `Iter-3` before `iter-10`."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower())
+        for part in re.split(r"(\d+)", name)
+        if part
+    )
 
 
 def source_curve(games: Sequence[Game], draws: int = 1000, seed: int = 0) -> SourceCurve:
@@ -103,17 +101,17 @@ def source_curve(games: Sequence[Game], draws: int = 1000, seed: int = 0) -> Sou
     played -= np.bincount(group[win][group[win] == group[los]], minlength=groups)
     counts = np.bincount(group, minlength=groups)
     rows = []
-    for g, name in enumerate(names):
-        better = float(np.mean(drawn.mu[:, g] > drawn.mu[:, g - 1])) if g else None
+    for k, name in enumerate(names):
+        better = float(np.mean(drawn.mu[:, k] > drawn.mu[:, k - 1])) if k else None
         rows.append(
             SourceMean(
                 name,
-                float(centred[:, g].mean()),
-                float(lo[g]),
-                float(hi[g]),
+                float(centred[:, k].mean()),
+                float(lo[k]),
+                float(hi[k]),
                 better,
-                int(counts[g]),
-                int(played[g]),
+                int(counts[k]),
+                int(played[k]),
             )
         )
     return SourceCurve(tuple(rows), float(drawn.tau.mean()), len(games))

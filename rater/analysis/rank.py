@@ -43,6 +43,11 @@ class Score:
     number: int = 0  # where the sample is in its source, from 1 (0: not known)
     p_best: float | None = None  # probability of being among the best K (`fit(best=K)`)
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The score's 95% interval (normal, from its standard error)."""
+        return self.score - Z95 * self.se, self.score + Z95 * self.se
+
 
 @dataclass(frozen=True)
 class Best:

@@ -192,6 +192,7 @@ def _clip(sample: Sample, settings: RenderSettings) -> Render:
         clip_seconds=clip.seconds,
         music_seconds=clip.music_seconds,
         notes=clip.notes,
+        bars=clip.bars,
     )
 
 

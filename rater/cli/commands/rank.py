@@ -15,9 +15,12 @@ from typing import IO, TYPE_CHECKING
 
 from rater.analysis.bt import MODEL_PRIOR_SD, PRIOR_SD
 from rater.analysis.games import GameTable
+from rater.analysis.plot import ranks
+from rater.analysis.plot.chart import Chart
 from rater.analysis.pooled import SourceCurve, source_curve
 from rater.analysis.rank import (
     Best,
+    PeopleFirst,
     Ranking,
     fit,
     head_to_head,
@@ -26,6 +29,7 @@ from rater.analysis.rank import (
     source_winrates,
 )
 from rater.analysis.samplesfile import write_samples
+from rater.cli import plotting
 from rater.cli.sources import Ratings, ratings_of
 from rater.core.errors import RankError
 from rater.core.files import check_output, write_output
@@ -115,14 +119,33 @@ def run(args: argparse.Namespace) -> int:
         console.print("Win rates against other sources:", highlight=False)
         for row in rates:
             console.print(f"  {printable(row.sentence())}", highlight=False, markup=False)
+    curve = None
     if args.by_source:
-        print_curve(console, source_curve([g for g in games if keep_broken or not g.broken]))
+        curve = source_curve([g for g in games if keep_broken or not g.broken])
+        print_curve(console, curve)
         console.print("Blind A/B, head to head:", highlight=False)
         for row in people_first(head_to_head, games, keep_broken):
             console.print(printable(row.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
+    plotting.emit(args, lambda: charts(ranking, rates, args.top, curve))
     return 0
+
+
+def charts(
+    ranking: Ranking, rates: list[PeopleFirst], top: int, curve: SourceCurve | None
+) -> list[Chart]:
+    """The top samples with their intervals; with `--by-source`, the progress curve (each
+    source's mean with its interval, in order), each source's best side by side and each
+    source's win rate against the others."""
+    if curve is None:
+        return [ranks.top_chart(ranking, top)]
+    title = "Win rate of each source against the others"
+    return [
+        ranks.progress_chart(curve),
+        ranks.by_source_chart(ranking, top),
+        ranks.winrate_chart(rates, title),
+    ]
 
 
 def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
@@ -182,6 +205,9 @@ def check_outputs(args: argparse.Namespace) -> None:
     if args.out:
         taken = [*args.ratings, *([args.csv] if args.csv else [])]
         check_output(args.out, RankError, taken, "--out", "input or output")
+    if args.plot_out:
+        taken = [*args.ratings, *(f for f in (args.csv, args.out) if f)]
+        check_output(args.plot_out, RankError, taken, "--plot-out", "input or output")
 
 
 def best_line(best: Best) -> str:
