@@ -19,6 +19,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from rater.audio import pipeline
+from rater.audio.pipeline import not_judged
+from rater.audio.store import Store
+from rater.core import checks
 from rater.core.errors import MACHINE_ERRORS, RaterError
 from rater.core.records import Judged, Pair, Sample, Verdict
 from rater.core.settings import CheckSettings, RenderSettings
@@ -116,7 +120,6 @@ class Judging:
     def lose(self, sample: Sample, why: str) -> None:
         """The machine failed on `sample` (`audio.pipeline.judge_stream`): its pairs are
         neither shown nor recorded this run, and the warning says so."""
-        from rater.audio.pipeline import not_judged
 
         with self._lock:
             self.lost.add(sample.id)
@@ -170,7 +173,6 @@ class Judging:
             pass  # kept in `error` for whoever looks
 
     def _pipeline(self, samples: Sequence[Sample]) -> Iterable[Judged]:
-        from rater.audio import pipeline
 
         return pipeline.judge_stream(
             samples, self._render, self._checks, warn=self.warn, lost=self.lose
@@ -189,8 +191,6 @@ class Judging:
 
     def _judge_first(self, pairs: list[Pair], stop: threading.Event | None) -> None:
         """Judge the pairs' samples in order; stop once one pair is good (it can be shown)."""
-        from rater.audio.store import Store
-        from rater.core import checks
 
         store = Store(self._render, warn=self.warn)  # into the cache, like the pool's renders
         for pair in pairs:

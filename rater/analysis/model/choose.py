@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from rater.analysis.model.preference import PreferenceModel
+from rater.analysis.model.preference import M, PreferenceModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,8 +46,6 @@ def pool_variance_drop(
     variance of the pool's scores (see the module docstring); `y`: embedded rows, `p`, `v`:
     predicted win chance and difference variance per (anchor, partner)."""
     import numpy as np
-
-    from rater.analysis.model.preference import M
 
     yp_all = y[pool]
     dense = yp_all[:, :M].toarray()

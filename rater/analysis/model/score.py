@@ -10,16 +10,16 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from rater.analysis import samplesfile
-from rater.analysis.model.features import contents
 from rater.analysis.model.preference import PreferenceModel
+from rater.analysis.model.rows import feature_rows
 from rater.core.checks import judge, text_verdict
 from rater.core.errors import ModelError
 from rater.core.files import write_output
 from rater.core.records import Render, Sample, Verdict
-from rater.core.settings import CheckSettings
+from rater.core.settings import CheckSettings, FitSettings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,17 +38,39 @@ def verdict(sample: Sample, render: Render | None, settings: CheckSettings) -> V
     return judge(sample, render, settings, audio=render.wav_path is not None)
 
 
+def scores_of(
+    model: PreferenceModel, samples: Sequence[Sample], workers: int = FitSettings.workers
+) -> np.ndarray:
+    """The model's score of each sample, in order: each read as the model reads (its
+    feature settings), in `workers` processes (`rows.feature_rows`)."""
+    return model.score(feature_rows(samples, model.features, workers))
+
+
+def prior_means(
+    model: PreferenceModel, texts: Mapping[str, str], workers: int = FitSettings.workers
+) -> dict[str, float]:
+    """Each sample's score (centred), by id, from its id and text: the prior means of
+    Bradley-Terry scores (`rater rank --model`), so a sample with few comparisons sits
+    where the model puts it."""
+    if not texts:
+        return {}
+    kind = model.features.kind
+    samples = [Sample(sid, text, "", 0, kind=kind) for sid, text in texts.items()]
+    scores = scores_of(model, samples, workers)
+    scores = scores - scores.mean()
+    return {s.id: float(v) for s, v in zip(samples, scores, strict=True)}
+
+
 def rank_samples(
     model: PreferenceModel,
     samples: Sequence[Sample],
     renders: Mapping[str, Render],
     settings: CheckSettings,
-    rows: tuple[np.ndarray, Any] | None = None,
+    workers: int = FitSettings.workers,
 ) -> list[Scored]:
     """Every sample with its score and verdict: usable ones best first, then broken ones.
-    `renders`: each sample's clip as read without audio (`rater.audio.render.parse_one`);
-    `rows`: the samples' raw features when computed already (`rater.rating.gather`)."""
-    scores = model.score(contents(samples, model.features.kind), rows).tolist()
+    `renders`: each sample's clip as read without audio (`rater.audio.render.parse_one`)."""
+    scores = scores_of(model, samples, workers).tolist()
     scored = [
         Scored(s, float(x), verdict(s, renders.get(s.id), settings))
         for s, x in zip(samples, scores, strict=True)

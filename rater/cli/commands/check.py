@@ -15,6 +15,9 @@ from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 
+from rater.audio.pipeline import judge_all
+from rater.cli.options import render_and_checks, warn
+from rater.core.corpus import read_samples
 from rater.core.printable import json_text, printable
 from rater.core.records import Judged
 
@@ -28,9 +31,6 @@ FLOORS = {"verdict": 12, "source": 10, "title": 5}  # "unrenderable"; a short na
 
 
 def run(args: argparse.Namespace) -> int:
-    from rater.audio.pipeline import judge_all
-    from rater.cli.options import render_and_checks, warn
-    from rater.core.corpus import read_samples
 
     render_settings, check_settings = render_and_checks(args, args.kind)  # checked first
     samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)

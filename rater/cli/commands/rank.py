@@ -15,6 +15,8 @@ from typing import IO, TYPE_CHECKING
 
 from rater.analysis.bt import MODEL_PRIOR_SD, PRIOR_SD
 from rater.analysis.games import GameTable
+from rater.analysis.model import modelfile
+from rater.analysis.model.score import prior_means
 from rater.analysis.plot import ranks
 from rater.analysis.plot.chart import Chart
 from rater.analysis.pooled import SourceCurve, source_curve
@@ -150,20 +152,9 @@ def charts(
 
 def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:
     """Each rated sample's preference-model score (centred), by id: the prior mean of its
-    Bradley-Terry score, so a sample with few comparisons sits where the model puts it.
-    Each tune is read as for `rater model score`."""
-    from rater.analysis.model import modelfile
-    from rater.analysis.model.features import contents
-    from rater.core.records import Sample
-
-    model = modelfile.load(path)
-    f = model.features
-    if not texts:
-        return {}
-    samples = [Sample(sid, text, "", 0, kind=f.kind) for sid, text in texts.items()]
-    scores = model.score(contents(samples, f.kind))
-    scores = scores - scores.mean()
-    return {s.id: float(v) for s, v in zip(samples, scores, strict=True)}
+    Bradley-Terry score (`analysis.model.score.prior_means`), each tune read as for
+    `rater model score`."""
+    return prior_means(modelfile.load(path), texts)
 
 
 def _texts(records: Ratings, texts: dict[str, str] | None) -> Iterator[Rating]:
