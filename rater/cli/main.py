@@ -343,9 +343,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
     p.add_argument("ratings", nargs="*", metavar="RATINGS")
     add_db_option(p)
-    p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source,number")
-    p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
+    p.add_argument(
+        "--csv", metavar="FILE",
+        help="write id,score,se,wins,losses,ties,source,number (and p_best with --best)",
+    )  # fmt: skip
+    p.add_argument(
+        "--by-source", action="store_true",
+        help="each source's mean with its interval, in natural order (iter-2 before iter-10), "
+        "and the blind A/B report",
+    )  # fmt: skip
     p.add_argument("--top", type=int, default=TOP_ROWS, help="rows shown in the table" + _in("top"))
+    p.add_argument(
+        "--best", type=int, metavar="K",
+        help="each sample's probability of being among the best K (p_best) and how sure the "
+        "best K are" + _in("best"),
+    )  # fmt: skip
+    p.add_argument(
+        "--out", metavar="FILE",
+        help="with --best: write the best K as a samples file (id, source, score as comments)",
+    )  # fmt: skip
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
     p.add_argument(
         "--model", metavar="MODEL.json",

@@ -116,6 +116,7 @@ RANGES: dict[str, Range] = {
     "empty_query_token": Range(0, N_VOCAB - 1),
     "min_chars": Range(1, 1_000_000, "characters"),  # extract --min-chars
     "top": Range(1, 10**9),  # rank --top, model score --top
+    "best": Range(1, 10**6),  # rank --best, rate --best (the pairing's)
     "limit": Range(1, 10**9),  # play --limit
     "folds": Range(2, 100),
     "C": Range(1e-6, 1e6),

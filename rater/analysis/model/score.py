@@ -8,11 +8,11 @@ play. Samples are judged on their reading, without audio (no silence check).
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
+from rater.analysis import samplesfile
 from rater.analysis.model.preference import PreferenceModel
 from rater.analysis.model.rows import feature_rows
 from rater.core.checks import judge, text_verdict
@@ -93,20 +93,5 @@ def write_csv(rows: Sequence[Scored], path: str) -> None:
 
 
 def write_samples(rows: Sequence[Scored], path: str, kind: str = "abc") -> None:
-    """A samples file `rater` reads back with the same ids: ABC tunes each starting with an
-    `X:` line (added where missing; ids ignore it), text samples separated by `===` lines,
-    or JSON lines when the file name ends in .jsonl."""
-    texts = [r.sample.text for r in rows]
-
-    def write(f: IO[str]) -> None:
-        put = f.write
-        for n, text in enumerate(texts, 1):
-            if path.endswith((".jsonl", ".ndjson")):
-                put(json.dumps({"text": text}, ensure_ascii=False) + "\n")
-            elif kind == "abc":
-                has_x = any(line.startswith("X:") for line in text.split("\n"))
-                put(("" if has_x else f"X:{n}\n") + text + "\n\n")
-            else:
-                put(text + "\n===\n")
-
-    write_output(path, write, ModelError)
+    """The rows' samples as a samples file (`analysis.samplesfile`), best first."""
+    samplesfile.write_samples([r.sample.text for r in rows], path, ModelError, kind)
