@@ -68,9 +68,9 @@ class LiveStats:
             self._records.extend(records)
         self._changed()
 
-    def remove(self, decisions: Iterable[str | None]) -> None:
+    def remove(self, decision_ids: Iterable[str | None]) -> None:
         """Decisions taken back (by their journal ids)."""
-        gone = {d for d in decisions if d}
+        gone = {d for d in decision_ids if d}
         if not gone:
             return
         with self._lock:
