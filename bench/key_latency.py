@@ -51,8 +51,15 @@ load 8-10 on 2 cores), each against the thread version in a run just before it:
   decision -> charts median 442 ms, p95 811 ms (the thread: 333, 634 ms).
 - run 2: 1.36x (42.0 vs 31.0 ms; the thread: 1.44x, 66.7 vs 46.4 ms); decision -> charts
   median 257 ms, p95 530 ms (the thread: 301, 520 ms).
-What is left open is the event loop's own: painting four panels of plotext text (event-loop
-CPU p95 25 ms open against 14 ms closed, in both versions).
+What was left open was the event loop's own: reading four panels of plotext's colour
+escapes into lines as it painted them (event-loop CPU p95 25 ms open against 14 ms closed,
+in both versions). With the child reading them too (the panel only copies lines), load
+13.7-13.8:
+- run 3: open / closed p95 0.65x (72.1 vs 110.7 ms); event-loop CPU p95 12.6 ms open,
+  16.9 closed; decision -> charts median 399 ms, p95 814 ms.
+- run 4: 1.11x (55.1 vs 49.8 ms; the thread version just before: 2.42x, 177.0 vs 73.1 ms);
+  event-loop CPU p95 13.1 ms open, 14.7 closed (the thread: 28.2, 15.4); decision ->
+  charts median 338 ms, p95 599 ms (the thread: 402, 804 ms).
 
 Run: .venv/bin/python bench/key_latency.py [--tunes 240] [--pairing halves model] [--gap 0.05]
      [--presses N] [--cache DIR] [--stats-screen 10]

@@ -56,11 +56,16 @@ def _app(url: str, name: str, tmp_path: Path, team: TeamSettings = TeamSettings(
     return make_team_app(client, settings, player=RecordingPlayer())
 
 
+def _status(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.query_one("#status").render())
+
+
 async def _until(pilot, seen: Callable[[], object], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    """Wait for `seen()`: the screen's decisions reach the server on the courier's thread."""
+    """Wait for `seen()`: the screen's decisions reach the server on the courier's thread,
+    the team's count comes from the progress thread."""
     end = time.monotonic() + timeout
     while not seen():
-        assert time.monotonic() < end, "the server never got there"
+        assert time.monotonic() < end, "never seen"
         await pilot.pause(0.1)
 
 
@@ -92,9 +97,8 @@ async def _keys(project: str, tmp_path: Path) -> None:
         assert _stored(project)[-1] == ("alice", 1, True)  # undone, kept as undone
         await pilot.press("enter")  # skip: set aside, not shown again this sitting
         await _showing(pilot, app)
-        await pilot.pause(5.5)  # the progress thread's first count is in
-        status = str(app.query_one("#status").render())
-        assert "team: 1 rater, 1/6 pairs" in status
+        # the progress thread counts every 5 s or more (less often when a count is slow)
+        await _until(pilot, lambda: "team: 1 rater, 1/6 pairs" in _status(app))
         await pilot.press("x")
     assert first is not None
     with connect(project) as conn:  # every lease given back at exit

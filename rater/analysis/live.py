@@ -15,10 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rater.analysis.games import GameTable
-from rater.analysis.plot.chart import Chart, Kind, Point, Series, panel
+from rater.analysis.plot.chart import Chart, Kind, Point, Series, panel_lines
 from rater.analysis.plot.sessions import agreement_chart, decide_chart, sitting_chart
 from rater.analysis.quality import rater_quality
 from rater.analysis.rank import fit
@@ -28,6 +28,9 @@ from rater.core.errors import RankError
 from rater.core.records import Rating
 from rater.core.rules import iter_decisions
 from rater.core.words import counted
+
+if TYPE_CHECKING:
+    from rich.segment import Segment
 
 SCORE_BINS = 9  # the score histogram: few enough for a quarter of an 80-column screen
 
@@ -109,12 +112,13 @@ def drawn_charts(
     team: Team | None,
     sizes: Sequence[tuple[int, int]],
     theme: tuple[str, Any],
-) -> list[tuple[Chart, str]]:
+) -> list[tuple[Chart, list[list[Segment]]]]:
     """A whole count: `LiveStats.charts` of `records`, each drawn by plotext at its panel's
-    size (`plot.chart.panel`). The stats screen runs it in a child process
-    (`rating.offload`), so neither the fit nor plotext holds the screen's interpreter lock."""
+    size and read into the lines a widget paints (`plot.chart.panel_lines`). The stats screen
+    runs it in a child process (`rating.offload`), so neither the fit nor plotext nor the
+    reading of its colour escapes holds the screen's interpreter lock."""
     charts = LiveStats(rater, records, started).charts(team)
-    return [(c, panel(c, *size, theme)) for c, size in zip(charts, sizes, strict=False)]
+    return [(c, panel_lines(c, *size, theme)) for c, size in zip(charts, sizes, strict=False)]
 
 
 def _after(record: Rating, started: float) -> bool:

@@ -4,11 +4,13 @@ re-checks and the team's progress, as textual-plotext charts that follow every d
 It is a screen over the rating screen, not a dialog: the rating keys still decide the pair
 that is playing, so a person can look and rate. The charts are counted and drawn in a
 child process (`analysis.live.drawn_charts`: a fit and some counting over a copy of the
-records, then plotext's build of each panel at its size in the app's theme; the niced
-child of `rating.offload`, as the model's refit): in a thread of this process that work
-held the interpreter lock the keys need (press -> painted p95 1.04-2.09x with the screen
-open, bench/key_latency.py --stats-screen). A worker thread only hands the records over
-and posts the text back as a `StatsReady` message, so the event loop only paints it. One
+records, then plotext's build of each panel at its size in the app's theme, read into
+the lines of segments the panel paints; the niced child of `rating.offload`, as the
+model's refit): in a thread of this process that work held the interpreter lock the keys
+need (press -> painted p95 1.04-2.09x with the screen open, bench/key_latency.py
+--stats-screen), and reading plotext's colour escapes on the event loop cost a frame
+~4 ms a panel. A worker thread only hands the records over and posts the lines back as a
+`StatsReady` message, so the event loop only copies them. One
 count at a time, at most one every MIN_INTERVAL seconds (well within the second a decision
 may take to show): a change meanwhile asks for one more when it is done, never for
 several.
@@ -24,13 +26,16 @@ from typing import Any
 
 from plotext._dict import themes
 from rich.markup import escape
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult, RenderResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
 from textual.message import Message
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -47,9 +52,9 @@ TEAM_SECONDS = 1.0  # how often a team project's progress is looked at (a number
 @dataclass
 class StatsReady(Message):
     """The charts, computed and drawn in the stats child process: one per panel, with the
-    text plotext built for the panel's size."""
+    lines of segments plotext's drawing at the panel's size reads as."""
 
-    charts: list[tuple[Chart, Text]]
+    charts: list[tuple[Chart, list[list[Segment]]]]
 
 
 class JournalChanged(Message):
@@ -59,13 +64,14 @@ class JournalChanged(Message):
 
 class ChartPlot(PlotextPlot):
     """One chart (`analysis.plot.chart.Chart`), drawn at the size the panel had when asked
-    in the plotext theme textual-plotext makes of the app's theme; painting shows that text.
-    Its title on the border; a chart without points shows its sentence."""
+    in the plotext theme textual-plotext makes of the app's theme; painting copies its
+    lines (read from plotext's text in the child process). Its title on the border; a chart
+    without points shows its sentence."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.chart: Chart | None = None
-        self._text: Text = Text("counting…", style="dim")
+        self._lines: list[list[Segment]] = [[Segment("counting…", Style(dim=True))]]
         self.theme_name = ""  # plotext's name of the app's theme, read on the event loop
 
     def on_mount(self) -> None:
@@ -76,13 +82,19 @@ class ChartPlot(PlotextPlot):
         """The plotext theme's name and colours, for a process that has not registered it."""
         return self.theme_name, themes.get(self.theme_name, themes["default"])
 
-    def show_chart(self, chart: Chart, drawn: Text) -> None:
-        self.chart, self._text = chart, drawn
+    def show_chart(self, chart: Chart, lines: list[list[Segment]]) -> None:
+        self.chart, self._lines = chart, lines
         self.border_title = escape(chart.title)
         self.refresh()
 
-    def render(self) -> RenderResult:
-        return self._text
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y >= len(self._lines):
+            return Strip.blank(width, base)
+        return (
+            Strip(self._lines[y]).apply_style(base).crop(0, width).extend_cell_length(width, base)
+        )
 
 
 class StatsScreen(Screen[None]):
@@ -184,7 +196,7 @@ class StatsScreen(Screen[None]):
             drawn = self.offload.call(drawn_charts, *args)
         except (BrokenProcessPool, OSError):  # the machine stopped the child: count here
             drawn = drawn_charts(*args)
-        self.post_message(StatsReady([(chart, _text(chart, ansi)) for chart, ansi in drawn]))
+        self.post_message(StatsReady(drawn))
 
     def on_stats_ready(self, message: StatsReady) -> None:
         for k, (chart, drawn) in enumerate(message.charts[:PANELS]):
@@ -197,10 +209,3 @@ class StatsScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-
-def _text(chart: Chart, ansi: str) -> Text:
-    """What a panel paints: plotext's drawing, or the sentence of a chart without points."""
-    if ansi:
-        return Text.from_ansi(ansi)
-    return Text(chart.empty if not chart.points else "", style="dim")

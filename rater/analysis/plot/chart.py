@@ -15,9 +15,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rater.core.settings import PlotSettings
+
+if TYPE_CHECKING:
+    from rich.segment import Segment
 
 
 class Kind(StrEnum):
@@ -271,6 +274,25 @@ def panel(chart: Chart, width: int, height: int, theme: tuple[str, Any]) -> str:
     plotext.theme(name)
     draw(chart, plotext, True, width)
     return str(plotext.build())
+
+
+def panel_lines(
+    chart: Chart, width: int, height: int, theme: tuple[str, Any]
+) -> list[list[Segment]]:
+    """`panel` as the lines of styled segments a terminal widget paints (rich's reading of
+    plotext's colour escapes; a chart without points, its sentence, dim): what the process
+    that paints them has only to copy, at most `height` lines."""
+    from rich.console import Console
+    from rich.text import Text
+
+    drawn = panel(chart, width, height, theme)
+    if drawn:
+        text = Text.from_ansi(drawn)
+    else:
+        text = Text(chart.empty if not chart.points else "", style="dim")
+    width = max(1, width)
+    console = Console(width=width, color_system="truecolor", force_terminal=True)
+    return console.render_lines(text, console.options.update(width=width), pad=False)[:height]
 
 
 def _title(title: str, width: int) -> str:
