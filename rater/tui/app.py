@@ -41,6 +41,7 @@ from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.listening import Listening
+from rater.rating.offload import Offload
 from rater.rating.session import Clock, Session, State
 from rater.tui.actions import Actions
 from rater.tui.keys import KEYS
@@ -102,6 +103,7 @@ class RaterApp(Workers, Actions):
         self.journal_path = journal_path
         self.team_status = team_status
         self.live = live or LiveStats(session.rater)
+        self.stats_offload = Offload()  # the stats screen's child, started on its first `s`
         self.team = team
         settings = session.settings
         self.min_view_seconds = settings.min_view_seconds
@@ -164,6 +166,7 @@ class RaterApp(Workers, Actions):
     def on_unmount(self) -> None:
         self.session.events.unwatch()  # judging threads may outlive the screen
         self.session.close()
+        self.stats_offload.close()
         self.lifecycle.end()
 
     # -- background work --------------------------------------------------------------------

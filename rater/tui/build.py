@@ -70,8 +70,8 @@ def make_app(
         )
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
+        start_resource_tracker()  # render processes and the stats screen's child need it
         if kind != "text":
-            start_resource_tracker()
             session.prefetch_first()  # overlaps the first renders with the app's start-up
     except BaseException:
         lock.release()

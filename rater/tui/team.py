@@ -79,8 +79,8 @@ def make_team_app(
         )
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
+        start_resource_tracker()  # render processes and the stats screen's child need it
         if kind != "text":
-            start_resource_tracker()
             session.prefetch_first()
     except BaseException:
         lock.release()
