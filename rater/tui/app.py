@@ -188,6 +188,10 @@ class RaterApp(Workers, Actions):
             self.session.finish_job(None)
             return
         self.session.finish_job(message.result)
+        if self.session.reached and not self.stop_event.is_set():
+            self.summary_line = f"Stopped by itself: {self.session.reached}."
+            self.action_exit()
+            return
         if message.error:
             self._idle_failed = self.session.counters().decisions
             text = f"choosing pairs from the model failed ({message.error}); the last fit stays"
@@ -274,7 +278,9 @@ class RaterApp(Workers, Actions):
             pair_box.display = False
             message.display = True
             self.query_one("#note").display = False
-            if session.state == State.DONE:
+            if session.state == State.DONE and session.reached:
+                message.update(f"Found: {session.reached}. Press x to exit.")
+            elif session.state == State.DONE:
                 message.update("All pairs are decided or skipped. Press x to exit.")
             else:
                 message.update("waiting for the next pair to render…")
