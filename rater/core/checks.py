@@ -29,6 +29,7 @@ from pathlib import Path
 
 from rater.core import musiccheck, prose
 from rater.core import paths as paths_mod
+from rater.core.abc import Tune, parse
 from rater.core.errors import CorpusError
 from rater.core.records import Render, Sample, Verdict
 from rater.core.settings import CheckSettings
@@ -209,7 +210,14 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
     `rater.core.prose`), garbage, compressible, repetitive, and the bar-level checks. Text
     samples (poems, replies) get only empty / too-long / blacklist / repetition checks,
     since they have no ABC body."""
+    return reading_verdict(sample, settings)[0]
+
+
+def reading_verdict(sample: Sample, settings: CheckSettings) -> tuple[Verdict, Tune | None]:
+    """`text_verdict` and the reading of the tune the bar-level checks judged (None when the
+    checks stopped before reading it), so the clip's notes come from the same reading."""
     reasons: list[str] = []
+    tune: Tune | None = None
     details: list[str] = []
 
     def fail(reason: str, detail: str) -> None:
@@ -219,7 +227,7 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
     text = sample.text
     if len(text) > settings.max_chars:
         fail("too-long", f"{len(text)} chars (limit {settings.max_chars})")
-        return _verdict(sample, reasons, details)
+        return _verdict(sample, reasons, details), tune
     low = text.lower()
     for snippet in settings.blacklist:
         if snippet in low:
@@ -232,17 +240,17 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
             rep = _repetition(_SPACE.sub(" ", text), settings)
             if rep:
                 fail("repetitive", rep)
-        return _verdict(sample, reasons, details)
+        return _verdict(sample, reasons, details), tune
 
     prose_detail = prose.not_music(text, settings)
     if prose_detail:
         fail("unparseable", prose_detail)
-        return _verdict(sample, reasons, details)
+        return _verdict(sample, reasons, details), tune
     b = body(text)
     m = music(b)
     if not _NOTE.search(m):
         fail("empty", "no notes in the tune body" if text.strip() else "no text")
-        return _verdict(sample, reasons, details)
+        return _verdict(sample, reasons, details), tune
     absurd = absurd_field(text, settings)
     if absurd:
         fail("unparseable", absurd)
@@ -259,11 +267,12 @@ def text_verdict(sample: Sample, settings: CheckSettings) -> Verdict:
     rep = _repetition(m, settings)
     if rep:
         fail("repetitive", rep)
-    bar_fails, notes = musiccheck.problems(text, settings)
+    tune = parse(text, settings.dialect)
+    bar_fails, notes = musiccheck.problems(text, settings, tune)
     for reason, detail in bar_fails:
         if reason not in reasons:  # e.g. unparseable by both the text and the bar reader
             fail(reason, detail)
-    return _verdict(sample, reasons, details, notes)
+    return _verdict(sample, reasons, details, notes), tune
 
 
 def _verdict(
@@ -279,14 +288,20 @@ def _verdict(
 
 
 def judge(
-    sample: Sample, render: Render | None, settings: CheckSettings, audio: bool = True
+    sample: Sample,
+    render: Render | None,
+    settings: CheckSettings,
+    audio: bool = True,
+    text: Verdict | None = None,
 ) -> Verdict:
     """Text checks plus what the render shows: failed, silent or too short.
 
-    `audio=False`: the render was only parsed (`audio.render.parse_one`, no clip synthesised:
-    `rater model score`), so silence cannot be judged and a missing WAV is not a failure.
+    `audio=False`: the render was only read (`audio.render.parse_one`, no clip synthesised:
+    the verdicts of `rater check`, of a session's judging, of `rater model score`), so
+    silence cannot be judged and a missing WAV is not a failure; `silent` comes when the
+    clip is made. `text`: the sample's `text_verdict`, when the caller has it already.
     """
-    v = text_verdict(sample, settings)
+    v = text if text is not None else text_verdict(sample, settings)
     if render is None or sample.kind == "text":
         return v
     reasons, details = list(v.reasons), list(v.details)

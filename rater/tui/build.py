@@ -69,7 +69,7 @@ def make_app(
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
         if kind != "text":
             start_resource_tracker()
-            session.prefetch_first()  # overlaps the first renders with the app's start-up
+        session.prefetch_first()  # overlaps the first readings and clips with the start-up
     except BaseException:
         lock.release()
         raise

@@ -78,7 +78,7 @@ def make_team_app(
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
         if kind != "text":
             start_resource_tracker()
-            session.prefetch_first()
+        session.prefetch_first()
     except BaseException:
         lock.release()
         raise
