@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from rater.audio.render import RenderTimeout, failed, render_one
-from rater.core.scratch import discard
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
 from rater.core.records import MACHINE_FAILURE, Render, Sample
+from rater.core.scratch import discard
 from rater.core.settings import RenderSettings
 
 MACHINE_RETRIES = 1  # a sample whose process the machine failed is tried once more

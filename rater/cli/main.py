@@ -14,6 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from rater.cli.options import byte_size
 from rater.cli.team_args import add_db_option, add_db_parser
 from rater.core.abc.dialect import DIALECTS
 from rater.core.corpus import KINDS
@@ -103,6 +104,7 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
         default=defaults.time_limit,
         help="seconds allowed to render one sample" + _in("time_limit"),
     )
+    _add_cache_size(p)
     if not blacklist:
         return
     p.add_argument(
@@ -110,6 +112,18 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
         metavar="FILE|none",
         action="append",
         help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
+    )
+
+
+def _add_cache_size(p: argparse.ArgumentParser) -> None:
+    default = RenderSettings.cache_max_bytes
+    p.add_argument(
+        "--cache-size",
+        type=byte_size,
+        default=default,
+        metavar="SIZE",
+        help=f"cap of the render cache, e.g. 500MB, 2GB (default {default // 10**9} GB; "
+        f"{RANGES['cache_max_bytes']}): the least recently used clips go first",
     )
 
 
@@ -355,8 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--size", action="store_true", help="what it holds (the default)")
+    what.add_argument(
+        "--size", action="store_true", help="what it holds, against its cap (the default)"
+    )
     what.add_argument("--clear", action="store_true", help="remove every file rater made")
+    _add_cache_size(p)
 
     _add_model_parser(sub)
     add_db_parser(sub)

@@ -102,10 +102,10 @@ class Session(SessionJudging):
         self.rater = settings.rater
         self.clock = clock
         self.started = clock()
-        history = journal.follow()  # records without tokens or texts: ids, outcome, reasons
-        self.resumed = len(history)
+        history = journal.history()  # what the journal's records say (its side index)
+        self.resumed = history.lines
         self.tally = Tally(self.rater, history)  # the journal's decisions, yours among them
-        self.excluded: set[str] = broken_ids(history)  # samples with their automatic record
+        self.excluded: set[str] = set(history.broken)  # samples with their automatic record
         try:
             self.source = pairing.source(
                 settings.pairing,
