@@ -200,10 +200,11 @@ def _read_stream(
     turn = 0
     try:
         for result in pool.run(feed()):
-            failure = isinstance(result, Render)
-            sample_id = result.sample_id if failure else result.verdict.sample_id
+            read: Render | reading.Reading = result
+            failure = isinstance(read, Render) and read.error == MACHINE_FAILURE
+            sample_id = read.sample_id if isinstance(read, Render) else read.verdict.sample_id
             for place, sample in waiting.pop(sample_id, ()):
-                if failure and result.error == MACHINE_FAILURE:
+                if failure:
                     lost(sample, result.detail)
                     done[place] = None
                 else:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rater.audio.render import RenderTimeout, failed, render_one
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
@@ -222,7 +222,10 @@ def clean_start() -> Iterator[None]:
                     main.__file__ = file
 
 
-def in_process(sample: Sample, work: Callable[[Sample], Render]) -> Render:
+Result = TypeVar("Result")
+
+
+def in_process(sample: Sample, work: Callable[[Sample], Result]) -> Result | Render:
     """`work(sample)` in this process (no pool: `workers` 0), with the pool's rule for the
     machine failing (out of memory, a module that will not import): once more, then a
     `MACHINE_FAILURE` rather than a verdict."""
