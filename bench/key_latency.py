@@ -40,14 +40,20 @@ apart, so a refit job is running at almost every press:
 - Before (refit in a thread of the app, same session): 5,000 tunes p95 106 ms vs halves 47
   ms (load 7): the refit's pure-Python work held the interpreter lock the keys needed.
 
+`--stats-screen N` opens the live stats screen (`s`) for every other block of N presses in the
+same sitting and compares press -> painted with it open (its charts redrawn after the
+decisions, counted and drawn on their worker; what a key changes at once is the status line
+above them) against closed (the next pair), and how long a decision takes to reach them.
+
 Run: .venv/bin/python bench/key_latency.py [--tunes 240] [--pairing halves model] [--gap 0.05]
-     [--presses N] [--cache DIR]
+     [--presses N] [--cache DIR] [--stats-screen 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import statistics
 import sys
@@ -80,8 +86,17 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def measure(
-    path: Path, journal: Path, presses: int, strategy: str = "halves", gap: float = 0.05
+    path: Path,
+    journal: Path,
+    presses: int,
+    strategy: str = "halves",
+    gap: float = 0.05,
+    stats_block: int = 0,
+    opened: list[bool] | None = None,
 ) -> tuple[list[float], list[float], list[float], list[bool]]:
+    """`stats_block` N > 0: the live stats screen (`s`) is opened and closed every N presses,
+    and `opened` gets, per measured press, whether it was open (charts updating after the
+    decisions): both kinds of press in one sitting, under the same load."""
     from fakes import RecordingPlayer  # tests/fakes.py: the audio device is not timed
 
     from rater.audio import pipeline
@@ -148,15 +163,43 @@ async def measure(
         await pilot.pause(0.2)
         from textual import events
 
+        from rater.tui.stats import StatsScreen
+
+        stats_open = False
+        updates = 0
+        counts: list[tuple[float, float]] = []  # (count started, its charts on screen)
+        pressed: list[float] = []  # when each key was pressed with the stats screen open
+        closed: list[float] = []  # when the stats screen was closed
+        start, ready = StatsScreen._start, StatsScreen.on_stats_ready
+
+        def timed_start(screen: StatsScreen) -> None:
+            counts.append((time.perf_counter(), math.inf))
+            start(screen)
+
+        def timed_ready(screen: StatsScreen, message) -> None:  # type: ignore[no-untyped-def]
+            ready(screen, message)
+            counts[-1] = (counts[-1][0], time.perf_counter())
+
+        StatsScreen._start = timed_start  # type: ignore[method-assign]
+        StatsScreen.on_stats_ready = timed_ready  # type: ignore[method-assign]
         for i in range(presses):
             if app.session.state != "showing":
                 break
+            if stats_block and i % stats_block == 0:
+                if stats_open:
+                    updates += app.screen.updates  # type: ignore[attr-defined]
+                    closed.append(time.perf_counter())
+                await pilot.press("s")  # opens or closes it
+                stats_open = isinstance(app.screen, StatsScreen)
+                await pilot.pause(0.3)  # its first charts, then keys again
             key = "12"[i % 2]
             shown_before = app.shown_at
             busy = bool(running)
             c0 = time.thread_time()
             t0 = time.perf_counter()
             app._driver.send_message(events.Key(key, key))
+            if stats_open:
+                pressed.append(t0)
             deadline = t0 + 5.0
             while time.perf_counter() < deadline:
                 await asyncio.sleep(0.001)
@@ -168,8 +211,29 @@ async def measure(
                 painted.append(frames[k] - t0)
                 cpu.append(cpu_frames[k] - c0)
                 during.append(busy or bool(running))
+                if opened is not None:
+                    opened.append(stats_open)
             await asyncio.sleep(gap)
+        if stats_open:
+            updates += app.screen.updates  # type: ignore[attr-defined]
+        await pilot.pause(1.0)  # the last decision's charts
         await pilot.press("x")
+    if stats_block:
+        print(f"  live stats: charts drawn {updates} times over {sum(opened or [])} presses")
+        # a decision's charts: those of the first count started after its key, while the
+        # screen stayed open (the last presses of a block are closed on before they show)
+        closed.append(math.inf)
+        delays = []
+        for t in pressed:
+            end = next((end for began, end in counts if began > t), math.inf)
+            if end <= next(c for c in closed if c > t):
+                delays.append(end - t)
+        ms = 1000.0
+        print(
+            f"  decision -> its charts on screen ({len(delays)} of {len(pressed)} presses; the "
+            f"rest were closed on first): median {statistics.median(delays) * ms:.0f} ms, "
+            f"p95 {pct(delays, 0.95) * ms:.0f} ms, max {max(delays) * ms:.0f} ms"
+        )
     if jobs:
         ms = 1000.0
         took = [end - start for start, end in jobs]
@@ -208,6 +272,13 @@ def main() -> None:
     parser.add_argument(
         "--cache", metavar="DIR", help="render cache to keep between runs (default: a temp one)"
     )
+    parser.add_argument(
+        "--stats-screen",
+        type=int,
+        default=0,
+        metavar="N",
+        help="open and close the live stats screen every N presses; compare the two",
+    )
     args = parser.parse_args()
     runs = {}
     with tempfile.TemporaryDirectory(prefix="rater-bench-") as tmp:
@@ -217,9 +288,13 @@ def main() -> None:
         for strategy in args.pairing:
             print(f"--pairing {strategy}")
             journal = tmpdir / f"r-{strategy}.jsonl"
+            opened: list[bool] = []
+            presses = args.presses or args.tunes // 2
             runs[strategy] = asyncio.run(
-                measure(path, journal, args.presses or args.tunes // 2, strategy, args.gap)
+                measure(path, journal, presses, strategy, args.gap, args.stats_screen, opened)
             )
+            if args.stats_screen:
+                compare_stats_screen(strategy, runs[strategy], opened)
         base = fsync_baseline(tmpdir)
     for strategy, (handler, painted, cpu, during) in runs.items():
         print(f"== --pairing {strategy}, {args.tunes} tunes (gap {args.gap:g} s) ==")
@@ -241,7 +316,25 @@ def main() -> None:
             )
 
 
-def report(handler: list[float], painted: list[float], cpu: list[float], base: float) -> None:
+def compare_stats_screen(
+    strategy: str, run: tuple[list[float], list[float], list[float], list[bool]], opened: list[bool]
+) -> None:
+    """Press -> painted with the live stats screen open against closed, in one sitting."""
+    handler, painted, cpu, _ = run
+    for name, keep in (("closed", False), ("open", True)):
+        mine = [k for k, o in enumerate(opened) if o == keep]
+        print(f"== --pairing {strategy}, live stats screen {name} ({len(mine)} presses) ==")
+        report(*([xs[k] for k in mine] for xs in (handler, painted, cpu)), base=None)
+    p95 = {o: pct([painted[k] for k, x in enumerate(opened) if x == o], 0.95) for o in (0, 1)}
+    print(
+        f"press -> painted p95, stats screen open / closed: {p95[1] / p95[0]:.2f}x "
+        f"({p95[1] * 1000:.1f} vs {p95[0] * 1000:.1f} ms)"
+    )
+
+
+def report(
+    handler: list[float], painted: list[float], cpu: list[float], base: float | None
+) -> None:
     ms = 1000.0
     print(f"key presses measured:           {len(handler)}")
     print(
@@ -258,10 +351,11 @@ def report(handler: list[float], painted: list[float], cpu: list[float], base: f
     )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine load average (1 min):   {load:.1f} on {os.cpu_count()} cores")
-    print(
-        f"baseline: bare fsync'd append:  median {base * ms:.2f} ms "
-        f"(handler median = {statistics.median(handler) / base:.1f}x the baseline)"
-    )
+    if base is not None:
+        print(
+            f"baseline: bare fsync'd append:  median {base * ms:.2f} ms "
+            f"(handler median = {statistics.median(handler) / base:.1f}x the baseline)"
+        )
 
 
 if __name__ == "__main__":

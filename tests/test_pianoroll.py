@@ -106,3 +106,66 @@ def test_any_notes_fit_the_box(
     lines = piano_roll(notes, width=width, height=height)
     assert len(lines) == height
     assert all(len(line) == width for line in lines)
+
+
+def test_note_picture_has_pitch_labels_bar_lines_and_numbers() -> None:
+    """A scale from D4 to D5 over 9 s, bars each second: C4 and C5 labelled on their rows,
+    a dotted column at each bar line, bar numbers under them, the playhead's column."""
+    from rater.tui.pianoroll import note_picture, pitch_name
+
+    assert [pitch_name(p) for p in (60, 61, 69, 72, 21)] == ["C4", "C#4", "A4", "C5", "A0"]
+    steps = [0, 2, 4, 5, 7, 9, 11, 12]
+    notes = [NoteEvent(i * 0.25, i * 0.25 + 0.2, 62 + steps[i % 8]) for i in range(36)]
+    bars = [float(k) for k in range(9)]
+    picture = note_picture(notes, width=38, height=7, seconds=9.0, bars=bars)
+    assert len(picture.lines) == 7 and all(len(line) == 38 for line in picture.lines)
+    labels = {k: line[: picture.gutter].strip() for k, line in enumerate(picture.lines[:-1])}
+    # 13 pitches (62..74) centred in 24 dot rows: offset 5, C5 (72) on dot row 8 -> cell
+    # row 2, C4 (60) on dot row 20 -> cell row 5
+    assert {k: v for k, v in labels.items() if v} == {2: "C5", 5: "C4"}
+    music = [line[picture.gutter :] for line in picture.lines[:-1]]
+    for t in bars[1:]:  # 35 cells over 9 s: bar k's dot column 2 * 35 * k / 9
+        x = int(t / 9.0 * 70)
+        assert all(ord(row[x // 2]) - BRAILLE_BASE & (0x10 if x % 2 else 0x02) for row in music)
+    numbers = picture.lines[-1][picture.gutter :]
+    assert numbers.split() == [str(k) for k in range(1, 10)]
+    assert numbers.index("5") == int(4.0 / 9.0 * 35)
+    assert picture.column(4.5) == picture.gutter + int(4.5 / 9.0 * 35)
+    assert picture.column(9.5) is None
+
+
+def test_a_small_picture_keeps_its_axes() -> None:
+    """Two rows (the rating screen at 80 x 24): no room for bar numbers, still the pitch
+    labels and the bar lines."""
+    from rater.tui.pianoroll import note_picture
+
+    notes = [NoteEvent(i * 0.5, i * 0.5 + 0.4, 60 + (i * 5) % 14) for i in range(18)]
+    picture = note_picture(notes, width=36, height=2, seconds=9.0, bars=[0.0, 3.0, 6.0])
+    assert len(picture.lines) == 2 and picture.gutter == 3
+    # 14 pitches (60..73) in 8 dot rows, scaled by 8/14: C5 (72) on dot row 7 - int(12 * 8 /
+    # 14) = 1 (cell row 0), C4 (60) on dot row 7 (cell row 1)
+    assert [line[:3].strip() for line in picture.lines] == ["C5", "C4"]
+    music = [line[3:] for line in picture.lines]
+    x = int(3.0 / 9.0 * 66)
+    assert all(ord(row[x // 2]) - BRAILLE_BASE & (0x10 if x % 2 else 0x02) for row in music)
+    narrow = note_picture(notes, width=10, height=2, seconds=9.0)
+    assert narrow.gutter == 0 and all(len(line) == 10 for line in narrow.lines)
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 30, allow_nan=False), st.floats(0.01, 5, allow_nan=False),
+                  st.integers(0, 127)),
+        max_size=40,
+    ),
+    st.lists(st.floats(0, 40, allow_nan=False), max_size=20),
+    st.integers(1, 60),
+    st.integers(1, 12),
+)  # fmt: skip
+def test_any_picture_fits_its_box(raw, bars, width: int, height: int) -> None:  # type: ignore[no-untyped-def]
+    from rater.tui.pianoroll import note_picture
+
+    notes = [NoteEvent(s, s + d, p) for s, d, p in raw]
+    picture = note_picture(notes, width=width, height=height, bars=sorted(bars))
+    assert len(picture.lines) == height
+    assert all(len(line) == width for line in picture.lines)

@@ -13,10 +13,12 @@ from fakes import RecordingPlayer
 
 from rater.core.corpus import read_samples
 from rater.core.settings import PairingSettings, RateSettings, TeamSettings
+from rater.rating import outcome
 from rater.rating.store import schema
 from rater.rating.store.client import TeamClient
 from rater.rating.store.connect import connect
 from rater.rating.store.projects import add_samples
+from rater.tui.stats import ChartPlot, StatsScreen
 from rater.tui.team import make_team_app
 
 
@@ -134,3 +136,40 @@ async def _active(url: str, tmp_path: Path) -> None:
     with connect(url) as conn:
         rows = conn.execute("SELECT rater, pair FROM decisions WHERE undone IS NULL").fetchall()
     assert len(rows) == 4 and len({p for _, p in rows}) == 4
+
+
+def test_live_stats_show_the_teams_progress(project: str, tmp_path: Path) -> None:
+    """`s` on a team project: the fourth chart is the team's share of pairs decided, and it
+    follows another rater's decision made on another machine (bob's, straight to the
+    server), which never reaches this sitting's journal."""
+    asyncio.run(_live_team(project, tmp_path))
+
+
+async def _live_team(url: str, tmp_path: Path) -> None:
+    app = _app(url, "p", tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for key in "12":
+            await _showing(pilot, app)
+            await pilot.press(key)
+        await pilot.press("s")
+        screen = app.screen
+        assert isinstance(screen, StatsScreen)
+
+        def team_title() -> str:
+            chart = screen.query_one("#chart-3", ChartPlot).chart
+            return chart.title if chart is not None else ""
+
+        end = time.monotonic() + 20
+        while team_title() != "Team: 1 rater, 2/6 pairs (33%)":
+            assert time.monotonic() < end, team_title()
+            await pilot.pause(0.2)
+        bob = TeamClient(url, "p", "bob", tmp_path / "bob.spool", TeamSettings())
+        pair = bob.next_pair()
+        assert pair is not None
+        bob.decide(outcome.decide(pair, 0, "bob"))
+        bob.close()
+        end = time.monotonic() + 20  # the client counts every few seconds
+        while team_title() != "Team: 2 raters, 3/6 pairs (50%)":
+            assert time.monotonic() < end, team_title()
+            await pilot.pause(0.2)
+        await pilot.press("x")

@@ -678,3 +678,30 @@ def test_the_in_process_first_pair_wakes_the_app(settings, tmp_path: Path, monke
 
     asyncio.run(run())
     assert app.return_code == 0
+
+
+def test_the_note_picture_has_a_playhead_that_follows_the_sound(
+    samples, settings, tmp_path: Path
+) -> None:
+    """While A plays, A's piano roll marks the column of the time playing and moves it on;
+    B's marks nothing until B plays."""
+    from rater.tui.widgets import PianoRoll
+
+    app = new_app(samples, tmp_path / "r.jsonl", settings)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await showing(pilot, app)
+            roll_a = app.query_one("#panel-a .roll", PianoRoll)
+            roll_b = app.query_one("#panel-b .roll", PianoRoll)
+            end = time.monotonic() + 10
+            while roll_a.playhead_column is None:
+                assert time.monotonic() < end, "no playhead while A plays"
+                await pilot.pause(0.05)
+            first = roll_a.playhead_column
+            assert roll_b.playhead_column is None
+            await pilot.pause(1.5)
+            assert roll_a.playhead_column is not None and roll_a.playhead_column > first
+            await pilot.press("x")
+
+    asyncio.run(run())

@@ -41,6 +41,11 @@ class Score:
     title: str = ""
     number: int = 0  # where the sample is in its source, from 1 (0: not known)
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The score's 95% interval (normal, from its standard error)."""
+        return self.score - Z95 * self.se, self.score + Z95 * self.se
+
 
 @dataclass(frozen=True)
 class Ranking:

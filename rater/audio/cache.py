@@ -43,7 +43,7 @@ TRANSIENT_ERRORS = frozenset({"timeout", MACHINE_FAILURE})
 CACHED_ERRORS = frozenset({"unparseable", "unrenderable", "no-notes"})  # the tune's own
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _NUMBERS = ("clip_seconds", "music_seconds", "peak", "rms")
-_FIELDS = frozenset({*_NUMBERS, "notes", "error", "detail", "wav"})
+_FIELDS = frozenset({*_NUMBERS, "notes", "bars", "error", "detail", "wav"})
 
 
 def bucket(root: str | Path | None, settings: RenderSettings) -> Path:
@@ -103,6 +103,9 @@ def _entry(data: Any, sample_id: str, folder: Path, settings: RenderSettings) ->
     error, detail, wav = data["error"], data["detail"], data["wav"]
     if not isinstance(detail, str) or not isinstance(data["notes"], list):
         return None
+    bars = data["bars"]
+    if not isinstance(bars, list) or not all(_finite(t) and t >= 0 for t in bars):
+        return None
     notes = tuple(note_event(n) for n in data["notes"])
     if error is not None:
         if error not in CACHED_ERRORS or wav is not None:
@@ -122,6 +125,7 @@ def _entry(data: Any, sample_id: str, folder: Path, settings: RenderSettings) ->
         error=error,
         detail=detail,
         cached=True,
+        bars=tuple(float(t) for t in bars),
     )
 
 

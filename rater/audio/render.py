@@ -195,6 +195,7 @@ def clip_notes(sample: Sample, settings: RenderSettings, tune: abc.Tune | None =
         clip_seconds=clip.seconds,
         music_seconds=clip.music_seconds,
         notes=clip.notes,
+        bars=clip.bars,
     )
 
 

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from rater.cli.options import byte_size
+from rater.cli.plotting import add_plot_options
 from rater.cli.team_args import add_db_option, add_db_parser
 from rater.core.abc.dialect import DIALECTS
 from rater.core.corpus import KINDS
@@ -354,11 +355,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="preference model (rater model fit): its scores are the prior means, so samples "
         "with few comparisons sit where the model puts them",
     )  # fmt: skip
+    add_plot_options(p, "the top samples' scores with 95%% intervals (--by-source: per source)")
 
     p = sub.add_parser("ab-report", help="blind A/B report: which source won")
     p.add_argument("ratings", nargs="*", metavar="RATINGS")
     add_db_option(p)
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
+    add_plot_options(p, "each generator's win rate with its 95%% interval")
 
     p = sub.add_parser(
         "stats", help="counts by outcome, reasons, raters, sources, agreement, rater quality"
@@ -366,6 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ratings", nargs="*", metavar="RATINGS")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    add_plot_options(
+        p, "decisions per hour, seconds to decide, seconds heard, each rater's self-agreement"
+    )
 
     p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
     what = p.add_mutually_exclusive_group()
@@ -411,6 +417,7 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     f.add_argument(
         "--seed", type=int, default=FitSettings.seed, help="folds and row signs" + _in("seed")
     )
+    add_plot_options(f, "the learning curve and the heaviest features")
     s = actions.add_parser("score", help="score samples, best first, broken last")
     _add_corpus_args(s, required=False, kind=False)  # none with --db: the project's samples
     add_db_option(s)

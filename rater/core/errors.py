@@ -73,6 +73,10 @@ class ModelError(RaterError):
     """A preference model cannot be fitted, read or used (no usable ratings, bad model file)."""
 
 
+class PlotError(RaterError):
+    """A chart cannot be drawn or kept (`--plot-out` names a device, a FIFO, a folder)."""
+
+
 class StoreError(RaterError):
     """The team store (PostgreSQL) refused a request or cannot be used (no such project,
     a schema too new, a write as another rater)."""

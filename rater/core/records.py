@@ -8,7 +8,7 @@ All records are frozen so they can cross process boundaries and sit in caches sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -61,6 +61,7 @@ class Render:
     error: str | None = None
     detail: str = ""
     cached: bool = False
+    bars: tuple[float, ...] = ()  # where the tune's own bars start in the clip (clip seconds)
 
     @property
     def ok(self) -> bool:
@@ -185,6 +186,11 @@ class Rating:
             d["tie"] = True
         d.update(self.extra)
         return d
+
+    def head(self) -> Rating:
+        """The record as `Journal.follow` gives it: no token ids, no texts (what a reader
+        that counts and fits keeps of a decision)."""
+        return replace(self, query=[], sample0=[], sample1=[], texts=("", ""))
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Rating:

@@ -138,8 +138,9 @@ def _check_ranges(settings: object, *names: str) -> None:
 # In every cache key. 2: entries validated, no machine failure stored; 3: renders made
 # before workers stopped importing from the working folder are not reused; 4: failures
 # carry a sentence (`core.failures`), never an exception's text; 5: notes from rater's own
-# reader (repeats played out), no longer music21's.
-CACHE_FORMAT = 5
+# reader (repeats played out), no longer music21's; 6: broken rhythm between unequal notes
+# plays both as written (abc2midi's choice where ABC 2.1 is undefined).
+CACHE_FORMAT = 6
 
 
 @dataclass(frozen=True)
@@ -454,3 +455,37 @@ class TeamSettings:
             raise SettingsError("{field} must not be negative", field="ahead")
         if self.connect_timeout < 1:
             raise SettingsError("{field} must be at least 1 second", field="connect_timeout")
+
+
+MIN_PLOT_WIDTH = 40  # narrower, a chart's axis labels leave no room for the data
+
+
+@dataclass(frozen=True)
+class PlotSettings:
+    """`--plot` charts (`rater.analysis.plot`): their size, and colour or plain characters.
+
+    `width` is the terminal's (the CLI reads it; 80 when piped), at most `max_width`: a wide
+    terminal's chart gets more detail, not longer lines than a reader's eye can follow.
+    Plain (`color` False: piped, `NO_COLOR`, `--plot-out`) uses no escape sequences and no
+    braille: ASCII markers inside the box-drawn frame, readable in any file viewer.
+    """
+
+    width: int = 80
+    max_width: int = 120
+    height: int = 18  # rows of a chart; a dot-and-whisker chart grows with its categories
+    color: bool = False
+
+    def __post_init__(self) -> None:
+        if self.width < MIN_PLOT_WIDTH:
+            raise SettingsError(
+                f"{{field}} must be at least {MIN_PLOT_WIDTH} columns, got {self.width}",
+                field="width",
+            )
+        if self.height < 8:
+            raise SettingsError(
+                f"{{field}} must be at least 8 rows, got {self.height}", field="height"
+            )
+
+    @property
+    def columns(self) -> int:
+        return min(self.width, self.max_width)

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual.app import App
 from textual.screen import ModalScreen
 
+from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.listening import Listening
@@ -24,6 +26,7 @@ from rater.rating.outcome import Best
 from rater.rating.session import Clock, Session, State
 from rater.rating.undo import Undone
 from rater.tui.screens import AutorateScreen, ConfirmScreen, HelpScreen, NoteScreen
+from rater.tui.stats import StatsScreen
 
 WRITE_RETRY_SECONDS = 0.1
 
@@ -44,11 +47,16 @@ class Actions(App[str]):
     _autorating: bool
     _last_error: tuple[str, float]
     _retry_armed: bool
+    live: LiveStats
+    team: Callable[[], Team | None] | None
 
     def show_current(self) -> None:
         raise NotImplementedError
 
     def show_note(self) -> None:
+        raise NotImplementedError
+
+    def status_line(self) -> Text:
         raise NotImplementedError
 
     def _play(self, sides: str, replay: bool = False) -> None:
@@ -195,6 +203,11 @@ class Actions(App[str]):
         self.player.stop()
         self.push_screen(AutorateScreen())
         self.autorate_rest()
+
+    def action_stats(self) -> None:
+        """The live stats over the pair (the rating keys still work there)."""
+        if not self._busy():
+            self.push_screen(StatsScreen(self.live, self.status_line, self.team))
 
     def action_help(self) -> None:
         if self._busy():

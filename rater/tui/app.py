@@ -30,11 +30,14 @@ import time
 from collections.abc import Callable
 from importlib import resources
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.listening import Listening
@@ -78,10 +81,14 @@ class RaterApp(Workers, Actions):
         lifecycle: Lifecycle | None = None,
         clock: Clock = time.monotonic,
         team_status: Callable[[], str] | None = None,
+        live: LiveStats | None = None,
+        team: Callable[[], Team | None] | None = None,
     ) -> None:
         """`team_status`: a team project's line for the status row ("team: 4 raters, ...",
         "offline: 3 decisions waiting"); with it, a WAITING session is asked again every
-        second (the next lease may come from the server, not from a render)."""
+        second (the next lease may come from the server, not from a render). `live`: what
+        the `s` screen charts (the session's journal watched, `rating.watch`); `team`: the
+        team's progress for it."""
         super().__init__()
         self.session = session
         self.clock = clock
@@ -90,6 +97,8 @@ class RaterApp(Workers, Actions):
         self.kind = kind
         self.journal_path = journal_path
         self.team_status = team_status
+        self.live = live or LiveStats(session.rater)
+        self.team = team
         settings = session.settings
         self.min_view_seconds = settings.min_view_seconds
         self.autoplay = settings.autoplay
@@ -284,13 +293,19 @@ class RaterApp(Workers, Actions):
         if self.team_status is not None and self.session.state == State.WAITING:
             self._retry()  # a lease may have come free, or the server come back
         status = self.query_one("#status", Static)
-        text = status_text(self.session.counters(), self.session.state)
-        rows = 1 if text.cell_len <= status.content_region.width else 2
-        if self.team_status is not None:
-            text.append(f"\n{printable(self.team_status())}", style="bold")
-            rows += 1
+        text = self.status_line()
+        wide = cell_len(text.plain.split("\n")[0]) > status.content_region.width
+        rows = (2 if wide else 1) + (self.team_status is not None)
         status.update(text, layout=rows != self._status_rows)
         self._status_rows = rows
+
+    def status_line(self) -> Text:
+        """This sitting's counters, and a team project's line below them (the status row;
+        the live stats screen shows it too)."""
+        text = status_text(self.session.counters(), self.session.state)
+        if self.team_status is not None:
+            text.append(f"\n{printable(self.team_status())}", style="bold")
+        return text
 
     def _play(self, sides: str, replay: bool = False) -> None:
         """Play these sides ("ab", "a" or "b") through `listening`, which counts what plays."""
@@ -314,4 +329,4 @@ class RaterApp(Workers, Actions):
         for k, side in enumerate("ab"):
             panel = self.query_one(f"#panel-{side}", SamplePanel)
             here = playing[1] if playing is not None and playing[0] == k else None
-            panel.show_position(position_text(here, "", panel.position_width()))
+            panel.show_position(position_text(here, "", panel.position_width()), here)

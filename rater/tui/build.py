@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from rater.analysis.live import LiveStats
 from rater.audio.player import Player, ScheduledPlayer, make_player
 from rater.audio.pool import clean_start
 from rater.audio.synth import resolve_soundfont
@@ -26,6 +27,7 @@ from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn
 from rater.rating.session import Clock, Session
 from rater.rating.session_lock import SessionLock
+from rater.rating.watch import WatchedJournal
 from rater.tui.app import RaterApp
 from rater.tui.lifecycle import Lifecycle
 
@@ -56,10 +58,11 @@ def make_app(
     journal = Journal(ratings)  # sets a torn tail aside (warned about below)
     journal.check_writable()
     lock = SessionLock(ratings, settings.rater).acquire()
+    live = LiveStats(settings.rater)  # what the `s` screen charts, fed by the journal's calls
     try:
         session = Session(
             samples,
-            journal,
+            WatchedJournal(journal, live),  # type: ignore[arg-type]
             settings,
             judge=judge,
             clock=clock,
@@ -76,7 +79,13 @@ def make_app(
     warnings = [journal.torn_warning()] if journal.set_aside else []
     lifecycle = Lifecycle(lock, warnings)
     return RaterApp(
-        session, player, kind=kind, journal_path=str(ratings), lifecycle=lifecycle, clock=clock
+        session,
+        player,
+        kind=kind,
+        journal_path=str(ratings),
+        lifecycle=lifecycle,
+        clock=clock,
+        live=live,
     )
 
 

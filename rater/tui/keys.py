@@ -31,6 +31,7 @@ KEYS: tuple[Key, ...] = (
     Key("b", "play('b')", "play B"),
     Key("c", "note", "note"),
     Key("u", "undo", "undo"),
+    Key("s", "stats", "stats"),
     Key("r", "autorate", "auto-rate rest"),
     Key("x", "exit", "exit"),
     Key("question_mark", "help", "help"),

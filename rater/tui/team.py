@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
+from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player, ScheduledPlayer, make_player
 from rater.audio.synth import resolve_soundfont
 from rater.core.errors import CorpusError
@@ -31,6 +32,7 @@ from rater.rating.store.team_session import (
     all_samples,
     team_samples,
 )
+from rater.rating.watch import WatchedJournal
 from rater.tui.app import RaterApp
 from rater.tui.build import start_resource_tracker
 from rater.tui.lifecycle import Lifecycle
@@ -64,10 +66,11 @@ def make_team_app(
     if kind != "text" and not settings.render.soundfont and judge is None:
         settings = replace(settings, render=resolve_soundfont(settings.render))
     lock = SessionLock(client.spool.path, client.rater).acquire()
+    live = LiveStats(client.rater)
     try:
         session = Session(
             samples,
-            TeamJournal(client),
+            WatchedJournal(TeamJournal(client), live),  # type: ignore[arg-type]
             settings,
             judge=judge,
             clock=clock,
@@ -86,8 +89,14 @@ def make_team_app(
     where = f"project {client.project_name} (team database)"
     return RaterApp(
         session, player, kind=kind, journal_path=where, lifecycle=lifecycle,
-        team_status=client.status,
+        team_status=client.status, live=live, team=partial(_team, client),
     )  # fmt: skip
+
+
+def _team(client: TeamClient) -> Team | None:
+    """The team's progress for the live stats (the last count, read on the stats thread)."""
+    progress = client.progress()
+    return Team(*progress) if progress is not None else None
 
 
 def _leases(client: TeamClient, _strategy: PairSource) -> PairSource:

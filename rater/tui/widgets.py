@@ -27,11 +27,11 @@ from textual.widgets import Static
 
 from rater.audio.player import Player, Position
 from rater.core.printable import printable
-from rater.core.records import Judged, NoteEvent, Sample
+from rater.core.records import Judged, NoteEvent, Render, Sample
 from rater.rating.session import State
 from rater.rating.tally import Counters
 from rater.tui.keys import KEYS, key_label
-from rater.tui.pianoroll import piano_roll
+from rater.tui.pianoroll import Picture, note_picture
 
 BAR_WIDTH = 24
 
@@ -75,39 +75,79 @@ def verdict_text(judged: Judged | None) -> Text:
 
 
 class PianoRoll(Widget):
-    """The notes as braille, drawn at whatever size the layout gives it.
+    """The notes as braille with their axes (`tui.pianoroll.note_picture`: pitch labels,
+    the tune's bar lines and numbers), drawn at whatever size the layout gives it, and the
+    playhead: the column of the time playing now, in reverse.
 
     Uses Textual's line API (one Strip per row, no wrapping or markup), because a new pair
-    redraws everything and the key -> next pair time is a budget of a few tens of ms.
+    redraws everything and the key -> next pair time is a budget of a few tens of ms; the
+    playhead moves by repainting this widget only, and only when its column changes.
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._notes: tuple[NoteEvent, ...] = ()
         self._seconds: float | None = None
-        self._lines: list[str] = []
+        self._bars: tuple[float, ...] = ()
+        self._picture: Picture | None = None
         self._drawn_for: tuple[int, int] = (0, 0)
         self._style: Style | None = None
+        self._playhead: float | None = None
+        self.playhead_column: int | None = None
 
     def notify_style_update(self) -> None:
         self._style = None  # computing rich_style costs ~1 ms: once per style change, not row
         super().notify_style_update()
 
-    def set_notes(self, notes: tuple[NoteEvent, ...], seconds: float | None) -> None:
-        self._notes, self._seconds = notes, seconds
+    def set_notes(
+        self, notes: tuple[NoteEvent, ...], seconds: float | None, bars: tuple[float, ...] = ()
+    ) -> None:
+        self._notes, self._seconds, self._bars = notes, seconds, bars
         self._drawn_for = (0, 0)
+        self._playhead = self.playhead_column = None
         self.refresh()
 
-    def render_line(self, y: int) -> Strip:
+    def set_playhead(self, seconds: float | None) -> None:
+        """Where the clip is playing (clip seconds), or None: repaint when the column moves."""
+        self._playhead = seconds
+        picture = self._picture
+        column = picture.column(seconds) if picture is not None and seconds is not None else None
+        if column != self.playhead_column:
+            self.playhead_column = column
+            self.refresh()
+
+    def _draw(self) -> Picture | None:
         width, height = self.size.width, self.size.height
         if (width, height) != self._drawn_for and width > 0 and height > 0:
-            self._lines = piano_roll(self._notes, width, height, self._seconds)
+            self._picture = note_picture(self._notes, width, height, self._seconds, self._bars)
             self._drawn_for = (width, height)
+            if self._playhead is not None:
+                self.playhead_column = self._picture.column(self._playhead)
+        return self._picture
+
+    def render_line(self, y: int) -> Strip:
+        picture = self._draw()
+        width = self.size.width
         if self._style is None:
             self._style = self.rich_style
-        if y >= len(self._lines):
-            return Strip.blank(width, self._style)
-        return Strip([Segment(self._lines[y], self._style)], width)
+        style = self._style
+        if picture is None or y >= len(picture.lines):
+            return Strip.blank(width, style)
+        line = picture.lines[y]
+        gutter = picture.gutter
+        segments = [Segment(line[:gutter], style + DIM), Segment(line[gutter:], style)]
+        col = self.playhead_column
+        if col is not None and gutter <= col < len(line):
+            segments[1:] = [
+                Segment(line[gutter:col], style),
+                Segment(line[col], style + REVERSE),
+                Segment(line[col + 1 :], style),
+            ]
+        return Strip(segments, width)
+
+
+DIM = Style(dim=True)
+REVERSE = Style(reverse=True)
 
 
 class TextLines(ScrollView):
@@ -201,18 +241,27 @@ class SamplePanel(Vertical):
         if self.show_audio:
             render = judged.render if judged is not None else None
             notes = render.notes if render is not None else ()
-            self.query_one(".roll", PianoRoll).set_notes(notes, seconds)
+            self.query_one(".roll", PianoRoll).set_notes(notes, seconds, bars_of(render))
             self.show_position(position_text(None, ""))
         self.query_one(".verdict", Static).update(verdict_text(judged), layout=False)
 
     def position_width(self) -> int:
         return self.content_region.width
 
-    def show_position(self, text: str) -> None:
-        """Called 10 times a second: repaint one row, never re-layout the screen."""
-        if self.show_audio and text != self._position:
+    def show_position(self, text: str, position: Position | None = None) -> None:
+        """Called 10 times a second: repaint one row (and the playhead's column), never
+        re-layout the screen."""
+        if not self.show_audio:
+            return
+        playing = position is not None and not position.in_gap
+        self.query_one(".roll", PianoRoll).set_playhead(position.seconds if playing else None)
+        if text != self._position:
             self._position = text
             self.query_one(".position", Static).update(text, layout=False)
+
+
+def bars_of(render: Render | None) -> tuple[float, ...]:
+    return render.bars if render is not None else ()
 
 
 def header_text(side: str, sample: Sample, show_source: bool = False) -> Text:

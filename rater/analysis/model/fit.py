@@ -126,6 +126,7 @@ class Accuracy:
     n: int
     share: float = 1.0  # of the ratings used (the learning curve)
     train_games: int = 0  # games the fold models were trained on, summed over folds
+    games: int = 0  # the games this share is: the learning curve's x
 
     @property
     def value(self) -> float:
@@ -199,4 +200,4 @@ def cross_validate(
         w = fit_rows(every.take(tr), C)
         r, m = correct(x @ w, games.take(te))
         right, n, trained = right + r, n + m, trained + int(tr.sum())
-    return Accuracy(right, n, share, trained)
+    return Accuracy(right, n, share, trained, int(use.sum()))

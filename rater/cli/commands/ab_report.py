@@ -6,13 +6,18 @@ from __future__ import annotations
 import argparse
 
 from rater.analysis.games import GameTable
-from rater.analysis.rank import head_to_head, people_first
+from rater.analysis.plot.ranks import winrate_chart
+from rater.analysis.rank import head_to_head, people_first, source_winrates
+from rater.cli import plotting
 from rater.cli.sources import input_names, ratings_of
 from rater.core.errors import RankError
 from rater.core.printable import printable
 
+PLOT_TITLE = "Blind A/B: each generator's win rate against the others"
+
 
 def run(args: argparse.Namespace) -> int:
+    plotting.check_plot_out(args, args.ratings)
     keep_broken = not args.drop_broken
     games = GameTable.collect(ratings_of(args, tokens=False, texts=False), keep_broken)
     if not len(games):
@@ -22,4 +27,8 @@ def run(args: argparse.Namespace) -> int:
         raise RankError("no record compares samples from two different sources")
     for w in rows:
         print(printable(w.sentence()))
+    plotting.emit(
+        args,
+        lambda: [winrate_chart(people_first(source_winrates, games, keep_broken), PLOT_TITLE)],
+    )
     return 0

@@ -12,6 +12,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING
 
+from rater.cli import plotting
 from rater.core.errors import ModelError
 from rater.core.files import check_output
 from rater.core.settings import check_option
@@ -44,11 +45,13 @@ def _fit(args: argparse.Namespace) -> int:
     from rater.analysis.model import learn, modelfile
     from rater.analysis.model.content import content_text
     from rater.analysis.model.features import Content
+    from rater.analysis.plot import models
     from rater.cli.sources import input_names, ratings_of
     from rater.core.settings import FeatureSettings, FitSettings
     from rater.rating.gather import feature_rows
 
     check_output(args.out, ModelError, args.ratings, what="input journal")
+    plotting.check_plot_out(args, args.ratings)
     settings = FitSettings(C=args.c, folds=args.folds, seed=args.seed, workers=args.workers)
     if args.kind == "text" and args.features == "music":
         raise ModelError("--features music needs --kind abc: text samples have no notes")
@@ -80,6 +83,7 @@ def _fit(args: argparse.Namespace) -> int:
     seconds.update(report.seconds)
     parts = ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
     print(f"took {sum(seconds.values()):.1f} s ({parts})")
+    plotting.emit(args, lambda: [models.curve_chart(report), models.weights_chart(report)])
     return 0
 
 

@@ -15,7 +15,10 @@ from typing import IO
 
 from rater.analysis.bt import PRIOR_SD
 from rater.analysis.games import GameTable
+from rater.analysis.plot import ranks
+from rater.analysis.plot.chart import Chart
 from rater.analysis.rank import (
+    PeopleFirst,
     Ranking,
     fit,
     head_to_head,
@@ -23,6 +26,7 @@ from rater.analysis.rank import (
     people_first,
     source_winrates,
 )
+from rater.cli import plotting
 from rater.cli.sources import Ratings, ratings_of
 from rater.core.errors import RankError
 from rater.core.files import check_output, write_output
@@ -44,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     check_option("top", args.top)
     if args.csv:
         check_output(args.csv, RankError, args.ratings, "--csv", "input journal")
+    plotting.check_plot_out(args, args.ratings)
     texts: dict[str, str] | None = {} if args.model else None
     # The games, held compactly (each sample's title kept once): never the records.
     games = GameTable.collect(_texts(ratings_of(args, tokens=False), texts))
@@ -109,7 +114,17 @@ def run(args: argparse.Namespace) -> int:
             console.print(printable(row.sentence()), highlight=False, markup=False)
         if not rates:
             console.print("no games between samples of different sources", highlight=False)
+    plotting.emit(args, lambda: charts(ranking, rates, args.top, args.by_source))
     return 0
+
+
+def charts(ranking: Ranking, rates: list[PeopleFirst], top: int, by_source: bool) -> list[Chart]:
+    """The top samples with their intervals; with `--by-source`, each source's best side by
+    side and each source's win rate against the others."""
+    if not by_source:
+        return [ranks.top_chart(ranking, top)]
+    title = "Win rate of each source against the others"
+    return [ranks.by_source_chart(ranking, top), ranks.winrate_chart(rates, title)]
 
 
 def model_prior(path: str, texts: Mapping[str, str]) -> dict[str, float]:

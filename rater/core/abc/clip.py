@@ -19,11 +19,13 @@ from rater.core.records import NoteEvent
 @dataclass(frozen=True)
 class Clip:
     """`notes` in clip seconds (after the speed-up, MIDI pitches 0..127 only); `seconds`:
-    the clip's length as played; `music_seconds`: the whole tune's, as played."""
+    the clip's length as played; `music_seconds`: the whole tune's, as played; `bars`:
+    where the tune's bars start inside the clip (clip seconds)."""
 
     notes: tuple[NoteEvent, ...]
     seconds: float
     music_seconds: float
+    bars: tuple[float, ...] = ()
 
 
 def clip(performance: Performance, seconds: float, speed: float) -> Clip:
@@ -42,4 +44,5 @@ def clip(performance: Performance, seconds: float, speed: float) -> Clip:
         if 0 <= n.pitch <= 127:
             end = min(at(n.start + n.length), length)
             notes.append(NoteEvent(start / speed, end / speed, n.pitch))
-    return Clip(tuple(notes), length / speed, music / speed)
+    bars = tuple(at(b) / speed for b in performance.bars if at(b) < length)
+    return Clip(tuple(notes), length / speed, music / speed, bars)

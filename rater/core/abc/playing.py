@@ -38,6 +38,7 @@ def perform(tune: Tune, seconds: float | None = None) -> Performance:
     notes: list[Note] = []
     tempos = [Tempo(Fraction(0), tune.tempo)]
     end = sounding = Fraction(0)
+    bars: list[Fraction] = []
     limit = None if seconds is None else _reach(tune, seconds)
     for index, voice in enumerate(tune.voices):
         t = Fraction(0)
@@ -46,6 +47,8 @@ def perform(tune: Tune, seconds: float | None = None) -> Performance:
             bar = voice.bars[k]
             if index == 0:
                 tempos.extend(Tempo(t + at, qpm) for at, qpm in bar.tempos)
+                if limit is None or t <= limit:
+                    bars.append(t)
             if bar.sounds:
                 sounding = max(sounding, t + bar.sounding)
             if limit is not None and t > limit:
@@ -66,7 +69,7 @@ def perform(tune: Tune, seconds: float | None = None) -> Performance:
             t += bar.duration
         end = max(end, t)
     notes.sort(key=lambda n: (n.start, n.voice, n.pitch))
-    return Performance(tuple(notes), _tempo_map(tempos), end, sounding)
+    return Performance(tuple(notes), _tempo_map(tempos), end, sounding, tuple(bars))
 
 
 def _reach(tune: Tune, seconds: float) -> Fraction:

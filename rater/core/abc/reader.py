@@ -3,7 +3,8 @@
 It reads ABC 2.1 the way abc2midi (abcMIDI, the reference player) plays it, measured note
 for note by `bench/conformance.py`: accidentals last to the end of the bar in every octave
 (2.1's default; `%%MIDI nobarlines` turns that off, as in abc2midi), a tie carries its note
-over the bar line, broken rhythm works across slur ends (`G>)(B`), decorations never take a
+over the bar line, broken rhythm works across slur ends (`G>)(B`) and leaves notes of unequal
+lengths as written (ABC 2.1 leaves them undefined; abc2midi's choice), decorations never take a
 note with them (`Hg>e`), quoted text never swallows one (`">"e3`), `x` rests have their
 length, inline fields (`[K:]`, `[M:]`, `[L:]`, `[Q:]`, `[V:]`, `[P:]`) change what follows.
 Without `L:` the unit is ABC 2.1's default (1/16 under a meter shorter than 3/4, else 1/8).
@@ -164,6 +165,13 @@ class _Voice:
         self.events.append(event)
         return event
 
+    def last_length(self) -> Fraction | None:
+        """The length of the last note or chord (None when there is none)."""
+        if self.last is None:
+            return None
+        now = self.at if self.over_at is None else self.over_at
+        return now - self.last[2]
+
     def stretch(self, factor: Fraction) -> None:
         """Broken rhythm: the last note or chord takes `factor` times its length."""
         if self.last is None:
@@ -218,7 +226,9 @@ class Reader:
         self.propagate = True  # `%%MIDI nobarlines` turns accidentals into one-note signs
         self.ratio = (Fraction(3, 2), Fraction(1, 2))  # `a>b` lengths; `%%MIDI ratio`
         self.tuplet_left, self.tuplet = 0, ONE
-        self.broken_next = ONE
+        # `a>b`: (first's factor, second's factor) until the second note is read; ABC 2.1
+        # (4.4) leaves unequal notes undefined, and abc2midi plays them unchanged
+        self.broken: tuple[Fraction, Fraction] | None = None
 
     def finish(self) -> dict:
         """The voices read, as `Tune` fields (header fields, tempo and dialect apart)."""
@@ -381,9 +391,7 @@ class Reader:
                     shorter = Fraction(1, 2**k)
                     longer = 2 - shorter
                 first, second = (longer, shorter) if c == ">" else (shorter, longer)
-                if v.last is not None:
-                    v.stretch(first)
-                    self.broken_next = second
+                self.broken = (first, second) if v.last is not None else None
                 i = j
             elif c == "&":
                 v.over_at = Fraction(0)
@@ -436,9 +444,12 @@ class Reader:
         if self.tuplet_left > 0:
             length *= self.tuplet
             self.tuplet_left -= 1
-        if self.broken_next is not ONE:
-            length *= self.broken_next
-            self.broken_next = ONE
+        if self.broken is not None:
+            first, second = self.broken
+            self.broken = None
+            if kind != "bar-rest" and v.last_length() == length * v.unit:
+                v.stretch(first)
+                length *= second
         if kind == "bar-rest":
             for _ in range(min(max(1, int(length)), 64)):
                 v.close()

@@ -175,12 +175,15 @@ class Tempo:
 class Performance:
     """A tune in playing order: its notes by start, the tempo map (the first entry at 0),
     where its last bar ends and where its last note ends (whole notes; rests at the end lie
-    between the two). `seconds(at)`: written time in seconds."""
+    between the two); `bars`: where each bar of the first voice starts as played (repeats,
+    endings and parts played out: the note picture's bar lines). `seconds(at)`: written
+    time in seconds."""
 
     notes: tuple[Note, ...]
     tempos: tuple[Tempo, ...]
     end: Fraction
     sounding: Fraction = Fraction(0)
+    bars: tuple[Fraction, ...] = ()
 
     def seconds(self, at: Fraction | float) -> float:
         total, last = 0.0, self.tempos[0]

@@ -157,7 +157,7 @@ class TeamJournal:
         try:
             for seq, records in store.records(self._seen):
                 self._seen = seq
-                out.extend(_head(r) for r in records)
+                out.extend(r.head() for r in records)
         except OfflineError:
             return out  # the client notices on its next write; news waits till then
         return out
@@ -181,10 +181,3 @@ class TeamJournal:
             return self.client.undo(expect_decision)
         except OfflineError as exc:
             raise JournalError(str(exc)) from exc
-
-
-def _head(record: Rating) -> Rating:
-    """A record as `Journal.follow` gives it: no token ids, no texts."""
-    from dataclasses import replace
-
-    return replace(record, query=[], sample0=[], sample1=[], texts=("", ""))
