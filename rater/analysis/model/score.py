@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from rater.analysis.model.features import contents
-from rater.analysis.model.preference import PreferenceModel
 from rater.core.checks import judge, text_verdict
 from rater.core.errors import ModelError
 from rater.core.files import write_output
 from rater.core.records import Render, Sample, Verdict
 from rater.core.settings import CheckSettings
-
-if TYPE_CHECKING:
-    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -38,26 +33,69 @@ def verdict(sample: Sample, render: Render | None, settings: CheckSettings) -> V
     return judge(sample, render, settings, audio=render.wav_path is not None)
 
 
-def rank_samples(
-    model: PreferenceModel,
-    samples: Sequence[Sample],
-    renders: Mapping[str, Render],
-    settings: CheckSettings,
-    rows: tuple[np.ndarray, Any] | None = None,
-) -> list[Scored]:
-    """Every sample with its score and verdict: usable ones best first, then broken ones.
-    `renders`: each sample's clip as read without audio (`rater.audio.render.parse_one`);
-    `rows`: the samples' raw features when computed already (`rater.rating.gather`)."""
-    scores = model.score(contents(samples, model.features.kind), rows).tolist()
-    scored = [
-        Scored(s, float(x), verdict(s, renders.get(s.id), settings))
-        for s, x in zip(samples, scores, strict=True)
-    ]
-    scored.sort(key=lambda r: (not r.verdict.ok, -r.score, r.sample.id))
-    return scored
+class Ranking:
+    """What `rater model score` keeps of each sample as the scores stream in
+    (`rater.rating.scoring`): its id, score, verdict's reasons and source, compactly (a
+    million samples take ~100 MB), and the texts of only the best `keep` samples of each
+    kind (usable, broken): what `--out` writes and the table shows.
+
+    The order is the ranking's: usable samples best first, then broken ones, ties by id.
+    """
+
+    def __init__(self, keep: int) -> None:
+        from array import array
+
+        self.keep = keep
+        self.ids: list[str] = []
+        self.scores = array("d")
+        self.broken = array("b")
+        self.reasons: list[tuple[str, ...]] = []
+        self.sources: list[str] = []
+        self._shared: dict[Any, Any] = {}  # one object per distinct reasons / source
+        self._best: list[Scored] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, row: Scored) -> None:
+        self.ids.append(row.sample.id)
+        self.scores.append(row.score)
+        self.broken.append(not row.verdict.ok)
+        self.reasons.append(self._shared.setdefault(row.verdict.reasons, row.verdict.reasons))
+        self.sources.append(self._shared.setdefault(row.sample.source, row.sample.source))
+        self._best.append(row)
+        if len(self._best) > 4 * self.keep + 64:
+            self._trim()
+
+    def best(self) -> list[Scored]:
+        """The best `keep` usable samples then the best `keep` broken ones, texts and all."""
+        self._trim()
+        return self._best
+
+    def rows(self) -> Iterator[Scored]:
+        """Every sample in ranking order (without its text: for the CSV)."""
+        import numpy as np
+
+        ids = np.array(self.ids)
+        scores = np.frombuffer(self.scores, dtype=np.float64)
+        for k in np.lexsort((ids, -scores, np.frombuffer(self.broken, dtype=np.int8))):
+            k = int(k)
+            reasons = self.reasons[k]
+            sample = Sample(self.ids[k], "", self.sources[k], 0)
+            ok = not self.broken[k]
+            yield Scored(sample, float(scores[k]), Verdict(self.ids[k], ok, reasons))
+
+    def _trim(self) -> None:
+        self._best.sort(key=_rank)
+        usable = [r for r in self._best if r.verdict.ok][: self.keep]
+        self._best = usable + [r for r in self._best if not r.verdict.ok][: self.keep]
 
 
-def write_csv(rows: Sequence[Scored], path: str) -> None:
+def _rank(r: Scored) -> tuple[bool, float, str]:
+    return (not r.verdict.ok, -r.score, r.sample.id)
+
+
+def write_csv(rows: Iterable[Scored], path: str) -> None:
     """`id,score,ok,reasons,source`, reasons joined by ';'."""
 
     def write(f: IO[str]) -> None:
