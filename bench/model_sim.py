@@ -55,7 +55,7 @@ import numpy as np
 
 from rater.analysis.model import fit, learn
 from rater.analysis.model.choose import choose_pairs
-from rater.analysis.model.features import Scaling, contents, music_matrix, text_matrix
+from rater.analysis.model.features import Scaling, design, rows_of
 from rater.core.settings import DEFAULT_C, FeatureSettings
 from rater.rating.pairing import model as model_pairing
 
@@ -89,9 +89,7 @@ class World:
         self.tunes = mc.build(seed, COUNTS, max_body=420)
         samples = [t.sample for t in self.tunes]
         self.settings = FeatureSettings()
-        items = contents(samples)
-        self.raw = music_matrix(items, self.settings)
-        self.text = text_matrix(items, self.settings)
+        self.rows = rows_of(samples, self.settings)
         self.utility = np.array([mc.UTILITY[t.origin] for t in self.tunes])
         self.human = np.array([t.origin == "human" for t in self.tunes])
         from sklearn.feature_extraction.text import HashingVectorizer
@@ -100,11 +98,8 @@ class World:
         self.naive = naive.transform([s.text for s in samples])
 
     def matrix(self, pool: np.ndarray) -> tuple[object, Scaling]:
-        import scipy.sparse as sp
-
-        scaling = Scaling.fit(self.raw[pool])
-        x = sp.hstack([sp.csr_matrix(scaling.apply(self.raw)), self.text], format="csr")
-        return x, scaling
+        """Every sample's row, the music scaled as fitted on the pool."""
+        return design(self.rows, self.settings, Scaling.fit(self.rows.music[pool]))
 
 
 def decide(rng: np.random.Generator, world: World, a: int, b: int) -> tuple[int, int]:

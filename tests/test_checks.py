@@ -46,13 +46,18 @@ def test_real_tunes_pass(real_tunes: list[Sample]) -> None:
     assert failed == []
 
 
-def test_two_bar_loop_and_long_bar_runs_are_repetitive() -> None:
+def test_bar_loops_are_one_rule_on_the_notes() -> None:
+    """Whole bars repeating is `loop` (bar-level, on the notes); `repetitive` is only a
+    short stretch of characters, so a bar loop is not reported twice under two names."""
     head = "X:1\nM:4/4\nL:1/8\nK:D\n"
     loop = text_verdict(sample(head + "DFAd fdAF|GBdg bgdB|" * 12), SETTINGS)
-    assert "repetitive" in loop.reasons
+    assert "loop" in loop.reasons and "repetitive" not in loop.reasons
     long_bar = "d2fd cdec d2fd cdec B2GB|"  # 28 chars: longer than the period check sees
     run = text_verdict(sample(head + "ABcd efga|" + long_bar * 9), SETTINGS)
-    assert "repetitive" in run.reasons and "bar" in " ".join(run.details)
+    assert "loop" in run.reasons and "repetitive" not in run.reasons
+    assert "the same bar 9 times" in " ".join(run.details)
+    short = text_verdict(sample(head + "GABc|" * 40), SETTINGS)
+    assert "repetitive" in short.reasons and "loop" in short.reasons
 
 
 def test_compressible_without_short_period() -> None:
@@ -60,7 +65,7 @@ def test_compressible_without_short_period() -> None:
     phrase = "".join(rng.choice("ABCDEFGabcdefg") + rng.choice(["", "2", "/"]) for _ in range(40))
     text = "X:1\nM:4/4\nL:1/8\nK:C\n" + (phrase + "\n") * 12
     # the lines have no bar lines (one 12-line bar): off-meter too, unless that is turned off
-    isolated = replace(SETTINGS, max_bar_run=99, min_distinct_bars=0, max_bar_fullness=1e9)
+    isolated = replace(SETTINGS, max_bar_fullness=1e9)
     v = text_verdict(sample(text), isolated)
     assert v.reasons == ("compressible",)
 

@@ -12,7 +12,9 @@ import pytest
 from model_data import real_tunes, write_journal
 
 from rater.analysis.model import content, explain, fit, learn, modelfile, music
-from rater.analysis.model.features import Content, contents, design, text_matrix
+from rater.analysis.model import rows as rows_mod
+from rater.analysis.model.features import Content, design, rows_of, text_matrix
+from rater.analysis.model.rows import feature_rows
 from rater.core import abc
 from rater.core.corpus import sample_id
 from rater.core.errors import ModelError
@@ -96,9 +98,8 @@ def range_of(sample: Sample) -> int:
 
 def fitted(tunes: list[Sample], tmp_path: Path, prefer: object, n: int = 300) -> tuple:
     journal = write_journal(tmp_path / "r.jsonl", tunes, n, prefer)  # type: ignore[arg-type]
-    found = learn.decisions(read_journals([journal]))
-    items = contents(found.samples)
-    return learn.fit_model(items, found.games, settings=FitSettings(C=1.0)), found
+    found = learn.content_games(read_journals([journal]))
+    return learn.fit_model(found.samples, found.games, settings=FitSettings(C=1.0)), found
 
 
 def test_a_learnable_preference_is_learned_and_a_random_one_is_not(
@@ -124,8 +125,8 @@ def test_same_content_under_other_titles_and_sources_scores_the_same(
     originals = tunes[:20]
     copies = [retitled(s, f"Copy {k}", f"other/file{k}.abc") for k, s in enumerate(originals)]
     assert all(c.id != o.id for c, o in zip(copies, originals, strict=True))
-    a = model.score(contents(originals))
-    b = model.score(contents(copies))
+    a = model.score(feature_rows(originals, model.features))
+    b = model.score(feature_rows(copies, model.features))
     assert np.array_equal(a, b) and len(set(a.tolist())) > 10
 
 
@@ -134,10 +135,10 @@ def test_json_round_trip_scores_identically(tunes: list[Sample], tmp_path: Path)
     path = tmp_path / "m.json"
     modelfile.save(model, path)
     back = modelfile.load(path)
-    items = contents(tunes)
-    assert np.array_equal(model.score(items), back.score(items))
+    rows = feature_rows(tunes, model.features)
+    assert np.array_equal(model.score(rows), back.score(rows))
     assert modelfile.to_json(back) == modelfile.to_json(model)
-    x = model.matrix(items)
+    x = model.matrix(rows)
     diff = x[:10] - x[10:20]
     assert np.array_equal(model.variance(diff), back.variance(diff))
 
@@ -234,9 +235,9 @@ def test_ties_count_half_and_only_ties_is_no_model() -> None:
     w = fit.train(np.eye(4), many, 1.0)
     assert w[0] == pytest.approx(w[1], abs=1e-6) and w[2] > w[3] + 0.1
     tie_only = fit.Games(np.array([0]), np.array([1]), np.array([True]))
-    items = [Content("a"), Content("b")]
+    texts = [Sample(sample_id(t), t, "", k, kind="text") for k, t in enumerate("ab")]
     with pytest.raises(ModelError, match="no usable ratings"):
-        learn.fit_model(items, tie_only, FeatureSettings(kind="text"))
+        learn.fit_model(texts, tie_only, FeatureSettings(kind="text"))
 
 
 def test_hashed_columns_get_their_ngram_names() -> None:
@@ -260,12 +261,14 @@ def test_text_rows_count_each_documents_own_ngrams() -> None:
 
 def test_design_fills_unknown_music_with_the_mean_and_clips() -> None:
     tunes = ("K:C\nCDEF|", "K:C\nGABc|GABc|")
-    items = [Content(t, t) for t in tunes] + [Content("zz")]
+    samples = [Sample(sample_id(t), t, "", k) for k, t in enumerate([*tunes, "zz"])]
     settings = FeatureSettings()
-    x, scaling = design(items, settings)
+    rows = rows_of(samples, settings)
+    assert np.isnan(rows.music[2]).sum() > 0  # "zz" has no notes
+    x, scaling = design(rows, settings)
     dense = x[:, : len(music.NAMES)].toarray()
     assert np.isfinite(dense).all() and np.abs(dense).max() <= 5.0
-    again, _ = design(items, replace(settings), scaling)
+    again, _ = design(rows, replace(settings), scaling)
     assert (again != x).nnz == 0
 
 
@@ -285,18 +288,15 @@ def test_the_model_reads_the_notes_a_rater_hears(tunes: list[Sample], tmp_path: 
 def test_feature_rows_in_worker_processes_match_one_process(
     tunes: list[Sample], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rater.rating import gather
-
     settings = FeatureSettings()
-    one = gather.feature_rows(tunes, settings, workers=1)
-    monkeypatch.setattr(gather, "MIN_PARALLEL", 0)
-    monkeypatch.setattr(gather, "CHUNK", 25)
-    two = gather.feature_rows(tunes, settings, workers=2)
-    assert np.array_equal(one[0], two[0], equal_nan=True) and (one[1] != two[1]).nnz == 0
-    items = contents(tunes)
-    x_direct, _ = design(items, settings)
-    x_rows, _ = design(items, settings, rows=two)
-    assert (x_direct != x_rows).nnz == 0
+    one = feature_rows(tunes, settings, workers=1)
+    monkeypatch.setattr(rows_mod, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(rows_mod, "CHUNK", 25)
+    two = feature_rows(tunes, settings, workers=2)
+    assert np.array_equal(one.music, two.music, equal_nan=True) and (one.text != two.text).nnz == 0
+    x_one, _ = design(one, settings)
+    x_two, _ = design(two, settings)
+    assert (x_one != x_two).nnz == 0
 
 
 def test_the_model_package_ships_in_a_wheel() -> None:

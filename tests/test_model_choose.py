@@ -9,8 +9,9 @@ import pytest
 
 from rater.analysis.model import fit, learn, music
 from rater.analysis.model.choose import choose_pairs, pool_variance_drop
-from rater.analysis.model.features import Content, Scaling, design
+from rater.analysis.model.features import Scaling, design, rows_of
 from rater.analysis.model.preference import PreferenceModel
+from rater.core.records import Sample
 from rater.core.settings import FeatureSettings
 
 
@@ -21,7 +22,8 @@ def world(n: int = 80, seed: int = 0) -> tuple[PreferenceModel, Any, np.ndarray]
     counts = rng.integers(0, 12, n)
     texts = [f"{'x' * int(k)} {'y' * int(12 - k)} tune {i % 7}" for i, k in enumerate(counts)]
     settings = FeatureSettings(kind="text", use_music=False)
-    x, scaling = design([Content(t) for t in texts], settings)
+    samples = [Sample(str(k), t, "", k, kind="text") for k, t in enumerate(texts)]
+    x, scaling = design(rows_of(samples, settings), settings)
     a, b = rng.integers(0, 20, 60), rng.integers(0, 20, 60)
     keep = (a != b) & (counts[a] != counts[b])
     first = np.where(counts[a] > counts[b], a, b)[keep][:40]

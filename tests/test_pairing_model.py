@@ -83,7 +83,7 @@ def test_a_job_reads_each_judged_tune(demo) -> None:
     import numpy as np
 
     from rater.analysis.model import music
-    from rater.rating.gather import feature_rows
+    from rater.analysis.model.rows import feature_rows
 
     samples, _ = demo
     source = ModelSource(samples, 0, defer_refit=True)
@@ -92,17 +92,17 @@ def test_a_job_reads_each_judged_tune(demo) -> None:
     result = job()
     assert isinstance(result, model_pairing.ModelFit)
     assert sorted(result.new) == list(range(len(samples))) and result.model is None
-    parsed = result.raw[:, music.NAMES.index("parsed")]
+    parsed = result.rows.music[:, music.NAMES.index("parsed")]
     assert parsed.mean() > 0.9
     by_id = {s.id: s for s in samples}
     raw, _ = feature_rows([by_id[i] for i in result.ids], source.features, workers=0)
-    assert np.array_equal(result.raw, raw, equal_nan=True)
+    assert np.array_equal(result.rows.music, raw, equal_nan=True)
     child = ModelSource(samples, 0, defer_refit=True, offload=True)
     try:
         offloaded = child.prepare()()
     finally:
         child.close()
-    assert np.array_equal(offloaded.raw, result.raw, equal_nan=True)
+    assert np.array_equal(offloaded.rows.music, result.rows.music, equal_nan=True)
 
 
 def test_a_deferred_refit_is_a_job_never_next_pair(demo) -> None:

@@ -16,8 +16,10 @@ import plot_journal
 import pytest
 from model_data import write_journal
 
+from rater.analysis.games import GameTable
 from rater.analysis.plot.chart import Chart, Kind, Point, Series, text
-from rater.analysis.plot.ranks import natural_key, top_chart
+from rater.analysis.plot.ranks import natural_key, progress_chart, top_chart
+from rater.analysis.pooled import source_curve
 from rater.analysis.rank import fit
 from rater.analysis.timeline import histogram, pace
 from rater.cli.main import main
@@ -131,6 +133,25 @@ def test_rank_by_source_one_series_per_source(known: Path, capsys) -> None:
     key = out.split("\n")[out.split("\n").index(lines[-1]) + 1]
     assert key == "key: o iter-2.abc   x iter-3.abc   + iter-10.abc"
     assert "Win rate of each source against the others" in out
+
+
+def test_rank_by_source_plot_draws_the_progress_curve(known: Path, capsys) -> None:
+    out = run(capsys, "rank", str(known), "--by-source", "--plot")
+    title = "Each source's mean score"
+    plain(out, title)
+    lines = chart_lines(out, title)
+    axis = lines[-2]  # the x ticks: the sources, in natural order
+    at = [axis.index(name) for name in ("iter-2.abc", "iter-3.abc", "iter-10.abc")]
+    assert at == sorted(at)
+    assert sum(line.count("o") for line in lines[1:-3]) == 3  # one mean per source
+    curve = source_curve(list(GameTable.collect(read_journals([str(known)], tokens=False))))
+    chart = progress_chart(curve)
+    assert [(p.y, p.lo, p.hi) for p in chart.series[0].points] == [
+        (r.mean, r.lo, r.hi) for r in curve.rows
+    ]
+    table = out[out.index("Sources in order") : out.index(title)]
+    for r in curve.rows:  # the chart's means are the table's
+        assert f"{r.mean:+.2f}" in table
 
 
 def test_stats_plot_pace_times_heard_and_self_agreement(known: Path, capsys) -> None:

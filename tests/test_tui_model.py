@@ -102,7 +102,7 @@ def test_model_pairing_in_the_app_fits_in_a_worker_thread(
     column = music.NAMES.index("parsed")
     parsed = {}
     for r in results:
-        for sid, row in zip(r.ids, r.raw if r.ids else (), strict=True):
+        for sid, row in zip(r.ids, r.rows.music if r.rows else (), strict=True):
             parsed[sid] = row[column]
     heard = {}
     for sid in parsed:

@@ -23,12 +23,17 @@ strategy refits these arrays after every decision and needs nothing else.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import numpy as np
 
 PRIOR_SD = 3.0
+# With a preference model's scores as prior means, the prior says how far a sample's true
+# score strays from its model score: about a logit (the model's held-out accuracy of ~0.8-0.9
+# on the demo and bench tasks leaves about that much unexplained), not the 3 logits an
+# uninformed prior needs. `rater rank --model` and the `top` pairing strategy use it.
+MODEL_PRIOR_SD = 1.0
 EXACT_SE_MAX = 1000
 BATCH_MAX = 64  # blocks up to this size are inverted together, one batched call
 
@@ -76,22 +81,21 @@ def fit_arrays(
 
 
 def _objective(
+    inc: Any,
     s: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
     a: np.ndarray,
     m: np.ndarray,
-    prec: float,
+    prec: np.ndarray,
     mean: np.ndarray | float = 0.0,
 ) -> float:
     import numpy as np
 
-    d = s[i] - s[j]
+    d = inc @ s
     off = s - mean
     # -[a log sig(d) + (m - a) log sig(-d)] = a softplus(-d) + (m - a) softplus(d)
     return float(
         np.sum(a * np.logaddexp(0.0, -d) + (m - a) * np.logaddexp(0.0, d))
-        + 0.5 * prec * (off @ off)
+        + 0.5 * float(np.sum(prec * off * off))
     )
 
 
@@ -106,52 +110,54 @@ def newton(
     tol: float = 1e-8,
     max_iter: int = 50,
     mean: np.ndarray | None = None,
+    design: Any = None,
+    prec: np.ndarray | None = None,
 ) -> np.ndarray:
     """Damped Newton on the negative log posterior; each step by preconditioned CG.
 
     The objective is strictly convex (the prior adds prec * I), so Newton with a backtracking
     line search converges from anywhere, usually in 5-8 steps.
+
+    `design` (sparse, n x p) makes the scores `design @ theta` and fits theta instead, under
+    independent priors N(`mean`, 1/`prec`) per parameter (default: 1/prior_sd^2 each): the
+    hierarchical fit (`analysis.pooled`: a mean per source plus each sample's offset) is this
+    same fit with the sources as extra columns. Returns theta (the scores without `design`).
     """
     import numpy as np
-    import scipy.sparse as sp
     from scipy.sparse.linalg import LinearOperator, cg
     from scipy.special import expit
 
-    prec = 1.0 / prior_sd**2
+    inc = incidence(n, i, j, design)
+    p_dim = inc.shape[1]
+    pv = np.full(p_dim, 1.0 / prior_sd**2) if prec is None else np.asarray(prec, dtype=float)
     mu: np.ndarray | float = 0.0 if mean is None else np.asarray(mean, dtype=float)
     if x0 is not None:
         s = np.asarray(x0, dtype=float).copy()
     else:
-        s = np.zeros(n) if mean is None else np.asarray(mean, dtype=float).copy()
-    npairs = len(i)
-    rows = np.arange(npairs)
-    inc = sp.csr_matrix(
-        (np.r_[np.ones(npairs), -np.ones(npairs)], (np.r_[rows, rows], np.r_[i, j])),
-        shape=(npairs, n),
-    )
+        s = np.zeros(p_dim) if mean is None else np.asarray(mean, dtype=float).copy()
     inc_t = inc.T.tocsr()
-    f = _objective(s, i, j, a, m, prec, mu)
+    sq_t = inc_t.multiply(inc_t).tocsr()  # for the Hessian's diagonal (the preconditioner)
+    f = _objective(inc, s, a, m, pv, mu)
     for _ in range(max_iter):
-        d = s[i] - s[j]
-        p = expit(d)
-        grad = inc_t @ (m * p - a) + prec * (s - mu)
+        p = expit(inc @ s)
+        grad = inc_t @ (m * p - a) + pv * (s - mu)
         gnorm = float(np.max(np.abs(grad)))
         if gnorm < tol:
             break
         w = m * p * (1.0 - p)
-        diag = np.bincount(i, w, minlength=n) + np.bincount(j, w, minlength=n) + prec
+        diag = sq_t @ w + pv
 
         def hess(v: np.ndarray, w: np.ndarray = w) -> np.ndarray:
-            return inc_t @ (w * (inc @ v)) + prec * v
+            return inc_t @ (w * (inc @ v)) + pv * v
 
-        op = LinearOperator((n, n), matvec=hess, dtype=float)
-        pre = LinearOperator((n, n), matvec=lambda v, dg=diag: v / dg, dtype=float)
+        op = LinearOperator((p_dim, p_dim), matvec=hess, dtype=float)
+        pre = LinearOperator((p_dim, p_dim), matvec=lambda v, dg=diag: v / dg, dtype=float)
         step, _info = cg(op, -grad, M=pre, rtol=min(0.1, math.sqrt(gnorm)), atol=0.0, maxiter=200)
         t = 1.0
         slope = float(grad @ step)
         while True:
             cand = s + t * step
-            fc = _objective(cand, i, j, a, m, prec, mu)
+            fc = _objective(inc, cand, a, m, pv, mu)
             if fc <= f + 1e-4 * t * slope or t < 1e-8:
                 break
             t *= 0.5
@@ -160,6 +166,91 @@ def newton(
             break
         s, f = cand, fc
     return s
+
+
+def incidence(n: int, i: np.ndarray, j: np.ndarray, design: Any = None) -> Any:
+    """Pairs x parameters: +1 at i, -1 at j (times `design`), so that d = inc @ theta."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    rows = np.arange(len(i))
+    inc = sp.csr_matrix(
+        (np.r_[np.ones(len(i)), -np.ones(len(i))], (np.r_[rows, rows], np.r_[i, j])),
+        shape=(len(i), n),
+    )
+    return inc if design is None else (inc @ sp.csr_matrix(design)).tocsr()
+
+
+def laplacian(
+    n: int, win: np.ndarray, los: np.ndarray, weight: np.ndarray, scores: np.ndarray
+) -> Any:
+    """The likelihood's Hessian at `scores` (sparse, n x n): the comparison graph's
+    Laplacian weighted by p(1-p) of each game. The posterior's Hessian adds the prior."""
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.special import expit
+
+    p = expit(scores[win] - scores[los])
+    w = weight * p * (1.0 - p)
+    off = sp.coo_matrix((np.r_[-w, -w], (np.r_[win, los], np.r_[los, win])), shape=(n, n))
+    deg = np.bincount(win, w, minlength=n) + np.bincount(los, w, minlength=n)
+    return (off.tocsr() + sp.diags(deg)).tocsr()
+
+
+class Blocks(NamedTuple):
+    """The connected components of a Hessian H, in the shapes the per-block work needs."""
+
+    labels: np.ndarray  # each sample's component
+    sizes: np.ndarray  # each component's size
+    order: np.ndarray  # samples sorted by component (stable)
+    starts: np.ndarray  # where each component starts in `order`
+    pos: np.ndarray  # each sample's place inside its block
+
+    def members(self, comp: int) -> np.ndarray:
+        return self.order[self.starts[comp] : self.starts[comp] + self.sizes[comp]]
+
+    def stacked(self, h: Any, comps: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The blocks of components `comps` (all of `size`) as one dense (k, size, size)
+        array, and their members (k, size): one batched call instead of a Python loop."""
+        import numpy as np
+
+        coo = h.tocoo()
+        slot = np.full(len(self.sizes), -1)
+        slot[comps] = np.arange(len(comps))
+        sel = slot[self.labels[coo.row]] >= 0
+        r, c, v = coo.row[sel], coo.col[sel], coo.data[sel]
+        blocks = np.zeros((len(comps), size, size))
+        np.add.at(blocks, (slot[self.labels[r]], self.pos[r], self.pos[c]), v)
+        members = self.order[(self.starts[comps][:, None] + np.arange(size))]
+        return blocks, members
+
+
+def blocks(h: Any) -> Blocks:
+    import numpy as np
+    from scipy.sparse.csgraph import connected_components
+
+    n = h.shape[0]
+    ncomp, labels = connected_components(h, directed=False)
+    sizes = np.bincount(labels, minlength=ncomp)
+    order = np.argsort(labels, kind="stable")
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n) - starts[labels[order]]
+    return Blocks(labels, sizes, order, starts, pos)
+
+
+def hessian(
+    n: int,
+    win: np.ndarray,
+    los: np.ndarray,
+    weight: np.ndarray,
+    scores: np.ndarray,
+    prior_sd: float,
+) -> Any:
+    """The posterior's Hessian H at `scores` (sparse CSR): `laplacian` plus the prior."""
+    import scipy.sparse as sp
+
+    return (laplacian(n, win, los, weight, scores) + sp.identity(n) / prior_sd**2).tocsr()
 
 
 def variances(
@@ -173,26 +264,15 @@ def variances(
 ) -> tuple[np.ndarray, str]:
     """diag(H^-1) at `scores`, per connected component (see the module docstring)."""
     import numpy as np
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-    from scipy.special import expit
 
-    prec = 1.0 / prior_sd**2
-    p = expit(scores[win] - scores[los])
-    w = weight * p * (1.0 - p)
-    h = sp.coo_matrix((np.r_[-w, -w], (np.r_[win, los], np.r_[los, win])), shape=(n, n)).tocsr()
-    diag = np.bincount(win, w, minlength=n) + np.bincount(los, w, minlength=n) + prec
-    h = h + sp.diags(diag)
-    ncomp, labels = connected_components(h, directed=False)
+    h = hessian(n, win, los, weight, scores, prior_sd)
+    diag = h.diagonal()
+    parts = blocks(h)
+    sizes = parts.sizes
     var = 1.0 / diag
-    sizes = np.bincount(labels, minlength=ncomp)
-    order = np.argsort(labels, kind="stable")
-    starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n) - starts[labels[order]]  # a sample's place inside its block
     coo = h.tocoo()
     offdiag = coo.row != coo.col
-    loops = np.bincount(labels[coo.row[offdiag]], minlength=ncomp) // 2 - (sizes - 1)
+    loops = np.bincount(parts.labels[coo.row[offdiag]], minlength=len(sizes)) // 2 - (sizes - 1)
     method = "exact"
     bp: np.ndarray | None = None
     for size in np.unique(sizes):
@@ -201,7 +281,7 @@ def variances(
         comps = np.flatnonzero(sizes == size)
         if size > BATCH_MAX:
             for c in comps:
-                members = order[starts[c] : starts[c] + size]
+                members = parts.members(int(c))
                 if size <= exact_max and loops[c] > size // 20:
                     var[members] = np.diag(np.linalg.inv(h[members][:, members].toarray()))
                     continue
@@ -213,16 +293,8 @@ def variances(
                 if loops[c]:
                     method = "approx"
             continue
-        # all blocks of this size at once: one batched inverse instead of a Python loop
-        slot = np.full(ncomp, -1)
-        slot[comps] = np.arange(len(comps))
-        sel = slot[labels[coo.row]] >= 0
-        r, c, v = coo.row[sel], coo.col[sel], coo.data[sel]
-        blocks = np.zeros((len(comps), size, size))
-        np.add.at(blocks, (slot[labels[r]], pos[r], pos[c]), v)
-        inv_diag = np.diagonal(np.linalg.inv(blocks), axis1=1, axis2=2)
-        members = order[(starts[comps][:, None] + np.arange(size)).ravel()]
-        var[members] = inv_diag.ravel()
+        stack, members = parts.stacked(h, comps, int(size))
+        var[members.ravel()] = np.diagonal(np.linalg.inv(stack), axis1=1, axis2=2).ravel()
     return var, method
 
 

@@ -19,7 +19,8 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from rater.analysis.bt import PRIOR_SD, fit_arrays, variances
+from rater.analysis.best import DRAWS, best_k, laplace_draws
+from rater.analysis.bt import PRIOR_SD, fit_arrays, hessian, variances
 from rater.analysis.games import Game, GameTable, games
 from rater.core.errors import RankError
 from rater.core.records import Rating
@@ -40,11 +41,24 @@ class Score:
     source: str
     title: str = ""
     number: int = 0  # where the sample is in its source, from 1 (0: not known)
+    p_best: float | None = None  # probability of being among the best K (`fit(best=K)`)
 
     @property
     def interval(self) -> tuple[float, float]:
         """The score's 95% interval (normal, from its standard error)."""
         return self.score - Z95 * self.se, self.score + Z95 * self.se
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best K as a set (see `analysis.best`): its ids (highest p_best first), how sure
+    the set is (its expected precision), from how many posterior draws and which way."""
+
+    k: int
+    ids: tuple[str, ...]
+    sure: float
+    draws: int
+    method: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ class Ranking:
     games: int
     prior_sd: float
     se_method: str
+    best: Best | None = None  # with `fit(best=K)`
 
     def by_id(self) -> dict[str, Score]:
         return {r.id: r for r in self.rows}
@@ -74,12 +89,17 @@ def fit(
     extra_ids: Iterable[str] = (),
     prior_mean: Mapping[str, float] | None = None,
     titles: Mapping[str, str] | None = None,
+    best: int = 0,
+    draws: int = DRAWS,
+    seed: int = 0,
 ) -> Ranking:
     """Bradley-Terry MAP fit of journal records (or of their GameTable, read as a stream);
     `extra_ids` adds never-compared samples. `prior_mean`: each sample's prior mean by id
     (a preference model's scores; missing: 0), which decides where a sample with few
     comparisons sits. `titles` (id -> title) stands in for titles the records' texts would
-    give (a reader that left the texts out)."""
+    give (a reader that left the texts out). `best` > 0: each sample's probability of being
+    among the best `best` from `draws` posterior draws (`analysis.best`; `seed` makes them
+    repeatable)."""
     import numpy as np
 
     table = table_of(ratings, include_broken)
@@ -101,6 +121,16 @@ def fit(
         mean = np.fromiter((prior_mean.get(sid, 0.0) for sid in index), dtype=float, count=n)
     scores = fit_arrays(n, win, los, tie, prior_sd, mean=mean)
     var, method = variances(n, win, los, np.ones(len(win)), scores, prior_sd)
+    p_best: list[float | None] = [None] * n
+    top: Best | None = None
+    if best > 0:
+        h = hessian(n, win, los, np.ones(len(win)), scores, prior_sd)
+        chunks, how = laplace_draws(h, scores, draws, np.random.default_rng(seed))
+        answer = best_k(scores, chunks, best, how)
+        p_best = answer.p_best.tolist()
+        every = list(index)
+        chosen = tuple(every[k] for k in answer.chosen.tolist())
+        top = Best(answer.k, chosen, answer.sure, answer.draws, answer.method)
     wins = np.bincount(win[~tie], minlength=n)
     losses = np.bincount(los[~tie], minlength=n)
     ties = np.bincount(win[tie], minlength=n) + np.bincount(los[tie], minlength=n)
@@ -119,9 +149,10 @@ def fit(
         at = names.index.get(sid, -1) if k >= len(used) else int(used[k])
         source, number = table.source_of.get(at, ("", 0))
         title = (titles or {}).get(sid, "") or table.title_of.get(at, "")
-        rows.append(Score(sid, sc, math.sqrt(v), w, lo, t, source, title, number))
+        score = Score(sid, sc, math.sqrt(v), w, lo, t, source, title, number, p_best[k])
+        rows.append(score)
     rows.sort(key=lambda r: (-r.score, r.id))
-    return Ranking(tuple(rows), len(win), prior_sd, method)
+    return Ranking(tuple(rows), len(win), prior_sd, method, top)
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,14 @@ from rater.core.errors import StorageError
 from rater.core.files import make_folders, read_regular
 from rater.core.jsonread import loads
 from rater.core.paths import cache_dir
-from rater.core.records import MACHINE_FAILURE, NoteEvent, Render
+from rater.core.records import MACHINE_FAILURE, NoteEvent, Reason, Render
 from rater.core.settings import RenderSettings
 
 MAX_ENTRY_BYTES = 8 << 20  # an entry of a 180 s clip's notes is well under 1 MB
-TRANSIENT_ERRORS = frozenset({"timeout", MACHINE_FAILURE})
-CACHED_ERRORS = frozenset({"unparseable", "unrenderable", "no-notes"})  # the tune's own
+TRANSIENT_ERRORS = frozenset({Reason.TIMEOUT, MACHINE_FAILURE})
+CACHED_ERRORS = frozenset(
+    {Reason.UNPARSEABLE, Reason.UNRENDERABLE, Reason.NO_NOTES}
+)  # the tune's own
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _NUMBERS = ("clip_seconds", "music_seconds", "peak", "rms")
 _FIELDS = frozenset({*_NUMBERS, "notes", "bars", "error", "detail", "wav"})

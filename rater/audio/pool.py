@@ -11,21 +11,21 @@ from __future__ import annotations
 import glob
 import os
 import signal
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rater.audio import synth
 from rater.audio.render import RenderTimeout, failed, render_one
-from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
+from rater.core.errors import MACHINE_ERRORS, RenderError, SetupError, StorageError
 from rater.core.failures import Stage, failure
-from rater.core.records import MACHINE_FAILURE, Render, Sample
+from rater.core.records import MACHINE_FAILURE, Reason, Render, Sample
 from rater.core.scratch import discard
 from rater.core.settings import RenderSettings
+from rater.core.spawn import clean_start
 
 MACHINE_RETRIES = 1  # a sample whose process the machine failed is tried once more
 MAX_TASKS_PER_WORKER = 100  # recycle now and then: a long-lived worker only grows
@@ -107,8 +107,6 @@ def _worker_main(conn: Any, settings: RenderSettings, work: Work) -> None:
         os.nice(work.nice)
     try:
         if work.synth:
-            from rater.audio import synth
-
             synth.get_synth(settings.soundfont, settings.sample_rate)
         conn.send(("ready", None))
         while True:  # the parent stops (and replaces) a worker after `max_tasks` samples
@@ -121,7 +119,7 @@ def _worker_main(conn: Any, settings: RenderSettings, work: Work) -> None:
                     result = work.run(sample, out_dir)
                 except RenderTimeout:  # the alarm fired between finishing and disarming
                     limit = settings.time_limit
-                    result = failed(sample, "timeout", f"took longer than {limit:g} s")
+                    result = failed(sample, Reason.TIMEOUT, f"took longer than {limit:g} s")
                 except StorageError as exc:
                     conn.send(("storage", (out_dir, str(exc))))
                     continue
@@ -173,53 +171,6 @@ class _Worker:
 def _start_without_main(proc: Any) -> None:
     with clean_start():
         proc.start()
-
-
-_START = threading.Lock()  # the environment is the process's: one start at a time
-
-
-@contextmanager
-def clean_start() -> Iterator[None]:
-    """Processes started inside import nothing from the caller's script or working folder.
-
-    spawn and forkserver children normally re-import `__main__` by path; an unguarded script
-    (or a notebook) would then run again inside every worker. They also start as `python -c`,
-    which puts the working folder first on `sys.path`: the forkserver then preloads numpy
-    and mido from there, so a `mido.py` beside the samples ran inside every worker and its
-    errors became cached verdicts. PYTHONSAFEPATH (Python 3.11+) keeps that entry off; the
-    workers need nothing from either. A start that fails for want of a temporary folder (or
-    any other OSError) is a StorageError: one line, not multiprocessing's traceback.
-    """
-    import sys
-
-    with _START:
-        main = sys.modules.get("__main__")
-        had_file, file = hasattr(main, "__file__"), getattr(main, "__file__", None)
-        spec = getattr(main, "__spec__", None)
-        if main is not None:
-            if had_file:
-                del main.__file__
-            main.__spec__ = None
-        safe = os.environ.get("PYTHONSAFEPATH")
-        os.environ["PYTHONSAFEPATH"] = "1"
-        try:
-            yield
-        except OSError as exc:  # multiprocessing's own folder and sockets: the machine's
-            raise StorageError(
-                f"cannot start worker processes: {exc.strerror or exc}"
-                + (f" ({exc.filename})" if exc.filename else "")
-                + "; set TMPDIR to a writable folder, or run with {field} 0",
-                field="workers",
-            ) from None
-        finally:
-            if safe is None:
-                del os.environ["PYTHONSAFEPATH"]
-            else:
-                os.environ["PYTHONSAFEPATH"] = safe
-            if main is not None:
-                main.__spec__ = spec
-                if had_file:
-                    main.__file__ = file
 
 
 Result = TypeVar("Result")
@@ -362,8 +313,6 @@ class Pool:
             if not w.ready:
                 self.start_failures += 1
                 if self.start_failures > 3:
-                    from rater.core.errors import RenderError
-
                     raise RenderError(
                         "render processes die while starting (run with {field} 0 to see why)",
                         field="workers",
@@ -418,7 +367,6 @@ class Pool:
         yield failed(sample, MACHINE_FAILURE, f"{why} (tried {tries + 1} times)")
 
     def _watch(self, pending: deque[Sample]) -> Iterator[Render]:
-        from rater.core.errors import RenderError
 
         now = _now()
         for w in list(self.workers):
@@ -428,7 +376,9 @@ class Pool:
                 sample = w.task
                 self._requeue(w, pending)
                 self._retire(w, kill=True)
-                yield failed(sample, "timeout", f"render process stuck for {now - w.since:.0f} s")
+                yield failed(
+                    sample, Reason.TIMEOUT, f"render process stuck for {now - w.since:.0f} s"
+                )
 
     def close(self) -> None:
         for w in list(self.workers):

@@ -20,10 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rater.audio import synth
 from rater.core import abc, scratch
 from rater.core.errors import MACHINE_ERRORS, SetupError, StorageError
 from rater.core.failures import Stage, failure
-from rater.core.records import NoteEvent, Render, Sample
+from rater.core.records import NoteEvent, Reason, Render, Sample
 from rater.core.settings import RenderSettings
 
 # Playable written tempos, in quarter notes per minute. Real tunes use 40..360 (measured on
@@ -171,7 +172,7 @@ def limited(sample: Sample, settings: RenderSettings, work: Callable[[], Any]) -
     try:
         return work()
     except RenderTimeout:
-        return failed(sample, "timeout", f"took longer than {settings.time_limit:g} s")
+        return failed(sample, Reason.TIMEOUT, f"took longer than {settings.time_limit:g} s")
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -184,10 +185,10 @@ def clip_notes(sample: Sample, settings: RenderSettings, tune: abc.Tune | None =
     tune = tune if tune is not None else read(sample, settings)
     performance = abc.perform(tune, settings.clip_seconds)
     if not any(0 <= n.pitch <= 127 for n in performance.notes):
-        return failed(sample, "no-notes", "the tune has no playable notes")
+        return failed(sample, Reason.NO_NOTES, "the tune has no playable notes")
     bad_tempo = _bad_tempo(performance.tempos)
     if bad_tempo:
-        return failed(sample, "unrenderable", bad_tempo)
+        return failed(sample, Reason.UNRENDERABLE, bad_tempo)
     clip = abc.clip(performance, settings.clip_seconds, settings.speed)
     return Render(
         sample_id=sample.id,
@@ -223,7 +224,6 @@ def _write_clip(
     rendered fine, the machine could not keep it. The temporary file never outlives a failure
     or a timeout.
     """
-    from rater.audio import synth
 
     tmp: Path | None = None
     try:

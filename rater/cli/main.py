@@ -14,16 +14,23 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from rater.cli.options import byte_size
+from rater import __version__
+from rater.analysis.export import FORMATS
+from rater.cli.options import byte_size, flag_of
 from rater.cli.plotting import add_plot_options
 from rater.cli.team_args import add_db_option, add_db_parser
 from rater.core.abc.dialect import DIALECTS
+from rater.core.bpe import DEFAULT_PAD
 from rater.core.corpus import KINDS
+from rater.core.errors import RaterError
+from rater.core.printable import printable
 from rater.core.records import NOTES, REASONS
 from rater.core.settings import (
     AUTO_RATER,
+    FEATURE_BLOCKS,
     LONG_QUERY,
     RANGES,
+    TOP_ROWS,
     CorpusSettings,
     ExportOptions,
     FeatureSettings,
@@ -32,6 +39,8 @@ from rater.core.settings import (
     RateSettings,
     RenderSettings,
 )
+from rater.rating.pairing import STRATEGIES
+from rater.tui.keys import keys_text
 
 
 def _in(name: str) -> str:
@@ -41,7 +50,6 @@ def _in(name: str) -> str:
 
 def epilog() -> str:
     """The rating screen's keys (from the app's own key table) and the cache variable."""
-    from rater.tui.keys import keys_text
 
     return keys_text() + (
         "\nSet RATER_CACHE_DIR to choose where rendered clips are cached; `rater cache` shows its"
@@ -84,21 +92,8 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
     _add_dialect_arg(p)
     p.add_argument("--soundfont", metavar="FILE", help="SoundFont (.sf2) to synthesise with")
     defaults = RenderSettings()
-    p.add_argument(
-        "--clip-seconds",
-        type=float,
-        default=defaults.clip_seconds,
-        help="seconds of music per clip" + _in("clip_seconds"),
-    )
-    p.add_argument(
-        "--speed",
-        type=float,
-        default=defaults.speed,
-        help="tempo factor (pitch unchanged)" + _in("speed"),
-    )
-    p.add_argument(
-        "--workers", type=int, default=defaults.workers, help="render processes" + _in("workers")
-    )
+    _add_clip_args(p, "seconds of music per clip", "tempo factor (pitch unchanged)")
+    _add_workers_arg(p, defaults.workers, "render processes")
     p.add_argument(
         "--time-limit",
         type=float,
@@ -106,8 +101,27 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
         help="seconds allowed to render one sample" + _in("time_limit"),
     )
     _add_cache_size(p)
-    if not blacklist:
-        return
+    if blacklist:
+        _add_blacklist_arg(p)
+
+
+def _add_clip_args(p: argparse.ArgumentParser, seconds: str, speed: str) -> None:
+    """--clip-seconds and --speed: the clip a rater hears (the model reads its notes)."""
+    defaults = RenderSettings()
+    p.add_argument(
+        "--clip-seconds",
+        type=float,
+        default=defaults.clip_seconds,
+        help=seconds + _in("clip_seconds"),
+    )
+    p.add_argument("--speed", type=float, default=defaults.speed, help=speed + _in("speed"))
+
+
+def _add_workers_arg(p: argparse.ArgumentParser, default: int, what: str) -> None:
+    p.add_argument("--workers", type=int, default=default, help=what + _in("workers"))
+
+
+def _add_blacklist_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--blacklist",
         metavar="FILE|none",
@@ -168,7 +182,6 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
 def _add_pairing_args(p: argparse.ArgumentParser) -> None:
     """--seed and --pairing; left out, a journal's own pairing is followed
     (`rating.provenance`): a second seed pairs the samples again."""
-    from rater.rating.pairing import STRATEGIES
 
     defaults = PairingSettings()
     p.add_argument(
@@ -189,7 +202,6 @@ def _add_pairing_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_export_args(p: argparse.ArgumentParser) -> None:
-    from rater.analysis.export import FORMATS
 
     d = ExportOptions()
     p.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
@@ -255,8 +267,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from rater import __version__
-    from rater.core.bpe import DEFAULT_PAD
 
     parser.add_argument("--version", action="version", version=f"rater {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -346,9 +356,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rank", help="Bradley-Terry scores and per-source win rates")
     p.add_argument("ratings", nargs="*", metavar="RATINGS")
     add_db_option(p)
-    p.add_argument("--csv", metavar="FILE", help="write id,score,se,wins,losses,ties,source,number")
-    p.add_argument("--by-source", action="store_true", help="blind A/B report per source")
-    p.add_argument("--top", type=int, default=20, help="rows shown in the table" + _in("top"))
+    p.add_argument(
+        "--csv", metavar="FILE",
+        help="write id,score,se,wins,losses,ties,source,number (and p_best with --best)",
+    )  # fmt: skip
+    p.add_argument(
+        "--by-source", action="store_true",
+        help="each source's mean with its interval, in natural order (iter-2 before iter-10), "
+        "and the blind A/B report",
+    )  # fmt: skip
+    p.add_argument("--top", type=int, default=TOP_ROWS, help="rows shown in the table" + _in("top"))
+    p.add_argument(
+        "--best", type=int, metavar="K",
+        help="each sample's probability of being among the best K (p_best) and how sure the "
+        "best K are" + _in("best"),
+    )  # fmt: skip
+    p.add_argument(
+        "--out", metavar="FILE",
+        help="with --best: write the best K as a samples file (id, source, score as comments)",
+    )  # fmt: skip
     p.add_argument("--drop-broken", action="store_true", help="leave out auto-rated records")
     p.add_argument(
         "--model", metavar="MODEL.json",
@@ -393,7 +419,9 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     f.add_argument("ratings", nargs="*", metavar="RATINGS", help="ratings journals (.jsonl)")
     add_db_option(f)
     f.add_argument("--out", metavar="MODEL.json", required=True, help="model file to write")
-    f.add_argument("--kind", choices=["abc", "text"], default="abc", help="what the samples are")
+    f.add_argument(
+        "--kind", choices=KINDS, default=FeatureSettings.kind, help="what the samples are"
+    )
     f.add_argument(
         "--with-auto",
         action="store_true",
@@ -402,7 +430,7 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--drop-broken", action="store_true", help=argparse.SUPPRESS)  # the default
     f.add_argument(
-        "--features", choices=["both", "music", "text"], default="both",
+        "--features", choices=FEATURE_BLOCKS, default=FEATURE_BLOCKS[0],
         help="music (notes and bars), text (GPT-2 BPE n-grams) or both",
     )  # fmt: skip
     f.add_argument(
@@ -427,35 +455,18 @@ def _add_model_parser(sub: argparse._SubParsersAction) -> None:
         "--top", type=int, default=None, help="rows shown; with --out: N written" + _in("top")
     )
     s.add_argument("--out", metavar="FILE", help="write the --top N best as a samples file")
-    s.add_argument(
-        "--blacklist", metavar="FILE|none", action="append",
-        help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
-    )  # fmt: skip
+    _add_blacklist_arg(s)
     for q in (f, s):
-        q.add_argument(
-            "--workers",
-            type=int,
-            default=FitSettings.workers,
-            help="processes reading the tunes" + _in("workers"),
-        )
-    f.add_argument(
-        "--clip-seconds", type=float, default=FeatureSettings.clip_seconds,
-        help="the clip whose notes are read (seconds of music)" + _in("clip_seconds"),
-    )  # fmt: skip
-    f.add_argument(
-        "--speed",
-        type=float,
-        default=FeatureSettings.speed,
-        help="tempo factor of the clips" + _in("speed"),
+        _add_workers_arg(q, FitSettings.workers, "processes reading the tunes")
+    # FeatureSettings' clip is the render's (its defaults are RenderSettings')
+    _add_clip_args(
+        f, "the clip whose notes are read (seconds of music)", "tempo factor of the clips"
     )
     _add_dialect_arg(f)  # kept in the model file: `score` reads samples the same way
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from rater.cli.options import flag_of
-    from rater.core.errors import RaterError
-    from rater.core.printable import printable
 
     module = importlib.import_module(f"rater.cli.commands.{args.command.replace('-', '_')}")
     try:

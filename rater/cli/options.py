@@ -13,12 +13,19 @@ import os
 import re
 import sys
 
+from rater.audio.synth import resolve_soundfont
+from rater.core.checks import default_settings
+from rater.core.errors import ModelError
 from rater.core.settings import (
+    FEATURE_BLOCKS,
     CheckSettings,
     ExportOptions,
+    FeatureSettings,
+    FitSettings,
     PairingSettings,
     RateSettings,
     RenderSettings,
+    TeamSettings,
 )
 
 # Fields whose option is not simply `--field-name`.
@@ -61,8 +68,6 @@ def render_settings(args: argparse.Namespace, kind: str) -> RenderSettings:
     once with an install hint rather than as thousands of failed renders. Text samples are
     never rendered: they need no SoundFont (nor libfluidsynth).
     """
-    from rater.audio.synth import resolve_soundfont
-
     render = RenderSettings(
         soundfont=args.soundfont or "",
         clip_seconds=args.clip_seconds,
@@ -77,8 +82,6 @@ def render_settings(args: argparse.Namespace, kind: str) -> RenderSettings:
 
 def render_and_checks(args: argparse.Namespace, kind: str) -> tuple[RenderSettings, CheckSettings]:
     """Render settings and the check settings with the `--blacklist` files loaded."""
-    from rater.core.checks import default_settings
-
     return render_settings(args, kind), default_settings(args.blacklist, args.dialect)
 
 
@@ -118,4 +121,33 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
         drop_broken=args.drop_broken,
         drop_ties=args.drop_ties,
         keep_rechecks=args.keep_rechecks,
+    )
+
+
+def project_settings(args: argparse.Namespace) -> tuple[PairingSettings, TeamSettings]:
+    """A team project's schedule and sharing (`rater db add`)."""
+    pairing = PairingSettings(strategy=args.pairing, seed=args.seed, prefix_chars=args.prefix_chars)
+    return pairing, TeamSettings(overlap=args.overlap, lease_seconds=args.lease_seconds)
+
+
+def fit_settings(args: argparse.Namespace) -> FitSettings:
+    """How `rater model fit` fits and checks the model."""
+    return FitSettings(C=args.c, folds=args.folds, seed=args.seed, workers=args.workers)
+
+
+def feature_settings(args: argparse.Namespace) -> FeatureSettings:
+    """What `rater model fit`'s model reads: `--features` (one of `FEATURE_BLOCKS`) of
+    samples of `--kind`, music from the clip of `--clip-seconds` at `--speed`."""
+    blocks = args.features
+    if blocks not in FEATURE_BLOCKS:
+        raise ModelError(f"--features must be one of {', '.join(FEATURE_BLOCKS)}")
+    if args.kind == "text" and blocks == "music":
+        raise ModelError("--features music needs --kind abc: text samples have no notes")
+    return FeatureSettings(
+        kind=args.kind,
+        use_text=blocks in ("both", "text"),
+        use_music=blocks in ("both", "music") and args.kind == "abc",
+        clip_seconds=args.clip_seconds,
+        speed=args.speed,
+        dialect=args.dialect,
     )

@@ -16,7 +16,9 @@ from rater.core.corpus import read_samples
 from rater.core.errors import CorpusError, JournalError, StoreError
 from rater.core.records import Rating, Sample
 from rater.rating.reading import JournalRecords
-from rater.rating.store.connect import URL_ENV, url_from
+from rater.rating.store.connect import URL_ENV, connect, url_from
+from rater.rating.store.reading import ProjectRecords
+from rater.rating.store.team import TeamStore
 
 
 class Ratings(Protocol):
@@ -40,7 +42,6 @@ def ratings_of(args: argparse.Namespace, *, tokens: bool = True, texts: bool = T
         return JournalRecords(args.ratings, tokens=tokens, texts=texts)
     if not args.project:
         raise StoreError("--db needs --project NAME (the team project to read)")
-    from rater.rating.store.reading import ProjectRecords
 
     return ProjectRecords(url, args.project, tokens=tokens, texts=texts)
 
@@ -56,8 +57,6 @@ def samples_of(args: argparse.Namespace, kind: str) -> list[Sample]:
         return read_samples(args.samples, kind=kind, text_field=args.text_field)
     if not args.project:
         raise StoreError("--db needs --project NAME (the team project to read)")
-    from rater.rating.store.connect import connect
-    from rater.rating.store.team import TeamStore
 
     with connect(url) as conn:
         return TeamStore(conn, args.project, "").all_samples()

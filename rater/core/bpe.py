@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rater.core import scratch
 from rater.core.errors import RaterError, SettingsError, SetupError
+from rater.core.files import read_regular
+from rater.core.paths import cache_dir
 
 if TYPE_CHECKING:
     import tiktoken
@@ -89,7 +92,6 @@ RANKS_NAME = f"gpt2-{_VOCAB_BPE_SHA256[:12]}-{_ENCODER_JSON_SHA256[:12]}.ranks"
 
 
 def _ranks_cache() -> Path:
-    from rater.core.paths import cache_dir
 
     return cache_dir() / CACHE_SUBDIR / RANKS_NAME
 
@@ -124,8 +126,6 @@ def _cached_ranks() -> dict[bytes, int] | None:
     exactly the expected bytes."""
     import hashlib
 
-    from rater.core.files import read_regular
-
     data = read_regular(_ranks_cache(), 1 << 21)
     if data is None or hashlib.sha256(data).hexdigest() != _RANKS_SHA256:
         return None
@@ -136,8 +136,6 @@ def _store_ranks(ranks: dict[bytes, int]) -> None:
     """Write the table for the next run; a cache that cannot be written only costs speed,
     and leaves no temporary file."""
     import contextlib
-
-    from rater.core import scratch
 
     data = _pack(ranks)
     if data is not None:

@@ -13,25 +13,24 @@ include the bar-level checks of `musiccheck` (loop, off-meter, bad-header, incoh
 unparseable for a body the bar reader cannot read), on the notes as played.
 
 A sample whose text stops inside a bar is not failed for that alone: it gets the note
-`cut-off` (`Verdict.notes`). Good generators stop at their length limit too (1 in 9
-folk-rnn samples, 2 of the 2,510 tuning tunes end inside a bar); what a cut-off changes is
-how much repetition `loop` accepts, and a stop on a short note or an opening symbol is one
-weak sign for `incoherent`.
+`cut-off` (`Verdict.notes`), since good generators stop at their length limit too (how
+often: `musiccheck`); what a cut-off changes is how much repetition `loop` accepts, and a
+stop on a short note or an opening symbol is one weak sign for `incoherent`.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import NamedTuple
 
 from rater.core import musiccheck, prose
 from rater.core import paths as paths_mod
 from rater.core.abc import Tune, parse
 from rater.core.errors import CorpusError
-from rater.core.records import Render, Sample, Verdict
+from rater.core.records import Reason, Render, Sample, Verdict
 from rater.core.settings import CheckSettings
 
 
@@ -78,7 +77,6 @@ _COMMENT = re.compile(r"%.*$")
 _NOTE = re.compile(r"[A-Ga-g]")
 _SPACE = re.compile(r"\s+")
 _BAR_RUN = re.compile(r"\|{3,}")  # runs of empty bars (Essen pads lines with them)
-_BAR_SPLIT = re.compile(r"[|\]:\[]+[0-9]*")
 # Characters that make up ABC music once chord symbols and decorations are removed.
 _ABC_CHARS = frozenset(
     "ABCDEFGabcdefgzxZ0123456789/|:[](){}<>^_=,'-.~` \t\n\\&$*#;?@"
@@ -121,11 +119,21 @@ def compress_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data, 9))
 
 
+class PeriodRun(NamedTuple):
+    """A stretch of text made of one unit repeated: `repeats` copies of `period` chars,
+    `span` chars from `start`."""
+
+    period: int
+    span: int
+    repeats: float
+    start: int
+
+
 _MATRIX_CHARS = 1_000  # up to this many chars all periods at once; longer, one at a time
 
 
-def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
-    """(period, span, repeats, start) of the longest stretch of `s` made of one repeated unit.
+def longest_period_run(s: str, max_period: int) -> PeriodRun:
+    """The longest stretch of `s` made of one repeated unit (by its number of copies).
 
     For each period p the stretch where s[i] == s[i+p] holds is a repetition of a p-char
     unit; of the periods, the first with the most repeats wins, and of its longest runs the
@@ -137,7 +145,7 @@ def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
     import numpy as np
 
     if len(s) < 2:
-        return (0, 0, 0.0, 0)
+        return PeriodRun(0, 0, 0.0, 0)
     a = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
     n = len(a)
     periods = np.arange(1, min(max_period, n - 1) + 1)
@@ -151,20 +159,20 @@ def longest_period_run(s: str, max_period: int) -> tuple[int, int, float, int]:
     runs = counted - restart  # length of the run of True ending at each place
     longest = runs.max(axis=1)
     if not longest.any():
-        return (0, 0, 0.0, 0)
+        return PeriodRun(0, 0, 0.0, 0)
     ends = runs.argmax(axis=1)  # where each row's first longest run ends
     spans = longest + periods
     repeats = np.where(longest > 0, spans / periods, 0.0)
     k = int(repeats.argmax())
     start = int(ends[k] - longest[k] + 1)
-    return (int(periods[k]), int(spans[k]), float(repeats[k]), start)
+    return PeriodRun(int(periods[k]), int(spans[k]), float(repeats[k]), start)
 
 
-def _period_by_period(a, periods) -> tuple[int, int, float, int]:  # type: ignore[no-untyped-def]
+def _period_by_period(a, periods) -> PeriodRun:  # type: ignore[no-untyped-def]
     """`longest_period_run` of the code points `a`, one period at a time."""
     import numpy as np
 
-    best = (0, 0, 0.0, 0)
+    best = PeriodRun(0, 0, 0.0, 0)
     for p in (int(p) for p in periods):
         eq = np.concatenate(([0], (a[p:] == a[:-p]).astype(np.int8), [0]))
         edges = np.flatnonzero(np.diff(eq))
@@ -173,33 +181,25 @@ def _period_by_period(a, periods) -> tuple[int, int, float, int]:  # type: ignor
         runs = edges[1::2] - edges[0::2]
         k = int(runs.argmax())
         span = int(runs[k]) + p
-        if span / p > best[2]:
-            best = (p, span, span / p, int(edges[2 * k]))
+        repeats = span / p
+        if repeats > best.repeats:
+            best = PeriodRun(p, span, repeats, int(edges[2 * k]))
     return best
 
 
-def bars(music_text: str) -> list[str]:
-    return [b for b in _BAR_SPLIT.split(music_text) if b]
+def _repetition(text: str, settings: CheckSettings) -> str | None:
+    """A detail string when one short stretch of the text repeats many times in a row.
 
-
-def _repetition(m: str, settings: CheckSettings) -> str | None:
-    """A detail string when the music is degenerate-repetitive, else None."""
-    period, span, repeats, start = longest_period_run(m, settings.max_period)
+    This is the text-level half of the repetition rule: a unit of a few characters (a note,
+    a word, a bar shorter than `max_period`) written out over and over, which holds for any
+    kind of sample. Repetition of whole bars and phrases is judged once, on the notes as
+    played, by `musiccheck`'s `loop` with its own thresholds (spelling and spacing cannot
+    hide a copy there).
+    """
+    period, span, repeats, start = longest_period_run(text, settings.max_period)
     if repeats > settings.max_period_repeats and span >= settings.min_period_span:
-        unit = m[start : start + period]
+        unit = text[start : start + period]
         return f"{unit!r} repeated {repeats:.0f} times in a row"
-    bs = bars(m)
-    run, longest = 1, 1
-    for prev, cur in zip(bs, bs[1:], strict=False):
-        run = run + 1 if cur == prev else 1
-        longest = max(longest, run)
-    if longest >= settings.max_bar_run:
-        return f"the same bar {longest} times in a row"
-    if len(bs) >= 16:
-        distinct = len(set(bs)) / len(bs)
-        if distinct < settings.min_distinct_bars:
-            top, n = Counter(bs).most_common(1)[0]
-            return f"only {len(set(bs))} distinct bars in {len(bs)} ({top!r} x{n})"
     return None
 
 
@@ -257,47 +257,47 @@ def reading_verdict(sample: Sample, settings: CheckSettings) -> tuple[Verdict, T
 
     text = sample.text
     if len(text) > settings.max_chars:
-        fail("too-long", f"{len(text)} chars (limit {settings.max_chars})")
+        fail(Reason.TOO_LONG, f"{len(text)} chars (limit {settings.max_chars})")
         return _verdict(sample, reasons, details), tune
     low = text.lower()
     for snippet in settings.blacklist:
         if snippet in low:
-            fail("blacklist", f"contains {snippet!r}")
+            fail(Reason.BLACKLIST, f"contains {snippet!r}")
             break
     if sample.kind == "text":
         if not text.strip():
-            fail("empty", "no text")
+            fail(Reason.EMPTY, "no text")
         else:
             rep = _repetition(_SPACE.sub(" ", text), settings)
             if rep:
-                fail("repetitive", rep)
+                fail(Reason.REPETITIVE, rep)
         return _verdict(sample, reasons, details), tune
 
     prose_detail = prose.not_music(text, settings)
     if prose_detail:
-        fail("unparseable", prose_detail)
+        fail(Reason.UNPARSEABLE, prose_detail)
         return _verdict(sample, reasons, details), tune
     b = body(text)
     m = music(b)
     if not _NOTE.search(m):
-        fail("empty", "no notes in the tune body" if text.strip() else "no text")
+        fail(Reason.EMPTY, "no notes in the tune body" if text.strip() else "no text")
         return _verdict(sample, reasons, details), tune
     absurd = absurd_field(text, settings)
     if absurd:
-        fail("unparseable", absurd)
+        fail(Reason.UNPARSEABLE, absurd)
     stripped = _DECORATION.sub("", _QUOTED.sub("", b))
     if stripped:
         good = sum(1 for c in stripped if c in _ABC_CHARS) / len(stripped)
         if good < settings.min_abc_fraction and not absurd:
-            fail("unparseable", f"not ABC: only {good:.0%} of the body are ABC symbols")
+            fail(Reason.UNPARSEABLE, f"not ABC: only {good:.0%} of the body are ABC symbols")
     if len(b) >= settings.min_compress_chars:
         ratio = compress_ratio(squeeze(b))
         if ratio > settings.max_compress_ratio:
             limit = settings.max_compress_ratio
-            fail("compressible", f"body compresses {ratio:.1f}x (limit {limit})")
+            fail(Reason.COMPRESSIBLE, f"body compresses {ratio:.1f}x (limit {limit})")
     rep = _repetition(m, settings)
     if rep:
-        fail("repetitive", rep)
+        fail(Reason.REPETITIVE, rep)
     tune = parse(text, settings.dialect)
     bar_fails, notes = musiccheck.problems(text, settings, tune)
     for reason, detail in bar_fails:
@@ -341,15 +341,15 @@ def judge(
             reasons.append(render.error)
             details.append(render.detail or render.error)
     elif render.wav_path is None and audio:
-        reasons.append("unrenderable")
+        reasons.append(Reason.UNRENDERABLE)
         details.append(render.detail or "no audio was produced")
     else:
         silent = render.peak < settings.silent_peak or render.rms < settings.silent_rms
         if audio and silent:
-            reasons.append("silent")
+            reasons.append(Reason.SILENT)
             details.append(f"peak {render.peak:.4f}, rms {render.rms:.5f}")
         seconds = render.music_seconds or render.clip_seconds
         if seconds < settings.min_seconds:
-            reasons.append("too-short")
+            reasons.append(Reason.TOO_SHORT)
             details.append(f"{seconds:.2f} s of music (minimum {settings.min_seconds} s)")
     return _verdict(sample, reasons, details, v.notes)

@@ -25,7 +25,9 @@ from pathlib import Path
 
 from rater.core import scratch
 from rater.core.corpus import read_samples, sample_id
-from rater.core.records import Sample
+from rater.core.errors import SetupError
+from rater.core.paths import cache_dir
+from rater.core.records import Reason, Sample
 
 VERSION = 2
 SEED = 20240601
@@ -39,8 +41,6 @@ def music21_corpus_dir() -> Path:
     """music21's bundled corpus folder, found without importing music21 (slow import)."""
     spec = importlib.util.find_spec("music21")
     if spec is None or not spec.submodule_search_locations:
-        from rater.core.errors import SetupError
-
         raise SetupError("music21 is not installed: pip install music21")
     return Path(next(iter(spec.submodule_search_locations))) / "corpus"
 
@@ -130,8 +130,6 @@ def _build() -> tuple[str, dict[str, str]]:
 def demo_corpus(dest_dir: str | Path | None = None) -> Path:
     """Path of the demo samples file, built on first use (a second or so) then cached."""
     if dest_dir is None:
-        from rater.core.paths import cache_dir
-
         dest = cache_dir() / "demo"
     else:
         dest = Path(dest_dir)
@@ -175,24 +173,24 @@ def _write(dest: Path, origins: dict[str, str], text: str) -> None:
     scratch.write_new(dest / f"demo-v{VERSION}.abc", text.encode("utf-8"))
 
 
-def degenerate_examples() -> dict[str, tuple[str, str]]:
+def degenerate_examples() -> dict[str, tuple[str, Reason]]:
     """Hand-made broken tunes, name -> (text, the reason the checks must give)."""
     head = "X:1\nT:Degenerate\nM:4/4\nL:1/8\nK:G\n"
     rng = random.Random(7)
     noise = bytes(rng.randrange(1, 256) for _ in range(600)).decode("latin-1")
     return {
-        "one bar x30": (head + "GABc dedB|" * 30 + "\n", "repetitive"),
-        "one note x200": (head + "G" * 200 + "\n", "repetitive"),
-        "random bytes": (noise, "unparseable"),
-        "empty body": (head, "empty"),
-        "header, rests only": (head + "z8|x8|z8|]\n", "empty"),
+        "one bar x30": (head + "GABc dedB|" * 30 + "\n", Reason.REPETITIVE),
+        "one note x200": (head + "G" * 200 + "\n", Reason.REPETITIVE),
+        "random bytes": (noise, Reason.UNPARSEABLE),
+        "empty body": (head, Reason.EMPTY),
+        "header, rests only": (head + "z8|x8|z8|]\n", Reason.EMPTY),
         # what a diverged GPT-2 ABC model wrote: a short loop stopping mid-bar, music in K:
         "short loop, cut": (
             head + "GABc dedB|" * 4 + "AGFG A2D2|" + "GABc dedB|" * 3 + "c2ec BcdB|GAB",
-            "loop",
+            Reason.LOOP,
         ),
         "music in K:": (
             head.replace("K:G", "K:d/d/aae/d/|^cA(B/^c/)") + "GABc dedB|]\n",
-            "bad-header",
+            Reason.BAD_HEADER,
         ),
     }

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from rater.core.abc import fields
 from rater.core.errors import MACHINE_ERRORS, SetupError
+from rater.core.records import Reason
 
 
 class Stage(StrEnum):
@@ -33,7 +34,7 @@ class Stage(StrEnum):
 
 
 class Failure(NamedTuple):
-    reason: str  # a `records.REASONS` code
+    reason: Reason
     detail: str  # one sentence, no exception class or message
 
 
@@ -54,11 +55,11 @@ def failure(exc: BaseException, text: str, stage: Stage = Stage.READ) -> Failure
     _raise_if_machine(exc)
     header = invalid_header(text)
     if header:
-        return Failure("bad-header", header)
+        return Failure(Reason.BAD_HEADER, header)
     unclosed = unclosed_problem(text)
     if unclosed:
-        return Failure("unparseable", unclosed)
-    reason = "unparseable" if stage is Stage.READ else "unrenderable"
+        return Failure(Reason.UNPARSEABLE, unclosed)
+    reason = Reason.UNPARSEABLE if stage is Stage.READ else Reason.UNRENDERABLE
     if isinstance(exc, RecursionError):
         return Failure(reason, "nested too deeply to read")
     if isinstance(exc, ZeroDivisionError | OverflowError):

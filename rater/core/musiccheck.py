@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from rater.core.abc import Dialect, Tune, fields, parse
 from rater.core.features import Features, features
+from rater.core.records import Note, Reason
 
 if TYPE_CHECKING:
     from rater.core.settings import CheckSettings
@@ -86,25 +87,25 @@ def problems(
     notes: list[str] = []
     header = header_problem(tune)
     if header:
-        fails.append(("bad-header", header))
+        fails.append((Reason.BAD_HEADER, header))
     if tune.unread >= settings.min_unread_chars:
         share = tune.unread / max(1, tune.chars)
         if share > settings.max_unread_share:
-            fails.append(("unparseable", f"{share:.0%} of the body is not ABC music"))
+            fails.append((Reason.UNPARSEABLE, f"{share:.0%} of the body is not ABC music"))
     f = features(tune, settings.max_phrase_bars)
     loop = _loop(f, settings)
     if loop:
-        fails.append(("loop", loop))
+        fails.append((Reason.LOOP, loop))
     off = _off_meter(f, settings)
     if off:
-        fails.append(("off-meter", off))
+        fails.append((Reason.OFF_METER, off))
     incoherent = _incoherent(f, settings)
     if incoherent:
-        fails.append(("incoherent", incoherent))
+        fails.append((Reason.INCOHERENT, incoherent))
     if f.cut_off:
-        notes.append("cut-off: the text stops inside a bar")
+        notes.append(f"{Note.CUT_OFF}: the text stops inside a bar")
     if tune.dialect != Dialect.ABC:
-        notes.append(f"dialect: {tune.dialect}")
+        notes.append(f"{Note.DIALECT}: {tune.dialect}")
     return fails, notes
 
 

@@ -9,6 +9,7 @@ All records are frozen so they can cross process boundaries and sit in caches sa
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 
@@ -42,9 +43,9 @@ class NoteEvent:
 class Render:
     """The result of rendering one sample: a WAV clip on disk, or the reason it failed.
 
-    `error` is a machine-readable reason ("unrenderable", "timeout", "no-notes") when
-    rendering failed, else None ("unparseable" is the reading's verdict, given before any
-    render); "timeout" may be the machine's fault, so it is never cached. `MACHINE_FAILURE`
+    `error` is a `Reason` (unrenderable, timeout, no-notes) when rendering failed, else
+    None (unparseable is the reading's verdict, given before any render); a timeout may be
+    the machine's fault, so it is never cached. `MACHINE_FAILURE`
     is no reason at all: the machine failed twice (a render process killed, out of memory),
     so the sample has no verdict this run; it is never cached, and never becomes a verdict
     or a journal record. `music_seconds` is the length of the whole tune at the sped-up
@@ -71,25 +72,46 @@ class Render:
 MACHINE_FAILURE = "machine"  # a Render.error that is not the sample's (see `Render`)
 
 
+class Reason(StrEnum):
+    """Why a sample is broken: the machine-readable codes of `Verdict.reasons`, each with
+    its meaning in `REASONS` (`rater check --help` lists them; tests/test_reasons.py holds
+    the README to them). A failed `Render.error` is one of them too (or `MACHINE_FAILURE`,
+    which is none). The bar-level ones (loop, off-meter, bad-header, incoherent) are
+    `rater.core.musiccheck`'s; reader and renderer failures are put in words by
+    `rater.core.failures`."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too-long"
+    BLACKLIST = "blacklist"
+    UNPARSEABLE = "unparseable"
+    COMPRESSIBLE = "compressible"
+    REPETITIVE = "repetitive"
+    LOOP = "loop"
+    OFF_METER = "off-meter"
+    BAD_HEADER = "bad-header"
+    INCOHERENT = "incoherent"
+    UNRENDERABLE = "unrenderable"
+    TIMEOUT = "timeout"
+    NO_NOTES = "no-notes"
+    SILENT = "silent"
+    TOO_SHORT = "too-short"
+
+
+class Note(StrEnum):
+    """Observations that do not fail a sample: each of `Verdict.notes` starts with one
+    (`cut-off: the text stops inside a bar`); their meanings are in `NOTES`."""
+
+    CUT_OFF = "cut-off"
+    DIALECT = "dialect"
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a sample may be shown to a person; `reasons` are machine-readable codes.
+    """Whether a sample may be shown to a person.
 
-    Reason codes (each explained in `REASONS`): "unparseable", "unrenderable", "timeout",
-    "no-notes", "silent", "too-short", "blacklist", "compressible", "repetitive",
-    "empty", "too-long"; from the bar-level checks (`rater.core.musiccheck`): "loop" (a bar
-    or short phrase written out over and over, measured on the notes as played and against
-    the sample's length), "off-meter" (most bars miss the meter in many different lengths,
-    or a bar runs on for several), "bad-header" (a K:, M:, L: or Q: field holds music
-    instead of its value, or is malformed and the tune cannot be read with it: reader and
-    renderer failures are put in words by `rater.core.failures`), "incoherent" (two or
-    more weak signs of a text pieced together from fragments: bars that do not add up, a
-    stop inside a bar on a short note or an opening symbol, unbalanced slurs, repeat
-    sections of one or two bars, fewer than 16 notes).
-    `details` carries a human-readable note per reason (e.g. the blacklist snippet hit).
-    `notes` are observations that do not fail the sample: "cut-off" (the text stops inside
-    a bar: a generator's length limit, common in good output too - 1 in 9 folk-rnn samples);
-    "dialect" (`dialect: folkrnn`: read in a generator's dialect, `rater.core.abc.dialect`).
+    `reasons` are `Reason` codes; `details` carries a human-readable note per reason (e.g.
+    the blacklist snippet hit); `notes` are `Note`s, observations that do not fail the
+    sample (a text cut off inside a bar, as good generators' often are: `musiccheck`).
     """
 
     sample_id: str
@@ -99,28 +121,26 @@ class Verdict:
     notes: tuple[str, ...] = ()
 
 
-# Every reason a verdict can carry, with what it means: `rater check --help` lists them,
-# and tests/test_reasons.py holds the docs (README, the Verdict docstring) to them.
-REASONS: dict[str, str] = {
-    "empty": "no notes in the body, or no text",
-    "too-long": "longer than any real tune",
-    "blacklist": "contains a known-bad snippet",
-    "unparseable": "not ABC (prose, code), absurd field values, or a body that cannot be read",
-    "compressible": "the body compresses like a loop",
-    "repetitive": "one short stretch of text repeated many times in a row",
-    "loop": "a bar or short phrase written out over and over, on the notes as played",
-    "off-meter": "most bars miss the meter in many different lengths, or a bar runs on",
-    "bad-header": "a K:, M:, L: or Q: field holds music, or is malformed and the tune fails",
-    "incoherent": "two or more weak signs of a text pieced together from fragments",
-    "unrenderable": "the renderer could not turn it into sound",
-    "timeout": "rendering took longer than the time limit",
-    "no-notes": "no playable notes",
-    "silent": "the clip is (nearly) silent",
-    "too-short": "shorter than the minimum music length",
+REASONS: dict[Reason, str] = {
+    Reason.EMPTY: "no notes in the body, or no text",
+    Reason.TOO_LONG: "longer than any real tune",
+    Reason.BLACKLIST: "contains a known-bad snippet",
+    Reason.UNPARSEABLE: "not ABC (prose, code), absurd field values, or a body that cannot be read",
+    Reason.COMPRESSIBLE: "the body compresses like a loop",
+    Reason.REPETITIVE: "one short stretch of text repeated many times in a row",
+    Reason.LOOP: "a bar or short phrase written out over and over, on the notes as played",
+    Reason.OFF_METER: "most bars miss the meter in many different lengths, or a bar runs on",
+    Reason.BAD_HEADER: "a K:, M:, L: or Q: field holds music, or is malformed and the tune fails",
+    Reason.INCOHERENT: "two or more weak signs of a text pieced together from fragments",
+    Reason.UNRENDERABLE: "the renderer could not turn it into sound",
+    Reason.TIMEOUT: "rendering took longer than the time limit",
+    Reason.NO_NOTES: "no playable notes",
+    Reason.SILENT: "the clip is (nearly) silent",
+    Reason.TOO_SHORT: "shorter than the minimum music length",
 }
-NOTES: dict[str, str] = {
-    "cut-off": "the text stops inside a bar (a generator's length limit; does not fail)",
-    "dialect": "read in a generator's dialect (folkrnn: tokens joined, L:1/8), not as written",
+NOTES: dict[Note, str] = {
+    Note.CUT_OFF: "the text stops inside a bar (a generator's length limit; does not fail)",
+    Note.DIALECT: "read in a generator's dialect (folkrnn: tokens joined, L:1/8), not as written",
 }
 
 

@@ -14,12 +14,8 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from rater.core.records import Rating, Verdict
+from rater.core.records import Rating, Reason, Verdict
 from rater.core.settings import PairingSettings
-
-# The check reason of a sample too long to be useful; such a sample's text and tokens are
-# left out of its automatic record (`elided`), which is otherwise the size of the sample.
-TOO_LONG = "too-long"
 
 
 def iter_decisions(ratings: Iterable[Rating]) -> Iterator[list[Rating]]:
@@ -139,7 +135,7 @@ def elides(verdict: Verdict) -> bool:
     """Whether an automatic record keeps this broken sample by id and reasons only: a sample
     over the checks' `max_chars` is too long to be useful, and its text and tokens would make
     one journal line as large as the sample (a 50 MB tune, a 181 MB line)."""
-    return not verdict.ok and TOO_LONG in verdict.reasons
+    return not verdict.ok and Reason.TOO_LONG in verdict.reasons
 
 
 def elided(record: Rating) -> tuple[int, ...]:

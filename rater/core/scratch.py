@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 
 from rater.core.errors import StorageError
+from rater.core.files import make_folders
 
 _LOCK = threading.Lock()
 _PRIVATE: Path | None = None
@@ -72,7 +73,6 @@ def discard(path: Path | None) -> None:
 def write_new(dest: Path, payload: bytes) -> None:
     """`payload` into a new temporary file beside `dest`, renamed to `dest` (its folder made
     if needed); OSError when that fails, with no temporary file left."""
-    from rater.core.files import make_folders
 
     make_folders(dest.parent)
     tmp: Path | None = None

@@ -116,6 +116,7 @@ RANGES: dict[str, Range] = {
     "empty_query_token": Range(0, N_VOCAB - 1),
     "min_chars": Range(1, 1_000_000, "characters"),  # extract --min-chars
     "top": Range(1, 10**9),  # rank --top, model score --top
+    "best": Range(1, 10**6),  # rank --best, rate --best (the pairing's)
     "limit": Range(1, 10**9),  # play --limit
     "folds": Range(2, 100),
     "C": Range(1e-6, 1e6),
@@ -123,6 +124,9 @@ RANGES: dict[str, Range] = {
     "lease_seconds": Range(1, 7 * 86400, "seconds"),
     "cache_max_bytes": Range(10**6, 10**15, "bytes"),  # --cache-size: 1 MB .. 1 PB
 }
+
+
+TOP_ROWS = 20  # rows a ranked table shows unless --top says (`rank`, `model score`)
 
 
 def check_option(name: str, value: float | None) -> None:
@@ -215,11 +219,12 @@ class CheckSettings:
     silent_rms: float = 0.0005  # clip RMS below this: silent
     max_compress_ratio: float = 6.0  # len(body) / len(zlib(body)) above this: compressible
     min_compress_chars: int = 200  # shorter bodies are not judged on compressibility
+    # Repetition is one rule at two scales: a unit of a few characters written out over and
+    # over (`repetitive`, any kind of sample), and bars or phrases (`loop`, below, judged on
+    # the notes as played).
     max_period_repeats: int = 12  # a unit of <= max_period chars repeated more: repetitive
     max_period: int = 24
     min_period_span: int = 48  # ... and the repeated run covers at least this many chars
-    max_bar_run: int = 8  # the same bar this many times in a row: repetitive
-    min_distinct_bars: float = 0.15  # distinct bars / bars below this (>= 16 bars): repetitive
     min_abc_fraction: float = 0.8  # share of body chars that are ABC symbols; less: unparseable
     # Not music (rater.core.prose): of the body's letters (rests aside) fewer than this share
     # are notes: unparseable. Real tunes >= 0.76, folk-rnn >= 0.98, prose and code <= 0.45.
@@ -253,7 +258,7 @@ class CheckSettings:
     # incoherent: this many weak signs together (musiccheck.signs: rhythm - either half of
     # off-meter, bars that miss the meter itself, or a long bar -, truncated, unbalanced
     # slurs, repeat sections of 1-2 bars, a fragment); each alone occurs in real tunes, two
-    # almost never (2 of 7,364 development tunes; bench/signs.py)
+    # almost never (the figures: `musiccheck`; bench/signs.py)
     incoherent_signs: int = 2
     weak_bar_fullness: float = 2.5  # a bar this many times the meter: a rhythm sign
     weak_meter_share: float = 0.5  # at most this share of inner bars fit the meter: rhythm
@@ -375,6 +380,9 @@ class RateSettings:
 
 
 DEFAULT_C = 0.3  # best over 100-800 ratings in bench/model_sim.py
+# What the preference model may read (`rater model fit --features`; `FeatureSettings`'s
+# use_music and use_text): the first is the default.
+FEATURE_BLOCKS = ("both", "music", "text")
 
 
 @dataclass(frozen=True)
@@ -409,6 +417,25 @@ class FeatureSettings:
                 "{field}: the model must read the text or the music", field="use_text"
             )
 
+    @classmethod
+    def of_clips(cls, render: RenderSettings, kind: str = "abc") -> FeatureSettings:
+        """What the model reads of the clips `render` makes (the `model` pairing strategy:
+        the notes of the clips the session plays)."""
+        return cls(
+            kind=kind,
+            use_music=kind == "abc",
+            clip_seconds=render.clip_seconds,
+            speed=render.speed,
+            dialect=render.dialect,
+        )
+
+    def clips(self) -> RenderSettings:
+        """The render settings of the clip whose notes the model reads (`rater model score`
+        judges that clip, read without audio)."""
+        return RenderSettings(
+            clip_seconds=self.clip_seconds, speed=self.speed, dialect=self.dialect
+        )
+
 
 @dataclass(frozen=True)
 class FitSettings:
@@ -418,7 +445,7 @@ class FitSettings:
     folds: int | None = None  # None: 5, or 3 from 10,000 games on (`analysis.model.fit`)
     seed: int = 0
     curve: tuple[float, ...] = (0.25, 0.5, 1.0)  # shares of the ratings for the learning curve
-    workers: int = 2  # processes that read the tunes and compute features (`rating.gather`)
+    workers: int = 2  # processes that read the tunes and compute features (`analysis.model.rows`)
 
     def __post_init__(self) -> None:
         if not 0 < self.C < float("inf"):

@@ -21,6 +21,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from rater.audio import pipeline
+from rater.audio.pipeline import not_judged
 from rater.core.errors import RaterError
 from rater.core.records import Judged, Sample, Verdict
 from rater.core.settings import CheckSettings, RenderSettings
@@ -130,8 +132,6 @@ class Judging:
     def lose(self, sample: Sample, why: str) -> None:
         """The machine failed on `sample` (`audio.pipeline.judge_stream`): its pairs are
         neither shown nor recorded this run, and the warning says so."""
-        from rater.audio.pipeline import not_judged
-
         with self._lock:
             self.lost.add(sample.id)
         self.warn(not_judged(sample, why))
@@ -193,8 +193,6 @@ class Judging:
             pass  # kept in `error` for whoever looks
 
     def _pipeline(self, samples: Sequence[Sample]) -> Iterable[Judged]:
-        from rater.audio import pipeline
-
         # text samples get the text checks only: here, as fast as a process would take to start
         workers = 0 if samples and samples[0].kind == "text" else None
         return pipeline.judge_stream(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from rater.audio.pool import clean_start
+from rater.core.spawn import clean_start
 
 
 class Offload:

@@ -10,14 +10,18 @@ sample: `analysis.model.score.Ranking`). Results come back in input order.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rater.analysis.model.preference import PreferenceModel
+from rater.analysis.model.rows import feature_rows
 from rater.analysis.model.score import Scored, verdict
+from rater.audio.render import parse_one
 from rater.core.records import Render, Sample, Verdict
-from rater.core.settings import CheckSettings, RenderSettings
+from rater.core.settings import CheckSettings
+from rater.core.spawn import clean_start
 
 CHUNK = 500  # samples per task (~1 s of work: a progress line moves, a worker stays busy)
 AHEAD = 2  # chunks in flight per worker
@@ -37,10 +41,6 @@ def score_stream(
         for chunk in _chain(first, chunks):
             yield from _zip(chunk, _score(chunk))
         return
-    import multiprocessing as mp
-
-    from rater.audio.pool import clean_start
-
     with clean_start():
         pool = mp.get_context("spawn").Pool(workers, _start, (model, settings))
     try:
@@ -88,15 +88,11 @@ def _start(model: PreferenceModel, settings: CheckSettings) -> None:
 
 def _score(chunk: list[Sample]) -> list[tuple[float, Verdict]]:
     """One task: the chunk's scores and verdicts (its clips read without audio)."""
-    from rater.analysis.model.features import contents
-    from rater.audio.render import parse_one
-    from rater.rating.gather import feature_rows
-
     assert _state is not None
     model, settings = _state
     f = model.features
-    scores = model.score(contents(chunk, f.kind), feature_rows(chunk, f, workers=0)).tolist()
-    clip = RenderSettings(clip_seconds=f.clip_seconds, speed=f.speed, dialect=f.dialect)
+    scores = model.score(feature_rows(chunk, f, workers=0)).tolist()
+    clip = f.clips()
     out = []
     for sample, score in zip(chunk, scores, strict=True):
         render: Render | None = parse_one(sample, clip) if f.kind == "abc" else None

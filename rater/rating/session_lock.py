@@ -35,6 +35,7 @@ from pathlib import Path
 
 from rater.core.errors import JournalError
 from rater.core.files import open_regular, read_regular
+from rater.core.jsonread import loads
 from rater.core.printable import printable
 
 _BASE = 1 << 62  # lock offsets start here: far past the end of any journal
@@ -137,7 +138,6 @@ def _write(path: Path, rater: str) -> int | None:
 
 
 def _read(path: Path) -> dict[str, object]:
-    from rater.core.jsonread import loads
 
     data = read_regular(path, _NOTE_BYTES)
     try:

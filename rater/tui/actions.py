@@ -20,10 +20,11 @@ from textual.screen import ModalScreen
 
 from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player
+from rater.core.errors import RaterError
 from rater.core.printable import printable
 from rater.rating.listening import Listening
 from rater.rating.outcome import Best
-from rater.rating.session import Clock, Session, State
+from rater.rating.session import AutoRateError, Clock, Session, State
 from rater.rating.undo import Undone
 from rater.tui.screens import AutorateScreen, ConfirmScreen, HelpScreen, NoteScreen
 from rater.tui.stats import StatsScreen
@@ -75,8 +76,6 @@ class Actions(App[str]):
         """Run a journal-writing call; a failed write (disk full, read-only) is shown and the
         pair stays on screen, so nothing is lost and the person can retry or exit.
         Returns None on failure, else the call's result (True when it returns None)."""
-        from rater.core.errors import RaterError
-        from rater.rating.session import AutoRateError
 
         try:
             result = call(*args)

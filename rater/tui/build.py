@@ -17,12 +17,12 @@ from pathlib import Path
 
 from rater.analysis.live import LiveStats
 from rater.audio.player import Player, ScheduledPlayer, make_player
-from rater.audio.pool import clean_start
 from rater.audio.synth import resolve_soundfont
 from rater.core.errors import JournalError
 from rater.core.files import make_folders
 from rater.core.records import Sample
 from rater.core.settings import CorpusSettings, RateSettings
+from rater.core.spawn import clean_start
 from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn
 from rater.rating.session import Clock, Session

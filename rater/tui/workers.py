@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from rater.core import bpe
+from rater.core.errors import RaterError
+from rater.rating.autorate import autorate_rest
 from rater.tui.messages import (
     AutorateDone,
     AutorateFailed,
@@ -40,7 +43,6 @@ class Workers:
 
     @work(thread=True, exclusive=True, group="judging", exit_on_error=False)
     def judge_samples(self) -> None:
-        from rater.core.errors import RaterError
 
         try:
             self.session.run_judging(stop=self.stop_event)
@@ -62,8 +64,6 @@ class Workers:
 
     @work(thread=True, exclusive=True, group="autorate", exit_on_error=False)
     def autorate_rest(self) -> None:
-        from rater.core.errors import RaterError
-        from rater.rating.autorate import autorate_rest
 
         try:
             summary = autorate_rest(
@@ -83,6 +83,5 @@ class Workers:
     @work(thread=True, exclusive=True, group="warm")
     def warm_encoder(self) -> None:
         """Load the GPT-2 encoder (~1 s) while the first pair plays, not on the first key."""
-        from rater.core import bpe
 
         bpe.encoding()

@@ -29,11 +29,13 @@ from rater.analysis import quality
 from rater.analysis.agreement import agreement_summary
 from rater.analysis.export import FORMATS
 from rater.analysis.model import modelfile
-from rater.analysis.model.features import Content
-from rater.analysis.model.learn import decisions as model_decisions
+from rater.analysis.model.learn import content_games
+from rater.analysis.model.rows import feature_rows
 from rater.analysis.rank import fit, head_to_head, source_winrates
 from rater.analysis.stats import summarise
+from rater.core.corpus import sample_id
 from rater.core.errors import RaterError
+from rater.core.records import Sample
 from rater.core.settings import ExportOptions
 from rater.rating.lines import parse_head, parse_line
 from rater.rating.reading import JournalRecords
@@ -144,7 +146,7 @@ def readers(tmp_path: Path) -> dict[str, Callable[[Path], object]]:
         "agreement": lambda j: agreement_summary(records(j, tokens=False, texts=False)),
         "stats": lambda j: summarise(records(j, tokens=False, texts=False)),
         "quality": lambda j: quality.rater_quality(records(j, tokens=False, texts=False)),
-        "model fit": lambda j: model_decisions(list(records(j, tokens=False)), kind="text"),
+        "model fit": lambda j: content_games(list(records(j, tokens=False)), kind="text"),
     }
 
 
@@ -228,14 +230,16 @@ def test_fuzzed_model_files_load_and_score_or_fail_in_one_line(
 ) -> None:
     model = json.loads(inputs.model.read_text())
     rng = random.Random(22)
-    items = [Content("poem 1: the sea and the sky", None), Content("poem 2: hill", None)]
+    poems = ["poem 1: the sea and the sky", "poem 2: hill"]
+    texts = [Sample(sample_id(t), t, "", k, kind="text") for k, t in enumerate(poems)]
     path = tmp_path / "m.json"
     loaded = 0
     with alarm(300):
         for _ in range(MODELS):
             path.write_bytes(mutate_model(model, rng))
             try:
-                scores = modelfile.load(path).score(items)
+                loaded_model = modelfile.load(path)
+                scores = loaded_model.score(feature_rows(texts, loaded_model.features, 0))
             except RaterError as exc:
                 assert "\n" not in str(exc) and str(path) in str(exc), str(exc)
                 continue

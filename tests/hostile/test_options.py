@@ -50,6 +50,11 @@ def cases(i: Inputs, out: Path) -> dict[str, tuple[list[str], str]]:
             ["check", str(i.samples), "--kind", "text", "--workers", str(WORKERS + 1)],
             f"--workers must be at most {WORKERS}",
         ),
+        "model score workers": (
+            ["model", "score", str(i.samples), "--model", str(i.model)]
+            + ["--workers", str(WORKERS + 1)],
+            f"--workers must be at most {WORKERS}",
+        ),
         "rank top -1": (["rank", str(i.journal), "--top", "-1"], "--top must be at least 1"),
         "min-heard 1e20": ([*rate, "--min-heard", "1e20"], "--min-heard must be at most 180"),
         "time-limit 1e300": (

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from rater.analysis.model.preference import PreferenceModel
+from rater.analysis.model.preference import M, PreferenceModel
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,8 +53,6 @@ def pool_variance_drop(
     variance of the pool's scores (see the module docstring); `y`: embedded rows, `p`, `v`:
     predicted win chance and difference variance per (anchor, partner)."""
     import numpy as np
-
-    from rater.analysis.model.preference import M
 
     yp_all = y[pool]
     dense = yp_all[:, :M].toarray()
@@ -101,8 +99,8 @@ def choose_pairs(
     # the work is bounded at any corpus size: only these rows are scored and embedded
     judged = pool if len(pool) <= POOL else rng.choice(pool, POOL, replace=False)
     rows = np.unique(np.r_[anchors, partners, judged])
-    at = np.searchsorted(rows, anchors)
-    pt = np.searchsorted(rows, partners)
+    at = np.asarray(np.searchsorted(rows, anchors))
+    pt = np.asarray(np.searchsorted(rows, partners))
     some = x[rows]
     scores = model.scores(some)
     y = model.embed(some)
@@ -111,7 +109,7 @@ def choose_pairs(
     qp = np.asarray(yp.multiply(yp).sum(axis=1)).ravel()
     v = np.maximum(qa[:, None] + qp[None, :] - 2 * (ya @ yp.T).toarray(), 0.0)
     p = 1.0 / (1.0 + np.exp(-(scores[at][:, None] - scores[pt][None, :])))
-    gain = pool_variance_drop(y, np.searchsorted(rows, judged), at, pt, p, v)
+    gain = pool_variance_drop(y, np.asarray(np.searchsorted(rows, judged)), at, pt, p, v)
     gain[anchors[:, None] == partners[None, :]] = -1.0
     out: list[tuple[int, int]] = []
     taken: set[int] = set()

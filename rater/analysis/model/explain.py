@@ -15,6 +15,7 @@ from typing import Any
 
 from rater.analysis.model import music
 from rater.analysis.model.features import ngram_columns, tokens
+from rater.core import bpe
 from rater.core.settings import FeatureSettings
 
 M = len(music.NAMES)
@@ -71,8 +72,6 @@ def name_columns(
     import itertools
 
     import numpy as np
-
-    from rater.core import bpe
 
     wanted = np.array(sorted(set(columns)), dtype=np.int64)
     if not len(wanted) or not texts:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rater.analysis.model import content, music
-from rater.core import abc
+from rater.core import abc, bpe
 from rater.core.records import Sample
 from rater.core.settings import FeatureSettings
 
@@ -44,6 +44,42 @@ def contents(samples: Sequence[Sample], kind: str = "abc") -> list[Content]:
         Content(content.content_text(s.text, kind), s.text if kind == "abc" else None)
         for s in samples
     ]
+
+
+class FeatureRows(NamedTuple):
+    """Both feature blocks of some samples, a row each, before `design` scales and joins
+    them: the raw music features (NaN where unknown) and the hashed text n-grams (CSR)."""
+
+    music: np.ndarray
+    text: Any
+
+    @classmethod
+    def stack(cls, parts: Sequence[FeatureRows]) -> FeatureRows:
+        """The rows of `parts`, one after another."""
+        import numpy as np
+        import scipy.sparse as sp
+
+        return cls(
+            np.concatenate([p.music for p in parts]), sp.vstack([p.text for p in parts], "csr")
+        )
+
+
+def rows_of(samples: Sequence[Sample], settings: FeatureSettings) -> FeatureRows:
+    """Both feature blocks of `samples`, in this process (`rows.feature_rows` spreads many
+    samples over worker processes)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    items = contents(samples, settings.kind)
+    if settings.use_music and settings.kind == "abc":
+        raw = music_matrix(items, settings)
+    else:
+        raw = np.zeros((len(items), len(music.NAMES)))
+    if settings.use_text:
+        text = text_matrix(items, settings)
+    else:
+        text = sp.csr_matrix((len(items), 2**settings.hash_bits))
+    return FeatureRows(raw, text)
 
 
 def music_matrix(items: Sequence[Content], settings: FeatureSettings) -> np.ndarray:
@@ -88,8 +124,6 @@ def ngram_columns(tokens: np.ndarray, n: int, bits: int) -> np.ndarray:
 def tokens(texts: Sequence[str]) -> list[list[int]]:
     """GPT-2 BPE ids, text taken literally (tiktoken's batch call spends more on its thread
     pool than on encoding short texts)."""
-    from rater.core import bpe
-
     encode = bpe.encoding().encode_ordinary
     return [encode(t) for t in texts]
 
@@ -164,26 +198,13 @@ class Scaling:
 
 
 def design(
-    items: Sequence[Content],
-    settings: FeatureSettings,
-    scaling: Scaling | None = None,
-    rows: tuple[np.ndarray, Any] | None = None,
+    rows: FeatureRows, settings: FeatureSettings, scaling: Scaling | None = None
 ) -> tuple[Any, Scaling]:
-    """The feature matrix (CSR: music block, then text block) and the scaling it used
-    (fitted on `items` unless given). `rows`: the items' raw music features and text matrix
-    when computed already (`rater.rating.gather`)."""
-    import numpy as np
+    """The feature matrix (CSR: music block, then text block) of `rows` and the scaling it
+    used (fitted on `rows` unless given)."""
     import scipy.sparse as sp
 
-    if rows is not None:
-        raw, text = rows
-    else:
-        use = settings.use_music and settings.kind == "abc"
-        raw = music_matrix(items, settings) if use else np.zeros((len(items), len(music.NAMES)))
-        if settings.use_text:
-            text = text_matrix(items, settings)
-        else:
-            text = sp.csr_matrix((len(items), 2**settings.hash_bits))
-    scaling = scaling or Scaling.fit(raw)
+    scaling = scaling or Scaling.fit(rows.music)
+    raw = rows.music
     music_block = sp.csr_matrix(scaling.apply(raw) if settings.use_music else raw)
-    return sp.hstack([music_block, text * settings.text_weight], format="csr"), scaling
+    return sp.hstack([music_block, rows.text * settings.text_weight], format="csr"), scaling

@@ -8,13 +8,16 @@ and are counted apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from rater.analysis.games import games as rated_games
 from rater.analysis.model import explain, fit
-from rater.analysis.model.features import Content, Scaling, design
+from rater.analysis.model.features import FeatureRows, Scaling, contents, design
 from rater.analysis.model.preference import PreferenceModel, laplace_precision
+from rater.analysis.model.rows import feature_rows
+from rater.core.corpus import sample_id
 from rater.core.errors import ModelError
 from rater.core.records import Rating, Sample
 from rater.core.settings import FeatureSettings, FitSettings
@@ -24,7 +27,7 @@ NAMED_COLUMNS = 40
 
 
 @dataclass(frozen=True)
-class Decisions:
+class ContentGames:
     """Journal decisions as games between content-identified samples."""
 
     samples: list[Sample]  # one per distinct content, in first-seen order
@@ -33,12 +36,12 @@ class Decisions:
     skipped: dict[str, int] = field(default_factory=dict)  # why records were not used
 
 
-def decisions(ratings: Sequence[Rating], kind: str = "abc", drop_broken: bool = False) -> Decisions:
-    """Games from journal records (ties folded, as `rater rank` folds them)."""
+def content_games(
+    ratings: Iterable[Rating], kind: str = "abc", drop_broken: bool = False
+) -> ContentGames:
+    """Games from journal records (ties folded, as `rater rank` folds them), each side the
+    sample of its content."""
     import numpy as np
-
-    from rater.analysis.rank import games
-    from rater.core.corpus import sample_id
 
     index: dict[str, int] = {}
     samples: list[Sample] = []
@@ -46,7 +49,7 @@ def decisions(ratings: Sequence[Rating], kind: str = "abc", drop_broken: bool = 
     second: list[int] = []
     tie: list[bool] = []
     skipped: dict[str, int] = {}
-    for g in games(ratings):
+    for g in rated_games(ratings):
         if g.broken and drop_broken:
             why = "automatic (a broken sample lost; --with-auto learns from them too)"
             skipped[why] = skipped.get(why, 0) + 1
@@ -70,7 +73,7 @@ def decisions(ratings: Sequence[Rating], kind: str = "abc", drop_broken: bool = 
         second.append(ids[1])
         tie.append(g.tie)
     gs = fit.Games(np.array(first, int), np.array(second, int), np.array(tie, bool))
-    return Decisions(samples, gs, int(sum(tie)), skipped)
+    return ContentGames(samples, gs, int(sum(tie)), skipped)
 
 
 @dataclass(frozen=True)
@@ -90,26 +93,31 @@ class Report:
 
 
 def fit_model(
-    items: Sequence[Content],
+    samples: Sequence[Sample],
     games: fit.Games,
     features: FeatureSettings | None = None,
     settings: FitSettings | None = None,
     progress: Callable[[str], None] | None = None,
-    rows: tuple[Any, Any] | None = None,
+    rows: FeatureRows | None = None,
 ) -> tuple[PreferenceModel, Report]:
-    """Fit on every game, after measuring on held-out samples how well that works.
-    `rows`: the items' raw features when computed already (`rater.rating.gather`)."""
+    """Fit on every game (between `samples`, by index), after measuring on held-out samples
+    how well that works. `rows`: the samples' feature rows when computed already (else read
+    here, in `settings.workers` processes)."""
     import time
 
     features = features or FeatureSettings()
     settings = settings or FitSettings()
     say = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
-    t0 = time.perf_counter()
     if not len(games) or bool(games.tie.all()):
         raise ModelError("no usable ratings: need at least one decided (non-tie) comparison")
-    x, scaling = design(items, features, rows=rows)
-    seconds["matrix"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if rows is None:
+        say("reading the tunes")
+        rows = feature_rows(samples, features, settings.workers)
+        seconds["reading and features"] = time.perf_counter() - t0
+    x, scaling = design(rows, features)
+    seconds["matrix"] = time.perf_counter() - t0 - sum(seconds.values())
     say("cross-validating")
     C = settings.C
     folds = fit.folds_for(len(games), settings.folds)
@@ -123,19 +131,20 @@ def fit_model(
     say("fitting")
     model = final_model(x, games, C, features, scaling, settings.seed, prepared)
     heavy = sorted(model.text_columns, key=lambda c: -abs(model.weights[len(scaling.mean) + c]))
-    ngrams = explain.name_columns([c.text for c in items], heavy[:NAMED_COLUMNS], features)
+    texts = [c.text for c in contents(samples[: explain.NAME_TEXTS], features.kind)]
+    ngrams = explain.name_columns(texts, heavy[:NAMED_COLUMNS], features)
     reasons, text_share = explain.top_reasons(model.weights, x, ngrams, TOP)
     seconds["final fit"] = time.perf_counter() - t0 - sum(seconds.values())
     summary = {
         "ratings": int(len(games)),
-        "samples": len(items),
+        "samples": len(samples),
         "accuracy": accuracy.value if accuracy.n else None,  # None: nothing to test on
         "accuracy_interval": list(accuracy.interval) if accuracy.n else None,
     }
     model = replace(model, ngrams={int(k): v for k, v in ngrams.items()}, summary=summary)
     report = Report(
         games=len(games),
-        samples=len(items),
+        samples=len(samples),
         ties=int(games.tie.sum()),
         C=C,
         folds=folds,

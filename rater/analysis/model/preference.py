@@ -13,13 +13,12 @@ chooser (`rater.analysis.model.choose`) reads from it which comparisons the mode
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from rater.analysis.model import music
-from rater.analysis.model.features import Content, Scaling, design
+from rater.analysis.model.features import FeatureRows, Scaling, design
 from rater.core.errors import ModelError
 from rater.core.settings import FeatureSettings
 
@@ -51,16 +50,15 @@ class PreferenceModel:
         w[M + np.asarray(self.text_columns, dtype=np.int64)] = self.text_weights
         return w
 
-    def matrix(self, items: Sequence[Content], rows: tuple[np.ndarray, Any] | None = None) -> Any:
-        """Feature rows (CSR) of `items`, scaled as the training samples were (`rows`: their
-        raw features when computed already, `rater.rating.gather`)."""
-        return design(items, self.features, self.scaling, rows)[0]
+    def matrix(self, rows: FeatureRows) -> Any:
+        """Feature matrix (CSR) of `rows` (`rows.feature_rows`), scaled as the training
+        samples were."""
+        return design(rows, self.features, self.scaling)[0]
 
-    def score(
-        self, items: Sequence[Content], rows: tuple[np.ndarray, Any] | None = None
-    ) -> np.ndarray:
-        """Scores in logits (higher is preferred); see the module docstring."""
-        return self.scores(self.matrix(items, rows))
+    def score(self, rows: FeatureRows) -> np.ndarray:
+        """Scores in logits (higher is preferred) of the samples of `rows`; see the module
+        docstring."""
+        return self.scores(self.matrix(rows))
 
     def scores(self, x: Any) -> np.ndarray:
         """Scores of feature rows; ModelError rather than NaN (which would sort anywhere)."""

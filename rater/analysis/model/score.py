@@ -8,16 +8,22 @@ play. Samples are judged on their reading, without audio (no silence check).
 from __future__ import annotations
 
 import csv
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from rater.analysis import samplesfile
+from rater.analysis.model.preference import PreferenceModel
+from rater.analysis.model.rows import feature_rows
 from rater.core.checks import judge, text_verdict
 from rater.core.errors import ModelError
 from rater.core.files import write_output
 from rater.core.records import Render, Sample, Verdict
-from rater.core.settings import CheckSettings
+from rater.core.settings import CheckSettings, FitSettings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,29 @@ def verdict(sample: Sample, render: Render | None, settings: CheckSettings) -> V
     return judge(sample, render, settings, audio=render.wav_path is not None)
 
 
+def scores_of(
+    model: PreferenceModel, samples: Sequence[Sample], workers: int = FitSettings.workers
+) -> np.ndarray:
+    """The model's score of each sample, in order: each read as the model reads (its
+    feature settings), in `workers` processes (`rows.feature_rows`)."""
+    return model.score(feature_rows(samples, model.features, workers))
+
+
+def prior_means(
+    model: PreferenceModel, texts: Mapping[str, str], workers: int = FitSettings.workers
+) -> dict[str, float]:
+    """Each sample's score (centred), by id, from its id and text: the prior means of
+    Bradley-Terry scores (`rater rank --model`), so a sample with few comparisons sits
+    where the model puts it."""
+    if not texts:
+        return {}
+    kind = model.features.kind
+    samples = [Sample(sid, text, "", 0, kind=kind) for sid, text in texts.items()]
+    scores = scores_of(model, samples, workers)
+    scores = scores - scores.mean()
+    return {s.id: float(v) for s, v in zip(samples, scores, strict=True)}
+
+
 class Ranking:
     """What `rater model score` keeps of each sample as the scores stream in
     (`rater.rating.scoring`): its id, score, verdict's reasons and source, compactly (a
@@ -43,8 +72,6 @@ class Ranking:
     """
 
     def __init__(self, keep: int) -> None:
-        from array import array
-
         self.keep = keep
         self.ids: list[str] = []
         self.scores = array("d")
@@ -109,20 +136,5 @@ def write_csv(rows: Iterable[Scored], path: str) -> None:
 
 
 def write_samples(rows: Sequence[Scored], path: str, kind: str = "abc") -> None:
-    """A samples file `rater` reads back with the same ids: ABC tunes each starting with an
-    `X:` line (added where missing; ids ignore it), text samples separated by `===` lines,
-    or JSON lines when the file name ends in .jsonl."""
-    texts = [r.sample.text for r in rows]
-
-    def write(f: IO[str]) -> None:
-        put = f.write
-        for n, text in enumerate(texts, 1):
-            if path.endswith((".jsonl", ".ndjson")):
-                put(json.dumps({"text": text}, ensure_ascii=False) + "\n")
-            elif kind == "abc":
-                has_x = any(line.startswith("X:") for line in text.split("\n"))
-                put(("" if has_x else f"X:{n}\n") + text + "\n\n")
-            else:
-                put(text + "\n===\n")
-
-    write_output(path, write, ModelError)
+    """The rows' samples as a samples file (`analysis.samplesfile`), best first."""
+    samplesfile.write_samples([r.sample.text for r in rows], path, ModelError, kind)

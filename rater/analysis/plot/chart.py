@@ -50,7 +50,7 @@ class Chart:
     title: str
     xlabel: str  # the value axis of DOTS and WEIGHTS, the x axis of CURVE and BARS
     series: tuple[Series, ...]
-    ticks: tuple[str, ...] = ()  # category names, by position (DOTS, BARS, WEIGHTS)
+    ticks: tuple[str, ...] = ()  # category names by position (DOTS, BARS, WEIGHTS; CURVE: 1..n)
     reference: tuple[float, ...] = ()  # lines across the value axis (chance, a flag)
     limits: tuple[float, float] | None = None  # the value axis; None: the data's
     empty: str = "nothing to show"  # said instead of a chart without points
@@ -170,7 +170,8 @@ def _curve(chart: Chart, plt: Any, color: bool) -> None:
         pad = (xs[-1] - xs[0]) * 0.04 or 1.0
         plt.xlim(xs[0] - pad, xs[-1] + pad)
         if len(xs) <= MARKED_TICKS:
-            plt.xticks(xs, [f"{x:g}" for x in xs])
+            named = chart.ticks and all(x == int(x) and 1 <= x <= len(chart.ticks) for x in xs)
+            plt.xticks(xs, [chart.ticks[int(x) - 1] if named else f"{x:g}" for x in xs])
     else:
         plt.xlim(xs[0], xs[-1])
 

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Sequence
 
 from rater.analysis.plot.chart import Chart, Kind, Point, Series
+from rater.analysis.pooled import SourceCurve, natural_key
 from rater.analysis.rank import PeopleFirst, Ranking, Score, WinRate
 from rater.core.printable import printable
 
 BY_SOURCE_MOST = 40  # rows of the by-source chart, all sources together
-
-
-def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
-    """Numbers inside a name compare as numbers: iter-2 before iter-10."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.lower())
-        for part in re.split(r"(\d+)", name)
-        if part
-    )
 
 
 def source_names(sources: Sequence[str]) -> dict[str, str]:
@@ -48,6 +39,22 @@ def top_chart(ranking: Ranking, top: int) -> Chart:
         ticks=tuple(_sample_label(k, r) for k, r in enumerate(rows, 1)),
         reference=(0.0,),
         empty="no samples to rank",
+    )
+
+
+def progress_chart(curve: SourceCurve) -> Chart:
+    """The progress curve of `rank --by-source`: each source's mean (relative to the average
+    source) with its 95% interval, sources in natural order along the x axis."""
+    names = source_names([row.source for row in curve.rows])
+    points = tuple(Point(k, row.mean, row.lo, row.hi) for k, row in enumerate(curve.rows, 1))
+    return Chart(
+        Kind.CURVE,
+        "Each source's mean score (hierarchical Bradley-Terry): 95% intervals, in order",
+        "source",
+        (Series("sources", points),),
+        ticks=tuple(names[row.source] for row in curve.rows),
+        reference=(0.0,),
+        empty="no sources to compare",
     )
 
 

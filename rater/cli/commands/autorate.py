@@ -19,16 +19,20 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rater.audio.pipeline import judge_all
 from rater.cli import options
+from rater.core.corpus import read_samples
 from rater.core.errors import JournalError, StoreError
 from rater.core.printable import printable
 from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import pairing_fields
 from rater.core.settings import PairingSettings, check_option
-from rater.rating.journal import Journal
+from rater.rating.journal import Journal, with_decision
 from rater.rating.outcome import auto_rate_pairs
 from rater.rating.pairing.schedule import ScheduleSource, ab_pairs, halves, prefix_pairs
-from rater.rating.store.connect import url_from
+from rater.rating.provenance import follow
+from rater.rating.store.connect import connect, url_from
+from rater.rating.store.team import TeamStore, Written
 
 
 def schedule(
@@ -46,9 +50,6 @@ def schedule(
 
 
 def run(args: argparse.Namespace) -> int:
-    from rater.audio.pipeline import judge_all
-    from rater.core.corpus import read_samples
-    from rater.rating.provenance import follow
 
     url = None if args.samples else url_from(args.db)
     if url is not None:
@@ -104,10 +105,6 @@ def run(args: argparse.Namespace) -> int:
 def run_project(args: argparse.Namespace, url: str) -> int:
     """The same rule on a team project's open pairs (its schedule), written to the server:
     a pair that already has its automatic record is not given another."""
-    from rater.audio.pipeline import judge_all
-    from rater.rating.journal import with_decision
-    from rater.rating.store.connect import connect
-    from rater.rating.store.team import TeamStore, Written
 
     if not args.project:
         raise StoreError("--db needs --project NAME (the team project to auto-rate)")

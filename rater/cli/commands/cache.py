@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 
+from rater.audio import cachefolder
+
 
 def run(args: argparse.Namespace) -> int:
-    from rater.audio import cachefolder
 
     if args.clear:
         removed = cachefolder.clear()

@@ -24,6 +24,10 @@ from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 
+from rater.audio.pipeline import judge_stream
+from rater.cli.options import render_and_checks, warn
+from rater.cli.progress import Rate
+from rater.core.corpus import iter_samples
 from rater.core.printable import json_text, printable
 from rater.core.records import Judged
 
@@ -39,11 +43,6 @@ SIZING_SECONDS = 1.0  # ... or as many as came in this long
 
 
 def run(args: argparse.Namespace) -> int:
-    from rater.audio.pipeline import judge_stream
-    from rater.cli.options import render_and_checks, warn
-    from rater.cli.progress import Rate
-    from rater.core.corpus import iter_samples
-
     render_settings, check_settings = render_and_checks(args, args.kind)  # checked first
     samples = iter_samples(args.samples, kind=args.kind, text_field=args.text_field)
     judged = judge_stream(samples, render_settings, check_settings, warn=warn)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rater.cli import options
 from rater.core.corpus import read_samples
 from rater.core.errors import StoreError
 from rater.core.printable import printable
-from rater.core.settings import PairingSettings, TeamSettings
 from rater.rating.store import schema
 from rater.rating.store.connect import URL_ENV, connect, url_from
 from rater.rating.store.projects import add_samples, grant
@@ -42,8 +42,7 @@ def _init(conn: Any, args: argparse.Namespace) -> int:
 
 
 def _add(conn: Any, args: argparse.Namespace) -> int:
-    pairing = PairingSettings(strategy=args.pairing, seed=args.seed, prefix_chars=args.prefix_chars)
-    team = TeamSettings(overlap=args.overlap, lease_seconds=args.lease_seconds)
+    pairing, team = options.project_settings(args)
     samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
     added = add_samples(conn, args.project, samples, pairing, team, kind=args.kind)
     p = added.project

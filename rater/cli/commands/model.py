@@ -2,27 +2,33 @@
 
 Thin: the learning is `rater.analysis.model.learn`, the scoring `rater.analysis.model.score`;
 this reads the inputs and prints. The music features come from each tune's one reading
-(`rater.core.abc`), computed in worker processes (`rater.rating.gather`); scoring judges
-samples on that reading too (`rater.audio.render.parse_one`: no audio).
+(`rater.core.abc`), computed in worker processes (`rater.analysis.model.rows`); scoring
+judges samples on that reading too (`rater.audio.render.parse_one`: no audio).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from rater.cli import plotting
+from rater.analysis.model import learn, modelfile
+from rater.analysis.model.fit import Accuracy
+from rater.analysis.model.learn import Report
+from rater.analysis.model.score import Ranking, Scored, write_csv, write_samples
+from rater.analysis.plot import models
+from rater.cli import options, plotting
+from rater.cli.progress import Rate
+from rater.cli.sources import input_names, ratings_of, samples_of
+from rater.core import checks
+from rater.core.corpus import iter_samples
 from rater.core.errors import ModelError
 from rater.core.files import check_output
-from rater.core.settings import check_option
-
-if TYPE_CHECKING:
-    from rater.analysis.model.fit import Accuracy
-    from rater.analysis.model.learn import Report
-    from rater.analysis.model.score import Scored
-    from rater.core.records import Sample
+from rater.core.printable import printable
+from rater.core.records import Sample
+from rater.core.settings import TOP_ROWS, check_option
+from rater.rating.scoring import score_stream
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,42 +36,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from rater.analysis.model import learn, modelfile
-    from rater.analysis.model.content import content_text
-    from rater.analysis.model.features import Content
-    from rater.analysis.plot import models
-    from rater.cli.sources import input_names, ratings_of
-    from rater.core.settings import FeatureSettings, FitSettings
-    from rater.rating.gather import feature_rows
-
     check_output(args.out, ModelError, args.ratings, what="input journal")
     plotting.check_plot_out(args, args.ratings)
-    settings = FitSettings(C=args.c, folds=args.folds, seed=args.seed, workers=args.workers)
-    if args.kind == "text" and args.features == "music":
-        raise ModelError("--features music needs --kind abc: text samples have no notes")
+    settings = options.fit_settings(args)
+    features = options.feature_settings(args)
     t0 = time.perf_counter()
-    ratings = list(ratings_of(args, tokens=False))
-    found = learn.decisions(ratings, kind=args.kind, drop_broken=not args.with_auto)
-    del ratings  # the texts live on in `found`; the records are not needed again
+    found = learn.content_games(
+        ratings_of(args, tokens=False), kind=features.kind, drop_broken=not args.with_auto
+    )
     seconds = {"journals": time.perf_counter() - t0}
     for why, n in found.skipped.items():
         print(f"  left out {n} records: {why}")
     if not len(found.games) or bool(found.games.tie.all()):
         names = input_names(args)
         raise ModelError(f"no usable ratings in {names} (need decided comparisons with texts)")
-    features = FeatureSettings(
-        kind=args.kind,
-        use_text=args.features in ("both", "text"),
-        use_music=args.features in ("both", "music") and args.kind == "abc",
-        clip_seconds=args.clip_seconds,
-        speed=args.speed,
-        dialect=args.dialect,
-    )
-    t0 = time.perf_counter()
-    rows = feature_rows(found.samples, features, workers=settings.workers)
-    seconds["reading and features"] = time.perf_counter() - t0
-    items = [Content(content_text(s.text, args.kind)) for s in found.samples]
-    model, report = learn.fit_model(items, found.games, features, settings, rows=rows)
+    model, report = learn.fit_model(found.samples, found.games, features, settings)
     modelfile.save(model, args.out)
     _print_report(report, args.out, args.with_auto)
     seconds.update(report.seconds)
@@ -99,7 +84,7 @@ def _print_report(r: Report, out: str, with_auto: bool = False) -> None:
     say(f"  {_verdict(r.curve)}")
     say("what the ratings reward (logits per standard deviation of the feature):")
     for reason in r.reasons:
-        say(f"  {reason.weight:+.2f}  {_printable(reason.phrase)}")
+        say(f"  {reason.weight:+.2f}  {printable(reason.phrase)}")
     say(f"share of the score spread: music {1 - r.text_share:.0%}, text n-grams {r.text_share:.0%}")
 
 
@@ -108,14 +93,6 @@ def _accuracy(a: Accuracy) -> str:
         return "none (no held-out pair has both samples in one fold)"
     lo, hi = a.interval
     return f"{a.value:.3f} (95% CI {lo:.3f}-{hi:.3f})"
-
-
-def _printable(text: str) -> str:
-    """Sample text (an n-gram, a title) may hold control characters: never send them to a
-    terminal (the rule `rater play` uses)."""
-    from rater.cli.commands.play import printable
-
-    return printable(text)
 
 
 def _verdict(curve: tuple[Accuracy, ...]) -> str:
@@ -135,20 +112,13 @@ def _verdict(curve: tuple[Accuracy, ...]) -> str:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from rater.analysis.model import modelfile
-    from rater.analysis.model.score import Ranking, write_csv, write_samples
-    from rater.cli.progress import Rate
-    from rater.cli.sources import samples_of
-    from rater.core import checks
-    from rater.core.corpus import iter_samples
-    from rater.rating.scoring import score_stream
-
     if args.out and not args.top:
         raise ModelError("--out writes the --top N best samples: give --top N")
     for option, path in (("--out", args.out), ("--csv", args.csv)):
         if path:
             check_output(path, ModelError, [*args.samples, args.model], option)
     check_option("top", args.top)
+    check_option("workers", args.workers)
     model = modelfile.load(args.model)
     kind = model.features.kind
     if args.samples:  # a stream: one file's texts at a time
@@ -156,7 +126,7 @@ def _score(args: argparse.Namespace) -> int:
     else:
         samples = samples_of(args, kind)
     settings = checks.default_settings(args.blacklist, model.features.dialect)
-    shown = args.top or 20
+    shown = args.top or TOP_ROWS
     ranking = Ranking(keep=max(shown, args.top or 0))
     with Rate("scored", shown=True) as rate:
         for row in rate.count(score_stream(samples, model, settings, args.workers)):
@@ -177,8 +147,6 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _print_table(rows: list[Scored], top: int, total: int) -> None:
-    import os
-
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -190,9 +158,9 @@ def _print_table(rows: list[Scored], top: int, total: int) -> None:
         table.add_row(
             str(k),
             r.sample.id,
-            Text(_printable(r.sample.title[:40])),
+            Text(printable(r.sample.title[:40])),
             f"{r.score:+.2f}",
             Text("ok" if r.verdict.ok else ",".join(r.verdict.reasons)),
-            Text(_printable(os.path.basename(r.sample.source))),
+            Text(printable(os.path.basename(r.sample.source))),
         )
     Console(highlight=False).print(table)

@@ -14,7 +14,13 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rater.audio.pipeline import render_stream
+from rater.audio.player import NO_SIMPLEAUDIO_NOTICE, make_player, wav_seconds
+from rater.cli.options import render_settings, warn
+from rater.core.corpus import read_samples
+from rater.core.errors import RaterError, SetupError
 from rater.core.printable import printable
+from rater.core.settings import RateSettings, check_option
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -36,13 +42,6 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.text import Text
-
-    from rater.audio.pipeline import render_stream
-    from rater.audio.player import NO_SIMPLEAUDIO_NOTICE, make_player
-    from rater.cli.options import render_settings, warn
-    from rater.core.corpus import read_samples
-    from rater.core.errors import RaterError, SetupError
-    from rater.core.settings import RateSettings, check_option
 
     check_option("limit", args.limit)
     player = make_player()
@@ -98,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _play_one(player: Player, wav_path: str, progress: Progress) -> None:
     """Start the clip, move the bar with the player's position, return once it is heard."""
-    from rater.audio.player import wav_seconds
 
     duration = wav_seconds(wav_path)
     task = progress.add_task("playing", total=duration)

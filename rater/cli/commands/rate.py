@@ -14,9 +14,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rater.cli.options import default_rater, rate_settings
+from rater.core import corpus
 from rater.core.errors import CorpusError, StoreError
 from rater.core.files import make_folders
+from rater.core.printable import printable
 from rater.core.settings import TeamSettings
+from rater.rating.provenance import follow
+from rater.rating.store.client import TeamClient
+from rater.rating.store.connect import connect, url_from
+from rater.rating.store.team import TeamStore
 
 if TYPE_CHECKING:
     from rater.tui.app import RaterApp
@@ -32,10 +39,6 @@ def run_tui(
     args: argparse.Namespace, paths: list[str], ratings: Path, kind: str, text_field: str = ""
 ) -> int:
     """Shared by `rate` and `demo`: everything that can fail on input fails before the screen."""
-    from rater.cli.options import rate_settings
-    from rater.core import corpus
-    from rater.core.printable import printable
-    from rater.rating.provenance import follow
     from rater.tui.build import make_app
 
     settings = rate_settings(args, kind)  # every option checked before the samples are read
@@ -54,7 +57,6 @@ def run_tui(
 def run_app(app: RaterApp) -> int:
     """Run a built app; its warnings, the journal it resumes and errors go to stderr, its
     summary to stdout."""
-    from rater.core.printable import printable
 
     # above the screen, and after it in the scrollback
     for line in [*app.lifecycle.warnings, app.session.resume_line(app.journal_path)]:
@@ -70,7 +72,6 @@ def run_app(app: RaterApp) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rater.rating.store.connect import url_from
 
     url = None if args.samples else url_from(args.db)
     if url is not None:
@@ -91,10 +92,6 @@ def spool_path(project: str, rater: str) -> Path:
 
 
 def run_team(args: argparse.Namespace, url: str) -> int:
-    from rater.cli.options import default_rater, rate_settings
-    from rater.rating.store.client import TeamClient
-    from rater.rating.store.connect import connect
-    from rater.rating.store.team import TeamStore
     from rater.tui.team import make_team_app
 
     if not args.project:

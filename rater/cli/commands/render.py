@@ -7,6 +7,11 @@ import argparse
 import time
 from collections import Counter
 
+from rater.audio import outdir
+from rater.audio.pipeline import judge_stream, not_judged
+from rater.cli.options import render_and_checks, warn
+from rater.core.corpus import read_samples
+from rater.core.paths import cache_dir
 from rater.core.records import Sample
 from rater.core.settings import RenderSettings
 
@@ -14,11 +19,6 @@ from rater.core.settings import RenderSettings
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from rater.audio import outdir
-    from rater.audio.pipeline import judge_stream, not_judged
-    from rater.cli.options import render_and_checks, warn
-    from rater.core.corpus import read_samples
 
     render_settings, check_settings = render_and_checks(args, args.kind)  # checked first
     samples = read_samples(args.samples, kind=args.kind, text_field=args.text_field)
@@ -80,6 +80,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _bucket(settings: RenderSettings) -> str:
-    from rater.core.paths import cache_dir
 
     return str(cache_dir() / settings.key())

@@ -71,6 +71,37 @@ class _Mark:
         return NO_MARK if mark == NO_MARK else mark
 
 
+@dataclass(slots=True)
+class _Event:
+    """One note (its top pitch) or rest of the bar's line, while the bar is read: a tie to
+    a note of the same pitch lengthens it (`Bar.events` keeps pitch and duration)."""
+
+    pitch: int | None
+    duration: Fraction
+    tied: bool = False
+
+
+@dataclass(slots=True)
+class _Sounding:
+    """One pitch heard, while the bar is read (`Sound` once the bar is closed); `base` is
+    the pitch before accidentals carried over a tie (`_Voice.carry`)."""
+
+    at: Fraction
+    length: Fraction
+    pitch: int
+    tie: bool
+    base: int
+
+
+@dataclass(slots=True)
+class _Last:
+    """The last note or chord read: what broken rhythm and ties change."""
+
+    event: _Event | None  # None for an overlaid voice's note (not on the bar's line)
+    first: int  # its first `_Sounding` in the bar
+    start: Fraction
+
+
 @dataclass
 class _Voice:
     """Mutable reading state of one voice (bars so far, the bar being read)."""
@@ -82,11 +113,11 @@ class _Voice:
     transpose: int = 0
     compound: bool = False  # the meter as written is compound (`fields.compound`)
     bars: list[Bar] = field(default_factory=list)
-    events: list[list] = field(default_factory=list)  # [pitch, duration, tied-to-next]
-    sounds: list[list] = field(default_factory=list)  # [at, length, pitch, tie, base]
+    events: list[_Event] = field(default_factory=list)
+    sounds: list[_Sounding] = field(default_factory=list)
     at: Fraction = Fraction(0)  # where the next note starts in the bar
     over_at: Fraction | None = None  # after `&`: an overlaid voice's place in the bar
-    last: tuple | None = None  # the last note or chord: (event or None, first sound, start)
+    last: _Last | None = None
     accidentals: dict[str, int] = field(default_factory=dict)
     carry: dict[int, int] = field(default_factory=dict)  # tied over the bar line: base -> pitch
     mark: _Mark = field(default_factory=_Mark)
@@ -111,17 +142,19 @@ class _Voice:
         `signs=False`: no bar line ends it (a line end), so its accidentals go on."""
         if self.events:
             bar = Bar(
-                tuple((p, d) for p, d, _ in self.events),
+                tuple((e.pitch, e.duration) for e in self.events),
                 self.meter,
                 closed,
                 self.boundary or boundary,
                 barline,
-                tuple(Sound(s[0], s[1], s[2], s[3]) for s in self.sounds),
+                tuple(Sound(s.at, s.length, s.pitch, s.tie) for s in self.sounds),
                 tuple(self.tempos),
                 self.mark.freeze(),
             )
             self.bars.append(bar)
-            self.carry = {s[4]: s[2] for s in self.sounds if s[3] and s[0] + s[1] == self.at}
+            self.carry = {
+                s.base: s.pitch for s in self.sounds if s.tie and s.at + s.length == self.at
+            }
             self.boundary = boundary
             self.mark = _Mark()
             self.tempos = []
@@ -152,16 +185,16 @@ class _Voice:
             event = self._event(max((p for p, _ in pitches), default=None), length)
         first = len(self.sounds)
         for (p, base), tie in zip(pitches, tied, strict=True):
-            self.sounds.append([start, length, p, tie, base])
-        self.last = (event, first, start)
+            self.sounds.append(_Sounding(start, length, p, tie, base))
+        self.last = _Last(event, first, start)
 
-    def _event(self, pitch: int | None, length: Fraction) -> list | None:
+    def _event(self, pitch: int | None, length: Fraction) -> _Event:
         last = self.events[-1] if self.events else None
-        if last is not None and last[2] and last[0] == pitch and pitch is not None:
-            last[1] += length
-            last[2] = False
+        if last is not None and last.tied and last.pitch == pitch and pitch is not None:
+            last.duration += length
+            last.tied = False
             return last
-        event = [pitch, length, False]
+        event = _Event(pitch, length)
         self.events.append(event)
         return event
 
@@ -170,20 +203,20 @@ class _Voice:
         if self.last is None:
             return None
         now = self.at if self.over_at is None else self.over_at
-        return now - self.last[2]
+        return now - self.last.start
 
     def stretch(self, factor: Fraction) -> None:
         """Broken rhythm: the last note or chord takes `factor` times its length."""
         if self.last is None:
             return
-        event, first, start = self.last
+        event, first, start = self.last.event, self.last.first, self.last.start
         now = self.at if self.over_at is None else self.over_at
         length = now - start
         grown = length * factor
         for s in self.sounds[first:]:
-            s[1] = grown
+            s.length = grown
         if event is not None:
-            event[1] += grown - length
+            event.duration += grown - length
         if self.over_at is None:
             self.at = start + grown
         else:
@@ -192,11 +225,11 @@ class _Voice:
     def tie(self) -> None:
         if self.last is None:
             return
-        event, first, _ = self.last
+        event, first = self.last.event, self.last.first
         for s in self.sounds[first:]:
-            s[3] = True
+            s.tie = True
         if event is not None:
-            event[2] = True
+            event.tied = True
 
 
 class Reader:

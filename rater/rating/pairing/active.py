@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rater.analysis import bt, rank
 from rater.core.records import Pair, Rating, Sample
 from rater.core.settings import PairingSettings
 from rater.rating.pairing.adaptive import AdaptiveSource
@@ -69,8 +70,6 @@ class ActiveSource(AdaptiveSource):
     ) -> None:
         import numpy as np
 
-        from rater.analysis import bt
-
         super().__init__(samples, wait_for_ready)
         n = len(self._samples)
         self._prior_sd = prior_sd or bt.PRIOR_SD
@@ -105,7 +104,6 @@ class ActiveSource(AdaptiveSource):
         )
 
     def record(self, ratings: Sequence[Rating]) -> None:
-        from rater.analysis import rank
 
         self._note_pairs(ratings)
         added = 0
@@ -200,8 +198,6 @@ def _fit(
 ) -> _Fit:
     """The Bradley-Terry refit (any thread): warm-started from the last scores."""
     import numpy as np
-
-    from rater.analysis import bt
 
     scores = bt.fit_arrays(n, win, los, tie, prior_sd, x0=x0, tol=1e-4)  # a guide, not a report
     diag = np.full(n, 1.0 / prior_sd**2)

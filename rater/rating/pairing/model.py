@@ -4,8 +4,8 @@ Bradley-Terry learns about the two samples of a comparison only; the preference 
 learns about every sample that shares their features, so the comparison worth asking is the
 one that takes the most off the uncertainty of the scores of the whole pool
 (`analysis.model.choose`: V-optimal, each sample at most once per batch, half the anchors
-drawn from the least-compared samples, so samples never compared keep entering). In
-bench/model_sim.py this reached held-out AUC 0.9 with 0.27 of random pairs' ratings.
+drawn from the least-compared samples, so samples never compared keep entering).
+bench/model_sim.py measures how many fewer ratings than random pairs it needs.
 
 Before there is a model (fewer than BOOT decided comparisons) the pairs come from `halves`
 (each sample once, a seeded random partner). Features are computed once per sample, when it
@@ -30,8 +30,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
+from rater.analysis import rank
+from rater.analysis.model.choose import choose_pairs
+from rater.analysis.model.features import FeatureRows, design
+from rater.analysis.model.fit import Games
+from rater.analysis.model.learn import final_model
+from rater.analysis.model.rows import feature_rows
 from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import decisions
 from rater.core.settings import DEFAULT_C, FeatureSettings, PairingSettings, RenderSettings
@@ -45,7 +51,14 @@ BATCH = 2  # pairs chosen per fit (bench/model_sim.py --batch: refit every 2 rat
 RESERVE = 6  # further pairs of the same fit, used only while the next fit is running
 FEATURE_CHUNK = 1024  # samples featurised per job (~0.5 ms each), so a fit comes between
 
-Game = tuple[int, int, bool, "str | None"]  # (winner or first, loser, tie, decision id)
+
+class Game(NamedTuple):
+    """One decided comparison between samples (indices): `first` won unless `tie`."""
+
+    first: int
+    second: int
+    tie: bool
+    decision: str | None  # its decision id, so that an undone decision leaves the fit
 
 
 @dataclass(frozen=True)
@@ -56,8 +69,7 @@ class _Snapshot:
     samples: list[Sample]
     features: FeatureSettings
     rows: list[int]  # samples featurised before, in row order
-    raw: list[Any]
-    text: list[Any]
+    blocks: list[FeatureRows]  # their feature rows, in blocks
     fit: bool
     games: list[Game]
     usable: Any
@@ -76,8 +88,7 @@ class ModelFit:
 
     new: list[int]
     ids: tuple[str, ...]  # of the new rows' samples
-    raw: Any
-    text: Any
+    rows: FeatureRows | None  # theirs (None: no new samples)
     fitted: bool  # the games of `version` were looked at (a model needs BOOT of them)
     version: int
     model: Any = None
@@ -108,14 +119,7 @@ class ModelSource(AdaptiveSource):
 
         super().__init__(samples, wait_for_ready)
         kind = self._samples[0].kind if self._samples else "abc"
-        r = render or RenderSettings()
-        self.features = FeatureSettings(
-            kind=kind,
-            use_music=kind == "abc",
-            clip_seconds=r.clip_seconds,
-            speed=r.speed,
-            dialect=r.dialect,
-        )
+        self.features = FeatureSettings.of_clips(render or RenderSettings(), kind)
         self._seed = seed
         self._C = C
         self._rng = np.random.default_rng(seed)
@@ -125,8 +129,7 @@ class ModelSource(AdaptiveSource):
         ]
         self._rows: list[int] = []  # featured samples, in the order of their feature rows
         self._row_of: dict[int, int] = {}
-        self._raw: list[Any] = []  # raw music features per row (blocks)
-        self._text: list[Any] = []  # hashed text rows (CSR blocks)
+        self._blocks: list[FeatureRows] = []  # the feature rows, a block per job
         self._x: Any = None  # the design matrix at the last fit (fitted in this process)
         self._scores: Any = None  # the last fit's scores of the rows featured then
         self.model: Any = None  # the current PreferenceModel (None: still in the halves start)
@@ -142,15 +145,13 @@ class ModelSource(AdaptiveSource):
     # -- feedback ------------------------------------------------------------------------
 
     def record(self, ratings: Sequence[Rating]) -> None:
-        from rater.analysis import rank
-
         self._note_pairs(ratings)
         for group in decisions(ratings):  # each game keeps its decision id, for `forget`
             did = group[0].extra.get("decision")
             for g in rank.games(group):
                 if g.winner in self._index and g.loser in self._index:
                     i, j = self._index[g.winner], self._index[g.loser]
-                    self._games.append((i, j, g.tie, did))
+                    self._games.append(Game(i, j, g.tie, did))
                     self._version += 1
         if not self._defer and self._fitted != self._version:
             self.settle()
@@ -158,7 +159,7 @@ class ModelSource(AdaptiveSource):
     def forget(self, decision_ids: Iterable[str | None]) -> None:
         """Undone decisions leave the fit (at the next refit)."""
         gone = {d for d in decision_ids if d is not None}
-        kept = [g for g in self._games if g[3] not in gone]
+        kept = [g for g in self._games if g.decision not in gone]
         if len(kept) != len(self._games):
             self._games = kept
             self._version += BATCH  # refitted by the next job, like BATCH new decisions
@@ -216,8 +217,7 @@ class ModelSource(AdaptiveSource):
             samples=samples,
             features=self.features,
             rows=list(self._rows),
-            raw=list(self._raw),
-            text=list(self._text),
+            blocks=list(self._blocks),
             fit=fit,
             games=list(self._games),
             usable=self._ok & self._ready,
@@ -239,8 +239,8 @@ class ModelSource(AdaptiveSource):
             for k in result.new:
                 self._row_of[k] = len(self._rows)
                 self._rows.append(k)
-            self._raw.append(result.raw)
-            self._text.append(result.text)
+            if result.rows is not None:
+                self._blocks.append(result.rows)
         if result.fitted:
             self._fitted = result.version
         if result.model is not None:
@@ -304,31 +304,26 @@ def _work(s: _Snapshot) -> ModelFit:
     """One job (any thread): features of the new samples, then, when asked, the refit on
     every featured sample and the next batch of pairs."""
     import numpy as np
-    import scipy.sparse as sp
 
-    from rater.analysis.model.features import design
-    from rater.analysis.model.fit import Games
-    from rater.analysis.model.learn import final_model
-    from rater.rating.gather import feature_rows
-
-    raw = text = None
+    new_rows = None
     ids = tuple(x.id for x in s.samples)
     if s.new:  # each tune's reading, in whichever process this job runs
-        raw, text = feature_rows(s.samples, s.features, workers=0)
+        new_rows = feature_rows(s.samples, s.features, workers=0)
     if not s.fit:
-        return ModelFit(s.new, ids, raw, text, fitted=False, version=s.version)
+        return ModelFit(s.new, ids, new_rows, fitted=False, version=s.version)
     rows = s.rows + s.new
     row_of = {k: r for r, k in enumerate(rows)}
-    kept = [(row_of[a], row_of[b], t) for a, b, t, _ in s.games if a in row_of and b in row_of]
+    kept = [
+        (row_of[g.first], row_of[g.second], g.tie)
+        for g in s.games
+        if g.first in row_of and g.second in row_of
+    ]
     if len(kept) < BOOT or all(t for _, _, t in kept):  # nothing to learn a direction from
-        return ModelFit(s.new, ids, raw, text, fitted=True, version=s.version)
+        return ModelFit(s.new, ids, new_rows, fitted=True, version=s.version)
     arr = np.array(kept, dtype=np.int64)
     games = Games(arr[:, 0], arr[:, 1], arr[:, 2].astype(bool))
-    blocks = (s.raw + [raw]) if raw is not None else s.raw
-    texts = (s.text + [text]) if text is not None else s.text
-    x, scaling = design(
-        [], s.features, rows=(np.concatenate(blocks), sp.vstack(texts, format="csr"))
-    )
+    blocks = s.blocks + ([new_rows] if new_rows is not None else [])
+    x, scaling = design(FeatureRows.stack(blocks), s.features)
     model = final_model(x, games, s.C, s.features, scaling, s.seed)
     seed = s.seed + len(s.games)
     queue = _choose(model, x, rows, s.usable, s.count, s.edges, BATCH, seed)
@@ -336,7 +331,7 @@ def _work(s: _Snapshot) -> ModelFit:
     queue += _choose(model, x, rows, s.usable, s.count, s.edges + queue, RESERVE, seed + 1)
     scores = model.scores(x)
     kept_x = x if s.keep_x else None
-    return ModelFit(s.new, ids, raw, text, True, s.version, model, scores, tuple(queue), kept_x)
+    return ModelFit(s.new, ids, new_rows, True, s.version, model, scores, tuple(queue), kept_x)
 
 
 def _choose(
@@ -352,8 +347,6 @@ def _choose(
     """`n` pairs from `model` among the usable samples of the design matrix `x` (whose rows
     are the samples `rows`), never a pair already made (`edges`)."""
     import numpy as np
-
-    from rater.analysis.model.choose import choose_pairs
 
     index = np.array(rows[: x.shape[0]], dtype=np.int64)
     local = np.full(len(usable), -1, dtype=np.int64)  # sample -> its row (no dict of 50,000)
