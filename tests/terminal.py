@@ -69,6 +69,11 @@ class Terminal:
         """A tmux pane variable, e.g. `alternate_on` (1 while on the alternate screen)."""
         return self._tmux("display-message", "-p", "-t", "t", f"#{{{name}}}").strip()
 
+    def resize(self, size: tuple[int, int]) -> None:
+        """The window resized as a person drags a terminal smaller or larger."""
+        x, y = (str(n) for n in size)
+        self._tmux("resize-window", "-t", "t", "-x", x, "-y", y)
+
     def press(self, key: str) -> None:
         self._tmux("send-keys", "-t", "t", key)
 

@@ -4,18 +4,20 @@ broken install is the machine's problem, not a verdict."""
 
 from __future__ import annotations
 
+import importlib
 import random
 import re
 from pathlib import Path
 
 import pytest
 
+from rater.audio.pool import in_process
 from rater.audio.render import parse_one, render_one
 from rater.core.checks import default_settings, judge
 from rater.core.corpus import read_samples, sample_id
 from rater.core.errors import SetupError
-from rater.core.failures import Failure, Stage, failure
-from rater.core.records import Sample
+from rater.core.failures import Failure, Stage, failure, machine_failure
+from rater.core.records import MACHINE_FAILURE, Render, Sample
 from rater.core.settings import RenderSettings
 
 PYTHON_TEXT = re.compile(r"[A-Z][a-zA-Z]+(Error|Exception)")
@@ -85,6 +87,34 @@ def test_failure_never_shows_the_exception() -> None:
     for machine in (ModuleNotFoundError("No module named 'mido'", name="mido"), MemoryError()):
         with pytest.raises(type(machine)):  # the machine's: raised again, never a verdict
             failure(machine, TUNE)
+
+
+def test_a_machine_failure_is_said_in_words() -> None:
+    """The line that says a sample was not judged names what the machine did, not the
+    exception's class (it said "MemoryError: " and "ModuleNotFoundError: No module...")."""
+
+    def out_of_memory(s: Sample) -> Render:
+        bytearray(1 << 62)  # a real MemoryError
+        raise AssertionError("allocated 4 EiB")
+
+    def no_library(s: Sample) -> Render:
+        importlib.import_module("rater_no_such_library")
+        raise AssertionError("imported a library that does not exist")
+
+    def no_folder(s: Sample) -> Render:
+        open("/nonexistent-rater-folder/clip.wav", "rb")
+        raise AssertionError("opened a file in a folder that does not exist")
+
+    got = [in_process(sample(TUNE), work) for work in (out_of_memory, no_library, no_folder)]
+    assert [r.error for r in got] == [MACHINE_FAILURE] * 3
+    assert [r.detail for r in got] == [
+        "out of memory (tried 2 times)",
+        "the library rater_no_such_library could not be loaded: "
+        "reinstall with scripts/setup (or pip install -e .) (tried 2 times)",
+        "an operating-system error: no such file or directory (tried 2 times)",
+    ]
+    assert not any(PYTHON_TEXT.search(r.detail) for r in got)
+    assert machine_failure(OSError()) == "an operating-system error"
 
 
 # -- fuzz: real tunes broken in the ways generators break them -------------------------

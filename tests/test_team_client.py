@@ -61,7 +61,7 @@ def test_offline_decisions_spool_and_replay_in_order(own_cluster, tmp_path: Path
     made = []
     pair = client.next_pair()
     made.append(client.decide(outcome.decide(pair, 0, "alice")))
-    assert client.status() == "team: 1 raters, 1/6 pairs"
+    assert client.status() == "team: 1 rater, 1/6 pairs"
 
     own_cluster.stop("immediate")
     for best in (1, "tie"):  # rating goes on for the pairs already leased
@@ -69,7 +69,7 @@ def test_offline_decisions_spool_and_replay_in_order(own_cluster, tmp_path: Path
         assert pair is not None
         made.append(client.decide(outcome.decide(pair, best, "alice")))
     assert not client.online
-    assert client.status() == "team: 1 raters, 1/6 pairs · offline: 2 decisions waiting"
+    assert client.status() == "team: 1 rater, 1/6 pairs · offline: 2 decisions waiting"
     assert client.next_pair() is None  # nothing more leased while the server is away
     undone = client.undo()  # the spool's last decision
     assert [r.best for r in undone] == [0, 1] and client.waiting() == 1
@@ -83,7 +83,7 @@ def test_offline_decisions_spool_and_replay_in_order(own_cluster, tmp_path: Path
     assert client.next_pair() is not None and client.online
     assert client.waiting() == 0 and client.spool_empty()
     assert [d for d, _ in _stored(url)] == [str(m[0].extra["decision"]) for m in made]
-    assert client.status() == "team: 1 raters, 3/6 pairs"
+    assert client.status() == "team: 1 rater, 3/6 pairs"
     client.close()
 
 
@@ -185,4 +185,31 @@ def test_a_screen_keeps_its_leases_while_a_person_looks(team_db: str, tmp_path: 
     client.status()
     after = deadlines()
     assert all(b > a for a, b in zip(before, after, strict=True))
+    client.close()
+
+
+def test_a_decision_spooled_while_the_spool_is_sent_is_sent_too(team_db: str, tmp_path: Path):
+    """The spool is emptied only if nothing came while it was being sent: a decision the
+    screen spooled meanwhile (its next key, on the UI thread) is sent as well, not cut unsent
+    (it was: the spool was emptied after sending what it held when the replay began)."""
+    with connect(team_db) as conn:
+        add_samples(conn, "p", samples(8), PairingSettings(), TeamSettings())
+    client = TeamClient(team_db, "p", "alice", tmp_path / "spool.jsonl", TeamSettings(ahead=2))
+    client.next_pair()
+    first, second = (with_decision(outcome.decide(h.shown, 0, "alice")) for h in client.held[:2])
+    client.spool.append(first)
+    assert client.store is not None
+    send = client.store.decide
+
+    def send_while_a_key_is_pressed(records):  # type: ignore[no-untyped-def]
+        if records[0].extra["decision"] == first[0].extra["decision"]:
+            client.spool.append(second)
+        return send(records)
+
+    client.store.decide = send_while_a_key_is_pressed  # type: ignore[method-assign]
+    assert client.replay() == 2
+    assert client.spool_empty()
+    assert sorted(d for d, _ in _stored(team_db)) == sorted(
+        str(d[0].extra["decision"]) for d in (first, second)
+    )
     client.close()

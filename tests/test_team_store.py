@@ -113,7 +113,7 @@ def test_a_retried_decision_is_written_once(team_db: str) -> None:
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
     assert [r.best for r in alice.last_decision()] == [0, 1]
     assert alice.progress() == (1, 1, 2, 1, False)
-    assert alice.progress().line() == "team: 1 raters, 1/2 pairs"
+    assert alice.progress().line() == "team: 1 rater, 1/2 pairs"
 
 
 def test_undo_takes_back_ones_own_last_decision_and_leases_the_pair_back(team_db: str) -> None:
@@ -172,7 +172,7 @@ def test_an_adaptive_project_hands_out_claimed_pairs_once_per_slot(team_db: str)
     assert bob.claim(Pair(s[2], s[3])).pair == 2
     assert alice.decide(_decision(first.shown, 0, "alice"))
     assert alice.claim(Pair(s[0], s[1])) is None  # decided: never again
-    assert bob.progress().line() == "team: 2 raters, 1 decisions"
+    assert bob.progress().line() == "team: 2 raters, 1 decision"
 
 
 def test_a_hidden_recheck_is_kept_and_takes_no_slot(team_db: str) -> None:

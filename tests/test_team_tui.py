@@ -4,7 +4,11 @@ decisions on the server, undo of one's own, the team line, offline spooling on s
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from rater.rating.store import schema
 from rater.rating.store.client import TeamClient
 from rater.rating.store.connect import connect
 from rater.rating.store.projects import add_samples
+from rater.rating.store.screen_client import ScreenClient
 from rater.tui.stats import ChartPlot, StatsScreen
 from rater.tui.team import make_team_app
 
@@ -46,9 +51,17 @@ def project(team_db: str, tmp_path: Path) -> str:
 
 def _app(url: str, name: str, tmp_path: Path, team: TeamSettings = TeamSettings()):  # type: ignore[no-untyped-def]
     """alice's screen on project `name` (a recording player: no audio device here)."""
-    client = TeamClient(url, name, "alice", tmp_path / "alice.spool", team, background=True)
+    client = ScreenClient(url, name, "alice", tmp_path / "alice.spool", team)
     settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
     return make_team_app(client, settings, player=RecordingPlayer())
+
+
+async def _until(pilot, seen: Callable[[], object], timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for `seen()`: the screen's decisions reach the server on the courier's thread."""
+    end = time.monotonic() + timeout
+    while not seen():
+        assert time.monotonic() < end, "the server never got there"
+        await pilot.pause(0.1)
 
 
 async def _showing(pilot, app, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +86,7 @@ async def _keys(project: str, tmp_path: Path) -> None:
         await _showing(pilot, app)
         await pilot.press("2")
         await _showing(pilot, app)
-        assert _stored(project) == [("alice", 0, False), ("alice", 1, False)]
+        await _until(pilot, lambda: _stored(project) == [("alice", 0, False), ("alice", 1, False)])
         await pilot.press("u")
         await _showing(pilot, app)
         assert _stored(project)[-1] == ("alice", 1, True)  # undone, kept as undone
@@ -81,7 +94,7 @@ async def _keys(project: str, tmp_path: Path) -> None:
         await _showing(pilot, app)
         await pilot.pause(5.5)  # the progress thread's first count is in
         status = str(app.query_one("#status").render())
-        assert "team: 1 raters, 1/6 pairs" in status
+        assert "team: 1 rater, 1/6 pairs" in status
         await pilot.press("x")
     assert first is not None
     with connect(project) as conn:  # every lease given back at exit
@@ -110,7 +123,7 @@ async def _offline(cluster, url: str, tmp_path: Path) -> None:  # type: ignore[n
         await _showing(pilot, app)
         await pilot.pause(1.2)
         status = str(app.query_one("#status").render())
-        assert "offline: 1 decisions waiting" in status
+        assert "offline: 1 decision waiting" in status
         cluster.resume()
         end = time.monotonic() + 30
         while "offline" in str(app.query_one("#status").render()):
@@ -173,3 +186,50 @@ async def _live_team(url: str, tmp_path: Path) -> None:
             assert time.monotonic() < end, team_title()
             await pilot.pause(0.2)
         await pilot.press("x")
+
+
+def test_keys_never_wait_for_a_server_that_stopped_answering(own_cluster, tmp_path: Path) -> None:
+    """The screen's connection stops answering (its server process stopped: a request sent
+    is never answered, and the server's own statement timeout cannot end that). The pairs
+    leased ahead are decided at once, into the spool; the hung request is cut after
+    `statement_timeout + connect_timeout`, the client reconnects, and both decisions reach
+    the server exactly once, while the stopped process is still stopped. (Before, the key
+    waited on the server: the second decision came only after the process went on.)"""
+    url = own_cluster.new_database()
+    with connect(url) as conn:
+        schema.migrate(conn)
+    _text_project(url, tmp_path)
+    asyncio.run(_hung(url, tmp_path))
+
+
+async def _hung(url: str, tmp_path: Path) -> None:
+    team = TeamSettings(ahead=2, retry_seconds=0.2, connect_timeout=1, statement_timeout=2.0)
+    client = ScreenClient(url, "p", "alice", tmp_path / "alice.spool", team)
+    settings = RateSettings(rater="alice", min_view_seconds=0.0, recheck=0.0)
+    app = make_team_app(client, settings, player=RecordingPlayer())
+    resumed = threading.Event()
+
+    def resume() -> None:
+        resumed.set()
+        os.kill(backend, signal.SIGCONT)
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _showing(pilot, app)
+        assert client.store is not None
+        backend = client.store.conn.info.backend_pid
+        os.kill(backend, signal.SIGSTOP)
+        guard = threading.Timer(40, resume)  # the old screen waited for this
+        guard.start()
+        try:
+            for key in "12":
+                await pilot.press(key)
+                await _showing(pilot, app)
+            assert app.session.rated == 2 and not resumed.is_set()
+            await _until(pilot, lambda: len(_stored(url)) == 2, timeout=30)
+            assert not resumed.is_set()  # the hung request was cut, not waited for
+        finally:
+            guard.cancel()
+            if not resumed.is_set():
+                resume()
+        await pilot.press("x")
+    assert [(r, b, u) for r, b, u in _stored(url)] == [("alice", 0, False), ("alice", 1, False)]

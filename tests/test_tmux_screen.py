@@ -1,6 +1,7 @@
 """The rating screen in a real terminal (tmux), as a person meets it (issue 21): blind ab
 pairs with a hidden re-check, 20 keys while the model's first fit runs, and the screen at
-80x24 and 200x60. The real `rater` command; the screen is read with `tmux capture-pane`."""
+80x24 and 200x60 (and shrunk from 160x48 to 80x24). The real `rater` command; the screen
+is read with `tmux capture-pane`."""
 
 from __future__ import annotations
 
@@ -134,6 +135,35 @@ def test_every_key_and_8_lines_of_each_tune_at(tmp_path: Path, size: tuple[int, 
     for k in KEYS:
         if k.bar:
             assert f"{key_label(k.key)}  {k.description}" in screen, (k.key, screen)
-    title = next(i for i, row in enumerate(rows) if " A " in row and " B " in row)
-    roll = next(i for i in range(title + 1, len(rows)) if "▔▔▔" in rows[i] and i > title + 1)
-    assert roll - title - 1 >= 8, screen  # the rows between the title and the piano roll
+    assert tune_lines(rows) >= 8, screen
+
+
+def tune_lines(rows: list[str]) -> int:
+    """The rows of a tune's text: between the panel's title and its piano roll (0 while
+    the screen shows no pair, as in the middle of a redraw)."""
+    title = next((i for i, row in enumerate(rows) if " A " in row and " B " in row), None)
+    if title is None:
+        return 0
+    rolls = (i for i in range(title + 2, len(rows)) if "▔▔▔" in rows[i])
+    return next(rolls, title + 1) - title - 1
+
+
+def test_shrunk_to_80x24_the_piano_rolls_shrink_too(tmp_path: Path) -> None:
+    """Resized from 160x48 to 80x24 while a pair shows, the screen is laid out as one that
+    started at 80x24 (the large piano rolls stayed: four tune lines showed), and grown back
+    the large rolls return."""
+    term = rater(tmp_path, "demo --silent --recheck 0", size=(160, 48))
+    try:
+        seen, screen = term.wait_for(judged_all, 180)
+        assert seen, f"no pair on screen:\n{screen}"
+        large = tune_lines(term.rows())
+        term.resize((80, 24))
+        shrunk, screen = term.wait_for(lambda _: tune_lines(term.rows()) >= 8, 10)
+        assert shrunk, screen
+        term.resize((160, 48))
+        grown, screen = term.wait_for(lambda _: tune_lines(term.rows()) == large, 10)
+        assert grown, screen
+        term.press("x")
+        assert term.wait_exit(20) == 0
+    finally:
+        term.close()

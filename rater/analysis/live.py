@@ -25,6 +25,7 @@ from rater.analysis.timeline import Timeline, histogram
 from rater.core.errors import RankError
 from rater.core.records import Rating
 from rater.core.rules import iter_decisions
+from rater.core.words import counted
 
 SCORE_BINS = 9  # the score histogram: few enough for a quarter of an 80-column screen
 
@@ -136,11 +137,10 @@ def score_chart(records: Sequence[Rating]) -> Chart:
     except RankError as exc:
         return Chart(Kind.BARS, title, "", (), empty=str(exc))
     bins = histogram([r.score for r in ranking.rows], bins=SCORE_BINS)
-    games_word = "game" if ranking.games == 1 else "games"
     points = tuple(Point(k, b.count) for k, b in enumerate(bins, 1))
     return Chart(
         Kind.BARS,
-        f"{title}: {len(ranking.rows)} samples, {ranking.games} {games_word}",
+        f"{title}: {counted(len(ranking.rows), 'sample')}, {counted(ranking.games, 'game')}",
         "Bradley-Terry score (logits)",
         (Series("samples", points),),
         ticks=tuple(b.label() for b in bins),
@@ -150,13 +150,13 @@ def score_chart(records: Sequence[Rating]) -> Chart:
 def team_chart(team: Team) -> Chart:
     """The team's share of the project decided (or, for a project without a schedule, its
     decisions), one bar."""
-    raters = f"{team.raters} rater{'s' if team.raters != 1 else ''}"
+    raters = counted(team.raters, "rater")
     if team.open_ended or not team.total:
-        title = f"Team: {raters}, {team.decisions:,} decisions"
+        title = f"Team: {raters}, {counted(team.decisions, 'decision')}"
         point, limits, label = Point(1, float(team.decisions)), None, "decisions"
     else:
         share = team.done / team.total
-        title = f"Team: {raters}, {team.done:,}/{team.total:,} pairs ({share:.0%})"
+        title = f"Team: {raters}, {team.done:,}/{counted(team.total, 'pair')} ({share:.0%})"
         point, limits, label = Point(1, share), (0.0, 1.0), "pairs decided"
     return Chart(
         Kind.WEIGHTS,

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from rater.audio import synth
 from rater.audio.render import RenderTimeout, failed, render_one
 from rater.core.errors import MACHINE_ERRORS, RenderError, SetupError, StorageError
-from rater.core.failures import Stage, failure
+from rater.core.failures import Stage, failure, machine_failure
 from rater.core.records import MACHINE_FAILURE, Reason, Render, Sample
 from rater.core.scratch import discard
 from rater.core.settings import RenderSettings
@@ -124,7 +124,7 @@ def _worker_main(conn: Any, settings: RenderSettings, work: Work) -> None:
                     conn.send(("storage", (out_dir, str(exc))))
                     continue
                 except MACHINE_ERRORS as exc:
-                    conn.send(("machine", f"{type(exc).__name__}: {exc}"[:200]))
+                    conn.send(("machine", machine_failure(exc)))
                     return  # a fresh process for the retry
                 except SetupError:
                     raise
@@ -185,7 +185,7 @@ def in_process(sample: Sample, work: Callable[[Sample], Result]) -> Result | Ren
         try:
             return work(sample)
         except MACHINE_ERRORS as exc:
-            why = f"{type(exc).__name__}: {exc}"[:160]
+            why = machine_failure(exc)
     return failed(sample, MACHINE_FAILURE, f"{why} (tried {MACHINE_RETRIES + 1} times)")
 
 

@@ -30,7 +30,7 @@ from rater.core.formats import NEWLINE_MARK, clean_text, split_eot, split_text, 
 from rater.core.records import Sample
 from rater.core.settings import CorpusSettings
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = structured.MAX_FILE_BYTES
 KINDS = ("abc", "text")  # abc: rendered and played; text: shown only (poems, replies)
 # Files read when a directory is given; anything else there (MIDI, WAV, LICENSE, README)
 # is skipped. A file given explicitly is always read, whatever its name.

@@ -16,6 +16,7 @@ mismatched install) as `SetupError`.
 
 from __future__ import annotations
 
+import os
 import re
 from enum import StrEnum
 from types import ModuleType
@@ -77,6 +78,22 @@ def _raise_if_machine(exc: BaseException) -> None:
         raise SetupError(
             f"the installed {module} has no {name!r} (a broken or mismatched install): {SETUP_HINT}"
         ) from None
+
+
+def machine_failure(exc: BaseException) -> str:
+    """What the machine did (one of `errors.MACHINE_ERRORS`), in words, for the line that says
+    a sample was not judged: never the exception's class or its message."""
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, ImportError):
+        library = f"the library {exc.name}" if exc.name else "a library"
+        return f"{library} could not be loaded: {SETUP_HINT}"
+    if isinstance(exc, OSError):
+        words = exc.strerror or (os.strerror(exc.errno) if exc.errno else "")
+        if not words:
+            return "an operating-system error"
+        return f"an operating-system error: {words[:1].lower()}{words[1:]}"
+    return "the machine failed"
 
 
 def invalid_header(text: str) -> str | None:

@@ -1,5 +1,5 @@
 """The one rule for reading JSON that someone else may have written: journals, model files,
-cache entries.
+cache entries, samples files.
 
 Python's `json` accepts what rater must not: `NaN` and `Infinity`, `1e400` (read as
 infinity, so a pitch overflows and a weight poisons every score), integers of hundreds of
@@ -22,15 +22,28 @@ MAX_BYTES = 64 << 20  # the default size limit of one JSON text (a journal line,
 INT_LIMIT = 1 << 63
 
 
+class NotJSON(ValueError):
+    """The text is not JSON at all (rather than JSON that breaks the rule): a samples file
+    reader then tries other shapes. `msg` and `lineno` say where the parser stopped."""
+
+    def __init__(self, error: json.JSONDecodeError) -> None:
+        super().__init__(f"invalid JSON: {error}")
+        self.msg, self.lineno = error.msg, error.lineno
+
+
+class _Broken(ValueError):
+    """A number the rule refuses, found while parsing."""
+
+
 def _number(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"number {text[:40]} is not finite")
+        raise _Broken(f"number {text[:40]} is not finite")
     return value
 
 
 def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+    raise _Broken(f"{name} is not a number")
 
 
 def loads(data: bytes | str, max_bytes: int = MAX_BYTES, walk: bool = True) -> Any:
@@ -49,20 +62,24 @@ def loads(data: bytes | str, max_bytes: int = MAX_BYTES, walk: bool = True) -> A
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 ({exc.reason})") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON: {exc}") from None
+        raise NotJSON(exc) from None
+    except _Broken:
+        raise
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise ValueError("an integer too long to read") from None
     if walk:
         check(value)
     return value
 
 
-def check(value: Any, limit: int = MAX_DEPTH, ints: bool = True) -> None:
-    """ValueError when lists and objects inside `value` nest deeper than `limit`, or (with
-    `ints`) an integer in it needs more than 64 bits; found without recursion (a deep value
-    must not be what breaks the check)."""
+def check(value: Any, limit: int = MAX_DEPTH) -> None:
+    """ValueError when lists and objects inside `value` nest deeper than `limit`, or an
+    integer in it needs more than 64 bits; found without recursion (a deep value must not be
+    what breaks the check)."""
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if ints and type(item) is int and not -INT_LIMIT <= item < INT_LIMIT:
+        if type(item) is int and not -INT_LIMIT <= item < INT_LIMIT:
             raise ValueError(f"integer {str(item)[:20]}... is too large")
         if isinstance(item, dict):
             item = item.values()

@@ -16,13 +16,13 @@ Parquet is read with pyarrow, which is optional (`pip install 'rater[parquet]'`)
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from rater.core.errors import CorpusError
-from rater.core.jsonread import MAX_DEPTH, check
+from rater.core.jsonread import MAX_BYTES, NotJSON, loads
 
+MAX_FILE_BYTES = 200 << 20  # a samples file (`corpus` reads no larger): one JSON text at most
 KNOWN_FIELDS = ("text", "generated_text", "completion", "sample", "abc")
 PARQUET_MAGIC = b"PAR1"
 PARQUET_EXTRA = "parquet"
@@ -46,15 +46,15 @@ def json_texts(text: str, source: str, text_field: str = "") -> list[str] | None
     if not stripped or stripped[0] not in "[{":
         return None
     try:
-        whole = _loads(stripped, source)
-    except json.JSONDecodeError as exc:
+        whole = _loads(stripped, source, MAX_FILE_BYTES)
+    except NotJSON as exc:
         error = exc
     else:
         return record_texts(whole, source, text_field)
     first = stripped.split("\n", 1)[0]
     try:
         _loads(first, f"{source}: line 1")
-    except json.JSONDecodeError:
+    except NotJSON:
         if stripped.startswith(_JSON_START):
             raise CorpusError(
                 f"{source}: not valid JSON ({error.msg} at line {error.lineno})"
@@ -63,19 +63,16 @@ def json_texts(text: str, source: str, text_field: str = "") -> list[str] | None
     return _lines(text, source, text_field)
 
 
-def _loads(text: str, where: str) -> Any:
-    """`json.loads` held to the one JSON rule's nesting limit (`core.jsonread`): a value nested
-    deeper than any samples file is one CorpusError, not a RecursionError here or in
-    `record_texts`. JSONDecodeError passes through (the callers decide what it means)."""
+def _loads(text: str, where: str, max_bytes: int = MAX_BYTES) -> Any:
+    """One JSON text by the one JSON rule (`core.jsonread`: size, depth, finite numbers,
+    64-bit integers): a value that breaks it is one CorpusError naming `where`. NotJSON
+    passes through (the callers decide what text that is not JSON is)."""
     try:
-        value = json.loads(text)
-    except RecursionError:
-        raise CorpusError(f"{where}: nested more than {MAX_DEPTH} deep") from None
-    try:
-        check(value, ints=False)
+        return loads(text, max_bytes)
+    except NotJSON:
+        raise
     except ValueError as exc:
         raise CorpusError(f"{where}: {exc}") from None
-    return value
 
 
 def _lines(text: str, source: str, text_field: str) -> list[str]:
@@ -85,7 +82,7 @@ def _lines(text: str, source: str, text_field: str) -> list[str]:
             continue
         try:
             obj = _loads(line, f"{source}: line {n}")
-        except json.JSONDecodeError as exc:
+        except NotJSON as exc:
             raise CorpusError(f"{source}: line {n}: not valid JSON ({exc.msg})") from None
         out.extend(record_texts(obj, f"{source}: line {n}", text_field))
     return out

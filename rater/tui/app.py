@@ -70,6 +70,10 @@ class RaterApp(Workers, Actions):
     TITLE = "rater"
     BINDINGS = [Binding(k.key, k.action, k.description) for k in KEYS]  # tui/keys.py
     ENABLE_COMMAND_PALETTE = False
+    # A small terminal gets small piano rolls, so each tune still shows 8+ lines. Textual
+    # sets the class on every resize of the screen (an App's own `on_resize` ran only for
+    # the first size: shrunk from 160x48 to 80x24, the large rolls stayed).
+    VERTICAL_BREAKPOINTS = [(0, "-small"), (SMALL_HEIGHT, "-tall")]
 
     def __init__(
         self,
@@ -157,10 +161,6 @@ class RaterApp(Workers, Actions):
         if self._guard(self.session.advance) not in (None, State.WAITING):
             self.show_current()
         self.refresh_status()
-
-    def on_resize(self) -> None:
-        """A small terminal gets small piano rolls, so each tune still shows 8+ lines."""
-        self.screen.set_class(self.size.height < SMALL_HEIGHT, "-small")
 
     def on_unmount(self) -> None:
         self.session.events.unwatch()  # judging threads may outlive the screen

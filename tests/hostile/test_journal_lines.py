@@ -16,6 +16,9 @@ import pytest
 from conftest import Inputs
 from hostile import one_line_error, rater
 
+from rater.core.corpus import read_samples
+from rater.core.errors import CorpusError
+
 READERS = {
     "export": ["export", "J", "--format", "oa", "--out", "OUT"],
     "rank": ["rank", "J"],
@@ -135,3 +138,43 @@ def test_a_samples_file_nested_deep_is_one_line(tmp_path: Path, where: str) -> N
     first = json.dumps({"text": "X:1\nK:C\nCDEF|GABc|"})
     path.write_text(deep + "\n" if where == "whole file" else f'{first}\n{{"text": {deep}}}\n')
     one_line_error(rater("check", str(path)), "nested more than 32 deep")
+
+
+SAMPLE = json.dumps({"text": "X:1\nK:C\nCDEF|GABc|"})
+
+
+@pytest.mark.parametrize(
+    "number, reason",
+    [
+        ("NaN", "NaN is not a number"),
+        ("-Infinity", "-Infinity is not a number"),
+        ("1e400", "number 1e400 is not finite"),
+        ("1" + "0" * 30, "integer 10000000000000000000... is too large"),
+        ("7" * 5000, "an integer too long to read"),
+    ],
+    ids=["nan", "-inf", "1e400", "1e30", "5000 digits"],
+)
+def test_a_samples_file_is_read_by_the_one_json_rule(
+    tmp_path: Path, number: str, reason: str
+) -> None:
+    """Samples files (JSON Lines, or one JSON array) go through `core.jsonread`, as journals,
+    model files and caches do: non-finite numbers and integers beyond 64 bits are one error
+    naming the file and line (they were read as they came; 5,000 digits was Python's
+    message, naming `sys.set_int_max_str_digits`)."""
+    record = '{"text": "X:2\\nK:G\\nGABc|dedB|", "score": ' + number + "}"
+    lines = tmp_path / "s.jsonl"
+    lines.write_text(f"{SAMPLE}\n{record}\n")
+    array = tmp_path / "s.json"
+    array.write_text(f"[{SAMPLE},\n{record}]\n")
+    with pytest.raises(CorpusError) as lines_error:
+        read_samples([str(lines)])
+    assert str(lines_error.value) == f"{lines}: line 2: {reason}"
+    with pytest.raises(CorpusError) as array_error:
+        read_samples([str(array)])
+    assert str(array_error.value) == f"{array}: {reason}"
+
+
+def test_a_samples_file_breaking_the_json_rule_is_one_line_from_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(f'{SAMPLE}\n{{"text": "X:2\\nK:G\\nGABc|", "logprob": -Infinity}}\n')
+    one_line_error(rater("check", str(path)), "s.jsonl: line 2: -Infinity is not a number")

@@ -21,8 +21,8 @@ from rater.core.files import make_folders
 from rater.core.printable import printable
 from rater.core.settings import TeamSettings
 from rater.rating.provenance import follow
-from rater.rating.store.client import TeamClient
 from rater.rating.store.connect import connect, url_from
+from rater.rating.store.screen_client import ScreenClient
 from rater.rating.store.team import TeamStore
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def run_team(args: argparse.Namespace, url: str) -> int:
         rater = default_rater()  # an administrator's connection: rate under the login name
     spool = Path(args.spool) if args.spool else spool_path(args.project, rater)
     make_folders(spool.parent)
-    client = TeamClient(url, args.project, rater, spool, TeamSettings(), background=True)
+    client = ScreenClient(url, args.project, rater, spool, TeamSettings())
     try:
         assert client.store is not None
         kind = client.store.project.kind

@@ -1,10 +1,11 @@
-"""The team client's two helper threads, so the rating screen never waits on the network.
+"""The team client's helper threads, so the rating screen never waits on the network.
 
 `Reconnector` tries the server again every `retry_seconds` on a thread of its own while the
 client is offline (a connection attempt can take `connect_timeout` seconds); the client
 picks the new connection up on its next call and replays its spool. `ProgressWatch` reads
 the team's progress every few seconds over its own connection (on a large project the
-count takes a while) and keeps the last answer for the status line.
+count takes a while) and keeps the last answer for the status line. `Courier` sends the
+decisions the screen spooled and leases the next pairs ahead of the person.
 """
 
 from __future__ import annotations
@@ -82,3 +83,51 @@ class ProgressWatch(Generic[T]):
 
     def stop(self) -> None:
         self._stop.set()
+
+
+class Courier:
+    """`work()` on a daemon thread whenever `wake()` is called, and every `interval` seconds
+    besides: the screen's client writes its decisions and tops its leases up there, so a key
+    never waits on the network. `busy_for()`: how long the round running now has taken (a
+    server that stopped answering mid-request shows here); `failure`: the last round's bug,
+    in one line (the spool keeps what was not sent; the next round tries again)."""
+
+    def __init__(self, work: Callable[[], None], interval: float) -> None:
+        self._work = work
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._started: float | None = None
+        self.failure = ""
+        self._thread = threading.Thread(target=self._run, daemon=True, name="team-courier")
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def busy_for(self) -> float:
+        started = self._started
+        return time.monotonic() - started if started is not None else 0.0
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            self._started = time.monotonic()
+            try:
+                self._work()
+                self.failure = ""
+            except Exception as exc:  # a bug, not the network: said on the status line
+                self.failure = f"{type(exc).__name__}: {exc}"
+            finally:
+                self._started = None
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Ask the thread to end and wait up to `timeout` seconds for its round to finish;
+        False when it is still running (a request the server never answered)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()

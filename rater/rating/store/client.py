@@ -10,12 +10,18 @@ again once `retry_seconds` have passed; when it answers, the spool is replayed i
 
 Undo takes back one's own last decision wherever it is: from the spool while it waits
 there, else on the server; the pair comes back to the front.
+
+Every call here waits for the server (the command line's and the tests' client); the
+rating screen's, `screen_client.ScreenClient`, sends and leases on threads instead. The
+spool is emptied only if nothing came meanwhile, so a decision added while it is replayed
+is never cut unsent (exactly once: the server keys on the decision id).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,19 +31,14 @@ from rater.core.errors import OfflineError
 from rater.core.records import Pair, Rating
 from rater.core.rules import iter_decisions
 from rater.core.settings import TeamSettings
+from rater.core.words import counted
 from rater.rating.journal import Journal, with_decision
-from rater.rating.store.background import ProgressWatch, Reconnector
 from rater.rating.store.connect import connect
 from rater.rating.store.team import Lease, Progress, TeamStore, Written
 
-PROGRESS_SECONDS = 5.0  # how often the screen's client counts the team's progress
-
 
 class TeamClient:
-    """One rater on one project (see the module docstring); one caller at a time.
-
-    `background` (the rating screen): reconnecting and counting progress run on threads
-    (`background`), so no call waits for an unreachable server."""
+    """One rater on one project (see the module docstring); one caller at a time."""
 
     def __init__(
         self,
@@ -48,7 +49,6 @@ class TeamClient:
         settings: TeamSettings = TeamSettings(),
         *,
         clock: Callable[[], float] = time.monotonic,
-        background: bool = False,
     ) -> None:
         self.url = url
         self.project_name = project
@@ -63,24 +63,14 @@ class TeamClient:
         self._renewed = clock()  # when the held leases' deadlines were last pushed
         self._progress: Progress | None = None
         self.offline_reason = ""
-        self._progress_store: TeamStore | None = None
+        self._pending: dict[str, int] = {}  # decision id -> its pair: spooled, not yet sent
+        self._seen = 0  # the last server sequence number of the decisions read
+        self._following = False  # `read` was called: what came since is news
+        self._round = threading.RLock()  # a round of network work (and undo): one at a time
         self.store: TeamStore | None = None
         self.store = self._open()  # the first connection must work: samples live there
         self.rater = self.store.rater  # "" became the login role's name
         self.replay()
-        # the screen's client: reconnecting and the progress count run on threads
-        self._reconnector = Reconnector(self._open, settings.retry_seconds) if background else None
-        self._watch = ProgressWatch(self._read_progress, PROGRESS_SECONDS) if background else None
-
-    def _read_progress(self) -> Progress:
-        if self._progress_store is None:
-            self._progress_store = self._open()
-        try:
-            return self._progress_store.progress()
-        except OfflineError:
-            _close(self._progress_store.conn)
-            self._progress_store = None
-            raise
 
     # -- the connection ------------------------------------------------------------------
 
@@ -95,48 +85,65 @@ class TeamClient:
     def _lost(self, exc: OfflineError) -> None:
         self.offline_reason = str(exc)
         if self.store is not None:
-            _close(self.store.conn)
+            close_quietly(self.store.conn)
         self.store = None
         self._last_try = self.clock()
 
     def _reach(self) -> TeamStore | None:
-        """The store, reconnecting (and replaying the spool) when it is time to try: on
-        the reconnecting thread for the screen, else here once `retry_seconds` passed."""
+        """The store, reconnecting (and replaying the spool) when it is time to try."""
         if self.store is not None:
             return self.store
-        if self._reconnector is not None:
-            fresh = self._reconnector.take()
-            if fresh is None:
-                self.offline_reason = self._reconnector.reason or self.offline_reason
-                return None
-            self.store = fresh
-        elif self.clock() - self._last_try >= self.settings.retry_seconds:
-            self._last_try = self.clock()
-            try:
-                self.store = self._open()
-            except OfflineError as exc:
-                self.offline_reason = str(exc)
-                return None
-        else:
+        fresh = self._reconnect()
+        if fresh is None:
             return None
-        self.offline_reason = ""
-        self.replay()
+        self.store, self.offline_reason = fresh, ""
+        self._reconnected()
         return self.store
+
+    def _reconnect(self) -> TeamStore | None:
+        """A new connection, tried here once `retry_seconds` have passed; else None."""
+        if self.clock() - self._last_try < self.settings.retry_seconds:
+            return None
+        self._last_try = self.clock()
+        try:
+            return self._open()
+        except OfflineError as exc:
+            self.offline_reason = str(exc)
+            return None
+
+    def _reconnected(self) -> None:
+        self.replay()
 
     def replay(self) -> int:
         """Send every spooled decision (in order; those already there are no-ops), then
         empty the spool. Returns how many were sent; stops quietly when offline again."""
-        waiting = list(iter_decisions(self.spool.iter_records()))
-        if not waiting or self.store is None:
+        store = self.store
+        if store is None or self.spool_empty():
             return 0
-        try:
-            for records in waiting:
-                self.store.decide(records)
-        except OfflineError as exc:
-            self._lost(exc)
-            return 0
-        _empty(self.spool.path)
-        return len(waiting)
+        with self._round:
+            try:
+                return self._flush(store)
+            except OfflineError as exc:
+                self._lost(exc)
+                return 0
+
+    def _flush(self, store: TeamStore) -> int:
+        """Send what the spool holds, in order, then empty it unless decisions were added
+        meanwhile (those are sent too, and it is tried again): nothing is cut that was not
+        sent. Returns how many were sent."""
+        sent: set[str] = set()
+        while not self.spool_empty():
+            size = self.spool.path.stat().st_size
+            for records in list(iter_decisions(self.spool.iter_records())):
+                did = str(records[0].extra.get("decision"))
+                if did not in sent:
+                    store.decide(records)
+                    sent.add(did)
+            if _empty(self.spool.path, size):
+                break
+        for did in sent:
+            self._pending.pop(did, None)
+        return len(sent)
 
     def waiting(self) -> int:
         """Decisions in the spool, not yet on the server."""
@@ -150,16 +157,21 @@ class TeamClient:
         store = self._reach()
         if store is not None:
             try:
-                while len(self.held) < 1 + self.settings.ahead:
-                    fresh = store.lease(h.pair for h in self.held)
-                    if fresh is None:
-                        break
-                    if not self.held:
-                        self._renewed = self.clock()
-                    self.held.append(fresh)
+                self._top_up(store)
             except OfflineError as exc:
                 self._lost(exc)
         return self.held[0].shown if self.held else None
+
+    def _top_up(self, store: TeamStore) -> None:
+        """Lease until `ahead` pairs are held beyond the one on screen; a pair decided and
+        not yet sent is not this rater's to lease again."""
+        while len(self.held) < 1 + self.settings.ahead:
+            fresh = store.lease([h.pair for h in self.held] + list(self._pending.values()))
+            if fresh is None:
+                break
+            if not self.held:
+                self._renewed = self.clock()
+            self.held.append(fresh)
 
     def claim(self, pair: Pair) -> Lease | None:
         """Lease this pair (an adaptive strategy's choice); None if it has no slot left
@@ -185,11 +197,6 @@ class TeamClient:
 
     def close(self) -> None:
         """Give back every lease still held (best effort) and close the connection."""
-        for thread in (self._reconnector, self._watch):
-            if thread is not None:
-                thread.stop()
-        if self._progress_store is not None:
-            _close(self._progress_store.conn)
         store = self.store
         if store is not None:
             try:
@@ -197,7 +204,7 @@ class TeamClient:
                     store.release(lease.pair)
             except OfflineError:
                 pass  # they expire on the server by themselves
-            _close(store.conn)
+            close_quietly(store.conn)
         self.held, self.aside = [], []
         self.store = None
 
@@ -210,7 +217,7 @@ class TeamClient:
         done with either way."""
         written = with_decision(records)
         did = str(written[0].extra["decision"])
-        lease = self._take(written[0].ids)
+        lease = self._take(written[0].ids, did)
         store = self._reach()
         if store is not None and not self.spool_empty():
             self.replay()  # in order: what waits goes first
@@ -218,7 +225,9 @@ class TeamClient:
         if store is not None:
             try:
                 if store.decide(written) == Written.SUPERSEDED:
+                    self._pending.pop(did, None)
                     return []
+                self._pending.pop(did, None)
                 self._renew(store)
             except OfflineError as exc:
                 self._lost(exc)
@@ -236,11 +245,15 @@ class TeamClient:
             store.renew(h.pair for h in self.held)
             self._renewed = self.clock()
 
-    def _take(self, ids: Sequence[str]) -> Lease | None:
+    def _take(self, ids: Sequence[str], did: str) -> Lease | None:
+        """The lease of the pair decided (`did`), out of `held`: pending first, so the
+        courier never leases it again while the decision is on its way."""
         key = frozenset(ids)
-        for k, lease in enumerate(self.held):
+        for lease in list(self.held):
             if frozenset((lease.shown.a.id, lease.shown.b.id)) == key:
-                return self.held.pop(k)
+                self._pending[did] = lease.pair
+                self.held.remove(lease)
+                return lease
         return None
 
     def append(self, records: Sequence[Rating]) -> list[Rating]:
@@ -261,9 +274,15 @@ class TeamClient:
         """Take back this rater's last decision (only if it is `expect_decision`, when
         given): from the spool while it waits there, else on the server; its pair comes
         back to the front. [] when there is none."""
+        with self._round:  # not while the courier sends: the decision may be on its way
+            return self._undo(expect_decision)
+
+    def _undo(self, expect_decision: str | None) -> list[Rating]:
         did, lease = self._decided[-1] if self._decided else (None, None)
         if not self.spool_empty():
             removed = self.spool.undo(expect_decision=expect_decision or did)
+            if removed:
+                self._pending.pop(str(removed[0].extra.get("decision")), None)
         else:
             store = self._reach()
             if store is None:
@@ -283,8 +302,6 @@ class TeamClient:
 
     def progress(self) -> Progress | None:
         """The team's progress (the last known while offline)."""
-        if self._watch is not None:
-            return self._watch.value
         store = self._reach()
         if store is not None:
             try:
@@ -298,29 +315,60 @@ class TeamClient:
         screen asks every second, so this is also where a screen's client notices that
         the server is back (and replays its spool) while a pair is on screen, and keeps
         its leases alive while a person looks at one pair for long."""
-        store = self._reach() if self._reconnector is not None else self.store
+        store = self.store
         if store is not None:
             try:
                 self._renew(store)
             except OfflineError as exc:
                 self._lost(exc)
+        return self._line()
+
+    def _line(self) -> str:
         progress = self.progress()
         parts = [progress.line()] if progress else []
         if not self.online:
-            parts.append(f"offline: {self.waiting()} decisions waiting")
+            parts.append(f"offline: {counted(self.waiting(), 'decision')} waiting")
         return " · ".join(parts)
 
+    # -- the other raters' decisions -----------------------------------------------------
 
-def _close(conn: Any) -> None:
+    def read(self) -> list[Rating]:
+        """The decisions (without tokens) written since the last look, every rater's; []
+        while offline. The first call reads them all: the history `news` goes on from."""
+        store = self.store
+        with self._round:
+            self._following = True
+            return self._read(store) if store is not None else []
+
+    def news(self) -> list[Rating]:
+        """Decisions written since the last look (what `read` gives here)."""
+        return self.read()
+
+    def _read(self, store: TeamStore) -> list[Rating]:
+        out: list[Rating] = []
+        try:
+            for seq, records in store.records(self._seen):
+                self._seen = seq
+                out.extend(r.head() for r in records)
+        except OfflineError:
+            return out  # noticed on the next write; the rest is read then
+        return out
+
+
+def close_quietly(conn: Any) -> None:
     conn.close()  # psycopg closes a dead connection without raising
 
 
-def _empty(path: Path) -> None:
-    """Cut the spool to nothing, durably, under the journal's own lock."""
+def _empty(path: Path, size: int) -> bool:
+    """Cut the spool to nothing, durably, under the journal's own lock, if it is still
+    `size` bytes long (else a decision came meanwhile: False, nothing cut)."""
     fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_size != size:
+            return False
         os.ftruncate(fd, 0)
         os.fsync(fd)
+        return True
     finally:
         os.close(fd)

@@ -51,12 +51,29 @@ def connect(url: str, settings: TeamSettings = TeamSettings()) -> psycopg.Connec
             autocommit=True,
             connect_timeout=settings.connect_timeout,
             options=f"-c statement_timeout={int(settings.statement_timeout * 1000)}",
+            **keepalives(settings),
         )
     except pg.ProgrammingError as exc:  # a malformed URL
         raise StoreError(f"--db: {first_line(exc)}") from exc
     except pg.Error as exc:
         raise translate(exc) from exc
     return conn  # type: ignore[no-any-return]
+
+
+def keepalives(settings: TeamSettings) -> dict[str, int]:
+    """libpq's TCP settings that notice a server gone silent (a network cut, a host that
+    vanished) instead of waiting on it for the kernel's two hours: a probe after
+    `statement_timeout` seconds of quiet, three more a second apart, and data unacknowledged
+    for `statement_timeout` seconds drops the connection (over a Unix socket libpq ignores
+    them; a server that answers nothing there is cut by `ScreenClient`)."""
+    seconds = max(1, round(settings.statement_timeout))
+    return {
+        "keepalives": 1,
+        "keepalives_idle": seconds,
+        "keepalives_interval": 1,
+        "keepalives_count": 3,
+        "tcp_user_timeout": seconds * 1000,
+    }
 
 
 def first_line(exc: BaseException) -> str:

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from rater.core.errors import StoreError
 from rater.core.records import Pair, Rating, Sample
 from rater.core.rules import recheck_of
+from rater.core.words import counted
 from rater.rating.store.connect import guarded
 from rater.rating.store.schema import require_current
 
@@ -72,8 +73,8 @@ class Progress(NamedTuple):
 
     def line(self) -> str:
         if self.open_ended:
-            return f"team: {self.raters} raters, {self.decisions:,} decisions"
-        return f"team: {self.raters} raters, {self.done:,}/{self.total:,} pairs"
+            return f"team: {counted(self.raters, 'rater')}, {counted(self.decisions, 'decision')}"
+        return f"team: {counted(self.raters, 'rater')}, {self.done:,}/{counted(self.total, 'pair')}"
 
 
 ADAPTIVE = ("active", "model")  # strategies whose pairs are chosen, and claimed, as they go

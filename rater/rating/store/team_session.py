@@ -135,32 +135,18 @@ class TeamJournal:
 
     def __init__(self, client: TeamClient) -> None:
         self.client = client
-        self._seen = 0  # the last server sequence number read
 
     def follow(self) -> list[Rating]:
-        """Every decision of the project so far (without tokens)."""
-        return self._read()
+        """Every decision of the project so far (without tokens): the session's history."""
+        return self.client.read()
 
     def history(self) -> History:
         """What the project's decisions so far tell a session (`rating.history`)."""
-        return History.of(self._read())
+        return History.of(self.client.read())
 
     def news(self) -> list[Rating]:
         """Decisions written since the last look (other raters'; one's own are skipped)."""
-        return [r for r in self._read() if r.rater != self.client.rater]
-
-    def _read(self) -> list[Rating]:
-        store = self.client.store
-        if store is None:
-            return []
-        out: list[Rating] = []
-        try:
-            for seq, records in store.records(self._seen):
-                self._seen = seq
-                out.extend(r.head() for r in records)
-        except OfflineError:
-            return out  # the client notices on its next write; news waits till then
-        return out
+        return [r for r in self.client.news() if r.rater != self.client.rater]
 
     def is_decided(self, ids: Iterable[str]) -> bool:
         return False  # a lease is never a pair decided by K raters already
