@@ -23,7 +23,7 @@ from typing import NamedTuple
 from rater.audio.pool import Work
 from rater.audio.render import clip_notes, limited
 from rater.core import checks
-from rater.core.records import Judged, Render, Sample, Verdict
+from rater.core.records import Judged, Reason, Render, Sample, Verdict
 from rater.core.settings import CheckSettings, RenderSettings
 
 BATCH = 16  # samples sent to a worker at a time (a reading takes ~2 ms)
@@ -59,7 +59,7 @@ def judge_one(
 
 def failed_reading(sample: Sample, render: Render) -> Reading:
     """A reading that failed (a timeout, a reader bug put in words) as a verdict."""
-    reason = render.error or "unparseable"
+    reason = render.error or Reason.UNPARSEABLE
     return Reading(render, Verdict(sample.id, False, (reason,), (render.detail or reason,)))
 
 
