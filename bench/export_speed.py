@@ -71,9 +71,9 @@ def main() -> None:
         base = Path(tmp) / "plain.json"
         padded = [
             {
-                "query": bpe.fit(r.query, Q),
-                "sample0": bpe.fit(r.sample0, R),
-                "sample1": bpe.fit(r.sample1, R),
+                "query": bpe.pad_to(r.query, Q),
+                "sample0": bpe.pad_to(r.sample0, R),
+                "sample1": bpe.pad_to(r.sample1, R),
                 "best": r.best,
             }
             for r in records

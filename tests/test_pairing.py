@@ -202,13 +202,13 @@ def test_urgency_prefers_crowded_and_uncertain_samples() -> None:
     scores = np.array([0.0, 0.1, -0.1, 0.2, -0.2, 3.0])  # #5 is alone far out, #0 crowded
     var = np.full(6, 0.1)
     ok = np.ones(6, dtype=bool)
-    u = active._urgency(scores, var, ok)
+    u = active.urgency(scores, var, ok)
     assert u[0] > u[5] > 0
     wider = var.copy()
     wider[5] = 1.0  # same crowding, ten times the variance: far more urgent
-    assert active._urgency(scores, wider, ok)[5] > 10 * u[5]
+    assert active.urgency(scores, wider, ok)[5] > 10 * u[5]
     ok[1:5] = False  # excluded samples do not crowd anyone
-    assert active._urgency(scores, var, ok)[0] == pytest.approx(u[5])
+    assert active.urgency(scores, var, ok)[0] == pytest.approx(u[5])
 
 
 def test_active_gives_crowded_samples_more_comparisons_after_the_balanced_start() -> None:

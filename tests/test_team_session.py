@@ -76,3 +76,30 @@ def test_a_raters_journal_brings_the_others_decisions(team_db: str, tmp_path: Pa
     second = alice.decide(1)
     news = bob_journal.news()
     assert [(r.ids, r.best, r.rater) for r in news] == [(second[0].ids, 1, "alice")]
+
+
+def test_a_deferred_strategy_refits_on_a_team_project(team_db: str, tmp_path: Path) -> None:
+    """The rating screen defers a strategy's refits to jobs (`prepare` / `adopt`); through
+    the claims wrapper they used to reach nothing (a `model` project stayed on its halves
+    start); a `top` project races, and the status line says how sure its best are."""
+    corpus = write_corpus(tmp_path / "corpus.txt", halves_texts()[:16])
+    with connect(team_db) as conn:
+        add_samples(conn, "a", read_samples([str(corpus)], kind="text"),
+                    PairingSettings("top"), TeamSettings(), kind="text")  # fmt: skip
+    client = TeamClient(team_db, "a", "alice", tmp_path / "alice.spool")
+    settings = RateSettings(
+        rater="alice", pairing=PairingSettings("top", best=3), recheck=0.0, min_view_seconds=0
+    )
+    session = Session(
+        all_samples(client), TeamJournal(client), settings, defer_refit=True,
+        wrap_source=partial(ClaimingSource, client=client),
+    )  # fmt: skip
+    session.start_judging()
+    assert session.counters().goal == "top 3: …"
+    for _ in range(12):  # past the halves start (BOOT decisions)
+        _showing(session)
+        session.decide(0)
+        while (job := session.idle_job()) is not None:
+            session.finish_job(job())
+    assert session.counters().goal.startswith("top 3: ") and "% sure" in session.counters().goal
+    session.close()

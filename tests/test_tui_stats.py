@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -39,6 +40,16 @@ async def until(pilot, done, why: str, timeout: float = 30.0) -> None:  # type: 
     while not done():
         assert time.monotonic() < end, why
         await pilot.pause(0.02)
+
+
+async def stats_shown(pilot, app) -> StatsScreen:  # type: ignore[no-untyped-def]
+    """`s` pressed over the first pair, and the first charts on the screen."""
+    await until(pilot, lambda: app.session.state == "showing", "no pair")
+    await pilot.press("s")
+    screen = app.screen
+    assert isinstance(screen, StatsScreen)
+    await until(pilot, lambda: screen.updates >= 1, "no charts")
+    return screen
 
 
 def titles(screen: StatsScreen) -> list[str]:
@@ -126,10 +137,7 @@ def test_counting_waits_for_the_last_count_and_then_counts_once_more(tmp_path: P
 async def _coalesce(tmp_path: Path) -> None:
     app = app_on(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.session.state == "showing", "no pair")
-        await pilot.press("s")
-        screen = app.screen
-        await until(pilot, lambda: screen.updates >= 1, "no charts")
+        screen = await stats_shown(pilot, app)
         for key in "12121212":
             app.action_decide(int(key) - 1)  # what the key runs, without Pilot's waits
         await until(pilot, lambda: "8 decisions" in titles(screen)[0], "last decision missing")
@@ -180,3 +188,27 @@ def _poems(tmp_path: Path) -> Path:
     path = tmp_path / "poems.txt"
     path.write_text("\n===\n".join(POEMS) + "\n")
     return path
+
+
+def test_the_charts_come_back_when_their_child_process_is_killed(tmp_path: Path) -> None:
+    """The charts are counted in a child process (`rating.offload`); the machine killing it
+    is no end to them: that count is made in this process and the next starts a new child."""
+    asyncio.run(_killed(tmp_path))
+
+
+async def _killed(tmp_path: Path) -> None:
+    app = app_on(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await stats_shown(pilot, app)
+        children = multiprocessing.active_children()
+        assert children, "the charts were not counted in a child process"
+        for child in children:
+            child.kill()
+            child.join(10)
+        for key in "12":
+            seen = screen.updates
+            await pilot.press(key)
+            await until(pilot, lambda: screen.updates > seen, "no charts after the kill")  # noqa: B023
+        await until(pilot, lambda: "2 games" in " ".join(titles(screen)), "not counted")
+        assert multiprocessing.active_children(), "no new child for the next count"
+        await pilot.press("x")

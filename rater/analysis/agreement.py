@@ -34,21 +34,6 @@ class AgreementRow:
     kappa: float | None  # None when undefined (no shared pairs, or chance agreement is 1)
 
 
-def decisions(
-    ratings: Iterable[Rating] | GameTable, include_broken: bool = False
-) -> dict[str, dict[frozenset[str], str]]:
-    """rater -> unordered pair -> category of that rater's latest decision on it."""
-    table = table_of(ratings, include_broken)
-    names = table.samples.names
-    return {
-        rater: {
-            frozenset((names[p >> 32], names[p & 0xFFFFFFFF])): LABELS[c]
-            for p, c in zip(pairs.tolist(), codes.tolist(), strict=True)
-        }
-        for rater, (pairs, codes) in _latest(table, include_broken).items()
-    }
-
-
 def _latest(table: GameTable, include_broken: bool) -> dict[str, tuple[Any, Any]]:
     """rater -> (pairs, codes): the distinct pairs the rater decided (lower sample number
     << 32 | higher, ascending) and the category of the latest decision on each (FIRST,

@@ -66,10 +66,12 @@ def fit_arrays(
     tol: float = 1e-8,
     max_iter: int = 50,
     mean: np.ndarray | None = None,
+    sd: np.ndarray | None = None,
 ) -> np.ndarray:
     """MAP scores for `n` samples from games given as index arrays (winner, loser, tie).
     `mean`: the prior's mean per sample (default 0; `rater rank --model` gives the
-    preference model's scores, so a sample with few comparisons keeps its model score)."""
+    preference model's scores, so a sample with few comparisons keeps its model score);
+    `sd`: the prior's sd per sample (default `prior_sd` for all)."""
     import numpy as np
 
     if len(win) == 0:
@@ -77,7 +79,8 @@ def fit_arrays(
             return np.asarray(mean, dtype=float).copy()
         return np.zeros(n) if x0 is None else np.asarray(x0, dtype=float).copy()
     i, j, a, m = pair_counts(n, np.asarray(win), np.asarray(los), tie)
-    return newton(n, i, j, a, m, prior_sd, x0, tol, max_iter, mean)
+    prec = None if sd is None else 1.0 / np.asarray(sd, dtype=float) ** 2
+    return newton(n, i, j, a, m, prior_sd, x0, tol, max_iter, mean, prec=prec)
 
 
 def _objective(
@@ -245,12 +248,15 @@ def hessian(
     los: np.ndarray,
     weight: np.ndarray,
     scores: np.ndarray,
-    prior_sd: float,
+    prior_sd: float | np.ndarray,
 ) -> Any:
-    """The posterior's Hessian H at `scores` (sparse CSR): `laplacian` plus the prior."""
+    """The posterior's Hessian H at `scores` (sparse CSR): `laplacian` plus the prior (its
+    sd one for all, or one per sample)."""
+    import numpy as np
     import scipy.sparse as sp
 
-    return (laplacian(n, win, los, weight, scores) + sp.identity(n) / prior_sd**2).tocsr()
+    prec = np.broadcast_to(1.0 / np.asarray(prior_sd, dtype=float) ** 2, (n,))
+    return (laplacian(n, win, los, weight, scores) + sp.diags(prec)).tocsr()
 
 
 def variances(

@@ -145,7 +145,7 @@ def export_oa(
     queries: dict[tuple[int, ...], str] = {}
 
     def ints(ids: Sequence[int], length: int) -> str:
-        return bpe.fit_text(ids, length, pad)
+        return bpe.pad_to_text(ids, length, pad)
 
     def write(f: IO[str]) -> None:
         # Hand-built JSON: the ints are the whole file and str() of an int is already JSON.
@@ -194,7 +194,7 @@ def _oa_rows(
 
 def _oa_query(ids: tuple[int, ...], opts: ExportOptions) -> str:
     """The query of an oa row as JSON ints: cut by `long_query`, `empty_query_token` when
-    empty, right-padded (`bpe.fit_text`). The one place the leading-padding rule is kept."""
+    empty, right-padded (`bpe.pad_to_text`). The one place the leading-padding rule is kept."""
     q, pad = opts.query_length, opts.pad_token
     if len(ids) > q:
         ids = ids[-q:] if opts.long_query == "keep-end" else ids[:q]
@@ -205,7 +205,7 @@ def _oa_query(ids: tuple[int, ...], opts: ExportOptions) -> str:
             "would read it as padding and fail: choose another {field}",
             field="pad_token",
         )
-    return bpe.fit_text(row, q, pad)
+    return bpe.pad_to_text(row, q, pad)
 
 
 def export_trl(

@@ -2,10 +2,11 @@
 
 A rating session tells `LiveStats` every record the journal gains (its history, the
 person's decisions, automatic ones, other writers' news) and every decision taken back, on
-its own thread; a worker thread then asks for `charts()`, which fits and counts on a copy,
-so nothing here runs while a key waits. The charts are the same as `rater stats --plot`
-and `rater rank`'s figures: this sitting's pace, the Bradley-Terry score distribution so
-far, each rater's self-agreement on re-checks, and the team's progress where there is one.
+its own thread; the stats screen then has `drawn_charts` fit, count and draw a copy in a
+child process, so nothing here runs while a key waits. The charts are the same as
+`rater stats --plot` and `rater rank`'s figures: this sitting's pace, the Bradley-Terry
+score distribution so far, each rater's self-agreement on re-checks, and the team's
+progress where there is one.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rater.analysis.games import GameTable
-from rater.analysis.plot.chart import Chart, Kind, Point, Series
+from rater.analysis.plot.chart import Chart, Kind, Point, Series, panel
 from rater.analysis.plot.sessions import agreement_chart, decide_chart, sitting_chart
 from rater.analysis.quality import rater_quality
 from rater.analysis.rank import fit
@@ -77,9 +79,9 @@ class LiveStats:
             self._records.extend(records)
         self._changed()
 
-    def remove(self, decisions: Iterable[str | None]) -> None:
+    def remove(self, decision_ids: Iterable[str | None]) -> None:
         """Decisions taken back (by their journal ids)."""
-        gone = {d for d in decisions if d}
+        gone = {d for d in decision_ids if d}
         if not gone:
             return
         with self._lock:
@@ -118,6 +120,21 @@ class LiveStats:
             agreement_chart(rater_quality(records)),
             last,
         ]
+
+
+def drawn_charts(
+    records: Sequence[Rating],
+    rater: str,
+    started: float,
+    team: Team | None,
+    sizes: Sequence[tuple[int, int]],
+    theme: tuple[str, Any],
+) -> list[tuple[Chart, str]]:
+    """A whole count: `LiveStats.charts` of `records`, each drawn by plotext at its panel's
+    size (`plot.chart.panel`). The stats screen runs it in a child process
+    (`rating.offload`), so neither the fit nor plotext holds the screen's interpreter lock."""
+    charts = LiveStats(rater, records, started).charts(team)
+    return [(c, panel(c, *size, theme)) for c, size in zip(charts, sizes, strict=False)]
 
 
 def _after(record: Rating, started: float) -> bool:

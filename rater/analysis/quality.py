@@ -205,7 +205,7 @@ def rows_of(q: RaterQuality) -> list[tuple[str, str]]:
     return rows
 
 
-def render(rows: Sequence[RaterQuality]) -> list[Any]:
+def tables(rows: Sequence[RaterQuality]) -> list[Any]:
     """rich tables, one per rater (narrow terminals keep every row readable). Rater names come
     from journals (untrusted): shown printable and as `Text`, never obeyed or read as markup."""
     from rich.table import Table

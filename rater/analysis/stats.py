@@ -129,7 +129,7 @@ def summarise(ratings: Iterable[Rating]) -> Stats:
     return summary.result()
 
 
-def render(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:
+def tables(stats: Stats, agreement: Sequence[Any] = ()) -> list[Any]:
     """rich renderables for the terminal (tables; empty sections left out). Names come
     from journals (untrusted): they are shown as plain, printable text, never as markup."""
     from rich.table import Table

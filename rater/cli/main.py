@@ -152,6 +152,16 @@ def _add_rate_args(p: argparse.ArgumentParser) -> None:
         default=PairingSettings.prefix_chars,
         help="prefix pairing: shared chars" + _in("prefix_chars"),
     )
+    p.add_argument(
+        "--best", type=int, default=None, metavar="K",
+        help=f"top pairing: the size of the best set it races for (default "
+        f"{PairingSettings.best})" + _in("best"),
+    )  # fmt: skip
+    p.add_argument(
+        "--until", type=float, default=None, metavar="P",
+        help="top pairing: the sitting ends by itself once the best K are P sure (the status "
+        "line's 'top 10: 87%% sure'; default: never)" + _in("until"),
+    )  # fmt: skip
     p.add_argument("--silent", action="store_true", help="do not play audio")
     p.add_argument(
         "--show-source",

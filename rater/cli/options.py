@@ -12,10 +12,11 @@ import argparse
 import os
 import re
 import sys
+from dataclasses import replace
 
 from rater.audio.synth import resolve_soundfont
 from rater.core.checks import default_settings
-from rater.core.errors import ModelError
+from rater.core.errors import ModelError, SettingsError
 from rater.core.settings import (
     FEATURE_BLOCKS,
     CheckSettings,
@@ -91,13 +92,21 @@ def rate_settings(
     """Everything a rating sitting is set up with (`rate`, `demo`); `pairing`: as followed
     from the journal (`rating.provenance`), else the options' (their defaults)."""
     render, checks = render_and_checks(args, kind)
+    d = PairingSettings()
+    best = d.best if args.best is None else args.best
+    until = d.until if args.until is None else args.until
+    if (args.best is not None or args.until is not None) and (args.pairing or "top") != "top":
+        raise SettingsError("--best and --until are for --pairing top")
     if pairing is None:
-        d = PairingSettings()
         pairing = PairingSettings(
             strategy=args.pairing or d.strategy,
             seed=d.seed if args.seed is None else args.seed,
             prefix_chars=args.prefix_chars,
+            best=best,
+            until=until,
         )
+    else:
+        pairing = replace(pairing, best=best, until=until)
     return RateSettings(
         rater=args.rater or default_rater(),
         pairing=pairing,

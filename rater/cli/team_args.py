@@ -38,10 +38,10 @@ def add_db_parser(sub: argparse._SubParsersAction) -> None:
         help="the JSON field or Parquet column that holds each sample",
     )  # fmt: skip
     a.add_argument(
-        "--pairing", choices=["halves", "ab", "prefix", "active", "model"],
+        "--pairing", choices=["halves", "ab", "prefix", "active", "model", "top"],
         default=PairingSettings.strategy,
         help="how a new project's pairs are made: a schedule up front (halves, ab, prefix), "
-        "or chosen as the team rates, from every rater's decisions (active, model)",
+        "or chosen as the team rates, from every rater's decisions (active, model, top)",
     )  # fmt: skip
     a.add_argument(
         "--seed", type=int, default=PairingSettings.seed, help=f"pairing seed ({RANGES['seed']})"

@@ -203,7 +203,7 @@ def check_pad_token(pad_token: int, error: type[RaterError] = SettingsError) -> 
         )
 
 
-def fit(ids: Sequence[int], length: int | None, pad_token: int = DEFAULT_PAD) -> list[int]:
+def pad_to(ids: Sequence[int], length: int | None, pad_token: int = DEFAULT_PAD) -> list[int]:
     """Truncate or right-pad to exactly `length` ids (training code wants fixed shapes)."""
     if length is None:
         return list(ids)
@@ -211,8 +211,8 @@ def fit(ids: Sequence[int], length: int | None, pad_token: int = DEFAULT_PAD) ->
     return [*kept, *([pad_token] * pads)]
 
 
-def fit_text(ids: Sequence[int], length: int, pad_token: int = DEFAULT_PAD) -> str:
-    """`fit` written as the inside of a JSON array ("1,2,50259"), for large label files: the
+def pad_to_text(ids: Sequence[int], length: int, pad_token: int = DEFAULT_PAD) -> str:
+    """`pad_to` written as the inside of a JSON array ("1,2,50259"), for large label files: the
     padding is one repeated string instead of a conversion per pad token."""
     kept, pads = _cut(ids, length)
     body = ",".join(map(str, kept))
@@ -241,7 +241,7 @@ def encode(
         ids = enc.encode(text, allowed_special={ENDOFTEXT}, disallowed_special=())
     else:
         ids = enc.encode_ordinary(text)
-    return fit(ids, length, pad_token)
+    return pad_to(ids, length, pad_token)
 
 
 def clean_prompt(texts: Sequence[str], prefix: str) -> str:

@@ -117,6 +117,7 @@ RANGES: dict[str, Range] = {
     "min_chars": Range(1, 1_000_000, "characters"),  # extract --min-chars
     "top": Range(1, 10**9),  # rank --top, model score --top
     "best": Range(1, 10**6),  # rank --best, rate --best (the pairing's)
+    "until": Range(0, 0.999, "(0: off)"),  # rate --until: how sure the best set must be
     "limit": Range(1, 10**9),  # play --limit
     "folds": Range(2, 100),
     "C": Range(1e-6, 1e6),
@@ -277,9 +278,11 @@ class PairingSettings:
     strategy: str = "halves"
     seed: int = 0  # same seed, same pairs (resume depends on it)
     prefix_chars: int = 20  # prefix: samples sharing this many first characters are paired
+    best: int = 10  # top: the size of the best set it races for
+    until: float = 0.0  # top: stop the sitting once the best set is this sure; 0: never
 
     def __post_init__(self) -> None:
-        _check_ranges(self, "seed", "prefix_chars")
+        _check_ranges(self, "seed", "prefix_chars", "best", "until")
 
 
 LONG_QUERY = ("keep-end", "keep-start", "drop")  # ExportOptions.long_query

@@ -172,16 +172,28 @@ class Session(SessionJudging):
 
     # -- moving through pairs -------------------------------------------------------------
 
+    @property
+    def reached(self) -> str:
+        """The pairing strategy's goal, once reached (`--until`): what it says ("top 10: 91%
+        sure (--until 0.9)"); "" until then."""
+        if not self.source.reached:
+            return ""
+        return f"{self.source.status} (--until {self.settings.pairing.until:g})"
+
     def advance(self) -> State:
         """Move to the next pair a person must see; auto-rate broken pairs on the way.
 
         Returns SHOWING (self.current is set), WAITING (the next pair is not judged yet; call
-        again when a sample is judged) or DONE.
+        again when a sample is judged) or DONE (no pair left, or the pairing strategy reached
+        its goal: `reached`).
         """
         if self.current is not None:
             self.state = State.SHOWING
             return self.state
         self._catch_up()
+        if self.source.reached:  # the strategy's goal (`--until`): the sitting is over
+            self.state = State.DONE
+            return self.state
         while True:
             pair = self._queue.popleft() if self._queue else self._next_from_source()
             if pair is not None and not pair.recheck_of and self._decided_elsewhere(pair):
@@ -385,6 +397,7 @@ class Session(SessionJudging):
             decisions=self.tally.decisions,
             people=self.tally.people,
             mine=self.tally.mine,
+            goal=self.source.status,
         )
 
     def verdicts(self) -> tuple[Judged | None, Judged | None]:

@@ -22,7 +22,8 @@ class Counters:
     """What the status line shows. `rated`, `auto`, `skipped`: this sitting; `mine` (this
     rater's decisions), `people` (everyone's) and `decisions` (automatic ones included): the
     journal now. `remaining` (exact, schedules) or `estimate` (adaptive strategies) include the pair
-    on screen; `judged` of `total` samples are rendered and checked."""
+    on screen; `judged` of `total` samples are rendered and checked; `goal`: how far the
+    pairing strategy is towards its goal ("top 10: 87% sure"; "" for none)."""
 
     rated: int
     auto: int
@@ -35,6 +36,7 @@ class Counters:
     decisions: int = 0
     people: int = 0
     mine: int = 0
+    goal: str = ""
 
     @property
     def per_hour(self) -> float:

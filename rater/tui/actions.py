@@ -23,6 +23,7 @@ from rater.audio.player import Player
 from rater.core.errors import RaterError
 from rater.core.printable import printable
 from rater.rating.listening import Listening
+from rater.rating.offload import Offload
 from rater.rating.outcome import Best
 from rater.rating.session import AutoRateError, Clock, Session, State
 from rater.rating.undo import Undone
@@ -50,6 +51,7 @@ class Actions(App[str]):
     _retry_armed: bool
     live: LiveStats
     team: Callable[[], Team | None] | None
+    stats_offload: Offload
 
     def show_current(self) -> None:
         raise NotImplementedError
@@ -206,7 +208,8 @@ class Actions(App[str]):
     def action_stats(self) -> None:
         """The live stats over the pair (the rating keys still work there)."""
         if not self._busy():
-            self.push_screen(StatsScreen(self.live, self.status_line, self.team))
+            screen = StatsScreen(self.live, self.status_line, self.team, self.stats_offload)
+            self.push_screen(screen)
 
     def action_help(self) -> None:
         if self._busy():

@@ -41,6 +41,7 @@ from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player
 from rater.core.printable import printable
 from rater.rating.listening import Listening
+from rater.rating.offload import Offload
 from rater.rating.session import Clock, Session, State
 from rater.tui.actions import Actions
 from rater.tui.keys import KEYS
@@ -102,6 +103,7 @@ class RaterApp(Workers, Actions):
         self.journal_path = journal_path
         self.team_status = team_status
         self.live = live or LiveStats(session.rater)
+        self.stats_offload = Offload()  # the stats screen's child, started on its first `s`
         self.team = team
         settings = session.settings
         self.min_view_seconds = settings.min_view_seconds
@@ -165,6 +167,7 @@ class RaterApp(Workers, Actions):
     def on_unmount(self) -> None:
         self.session.events.unwatch()  # judging threads may outlive the screen
         self.session.close()
+        self.stats_offload.close()
         self.lifecycle.end()
 
     # -- background work --------------------------------------------------------------------
@@ -186,6 +189,10 @@ class RaterApp(Workers, Actions):
             self.session.finish_job(None)
             return
         self.session.finish_job(message.result)
+        if self.session.reached and not self.stop_event.is_set():
+            self.summary_line = f"Stopped by itself: {self.session.reached}."
+            self.action_exit()
+            return
         if message.error:
             self._idle_failed = self.session.counters().decisions
             text = f"choosing pairs from the model failed ({message.error}); the last fit stays"
@@ -272,7 +279,9 @@ class RaterApp(Workers, Actions):
             pair_box.display = False
             message.display = True
             self.query_one("#note").display = False
-            if session.state == State.DONE:
+            if session.state == State.DONE and session.reached:
+                message.update(f"Found: {session.reached}. Press x to exit.")
+            elif session.state == State.DONE:
                 message.update("All pairs are decided or skipped. Press x to exit.")
             else:
                 message.update("waiting for the next pair to render…")

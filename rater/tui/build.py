@@ -70,8 +70,7 @@ def make_app(
         )
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
-        if kind != "text":
-            start_resource_tracker()
+        start_resource_tracker()  # render processes and the stats screen's child need it
         session.prefetch_first()  # overlaps the first readings and clips with the start-up
     except BaseException:
         lock.release()

@@ -2,20 +2,27 @@
 re-checks and the team's progress, as textual-plotext charts that follow every decision.
 
 It is a screen over the rating screen, not a dialog: the rating keys still decide the pair
-that is playing, so a person can look and rate. The charts are counted and drawn on a worker thread
-(`LiveStats.charts`: a fit and some counting over a copy of the records; plotext's build of
-each panel at its size, by the panel's own textual-plotext figure) and arrive as a
-`StatsReady` message, so the event loop only paints text. One count at a time, at most one
-every MIN_INTERVAL seconds (well within the second a decision may take to show): a change
-meanwhile asks for one more when it is done, never for several.
+that is playing, so a person can look and rate. The charts are counted and drawn in a
+child process (`analysis.live.drawn_charts`: a fit and some counting over a copy of the
+records, then plotext's build of each panel at its size in the app's theme; the niced
+child of `rating.offload`, as the model's refit): in a thread of this process that work
+held the interpreter lock the keys need (press -> painted p95 1.04-2.09x with the screen
+open, bench/key_latency.py --stats-screen). A worker thread only hands the records over
+and posts the text back as a `StatsReady` message, so the event loop only paints it. One
+count at a time, at most one every MIN_INTERVAL seconds (well within the second a decision
+may take to show): a change meanwhile asks for one more when it is done, never for
+several.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
+from plotext._dict import themes
 from rich.markup import escape
 from rich.text import Text
 from textual import work
@@ -27,8 +34,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from rater.analysis.live import LiveStats, Team
-from rater.analysis.plot.chart import Chart, draw
+from rater.analysis.live import LiveStats, Team, drawn_charts
+from rater.analysis.plot.chart import Chart
+from rater.rating.offload import Offload
 from rater.tui.widgets import KeyBar
 
 PANELS = 4
@@ -38,7 +46,7 @@ TEAM_SECONDS = 1.0  # how often a team project's progress is looked at (a number
 
 @dataclass
 class StatsReady(Message):
-    """The charts, computed and drawn on the stats worker thread: one per panel, with the
+    """The charts, computed and drawn in the stats child process: one per panel, with the
     text plotext built for the panel's size."""
 
     charts: list[tuple[Chart, Text]]
@@ -50,9 +58,9 @@ class JournalChanged(Message):
 
 
 class ChartPlot(PlotextPlot):
-    """One chart (`analysis.plot.chart.Chart`) drawn by textual-plotext's figure (`plt`), on
-    the stats worker thread (`build`) at the size the panel had when asked; painting shows
-    that text. Its title on the border; a chart without points shows its sentence."""
+    """One chart (`analysis.plot.chart.Chart`), drawn at the size the panel had when asked
+    in the plotext theme textual-plotext makes of the app's theme; painting shows that text.
+    Its title on the border; a chart without points shows its sentence."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -64,17 +72,9 @@ class ChartPlot(PlotextPlot):
         super().on_mount()
         self.theme_name = self._get_plotext_theme_name(self.app.theme)
 
-    def build(self, chart: Chart, width: int, height: int) -> Text:
-        """The chart as text at this size (on the stats worker: only it uses `plt`)."""
-        if not chart.points or width < 8 or height < 4:
-            return Text(chart.empty if not chart.points else "", style="dim")
-        plt = self.plt
-        plt.clear_figure()
-        plt.plotsize(width, height)
-        plt._set_size(width, height)  # as PlotextPlot.render does (textual-plotext issue 5)
-        plt.theme(self.theme_name)
-        draw(chart, plt, color=True, width=width)
-        return Text.from_ansi(plt.build())
+    def plot_theme(self) -> tuple[str, Any]:
+        """The plotext theme's name and colours, for a process that has not registered it."""
+        return self.theme_name, themes.get(self.theme_name, themes["default"])
 
     def show_chart(self, chart: Chart, drawn: Text) -> None:
         self.chart, self._text = chart, drawn
@@ -98,11 +98,16 @@ class StatsScreen(Screen[None]):
         live: LiveStats,
         status: Callable[[], Text] = Text,
         team: Callable[[], Team | None] | None = None,
+        offload: Offload | None = None,
     ) -> None:
+        """`offload`: the child process that counts (the app's, kept while it runs: the
+        screen opens without waiting for a child to start); else one of its own."""
         super().__init__()
         self.live = live
         self.status = status
         self.team = team
+        self._own_offload = offload is None
+        self.offload = offload or Offload()
         self._counting = False
         self._recount = False
         self._last = 0.0  # when the last count started (monotonic)
@@ -141,6 +146,8 @@ class StatsScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.live.listen(None)
+        if self._own_offload:
+            self.offload.close()
 
     def on_resize(self) -> None:
         self._changed()  # the charts were drawn for the old size
@@ -166,16 +173,18 @@ class StatsScreen(Screen[None]):
         self._counting = True
         self._last = time.monotonic()
         panels = list(self.query(ChartPlot))
-        self._count(panels, [(p.size.width, p.size.height) for p in panels])
+        self.offload.start()  # a child that died is replaced here
+        self._count([(p.size.width, p.size.height) for p in panels], panels[0].plot_theme())
 
     @work(thread=True, group="live-stats")
-    def _count(self, panels: list[ChartPlot], sizes: list[tuple[int, int]]) -> None:
-        charts = self.live.charts(self.team() if self.team is not None else None)
-        drawn = [
-            (chart, panel.build(chart, *size))
-            for chart, panel, size in zip(charts, panels, sizes, strict=False)
-        ]
-        self.post_message(StatsReady(drawn))
+    def _count(self, sizes: list[tuple[int, int]], theme: tuple[str, Any]) -> None:
+        team = self.team() if self.team is not None else None
+        args = (self.live.records(), self.live.rater, self.live.started, team, sizes, theme)
+        try:
+            drawn = self.offload.call(drawn_charts, *args)
+        except (BrokenProcessPool, OSError):  # the machine stopped the child: count here
+            drawn = drawn_charts(*args)
+        self.post_message(StatsReady([(chart, _text(chart, ansi)) for chart, ansi in drawn]))
 
     def on_stats_ready(self, message: StatsReady) -> None:
         for k, (chart, drawn) in enumerate(message.charts[:PANELS]):
@@ -188,3 +197,10 @@ class StatsScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _text(chart: Chart, ansi: str) -> Text:
+    """What a panel paints: plotext's drawing, or the sentence of a chart without points."""
+    if ansi:
+        return Text.from_ansi(ansi)
+    return Text(chart.empty if not chart.points else "", style="dim")

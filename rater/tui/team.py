@@ -18,7 +18,7 @@ from rater.analysis.live import LiveStats, Team
 from rater.audio.player import Player, ScheduledPlayer, make_player
 from rater.audio.synth import resolve_soundfont
 from rater.core.errors import CorpusError
-from rater.core.settings import CorpusSettings, PairingSettings, RateSettings
+from rater.core.settings import CorpusSettings, RateSettings
 from rater.rating.judging import JudgeFn
 from rater.rating.pairing.base import PairSource
 from rater.rating.session import Clock, Session
@@ -53,7 +53,7 @@ def make_team_app(
     wrap: Callable[[PairSource], PairSource]
     if adaptive:  # the project's strategy, fed every rater's decisions, proposes; claims
         samples = all_samples(client)
-        pairing = PairingSettings(strategy=project.pairing, seed=project.seed)
+        pairing = replace(settings.pairing, strategy=project.pairing, seed=project.seed)
         settings = replace(settings, pairing=pairing)
         wrap = partial(ClaimingSource, client=client)
     else:  # the project's schedule, leased
@@ -79,8 +79,7 @@ def make_team_app(
         )
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
-        if kind != "text":
-            start_resource_tracker()
+        start_resource_tracker()  # render processes and the stats screen's child need it
         session.prefetch_first()
     except BaseException:
         lock.release()

@@ -298,12 +298,13 @@ def remaining_text(counters: Counters, state: State) -> str:
 STATUS_HELP = (
     ("rated n/N", "your decisions this session / yours in the journal in all"),
     ("auto n/N", "pairs auto-rated (a broken sample) this session / in the journal"),
-    ("skip", "pairs skipped this session (no record; they come back next time)"),
+    ("skip", "pairs skipped (no record: they come back later)"),
     ("left", "pairs still to rate; ~N: an estimate (adaptive pairing: until every sample "
      "has been compared once); open: it can always ask for more"),
     ("/h", "your ratings per hour this session"),
     ("h:mm:ss", "time since this session started"),
-    ("judged n/N", "samples rendered and checked so far / all samples of the corpus"),
+    ("judged n/N", "samples rendered and checked so far / in the corpus"),
+    ("top K: x% sure", "--pairing top: how sure the best K are (--until)"),
 )  # fmt: skip
 
 
@@ -322,6 +323,8 @@ def status_text(counters: Counters, state: State) -> Text:
         (f" · {clock_text(counters.elapsed)}", ""),
         (f" · judged {counters.judged}/{counters.total}", "dim"),
     ]
+    if counters.goal:
+        parts.append((f" · {counters.goal}", "bold"))
     if state == State.WAITING:
         parts.append(("  waiting for renders…", "bold yellow"))
     return Text.assemble(*parts)

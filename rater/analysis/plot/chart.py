@@ -4,9 +4,9 @@ A chart is built from figures the analysis functions already computed (a `Score`
 a `WinRate`'s Wilson interval, an `Accuracy`'s), so a picture can never disagree with the
 table beside it; tests check the data exactly and the drawing by its characters. `draw`
 takes any object with plotext's plotting calls: the `plotext` module itself (the command
-line's `--plot`, `text`) or the `plt` of textual-plotext's widget (the rating screen's live
-stats), so both show one drawing. plotext is imported where a chart is drawn, never at
-`rater --help`.
+line's `--plot`, `text`; the rating screen's live stats, `panel`, in the colours of
+textual-plotext's theme for the app) or a textual-plotext figure, so all show one
+drawing. plotext is imported where a chart is drawn, never at `rater --help`.
 """
 
 from __future__ import annotations
@@ -252,6 +252,25 @@ def text(chart: Chart, settings: PlotSettings) -> str:
         lines.pop()
     key = key_line(chart, settings.color)
     return "\n".join([_title(chart.title, width), *lines, *([key] if key else [])])
+
+
+def panel(chart: Chart, width: int, height: int, theme: tuple[str, Any]) -> str:
+    """The chart's plot alone (its title is the panel's border) at exactly `width` x
+    `height`, with colour escapes, in `theme` (a plotext theme's name and its colours, as
+    textual-plotext made them from the app's theme); "" when there is nothing to draw."""
+    import plotext
+    from plotext._dict import themes
+
+    if not chart.points or width < 8 or height < 4:
+        return ""
+    name, colours = theme
+    themes.setdefault(name, colours)
+    plotext.clear_figure()
+    plotext.limit_size(False, False)
+    plotext.plotsize(width, height)
+    plotext.theme(name)
+    draw(chart, plotext, True, width)
+    return str(plotext.build())
 
 
 def _title(title: str, width: int) -> str:

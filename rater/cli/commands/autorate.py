@@ -5,7 +5,7 @@ Pairs are the ones the journal's sessions see: the pairing and seed its records 
 pairs the samples again), else the seed workflow's (`halves`, seed 0). So a later `rater
 rate` on the same corpus and journal shows people exactly the pairs left over, and autorate
 after a session writes no records for other pairs of the samples that session already
-auto-rated. The adaptive strategies (`active`, `model`) choose pairs as they go, so for
+auto-rated. The adaptive strategies (`active`, `model`, `top`) choose pairs as they go, so for
 them autorate takes the `halves` pairs of the same seed (the model's first pairs), and never
 pairs a sample that already has its automatic record again. The rule is the session's and
 the `r` key's (`outcome.auto_rate_pairs`). A rating session may write the same journal

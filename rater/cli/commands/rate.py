@@ -48,7 +48,9 @@ def run_tui(
             f"{paths[0]}: need at least 2 distinct samples to rate, found {len(samples)}"
         )
     followed = follow(ratings, args.pairing, args.seed, args.prefix_chars)
-    app = make_app(samples, ratings, replace(settings, pairing=followed.settings))
+    racing = settings.pairing
+    pairing = replace(followed.settings, best=racing.best, until=racing.until)
+    app = make_app(samples, ratings, replace(settings, pairing=pairing))
     if followed.line:  # how this sitting pairs, when the journal had a say
         print(f"rater: {printable(followed.line)}", file=sys.stderr)
     return run_app(app)

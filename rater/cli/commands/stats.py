@@ -14,7 +14,7 @@ from rater.analysis.agreement import agreement_summary
 from rater.analysis.games import GameTable
 from rater.analysis.plot import sessions
 from rater.analysis.plot.chart import Chart
-from rater.analysis.stats import Summary, render
+from rater.analysis.stats import Summary, tables
 from rater.analysis.timeline import Timeline
 from rater.cli import plotting
 from rater.cli.sources import ratings_of
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(quality.report_json(stats, agreement, raters)))  # ASCII: no raw controls
     else:
         console = Console()
-        for item in [*render(stats, agreement), *quality.render(raters)]:
+        for item in [*tables(stats, agreement), *quality.tables(raters)]:
             console.print(item)
     plotting.emit(args, lambda: charts(series, raters))
     return 0

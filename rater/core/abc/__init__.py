@@ -18,7 +18,7 @@ from rater.core.abc.dialect import DIALECTS, Dialect, detect, resolve, standard
 from rater.core.abc.playing import perform
 from rater.core.abc.reader import read
 from rater.core.abc.records import Bar, Event, Mark, Note, Performance, Sound, Tempo, Tune, Voice
-from rater.core.abc.text import last_char, split_header
+from rater.core.abc.text import body_start, last_char
 
 __all__ = [
     "DIALECTS", "Bar", "Clip", "Dialect", "Event", "Mark", "Note", "Performance", "Sound",
@@ -40,7 +40,7 @@ def parse(text: str, dialect: str = Dialect.AUTO) -> Tune:
     text = standard(text, read_as)
     data, tempo, parts = read(text)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    last = last_char(lines[split_header(lines) :])
+    last = last_char(lines[body_start(lines) :])
     return Tune(
         **data,
         stops_in_bar=last not in ("", "|", "]", ":"),

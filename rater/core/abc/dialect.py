@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from rater.core.abc.text import FIELD_LINE, split_header, strip_comment
+from rater.core.abc.text import FIELD_LINE, body_start, strip_comment
 
 
 class Dialect(StrEnum):
@@ -52,7 +52,7 @@ def detect(text: str) -> Dialect:
     """`Dialect.FOLKRNN` when the text is written in folk-rnn's token form (see the module
     docstring), else `Dialect.ABC`."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    start = split_header(lines)
+    start = body_start(lines)
     keys: list[str] = []
     tokens: list[str] = []
     for n, line in enumerate(lines):
@@ -94,7 +94,7 @@ def standard(text: str, dialect: Dialect) -> str:
     if dialect is not Dialect.FOLKRNN:
         return text
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    start = split_header(lines)
+    start = body_start(lines)
     out: list[str] = []
     has_unit = False
     for n, line in enumerate(lines):

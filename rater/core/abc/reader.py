@@ -33,9 +33,9 @@ from rater.core.abc.text import (
     NOTE,
     NUMBER,
     ONE,
+    body_start,
     note_length,
     open_chord,
-    split_header,
     strip_comment,
     tuplet_q,
 )
@@ -564,7 +564,7 @@ def _ending(text: str) -> tuple[int, ...]:
 def read(text: str) -> tuple[dict, float, str]:
     """(`Tune` fields, the written tempo, the header's part order) of standard ABC text."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    start = split_header(lines)
+    start = body_start(lines)
     fields: list[tuple[str, str]] = []
     meter: Fraction | None = None
     compound = False

@@ -16,7 +16,7 @@ NOTE = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([,']*)")
 NUMBER = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 
-def split_header(lines: list[str]) -> int:
+def body_start(lines: list[str]) -> int:
     """Index of the first body line: after the first `K:` line, or, when music (a line with
     a bar line) comes first, at the first line that is neither a field nor a comment
     (generator output often has no `X:` and no `K:`). Other lines before a `K:` are not

@@ -19,6 +19,7 @@ from rater.rating.pairing.active import ActiveSource
 from rater.rating.pairing.base import PairSource
 from rater.rating.pairing.model import ModelSource
 from rater.rating.pairing.schedule import ScheduleSource, ab_pairs, halves, prefix_pairs
+from rater.rating.pairing.top import TopSource
 
 __all__ = [
     "STRATEGIES",
@@ -26,6 +27,7 @@ __all__ = [
     "ScheduleSource",
     "ActiveSource",
     "ModelSource",
+    "TopSource",
     "Strategy",
     "source",
 ]
@@ -100,6 +102,29 @@ def _model(
     )
 
 
+def _top(
+    samples: Sequence[Sample],
+    settings: PairingSettings,
+    history: Sequence[Rating],
+    *,
+    defer_refit: bool,
+    wait_for_ready: bool,
+    render: RenderSettings | None,
+    offload: bool,
+) -> PairSource:
+    return TopSource(
+        samples,
+        settings.seed,
+        history,
+        best=settings.best,
+        until=settings.until,
+        render=render,
+        defer_refit=defer_refit,
+        wait_for_ready=wait_for_ready,
+        offload=offload,
+    )
+
+
 def _ab(
     samples: Sequence[Sample], settings: PairingSettings, history: History, **_: object
 ) -> PairSource:
@@ -118,6 +143,7 @@ STRATEGIES: dict[str, Strategy] = {
         Strategy("halves", "each sample once", _halves),
         Strategy("active", "from the current fit", _active),
         Strategy("model", "preference model", _model),
+        Strategy("top", "racing for the best K", _top),
         Strategy("ab", "two files, blind", _ab),
         Strategy("prefix", "same prompt", _prefix),
     )

@@ -42,7 +42,7 @@ class ActiveSource(AdaptiveSource):
     Once every sample has BALANCE_FIRST comparisons, the next one goes to the sample whose
     uncertainty costs the most order: a sample's expected discordant pairs grow with how
     many others sit within its error (the crowding of scores near it) times its sd, and a
-    comparison shrinks the sd by ~var^1.5, so `_urgency` = crowding * var^1.5. Samples in the
+    comparison shrinks the sd by ~var^1.5, so `urgency` = crowding * var^1.5. Samples in the
     crowded middle get more comparisons than the few extremes (bench/pairing_sim.py: median
     10,900 instead of 11,250 comparisons to Kendall tau 0.8); the balanced start leaves the
     first BALANCE_FIRST * n / 2 pairs, hence the early top-10, as they were.
@@ -151,7 +151,7 @@ class ActiveSource(AdaptiveSource):
             # fewest comparisons first (ties: the most uncertain), so every sample keeps up
             order = np.lexsort((self._rng.random(n), -var, self._count))
         else:
-            order = np.lexsort((self._rng.random(n), -_urgency(self._scores, var, usable)))
+            order = np.lexsort((self._rng.random(n), -urgency(self._scores, var, usable)))
         # partner: nearest in a draw widened by WINDOW, so pairs are close (informative)
         # but not always the same neighbours (a local-only graph ranks far pairs badly); the
         # posterior part is capped at WINDOW^2, or an uncertain sample's draw lands far away
@@ -209,7 +209,7 @@ def _fit(
     return _Fit(scores, diag, games)
 
 
-def _urgency(scores: np.ndarray, var: np.ndarray, ok: np.ndarray) -> np.ndarray:
+def urgency(scores: np.ndarray, var: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """How much order one more comparison of each sample would settle: the usable samples
     scored within CROWD_BAND of it (per logit) times var^1.5 (see ActiveSource)."""
     import numpy as np

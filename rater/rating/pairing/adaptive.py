@@ -1,4 +1,4 @@
-"""What the strategies that choose pairs freely (`active`, `model`) share: the samples by
+"""What the strategies that choose pairs freely (`active`, `model`, `top`) share: the samples by
 id, which of them may be paired (not excluded as broken, judged when the session waits for
 judging) and who was already paired with whom (a pair is never offered twice)."""
 

@@ -2,8 +2,10 @@
 
 Every capability is declared here with a default, so callers never probe for one: a fixed
 schedule overrides `upcoming` and `remaining`; an adaptive strategy overrides `record`,
-`mark_ready`, `waiting`, `estimate` and the idle work (`prepare` / `adopt`); the hidden
-re-checks (`recheck`) use `forget`; `next_pair` is the only method every source writes.
+`mark_ready`, `waiting`, `estimate` and the idle work (`prepare` / `adopt`); a strategy
+with a goal (`top`) says how far it is (`status`) and when it is there (`reached`, which
+ends the sitting); the hidden re-checks (`recheck`) use `forget`; `next_pair` is the only
+method every source writes.
 
 Idle work (features, refits, choosing the next batch) is split so that it can run off the
 owner's thread: `prepare` (owner's thread) takes a snapshot of what the work needs and
@@ -69,6 +71,17 @@ class PairSource(ABC):
         """These samples are judged (a strategy may pair only judged samples)."""
         return None
 
+    @property
+    def status(self) -> str:
+        """How far the strategy is towards its goal, for the status line ("top 10: 87%
+        sure"); "" when it has none."""
+        return ""
+
+    @property
+    def reached(self) -> bool:
+        """The strategy's goal is reached (`--until`): the sitting ends by itself."""
+        return False
+
     def prepare(self) -> Job | None:
         """The idle work as a job for any thread (see the module docstring), or None when
         there is nothing to do. The owner runs one job at a time and hands its result to
@@ -87,3 +100,63 @@ class PairSource(ABC):
         """All the idle work, now, on this thread: jobs until there is nothing left."""
         while (job := self.prepare()) is not None:
             self.adopt(job())
+
+
+class Wrapper(PairSource):
+    """A source in front of another (`inner`): every call goes to `inner` unless the
+    wrapper overrides it (hidden re-checks, a team project's claims). A capability added to
+    `PairSource` is passed on by adding it here, once: a wrapper that forgot to pass on the
+    idle jobs kept a team project's `model` strategy from ever refitting."""
+
+    def __init__(self, inner: PairSource) -> None:
+        self.inner = inner
+
+    def next_pair(self) -> Pair | None:
+        return self.inner.next_pair()
+
+    def record(self, ratings: Sequence[Rating]) -> None:
+        self.inner.record(ratings)
+
+    def forget(self, decision_ids: Iterable[str | None]) -> None:
+        self.inner.forget(decision_ids)
+
+    def exclude(self, sample_id: str) -> None:
+        self.inner.exclude(sample_id)
+
+    def upcoming(self, n: int) -> list[Pair]:
+        return self.inner.upcoming(n)
+
+    @property
+    def remaining(self) -> int | None:
+        return self.inner.remaining
+
+    @property
+    def estimate(self) -> int | None:
+        return self.inner.estimate
+
+    @property
+    def waiting(self) -> bool:
+        return self.inner.waiting
+
+    def mark_ready(self, sample_ids: Iterable[str]) -> None:
+        self.inner.mark_ready(sample_ids)
+
+    @property
+    def status(self) -> str:
+        return self.inner.status
+
+    @property
+    def reached(self) -> bool:
+        return self.inner.reached
+
+    def prepare(self) -> Job | None:
+        return self.inner.prepare()
+
+    def adopt(self, result: object) -> None:
+        self.inner.adopt(result)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def settle(self) -> None:
+        self.inner.settle()

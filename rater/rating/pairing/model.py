@@ -62,7 +62,7 @@ class Game(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Snapshot:
+class Snapshot:
     """What one job reads: taken on the owner's thread, never changed afterwards."""
 
     new: list[int]  # samples to featurise (indices)
@@ -211,10 +211,9 @@ class ModelSource(AdaptiveSource):
             if len(self._games) < BOOT:
                 self._fitted = self._version  # nothing to fit yet: nothing is pending
             return None
-        samples = [self._samples[k] for k in new]
-        snapshot = _Snapshot(
+        snapshot = Snapshot(
             new=new,
-            samples=samples,
+            samples=[self._samples[k] for k in new],
             features=self.features,
             rows=list(self._rows),
             blocks=list(self._blocks),
@@ -228,10 +227,16 @@ class ModelSource(AdaptiveSource):
             version=self._version,
             keep_x=self._offload is None,
         )
+        work, *args = self._job(snapshot)
         if self._offload is None:
-            return partial(_work, snapshot)
+            return partial(work, *args)
         self._offload.start()
-        return partial(self._offload.call, _work, snapshot)
+        return partial(self._offload.call, work, *args)
+
+    def _job(self, snapshot: Snapshot) -> tuple[Any, ...]:
+        """The job's function and its arguments: a module-level function (it may run in the
+        child process). A strategy built on this one chooses its pairs its own way here."""
+        return (_work, snapshot)
 
     def adopt(self, result: object) -> None:
         assert isinstance(result, ModelFit)
@@ -255,11 +260,7 @@ class ModelSource(AdaptiveSource):
             return None
         pick = self._from_queue(usable) if self.model is not None else None
         if pick is None and self.model is not None and not self._defer:
-            seed = self._seed + len(self._games)
-            chosen = _choose(
-                self.model, self._x, self._rows, usable, self._count, self._edges, BATCH, seed
-            )
-            self._queue = list(chosen)
+            self._refill(usable)
             pick = self._from_queue(usable)
         if pick is None:
             pick = self._from_halves(usable)
@@ -271,6 +272,13 @@ class ModelSource(AdaptiveSource):
         if self._rng.random() < 0.5:
             a, b = b, a
         return Pair(a=a, b=b)
+
+    def _refill(self, usable: Any) -> None:
+        """The last fit's pairs are used up (without `defer_refit`): choose more now."""
+        seed = self._seed + len(self._games)
+        self._queue = _choose(
+            self.model, self._x, self._rows, usable, self._count, self._edges, BATCH, seed
+        )
 
     def _fresh(self, i: int, j: int, usable: Any) -> bool:
         return i != j and bool(usable[i] and usable[j]) and j not in self._partners[i]
@@ -300,17 +308,20 @@ class ModelSource(AdaptiveSource):
         return None
 
 
-def _work(s: _Snapshot) -> ModelFit:
-    """One job (any thread): features of the new samples, then, when asked, the refit on
-    every featured sample and the next batch of pairs."""
+def features(s: Snapshot) -> tuple[tuple[str, ...], FeatureRows | None]:
+    """The ids and the feature rows of the snapshot's new samples (None: none), each tune's
+    reading made in whichever process the job runs."""
+    ids = tuple(x.id for x in s.samples)
+    if not s.new:
+        return ids, None
+    return ids, feature_rows(s.samples, s.features, workers=0)
+
+
+def fit_model(s: Snapshot, new_rows: FeatureRows | None) -> tuple[Any, Any] | None:
+    """The preference model on every featured sample and its design matrix, or None when
+    there is nothing to learn a direction from (fewer than BOOT games, or ties only)."""
     import numpy as np
 
-    new_rows = None
-    ids = tuple(x.id for x in s.samples)
-    if s.new:  # each tune's reading, in whichever process this job runs
-        new_rows = feature_rows(s.samples, s.features, workers=0)
-    if not s.fit:
-        return ModelFit(s.new, ids, new_rows, fitted=False, version=s.version)
     rows = s.rows + s.new
     row_of = {k: r for r, k in enumerate(rows)}
     kept = [
@@ -318,13 +329,26 @@ def _work(s: _Snapshot) -> ModelFit:
         for g in s.games
         if g.first in row_of and g.second in row_of
     ]
-    if len(kept) < BOOT or all(t for _, _, t in kept):  # nothing to learn a direction from
-        return ModelFit(s.new, ids, new_rows, fitted=True, version=s.version)
+    if len(kept) < BOOT or all(t for _, _, t in kept):
+        return None
     arr = np.array(kept, dtype=np.int64)
     games = Games(arr[:, 0], arr[:, 1], arr[:, 2].astype(bool))
     blocks = s.blocks + ([new_rows] if new_rows is not None else [])
     x, scaling = design(FeatureRows.stack(blocks), s.features)
-    model = final_model(x, games, s.C, s.features, scaling, s.seed)
+    return final_model(x, games, s.C, s.features, scaling, s.seed), x
+
+
+def _work(s: Snapshot) -> ModelFit:
+    """One job (any thread): features of the new samples, then, when asked, the refit on
+    every featured sample and the next batch of pairs."""
+    ids, new_rows = features(s)
+    if not s.fit:
+        return ModelFit(s.new, ids, new_rows, fitted=False, version=s.version)
+    fitted = fit_model(s, new_rows)
+    if fitted is None:  # nothing to learn a direction from
+        return ModelFit(s.new, ids, new_rows, fitted=True, version=s.version)
+    model, x = fitted
+    rows = s.rows + s.new
     seed = s.seed + len(s.games)
     queue = _choose(model, x, rows, s.usable, s.count, s.edges, BATCH, seed)
     # the reserve: asked only if the next fit is not in by then (never one of these pairs)

@@ -26,13 +26,13 @@ from rater.core.records import Pair, Rating, Sample, Verdict
 from rater.core.rules import decisions
 from rater.core.settings import RateSettings
 from rater.rating.history import Choice, History, choice_of
-from rater.rating.pairing.base import Job, PairSource
+from rater.rating.pairing.base import PairSource, Wrapper
 
 RECHECK_GAP = 3  # decisions between a decision and its re-check, so it is not recognised
 PICK_TRIES = 8  # random draws among due decisions before giving up until the next pair
 
 
-class RecheckSource(PairSource):
+class RecheckSource(Wrapper):
     """`inner`'s pairs, with re-checks of this rater's decisions mixed in at `rate`."""
 
     def __init__(
@@ -46,7 +46,7 @@ class RecheckSource(PairSource):
         seed: int,
         usable: Callable[[str], bool] = lambda sample_id: True,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.rater = rater
         self.rate = rate
         self.usable = usable  # sample judged and good: a broken one is never re-asked
@@ -116,36 +116,6 @@ class RecheckSource(PairSource):
         gone = list(decision_ids)
         self._pool = [c for c in self._pool if c[1].decision not in gone]
         self.inner.forget(gone)
-
-    def exclude(self, sample_id: str) -> None:
-        self.inner.exclude(sample_id)
-
-    def upcoming(self, n: int) -> list[Pair]:
-        return self.inner.upcoming(n)
-
-    @property
-    def remaining(self) -> int | None:
-        return self.inner.remaining
-
-    @property
-    def waiting(self) -> bool:
-        return self.inner.waiting
-
-    def mark_ready(self, sample_ids: Iterable[str]) -> None:
-        self.inner.mark_ready(sample_ids)
-
-    @property
-    def estimate(self) -> int | None:
-        return self.inner.estimate
-
-    def prepare(self) -> Job | None:
-        return self.inner.prepare()
-
-    def adopt(self, result: object) -> None:
-        self.inner.adopt(result)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def with_rechecks(

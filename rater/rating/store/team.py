@@ -69,7 +69,7 @@ class Progress(NamedTuple):
     done: int  # pairs decided by `overlap` distinct raters
     total: int  # pairs in the schedule (so far, for a project whose pairs are chosen)
     decisions: int  # decisions (undone ones left out)
-    open_ended: bool = False  # pairs chosen as the rating goes (`active`, `model`)
+    open_ended: bool = False  # pairs chosen as the rating goes (`active`, `model`, `top`)
 
     def line(self) -> str:
         if self.open_ended:
@@ -77,7 +77,7 @@ class Progress(NamedTuple):
         return f"team: {counted(self.raters, 'rater')}, {self.done:,}/{counted(self.total, 'pair')}"
 
 
-ADAPTIVE = ("active", "model")  # strategies whose pairs are chosen, and claimed, as they go
+ADAPTIVE = ("active", "model", "top")  # strategies whose pairs are chosen, and claimed, as they go
 
 
 # The lease query (DESIGN.md shows its plan): the first open slot in schedule order that is

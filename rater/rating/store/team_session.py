@@ -8,7 +8,7 @@ pairs auto-rated, undo, the `r` key); only its two ends change:
   again in this sitting, given back at exit), as a skipped pair of a journal waits for the
   next session.
 - `ClaimingSource` is its pair source on a project whose pairs are chosen as the team
-  rates (`active`, `model`): the strategy, fed every rater's decisions (the history and
+  rates (`active`, `model`, `top`): the strategy, fed every rater's decisions (the history and
   `news` of `TeamJournal`), proposes a pair and the client claims it on the server; a pair
   another rater holds or has decided is passed over for the strategy's next proposal. A
   slot still open in a pair someone else claimed (overlap above 1) is taken first.
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from rater.core.errors import JournalError, OfflineError
 from rater.core.records import Pair, Rating, Sample
 from rater.rating.history import History
-from rater.rating.pairing.base import PairSource
+from rater.rating.pairing.base import PairSource, Wrapper
 from rater.rating.store.client import TeamClient
 from rater.rating.store.team import TeamStore
 
@@ -84,11 +84,11 @@ class TeamSource(PairSource):
         return progress is None or progress.done < progress.total or not self.client.online
 
 
-class ClaimingSource(PairSource):
+class ClaimingSource(Wrapper):
     """An adaptive strategy's pairs, claimed on the server (see the module docstring)."""
 
     def __init__(self, inner: PairSource, client: TeamClient) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.client = client
         self._given: set[int] = set()
 
@@ -110,20 +110,16 @@ class ClaimingSource(PairSource):
                 return None
         return None
 
-    def record(self, ratings: Sequence[Rating]) -> None:
-        self.inner.record(ratings)
+    def upcoming(self, n: int) -> list[Pair]:
+        return []  # the pairs are claimed as they come, never known ahead
 
-    def forget(self, decision_ids: Iterable[str | None]) -> None:
-        self.inner.forget(decision_ids)
+    @property
+    def remaining(self) -> int | None:
+        return None
 
-    def exclude(self, sample_id: str) -> None:
-        self.inner.exclude(sample_id)
-
-    def mark_ready(self, sample_ids: Iterable[str]) -> None:
-        self.inner.mark_ready(sample_ids)
-
-    def settle(self) -> None:
-        self.inner.settle()
+    @property
+    def estimate(self) -> int | None:
+        return None  # the team line says how far the project is
 
     @property
     def waiting(self) -> bool:
