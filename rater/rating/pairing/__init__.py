@@ -105,7 +105,7 @@ def _model(
 def _top(
     samples: Sequence[Sample],
     settings: PairingSettings,
-    history: Sequence[Rating],
+    history: History,
     *,
     defer_refit: bool,
     wait_for_ready: bool,
@@ -115,7 +115,7 @@ def _top(
     return TopSource(
         samples,
         settings.seed,
-        history,
+        history.records(),  # it fits on every decision
         best=settings.best,
         until=settings.until,
         render=render,
