@@ -193,7 +193,8 @@ def main() -> int:
     for name, (text, want) in degenerate_examples().items():
         v = text_verdict(Sample(sample_id(text), text, "synthetic", 0), settings)
         caught[want in v.reasons] += 1
-        print(f"  {name}: {'caught' if want in v.reasons else 'MISSED'} {list(v.reasons)}")
+        found = [str(r) for r in v.reasons]  # the reasons' words, as a list of strings
+        print(f"  {name}: {'caught' if want in v.reasons else 'MISSED'} {found}")
     print(f"degenerate caught: {caught[True]} of {sum(caught.values())}")
     return 0
 
