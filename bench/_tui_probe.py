@@ -1,8 +1,9 @@
-"""Child process of bench/journal_scale.py: start the rating app on a big journal, decide one
-pair, press `u`; print the times as JSON. Run by each implementation's own Python, so it
-uses only what both the old and the new code have (`make_app`, `Pilot`).
+"""Child process of bench/journal_scale.py and bench/million.py: read a corpus, start the
+rating app on a journal, decide one pair, press `u`; print the times as JSON (and how long
+reading the corpus took). Run by each implementation's own Python, so it uses only what both
+the old and the new code have (`read_samples`, `make_app`, `Pilot`).
 
-    python bench/_tui_probe.py CORPUS JOURNAL
+    python bench/_tui_probe.py CORPUS JOURNAL [KIND]
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import sys
 import time
 
 
-async def probe(corpus: str, journal: str) -> dict[str, float]:
+async def probe(corpus: str, journal: str, kind: str = "text") -> dict[str, float]:
     from rater.core.corpus import read_samples
     from rater.core.settings import RateSettings
     from rater.tui.build import make_app
 
-    samples = read_samples([corpus], kind="text")
+    t = time.perf_counter()
+    samples = read_samples([corpus], kind=kind)
+    read = time.perf_counter() - t
     settings = RateSettings(rater="bench", min_view_seconds=0.0, autoplay=False, silent=True)
     start = time.perf_counter()
     app = make_app(samples, journal, settings)
@@ -38,8 +41,8 @@ async def probe(corpus: str, journal: str) -> dict[str, float]:
         await pilot.pause()
         assert app.session.current == before, "u did not bring the pair back"
         await pilot.press("x")
-    return {"start": shown, "decide": decide, "u": undo}
+    return {"start": shown, "decide": decide, "u": undo, "read": read, "samples": len(samples)}
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(probe(sys.argv[1], sys.argv[2]))))
+    print(json.dumps(asyncio.run(probe(*sys.argv[1:4]))))

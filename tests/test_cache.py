@@ -189,6 +189,8 @@ def test_rater_cache_sizes_and_clears_only_its_own_files(
     assert size.stdout.splitlines() == [
         f"{root}: {human_size(total)} in {len(ours)} files (2 clips in 1 render bucket: "
         "one per render settings)",
+        "cap 2.0 GB (0% used): rendering past it removes the least recently used clips "
+        "(--cache-size)",
         "also 4 files or folders rater did not make (--clear leaves them)",
     ]
     assert rater_cache(root=root).stdout == size.stdout  # --size is the default

@@ -171,3 +171,24 @@ def test_sane_fields_and_ignorable_characters_pass() -> None:
     assert text_verdict(sample(tune), SETTINGS).ok
     padded = TUNE.replace("|D8|]", "|" + "  |" * 50 + "D8|]")  # Essen-style empty bars
     assert text_verdict(sample(padded), SETTINGS).ok
+
+
+def test_the_repeated_unit_is_found_the_same_way_at_every_length() -> None:
+    """Short texts take every period at once, long ones one at a time: same answers,
+    including where runs tie (the first period with the most repeats, its first run)."""
+    import numpy as np
+
+    from rater.core import checks
+
+    rng = random.Random(25)
+    for t in range(400):
+        n = rng.randrange(2, 300) if t % 2 else rng.randrange(900, 1100)
+        s = "".join(rng.choice("abcd|" if t % 3 else "ab") for _ in range(n))
+        k = rng.randrange(len(s))
+        s = s[:k] + s[k : k + rng.randint(1, 9)] * rng.randint(1, 30) + s[k:]
+        a = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+        periods = np.arange(1, min(24, len(a) - 1) + 1)
+        assert checks.longest_period_run(s, 24) == checks._period_by_period(a, periods), s
+    unit = "abcde"
+    p, span, repeats, start = checks.longest_period_run("xy" + unit * 300 + "z", 24)
+    assert (p, span, repeats, start) == (5, 1500, 300.0, 2)

@@ -320,3 +320,37 @@ def test_rows_always_hold_both_labels() -> None:
     for seed in range(200):
         r = fit.rows(x, games, seed)
         assert set(r.y.tolist()) == {0, 1}, seed
+
+
+def test_scoring_a_stream_in_workers_matches_scoring_here(
+    tunes: list[Sample], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`model score`'s stream (issue 25): chunks in worker processes, a few in flight, give
+    each sample the score and verdict it gets in this process, in input order; the ranking
+    kept of them is the full sort's, with the texts of only the best."""
+    from rater.analysis.model.score import Ranking, Scored, _rank
+    from rater.core.checks import default_settings
+    from rater.rating import scoring
+
+    (model, _), _ = fitted(tunes[:60], tmp_path, lambda a, b, rng: int(len(a.text) < len(b.text)))
+    broken = [
+        Sample(f"{k:016x}", f"X:{k}\nT:Loop\nK:C\n" + "CD|" * 200, "b.abc", k) for k in range(5)
+    ]
+    samples = tunes + broken
+    checks = default_settings(["none"])
+    here = list(scoring.score_stream(samples, model, checks, workers=0))
+    monkeypatch.setattr(scoring, "CHUNK", 20)
+    there = list(scoring.score_stream(iter(samples), model, checks, workers=2))
+    assert [r.sample.id for r in there] == [s.id for s in samples]
+    assert [(r.score, r.verdict) for r in there] == [(r.score, r.verdict) for r in here]
+    assert sum(not r.verdict.ok for r in here) >= len(broken)
+    ranking = Ranking(keep=7)
+    for r in here:
+        ranking.add(r)
+    full = sorted(here, key=_rank)
+    assert [(r.sample.id, r.score, r.verdict.ok, r.verdict.reasons) for r in ranking.rows()] == [
+        (r.sample.id, r.score, r.verdict.ok, r.verdict.reasons) for r in full
+    ]
+    best = ranking.best()
+    assert best == [r for r in full if r.verdict.ok][:7] + [r for r in full if not r.verdict.ok][:7]
+    assert all(isinstance(r, Scored) and r.sample.text for r in best)

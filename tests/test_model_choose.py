@@ -130,3 +130,30 @@ def test_nothing_to_choose_from() -> None:
     none = np.zeros(x.shape[0], bool)
     assert choose_pairs(model, x, 5, played, usable=none) == []
     assert choose_pairs(model, x, 0, played) == []
+
+
+def test_choosing_at_any_size_scores_and_embeds_a_bounded_set_of_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 25: at 50,000 samples a choice must cost what it costs at a few thousand. The
+    same pool below POOL gives the same pairs as ever; above it, only a bounded set of rows
+    is scored and embedded, and the pairs are still usable, distinct and new."""
+    import scipy.sparse as sp
+
+    from rater.analysis.model import choose
+
+    model, x, played = world()
+    small = choose_pairs(model, x, 4, played, seed=2)
+    seen: list[int] = []
+    embed = PreferenceModel.embed
+    monkeypatch.setattr(
+        PreferenceModel, "embed", lambda self, m: seen.append(m.shape[0]) or embed(self, m)
+    )
+    monkeypatch.setattr(choose, "POOL", 200)
+    assert choose_pairs(model, x, 4, played, seed=2) == small  # 80 rows: the whole pool
+    big = sp.vstack([x] * 100, format="csr")  # 8,000 rows
+    counts = np.tile(played, 100)
+    pairs = choose_pairs(model, big, 4, counts, seed=2)
+    assert seen[-1] <= 200 + 4 * 4 + choose.PARTNERS
+    flat = [i for p in pairs for i in p]
+    assert len(pairs) == 4 and len(set(flat)) == 8 and max(flat) < big.shape[0]

@@ -1,4 +1,4 @@
-"""judge_stream / judge_all with real checks, renders and cache."""
+"""judge_stream / judge_all with real checks, readings, renders and cache."""
 
 from __future__ import annotations
 
@@ -27,22 +27,42 @@ def settings() -> RenderSettings:
     return RenderSettings(soundfont=find_soundfont(), clip_seconds=3.0)
 
 
-def test_text_broken_and_text_kind_are_never_rendered(
+MIXED = [
+    s(GOOD, "good"),
+    s(REPEAT, "loop"),
+    s("a short poem\nof two lines", "poem", "text"),
+    s(GARBAGE, "garbage"),
+    s(SHORT, "short"),
+]
+
+
+@pytest.mark.parametrize("workers", [2, 0])
+def test_by_default_every_verdict_comes_from_the_reading_alone(
+    settings: RenderSettings, tmp_path: Path, workers: int
+) -> None:
+    """No audio and nothing written: the verdicts the text and the notes give, in order."""
+    judged = list(
+        pipeline.judge_stream(MIXED, settings, CheckSettings(), workers=workers, cache_dir=tmp_path)
+    )
+    assert [j.sample.id for j in judged] == ["good", "loop", "poem", "garbage", "short"]
+    by_id = {j.sample.id: j for j in judged}
+    good = by_id["good"]
+    assert good.verdict.ok and good.render.wav_path is None
+    assert good.render.clip_seconds == pytest.approx(3.0 / 1.1)  # 3 s of music, sped up
+    assert by_id["loop"].render is None and "repetitive" in by_id["loop"].verdict.reasons
+    assert by_id["poem"].render is None and by_id["poem"].verdict.ok
+    assert by_id["garbage"].verdict.reasons == ("unparseable",)
+    assert by_id["short"].verdict.reasons == ("too-short",)
+    assert not list(tmp_path.iterdir())  # nothing synthesised, nothing cached
+
+
+def test_with_audio_text_broken_and_text_kind_are_never_rendered(
     settings: RenderSettings, tmp_path: Path
 ) -> None:
-    samples = [
-        s(GOOD, "good"),
-        s(REPEAT, "loop"),
-        s("a short poem\nof two lines", "poem", "text"),
-        s(GARBAGE, "garbage"),
-        s(SHORT, "short"),
-    ]
-    judged = {
-        j.sample.id: j
-        for j in pipeline.judge_stream(
-            samples, settings, CheckSettings(), workers=2, cache_dir=tmp_path
-        )
-    }
+    stream = pipeline.judge_stream(
+        MIXED, settings, CheckSettings(), workers=2, cache_dir=tmp_path, audio=True
+    )
+    judged = {j.sample.id: j for j in stream}
     assert set(judged) == {"good", "loop", "poem", "garbage", "short"}
     assert judged["good"].verdict.ok and judged["good"].render.ok
     assert judged["loop"].render is None and "repetitive" in judged["loop"].verdict.reasons
@@ -57,9 +77,11 @@ def test_text_broken_and_text_kind_are_never_rendered(
 
 def test_judge_all_keeps_input_order(settings: RenderSettings, tmp_path: Path) -> None:
     samples = [s(GARBAGE, "g"), s(REPEAT, "r"), s(GOOD, "a"), s(SHORT, "b")]
-    out = pipeline.judge_all(samples, settings, CheckSettings(), workers=2, cache_dir=tmp_path)
+    out = pipeline.judge_all(
+        samples, settings, CheckSettings(), workers=2, cache_dir=tmp_path, audio=True
+    )
     assert [j.sample.id for j in out] == ["g", "r", "a", "b"]
-    again = pipeline.judge_all(samples, settings, CheckSettings(), cache_dir=tmp_path)
+    again = pipeline.judge_all(samples, settings, CheckSettings(), cache_dir=tmp_path, audio=True)
     assert [j.verdict for j in again] == [j.verdict for j in out]
     assert all(j.render.cached for j in again if j.render is not None)
 

@@ -19,8 +19,8 @@ from terminal import Terminal, pair_on_screen
 from rater.audio.synth import resolve_soundfont
 from rater.core import scratch
 from rater.core.corpus import read_samples
-from rater.core.records import Pair
 from rater.core.settings import CheckSettings, RenderSettings
+from rater.rating.clips import Clips
 from rater.rating.judging import Judging
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,11 +34,13 @@ def first_pair(samples, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Judging:
     monkeypatch.setattr(scratch, "_PRIVATE", None)  # as in a new process
     render = resolve_soundfont(RenderSettings(clip_seconds=2.0))
     judging = Judging(samples, render, CheckSettings())
-    judging.prefetch([Pair(samples[0], samples[1])])
+    clips = Clips(judging)  # the session's clip maker: the first pair's clips, in-process
+    clips.want(samples[:2])
     end = time.monotonic() + 60
-    while judging.count() < 2:
+    while not all(clips.ready(s) for s in samples[:2]):
         assert time.monotonic() < end, "the first pair was not rendered"
         time.sleep(0.05)
+    clips.close()
     assert all(judging.judged_of(s.id).verdict.ok for s in samples[:2])
     return judging
 

@@ -631,9 +631,10 @@ def test_cli_bad_ratings_path_is_one_line_and_status_2(tmp_path: Path) -> None:
 
 
 def test_the_in_process_first_pair_wakes_the_app(settings, tmp_path: Path, monkeypatch) -> None:
-    """One wake-up path: with the render pool stalled, only the in-process first-pair render
-    delivers; it finishes after the app is up, and its results must arrive as SampleJudged
-    messages (no timer polls the session, so without them the app would wait forever)."""
+    """One wake-up path: with the judging pool stalled, only the in-process first readings
+    and clips deliver; the clips are made after the app is up, and they must arrive as
+    SampleJudged messages (no timer polls the session, so without them the app would wait
+    forever)."""
     import threading
 
     from rater.audio import pipeline
@@ -667,7 +668,8 @@ def test_the_in_process_first_pair_wakes_the_app(settings, tmp_path: Path, monke
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            assert app.session.state == "waiting" and not app.session.judged
+            made = [j for j in app.session.judged.values() if j.render and j.render.wav_path]
+            assert app.session.state == "waiting" and not made  # read, no clip made yet
             mounted.set()
             await showing(pilot, app)
             shown = {app.session.current.a.id, app.session.current.b.id}

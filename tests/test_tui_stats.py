@@ -158,6 +158,38 @@ def test_team_chart_and_live_charts_without_a_screen() -> None:
     assert live.charts(Team(2, 1, 10, 3))[3].title.startswith("Team: 2 raters")
 
 
+def test_the_journal_before_this_sitting_is_charted_once(tmp_path: Path) -> None:
+    """A session starts from the journal's side index (issue 25) without reading its records;
+    the charts read them when first counted, and the sitting's own decisions, already told to
+    the charts and in the file by then, are not counted twice."""
+    asyncio.run(_before(tmp_path))
+
+
+async def _before(tmp_path: Path) -> None:
+    samples = corpus.read_samples([str(_poems(tmp_path))], kind="text")
+    journal = Journal(tmp_path / "r.jsonl")
+    for k in range(3):
+        journal.append(outcome.decide(Pair(samples[2 * k], samples[2 * k + 1]), 0, "earlier"))
+    app = app_on(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.session.state == "showing", "no pair")
+        await pilot.press("1")
+        await pilot.press("2")
+        await pilot.press("u")
+        await pilot.press("s")
+        screen = app.screen
+        await until(pilot, lambda: screen.updates >= 1, "no charts")
+        assert titles(screen)[1].endswith(" samples, 4 games")  # 3 before, 1 now (1 undone)
+        assert titles(screen)[0].startswith("Your pace: 1 decision")
+        await pilot.press("x")
+
+
+def _poems(tmp_path: Path) -> Path:
+    path = tmp_path / "poems.txt"
+    path.write_text("\n===\n".join(POEMS) + "\n")
+    return path
+
+
 def test_the_charts_come_back_when_their_child_process_is_killed(tmp_path: Path) -> None:
     """The charts are counted in a child process (`rating.offload`); the machine killing it
     is no end to them: that count is made in this process and the next starts a new child."""

@@ -76,7 +76,7 @@ def test_clips_damaged_in_the_cache_are_rendered_again(
     monkeypatch.setenv("RATER_CACHE_DIR", str(tmp_path / "cache"))
     samples = corpus.read_samples([str(two_tunes)])
     settings = sitting()
-    judged = pipeline.judge_all(samples, settings.render, settings.checks)
+    judged = pipeline.judge_all(samples, settings.render, settings.checks, audio=True)
     assert all(j.verdict.ok for j in judged)
     for j in judged:  # one clip emptied, the other cut after its header
         clip = Path(j.render.wav_path)

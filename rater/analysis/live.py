@@ -56,6 +56,17 @@ class LiveStats:
         self._lock = threading.Lock()
         self._records: list[Rating] = list(history)
         self._listener: Callable[[], object] | None = None
+        self._later: Callable[[], Iterable[Rating]] | None = None
+        self._loading = threading.Lock()
+
+    def add_later(self, load: Callable[[], Iterable[Rating]]) -> None:
+        """The journal's records before this sitting, read by `load()` only when a chart
+        first needs them (on the thread that asks for charts): a start on a big journal does
+        not wait for them (its side index, `rating.journal_index`, has what the session
+        needs). `load` reads the journal as it is then: the decisions added (or taken back)
+        here since are not counted twice."""
+        with self._lock:
+            self._later = load
 
     def listen(self, listener: Callable[[], object] | None) -> None:
         """`listener()` after every change (on the thread that made it), or None."""
@@ -85,6 +96,15 @@ class LiveStats:
             self._listener()
 
     def records(self) -> list[Rating]:
+        with self._loading:
+            with self._lock:
+                load, self._later = self._later, None
+            if load is not None:
+                before = [r.head() for r in load()]
+                with self._lock:
+                    have = {r.extra.get("decision") for r in self._records}
+                    kept = [r for r in before if r.extra.get("decision") not in have - {None}]
+                    self._records = kept + self._records
         with self._lock:
             return list(self._records)
 

@@ -13,6 +13,9 @@ of the right types, a reason a tune can cause, and a clip that is `<sample id>.w
 regular file in the bucket (no path, no symlink) whose header matches the bucket's format
 and whose data is all there for the length it claims. Anything else is a miss, and the
 sample is rendered again. A failed write is StorageError: the machine, not the tune.
+
+A hit marks its clip as used (its modification time), so the cap (`rater.audio.budget`)
+evicts the clips nobody played for longest.
 """
 
 from __future__ import annotations
@@ -70,9 +73,22 @@ def get(sample_id: str, settings: RenderSettings, root: str | Path | None = None
     if raw is None:
         return None
     try:
-        return _entry(loads(raw, MAX_ENTRY_BYTES), sample_id, meta.parent, settings)
+        hit = _entry(loads(raw, MAX_ENTRY_BYTES), sample_id, meta.parent, settings)
     except (ValueError, TypeError, KeyError):
         return None
+    if hit is not None and hit.wav_path is not None:
+        used(Path(hit.wav_path))
+    return hit
+
+
+def used(clip: Path) -> None:
+    """Mark a clip as just used: its modification time is its last use, the order in which
+    the cache's cap evicts (`rater.audio.budget`). Never through a symlink; a cache that
+    cannot be written keeps its old times."""
+    try:
+        os.utime(clip, follow_symlinks=False)
+    except OSError:
+        pass
 
 
 def _no_follow(path: str, flags: int) -> int:
@@ -185,6 +201,15 @@ def put(render: Render, settings: RenderSettings, root: str | Path | None = None
         raise StorageError(
             f"cannot write to the render cache {folder}: {exc.strerror or exc}"
         ) from None
+
+
+def files(render: Render, settings: RenderSettings, root: str | Path | None = None) -> list[Path]:
+    """The files `put` keeps for `render` (none for what it does not store): what the
+    cache's cap counts."""
+    if render.error in TRANSIENT_ERRORS or not _SAFE_ID.fullmatch(render.sample_id):
+        return []
+    meta = _meta_path(root, settings, render.sample_id)
+    return [meta] + ([meta.with_suffix(".wav")] if render.wav_path is not None else [])
 
 
 def _put(render: Render, folder: Path) -> Render:

@@ -1,12 +1,12 @@
 """The cache folder as a whole: how much it holds, and emptying it (`rater cache`).
 
 Everything in it is rebuilt on demand: render buckets (`<16 hex digits>/`, one per render
-settings, holding `<sample id>.wav` + `.json`), the preference model's notes
-(`notes-<16 hex digits>/<sample id>.json`), the GPT-2 merge table (`bpe/`) and the demo
-corpus (`demo/`). Nothing caps its size (a clip of 10 s is about 0.4 MB, so 10,000 tunes
-take about 4 GB): a cap would need an eviction order that a session's clips are never
-caught by, and people who render a corpus once want it kept; `rater cache --size` shows it,
-`--clear` empties it.
+settings, holding `<sample id>.wav` + `.json`), the preference model's notes of earlier
+versions (`notes-<16 hex digits>/<sample id>.json`), the GPT-2 merge table (`bpe/`) and
+the demo corpus (`demo/`). Its size is capped (`RenderSettings.cache_max_bytes`, 2 GB by
+default; a clip of 10 s is about 0.45 MB): the least recently used clips go first
+(`rater.audio.budget`), so the clips a session plays stay. `rater cache --size` shows the
+use against the cap, `--clear` empties it.
 
 `$RATER_CACHE_DIR` may name any folder (a home folder, by mistake), so only files rater
 makes are counted and removed, by name and place; symlinks are never followed or removed,
@@ -68,11 +68,11 @@ def clear(root: str | Path | None = None) -> CacheUsage:
 
 def _walk(root: Path, remove: bool) -> CacheUsage:
     files = size = clips = buckets = 0
-    folders = _folders(root)
-    other = len(_entries(root)) - len(folders)
-    for folder, kind in folders:
+    found = folders(root)
+    other = len(entries(root)) - len(found)
+    for folder, kind in found:
         buckets += kind == "bucket"
-        for entry in _entries(folder):
+        for entry in entries(folder):
             if not entry.is_file(follow_symlinks=False) or not OURS[kind].fullmatch(entry.name):
                 other += 1
                 continue
@@ -98,11 +98,11 @@ def _walk(root: Path, remove: bool) -> CacheUsage:
     return CacheUsage(root, files, size, clips, buckets, other)
 
 
-def _folders(root: Path) -> list[tuple[Path, str]]:
+def folders(root: Path) -> list[tuple[Path, str]]:
     """rater's folders in `root`: render buckets, `notes-<key>/`, `bpe/`, `demo/` (real
     folders only)."""
     found = []
-    for entry in _entries(root):
+    for entry in entries(root):
         if not entry.is_dir(follow_symlinks=False):
             continue
         if _BUCKET.fullmatch(entry.name):
@@ -114,7 +114,7 @@ def _folders(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _entries(folder: Path) -> list[os.DirEntry[str]]:
+def entries(folder: Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as it:
             return sorted(it, key=lambda e: e.name)

@@ -1,10 +1,13 @@
-"""Samples -> Renders -> Judged: a corpus through the render pool and cache, then the checks.
+"""Samples -> Judged: a corpus through the process pool, read (and, when asked, rendered).
 
-The layer above the audio pieces: `render` knows one sample, `pool` runs processes, `cache`
-stores results, `store` chooses where clips go (the cache, or a private folder once the
-cache cannot be written); this module wires them into streams. `judge_stream` is the one entry point
-the rating screen, `autorate`, `check` and `render` share, so they agree on what counts as
-broken and all benefit from the render cache.
+The layer above the audio pieces: `render` knows one sample, `reading` what its reading
+alone tells, `pool` runs processes, `cache` stores clips, `store` chooses where clips go
+(the cache, or a private folder once the cache cannot be written); this module wires them
+into streams. `judge_stream` is the one entry point the rating screen, `autorate`, `check`
+and `render` share, so they agree on what counts as broken. By default it judges by the
+reading alone (no audio, nothing written: a million samples in minutes); `audio=True`
+synthesises every clip into the cache too (`rater render`), and `render_stream` gives the
+clips only (`rater play`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
+from functools import partial
 from pathlib import Path
 
-from rater.audio import synth
+from rater.audio import reading, synth
 from rater.audio.pool import Pool, in_process
 from rater.audio.store import Store, Warn
 from rater.core import checks
@@ -107,16 +111,24 @@ def judge_stream(
     cache_dir: str | Path | None = None,
     warn: Warn | None = None,
     lost: Lost | None = None,
+    audio: bool = False,
+    nice: int = 0,
 ) -> Iterator[Judged]:
     """Verdicts as they become known, roughly in input order.
 
-    Samples that text checks already fail, and `kind="text"` samples, are never rendered:
-    rendering costs a parse and a synthesis, and a rater will never hear them anyway.
-    `warn`: see `render_stream`. A sample the machine failed on (`MACHINE_FAILURE`: its
-    render process killed twice) gets no verdict: it is not yielded, and `lost(sample,
-    why)` is told (by default `warn` is, with the sample named; without either, RenderError).
+    By default every verdict the reading can give, in `workers` processes (niced by `nice`),
+    with no audio and nothing written (`rater.audio.reading`): `samples` is pulled as the
+    workers free up, so memory stays flat however long it is. With `audio`, every sample
+    the text checks pass is rendered too (cache, pool), and its verdict includes `silent`;
+    text-broken and `kind="text"` samples are never rendered. `warn`: see `render_stream`.
+    A sample the machine failed on (`MACHINE_FAILURE`: its process killed twice) gets no
+    verdict: it is not yielded, and `lost(sample, why)` is told (by default `warn` is, with
+    the sample named; without either, RenderError).
     """
     lost = lost or _say_lost(warn)
+    if not audio:
+        yield from _read_stream(samples, render_settings, check_settings, workers, lost, nice)
+        return
     ready: deque[Judged] = deque()
     waiting: dict[str, list[Sample]] = {}
 
@@ -149,6 +161,63 @@ def judge_stream(
         yield ready.popleft()
 
 
+def _read_stream(
+    samples: Iterable[Sample],
+    render_settings: RenderSettings,
+    check_settings: CheckSettings,
+    workers: int | None,
+    lost: Lost,
+    nice: int,
+) -> Iterator[Judged]:
+    """`judge_stream` without audio: each sample read once, in the pool's workers, and the
+    verdicts given in input order (the workers' batches finish out of order; a sample still
+    being read holds back only what was read after it)."""
+    workers = render_settings.workers if workers is None else workers
+    if workers <= 0:
+        for sample in samples:
+            result = in_process(sample, partial(reading.judge_one, render_settings, check_settings))
+            if isinstance(result, Render) and result.error == MACHINE_FAILURE:
+                lost(sample, result.detail)
+            else:
+                yield reading.judged(sample, result)
+        return
+    waiting: dict[str, list[tuple[int, Sample]]] = {}  # a repeated id is read once
+    done: dict[int, Judged | None] = {}  # by place in the input, until it is their turn
+    fed = 0
+
+    def feed() -> Iterator[Sample]:
+        nonlocal fed
+        for sample in samples:
+            fed += 1
+            if sample.id in waiting:
+                waiting[sample.id].append((fed - 1, sample))
+                continue
+            waiting[sample.id] = [(fed - 1, sample)]
+            yield sample
+
+    work = reading.read_work(render_settings, check_settings, nice)
+    pool = Pool(render_settings, Path(os.devnull), workers, reading.MAX_TASKS, work=work)
+    turn = 0
+    try:
+        for result in pool.run(feed()):
+            read: Render | reading.Reading = result
+            failure = isinstance(read, Render) and read.error == MACHINE_FAILURE
+            sample_id = read.sample_id if isinstance(read, Render) else read.verdict.sample_id
+            for place, sample in waiting.pop(sample_id, ()):
+                if failure:
+                    lost(sample, result.detail)
+                    done[place] = None
+                else:
+                    done[place] = reading.judged(sample, result)
+            while turn in done:
+                judged = done.pop(turn)
+                turn += 1
+                if judged is not None:
+                    yield judged
+    finally:
+        pool.close()
+
+
 def not_judged(sample: Sample, why: str) -> str:
     """The one line that says the machine failed on a sample."""
     where = f"{os.path.basename(sample.source)}#{sample.number} ({sample.id})"
@@ -172,11 +241,14 @@ def judge_all(
     workers: int | None = None,
     cache_dir: str | Path | None = None,
     warn: Warn | None = None,
+    audio: bool = False,
 ) -> list[Judged]:
     """`judge_stream` collected back into input order (for batch commands); samples the
     machine failed on are left out (and told to `warn`)."""
     samples = list(samples)
     order = {id(s): i for i, s in enumerate(samples)}
-    stream = judge_stream(samples, render_settings, check_settings, workers, cache_dir, warn)
+    stream = judge_stream(
+        samples, render_settings, check_settings, workers, cache_dir, warn, audio=audio
+    )
     done = list(stream)
     return sorted(done, key=lambda j: order.get(id(j.sample), len(order)))

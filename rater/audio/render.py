@@ -145,7 +145,7 @@ def render_one(
     raised: neither is this sample's fault, and a verdict must never say otherwise.
     """
     folder = Path(out_dir) if out_dir else None
-    return _limited(
+    return limited(
         sample, settings, lambda: _render(sample, settings, folder or scratch.private_dir())
     )
 
@@ -154,11 +154,12 @@ def parse_one(sample: Sample, settings: RenderSettings) -> Render:
     """The notes of the clip `render_one` would play, without synthesising it: a Render with
     no WAV (or the failure). For readers of the notes only, where writing audio would cost
     time and disk for nothing (`rater model score`'s verdicts)."""
-    return _limited(sample, settings, lambda: _clip(sample, settings))
+    return limited(sample, settings, lambda: clip_notes(sample, settings))
 
 
-def _limited(sample: Sample, settings: RenderSettings, work: Callable[[], Render]) -> Render:
-    """`work()` under the SIGALRM time limit (main thread only); a timeout is a verdict."""
+def limited(sample: Sample, settings: RenderSettings, work: Callable[[], Any]) -> Any:
+    """`work()` under the SIGALRM time limit (main thread only); a timeout is a verdict
+    (a failed Render)."""
     use_alarm = settings.time_limit > 0 and threading.current_thread() is threading.main_thread()
     previous: Any = None
     if use_alarm:
@@ -178,9 +179,11 @@ def _limited(sample: Sample, settings: RenderSettings, work: Callable[[], Render
             signal.signal(signal.SIGALRM, previous)
 
 
-def _clip(sample: Sample, settings: RenderSettings) -> Render:
-    """A Render with the clip's notes and no audio, or the failure."""
-    performance = abc.perform(read(sample, settings), settings.clip_seconds)
+def clip_notes(sample: Sample, settings: RenderSettings, tune: abc.Tune | None = None) -> Render:
+    """A Render with the clip's notes and no audio, or the failure (no time limit: the
+    caller's). `tune`: the sample's reading in `settings.dialect`, when the caller has it."""
+    tune = tune if tune is not None else read(sample, settings)
+    performance = abc.perform(tune, settings.clip_seconds)
     if not any(0 <= n.pitch <= 127 for n in performance.notes):
         return failed(sample, Reason.NO_NOTES, "the tune has no playable notes")
     bad_tempo = _bad_tempo(performance.tempos)
@@ -198,7 +201,7 @@ def _clip(sample: Sample, settings: RenderSettings) -> Render:
 
 
 def _render(sample: Sample, settings: RenderSettings, out_dir: Path) -> Render:
-    parsed = _clip(sample, settings)
+    parsed = clip_notes(sample, settings)
     if parsed.error:
         return parsed
     wav_path = out_dir / f"{sample.id}.wav"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rater.audio import cache, render
+from rater.audio.budget import Budget
 from rater.core import scratch
 from rater.core.errors import StorageError
 from rater.core.paths import cache_dir
@@ -35,6 +36,7 @@ class Store:
         self.root = Path(root) if root is not None else cache_dir()
         self.warn = warn
         self.caching = True  # False once a write failed: clips go to the private folder
+        self.budget = Budget(self.root, settings.cache_max_bytes)
         self._folder: Path | None = None
         self._lock = threading.Lock()
 
@@ -58,12 +60,16 @@ class Store:
         if not self.caching:
             return result
         try:
-            return cache.put(result, self.settings, self.root)
+            stored = cache.put(result, self.settings, self.root)
         except StorageError as exc:
             with self._lock:
                 if self.caching:
                     self._stop_caching(exc)
             return result
+        written = cache.files(stored, self.settings, self.root)
+        if written:
+            self.budget.added(written)  # past the cap: the least recently used clips go
+        return stored
 
     def write_failed(self, folder: str | Path, message: str) -> Path:
         """A clip could not be written to `folder`: the folder to use from now on. Raises

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from rater import __version__
 from rater.analysis.export import FORMATS
-from rater.cli.options import flag_of
+from rater.cli.options import byte_size, flag_of
 from rater.cli.plotting import add_plot_options
 from rater.cli.team_args import add_db_option, add_db_parser
 from rater.core.abc.dialect import DIALECTS
@@ -100,6 +100,7 @@ def _add_render_args(p: argparse.ArgumentParser, blacklist: bool = True) -> None
         default=defaults.time_limit,
         help="seconds allowed to render one sample" + _in("time_limit"),
     )
+    _add_cache_size(p)
     if blacklist:
         _add_blacklist_arg(p)
 
@@ -126,6 +127,18 @@ def _add_blacklist_arg(p: argparse.ArgumentParser) -> None:
         metavar="FILE|none",
         action="append",
         help="blacklist file (repeatable); 'none' disables; default: blacklists/*.txt",
+    )
+
+
+def _add_cache_size(p: argparse.ArgumentParser) -> None:
+    default = RenderSettings.cache_max_bytes
+    p.add_argument(
+        "--cache-size",
+        type=byte_size,
+        default=default,
+        metavar="SIZE",
+        help=f"cap of the render cache, e.g. 500MB, 2GB (default {default // 10**9} GB; "
+        f"{RANGES['cache_max_bytes']}): the least recently used clips go first",
     )
 
 
@@ -398,8 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cache", help="size of the render cache, or empty it (--clear)")
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--size", action="store_true", help="what it holds (the default)")
+    what.add_argument(
+        "--size", action="store_true", help="what it holds, against its cap (the default)"
+    )
     what.add_argument("--clear", action="store_true", help="remove every file rater made")
+    _add_cache_size(p)
 
     _add_model_parser(sub)
     add_db_parser(sub)

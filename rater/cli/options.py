@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import replace
 
@@ -29,7 +30,20 @@ from rater.core.settings import (
 )
 
 # Fields whose option is not simply `--field-name`.
-FLAGS = {"strategy": "--pairing", "C": "--c"}
+FLAGS = {"strategy": "--pairing", "C": "--c", "cache_max_bytes": "--cache-size"}
+_UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 10**9,
+          "GB": 10**9, "T": 10**12, "TB": 10**12}  # fmt: skip
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*")
+
+
+def byte_size(text: str) -> int:
+    """`--cache-size`: bytes, or a number with a unit (`500MB`, `2G`, `1.5GB`; powers of
+    1000, as `rater cache` prints them). Its range is the settings' (`RANGES`)."""
+    m = _SIZE.fullmatch(text)
+    unit = m.group(2).upper() if m else ""
+    if m is None or unit not in _UNITS:
+        raise argparse.ArgumentTypeError(f"not a size: {text[:40]!r} (e.g. 500MB, 2GB)")
+    return int(float(m.group(1)) * _UNITS[unit])
 
 
 def flag_of(field: str) -> str:
@@ -62,6 +76,7 @@ def render_settings(args: argparse.Namespace, kind: str) -> RenderSettings:
         time_limit=args.time_limit,
         workers=args.workers,
         dialect=args.dialect,
+        cache_max_bytes=args.cache_size,
     )
     return render if kind == "text" else resolve_soundfont(render)
 

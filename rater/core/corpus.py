@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from rater.core import structured
@@ -144,19 +144,36 @@ def read_samples(
 ) -> list[Sample]:
     """All samples of the given files/directories, duplicates collapsed (first one wins).
 
-    The one entry point for reading samples. `text_field`: the field of JSON records and
-    the Parquet column that holds the sample (default: found by name, see `structured`).
-    Raises `CorpusError` (one line, naming the file) for a missing, unreadable, binary or
-    oversized file, and for a path that yields no samples at all.
+    The one entry point for reading samples (`iter_samples` as a list). `text_field`: the
+    field of JSON records and the Parquet column that holds the sample (default: found by
+    name, see `structured`). Raises `CorpusError` (one line, naming the file) for a missing,
+    unreadable, binary or oversized file, and for a path that yields no samples at all.
     """
+    return list(iter_samples(paths, kind, text_field))
+
+
+def iter_samples(
+    paths: Sequence[str] | str,
+    kind: str = CorpusSettings.kind,
+    text_field: str = CorpusSettings.text_field,
+) -> Iterator[Sample]:
+    """`read_samples` as a stream, for a corpus judged once (`rater check`): one file's
+    texts at a time, and of the samples before only their ids (as 8-byte integers), so a
+    million samples cost tens of MB. The paths are checked before the first sample."""
     if kind not in KINDS:
         raise CorpusError(f"unknown sample kind {kind!r} (expected 'abc' or 'text')")
     if isinstance(paths, str):
         paths = [paths]
     if not paths:
         raise CorpusError("no samples files given")
-    seen: set[str] = set()
-    out: list[Sample] = []
+    for given in paths:
+        if not Path(given).exists():
+            raise CorpusError(f"{given}: no such file or directory")
+    return _stream(paths, kind, text_field)
+
+
+def _stream(paths: Sequence[str], kind: str, text_field: str) -> Iterator[Sample]:
+    seen: set[int] = set()
     for given in paths:
         path = Path(given)
         if not path.exists():
@@ -166,9 +183,9 @@ def read_samples(
         for f, source in files:
             for s in _samples_of(f, source, kind, text_field):
                 count += 1
-                if s.id not in seen:
-                    seen.add(s.id)
-                    out.append(s)
+                key = int(s.id, 16)
+                if key not in seen:
+                    seen.add(key)
+                    yield s
         if count == 0:
             raise CorpusError(f"no samples found in {given}")
-    return out

@@ -123,6 +123,7 @@ RANGES: dict[str, Range] = {
     "C": Range(1e-6, 1e6),
     "overlap": Range(1, 100, "raters"),
     "lease_seconds": Range(1, 7 * 86400, "seconds"),
+    "cache_max_bytes": Range(10**6, 10**15, "bytes"),  # --cache-size: 1 MB .. 1 PB
 }
 
 
@@ -163,6 +164,9 @@ class RenderSettings:
     program: int = 0  # General MIDI program (0 = acoustic grand piano)
     workers: int = 2  # render processes; 0 renders in this process
     dialect: str = CorpusSettings.dialect  # how the text is read (changes the notes)
+    # the render cache's cap: least recently used clips go first (`audio.budget`); a 10 s
+    # clip is ~0.45 MB, so 2 GB keeps ~4,400 of them
+    cache_max_bytes: int = 2_000_000_000
 
     def __post_init__(self) -> None:
         check_dialect(self.dialect)
@@ -187,7 +191,7 @@ class RenderSettings:
                 f"{{field}} must be a number of seconds, 0 for no limit, got {self.time_limit:g}",
                 field="time_limit",
             )
-        _check_ranges(self, "time_limit", "workers")
+        _check_ranges(self, "time_limit", "workers", "cache_max_bytes")
 
     def key(self) -> str:
         """Cache key: settings plus the SoundFont's identity (path, size, mtime)."""

@@ -34,7 +34,7 @@ def pair_key(ids: Iterable[str]) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class _Mark:
+class Mark:
     end: int  # offset just after the line's newline
     tail: bytes  # the line's last TAIL bytes, newline included
     key: tuple[str, str]
@@ -49,7 +49,7 @@ class Follower:
     pairs: Counter[tuple[str, str]] = field(default_factory=Counter)  # lines per pair
     own: set[str] = field(default_factory=set)  # decision ids this writer wrote
     pending: list[Rating] = field(default_factory=list)  # others' records not yet reported
-    marks: deque[_Mark] = field(default_factory=lambda: deque(maxlen=MARKS))
+    marks: deque[Mark] = field(default_factory=lambda: deque(maxlen=MARKS))
 
     def decided(self, ids: Iterable[str]) -> bool:
         return self.pairs[pair_key(ids)] > 0
@@ -57,7 +57,7 @@ class Follower:
     def catch_up(self, fd: int, end: int, scan: Scan) -> list[Rating]:
         """Read [seen, end) (after following back any lines taken away); returns the records
         other writers appended, which also wait in `pending` until taken."""
-        if not self._intact(fd, end):
+        if not self.intact(fd, end):
             self._rewind(fd, end)
         new: list[Rating] = []
         for offset, raw, record in scan(fd, self.seen, end, self.line + 1):
@@ -73,7 +73,7 @@ class Follower:
         self.pairs[key] += 1
         self.line += 1
         self.seen = end
-        self.marks.append(_Mark(end, (raw + b"\n")[-TAIL:], key))
+        self.marks.append(Mark(end, (raw + b"\n")[-TAIL:], key))
 
     def wrote(self, start: int, lines: list[bytes], records: list[Rating]) -> None:
         """This writer appended `lines` at `start` (right after catching up, under the lock)."""
@@ -91,7 +91,8 @@ class Follower:
         out, self.pending = self.pending, []
         return out
 
-    def _intact(self, fd: int, size: int) -> bool:
+    def intact(self, fd: int, size: int) -> bool:
+        """Whether the file (of `size` bytes) still holds what was read, where it was."""
         if self.seen > size:
             return False
         if not self.marks:
@@ -114,5 +115,5 @@ class Follower:
         self.pairs.clear()
 
 
-def _still_there(fd: int, mark: _Mark, size: int) -> bool:
+def _still_there(fd: int, mark: Mark, size: int) -> bool:
     return mark.end <= size and os.pread(fd, len(mark.tail), mark.end - len(mark.tail)) == mark.tail

@@ -36,8 +36,9 @@ from pathlib import Path
 from rater.core.errors import JournalError
 from rater.core.files import make_folders, open_regular
 from rater.core.records import Rating
-from rater.rating import scan, tail
+from rater.rating import journal_index, scan, tail
 from rater.rating.follow import Follower, pair_key
+from rater.rating.history import History
 from rater.rating.lines import encode_line, parse_head, parse_line
 from rater.rating.scan import not_a_file
 
@@ -225,6 +226,32 @@ class Journal:
             with self._locked() as fd:
                 self._catch_up(fd)
         return self._follow.take()
+
+    def history(self) -> History:
+        """What the records so far tell a session (`rating.history`), and from now on follow
+        the file as `follow` does. The journal's side index (`rating.journal_index`) holds
+        that of its start, so only the lines appended since it was made are read (and the
+        index written again); without a usable index the journal is read whole."""
+        self._follow = Follower()
+
+        def records() -> list[Rating]:
+            return list(self.iter_records(tokens=False, texts=False))
+
+        history = History(records)
+        if not self.path.exists():
+            return history
+        with self._locked() as fd:
+            end, _ = self._repair_tail(fd)
+            now = journal_index.stamp(fd, end)
+            found = journal_index.load(self.path, fd, now, records)
+            if found is not None:
+                history, self._follow = found.history, found.follower
+            if found is None or found.stamp != now:
+                self._catch_up(fd)
+                history.add(self._follow.take())
+                if not self._readonly:
+                    journal_index.save(self.path, now, history, self._follow)
+        return history
 
     def news(self) -> list[Rating]:
         """Records (without tokens and texts) other writers appended since `follow` or the

@@ -1,17 +1,19 @@
-"""Judging beside the person: every sample rendered and checked in the background, in the
+"""Judging beside the person: every sample read and checked in the background, in the
 order pairs will come up, results kept by sample id.
 
-`run` consumes `audio.pipeline.judge_stream` (the render pool + cache) over the samples in
-pair order, so the first pairs are ready first. The pool takes a second or more to start (a
-fresh interpreter loading fluidsynth and a SoundFont), so with the real pipeline the first
-pairs are also rendered in this process at once (`prefetch`), into the cache like the
-pool's renders (a shared temp folder would be another place to trick); whichever result
-lands first is kept, and the pool usually finds the first pairs cached.
+`run` consumes `audio.pipeline.judge_stream` over the samples in pair order, so the first
+pairs are ready first: each sample is judged by its reading alone (`audio.reading`, in the
+pool's processes, niced, no audio). The pool takes a moment to start, so the first pairs are
+also read in this process by the clip maker (`rating.clips`), which synthesises the clips of
+the pairs about to be played; whichever reading lands first is kept. A clip's verdict (with
+its sound: `silent`) replaces the reading's (`upgrade`).
 
 Every new result is announced to the listener (`listen`), from whichever thread produced
 it: that is the one way the TUI learns a sample is judged. A render cache that cannot be
 written is not an error: judging goes on without it, and the one-line notice is kept in
-`warnings` and announced to `on_warning`'s listener (the TUI shows it).
+`warnings` and announced to `on_warning`'s listener (the TUI shows it). A failure that
+ends the session (no SoundFont, no fluidsynth) is kept in `error` and announced to
+`on_failure`'s listener.
 """
 
 from __future__ import annotations
@@ -21,10 +23,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from rater.audio import pipeline
 from rater.audio.pipeline import not_judged
-from rater.audio.store import Store
-from rater.core import checks
-from rater.core.errors import MACHINE_ERRORS, RaterError
-from rater.core.records import Judged, Pair, Sample, Verdict
+from rater.core.errors import RaterError
+from rater.core.records import Judged, Sample, Verdict
 from rater.core.settings import CheckSettings, RenderSettings
 from rater.rating.pairing.base import PairSource
 
@@ -32,7 +32,8 @@ JudgeFn = Callable[[Sequence[Sample]], Iterable[Judged]]
 Listener = Callable[[Judged], object]
 WarningListener = Callable[[str], object]
 
-INLINE_MAX_CHARS = 4000  # first-pair renders in this process: typical tunes, not monsters
+INLINE_MAX_CHARS = 4000  # read in this process (no time limit): typical tunes, not monsters
+JUDGING_NICE = 5  # the background reading leaves the screen and the player the CPU
 
 
 class Judging:
@@ -50,8 +51,8 @@ class Judging:
         judge: JudgeFn | None = None,
     ) -> None:
         self.order = list(order)
-        self._render, self._checks = render, checks
-        self._inline = judge is None
+        self.render, self.checks = render, checks
+        self.inline = judge is None  # the real pipeline: first readings and clips here too
         self._judge = judge if judge is not None else self._pipeline
         self.judged: dict[str, Judged] = {}
         # ids in the order judged, for `take_new`: `judged` has the same order, but
@@ -61,9 +62,9 @@ class Judging:
         self._lock = threading.Lock()
         self._listener: Listener | None = None
         self._warning_listener: WarningListener | None = None
+        self._failure_listener: WarningListener | None = None
         self.warnings: list[str] = []  # environment notices (an unwritable cache), once each
         self.lost: set[str] = set()  # samples the machine failed on: no verdict this run
-        self._prefetching = False
         self.done = threading.Event()
         self.error = ""
 
@@ -108,6 +109,17 @@ class Judging:
         """Call `listener(text)` for every new warning (from the producing thread)."""
         self._warning_listener = listener
 
+    def on_failure(self, listener: WarningListener | None) -> None:
+        """Call `listener(text)` when judging cannot go on (from the failing thread)."""
+        self._failure_listener = listener
+
+    def fail(self, text: str) -> None:
+        """Judging cannot go on (no SoundFont, no fluidsynth): kept in `error`, announced."""
+        self.error = text
+        listener = self._failure_listener
+        if listener is not None:
+            listener(text)
+
     def warn(self, text: str) -> None:
         with self._lock:
             if text in self.warnings:
@@ -120,7 +132,6 @@ class Judging:
     def lose(self, sample: Sample, why: str) -> None:
         """The machine failed on `sample` (`audio.pipeline.judge_stream`): its pairs are
         neither shown nor recorded this run, and the warning says so."""
-
         with self._lock:
             self.lost.add(sample.id)
         self.warn(not_judged(sample, why))
@@ -136,14 +147,23 @@ class Judging:
         if listener is not None:
             listener(judged)
 
-    def run(self, stop: threading.Event | None = None, first: Sequence[Pair] = ()) -> None:
-        """Blocking: judge every sample (render + checks). Run it in a thread.
+    def upgrade(self, judged: Judged) -> None:
+        """A sample's clip is made: its verdict with the sound (`rating.clips`) replaces the
+        reading's, and is announced like a new result."""
+        with self._lock:
+            if judged.sample.id not in self.judged:
+                self._ids.append(judged.sample.id)
+            self.judged[judged.sample.id] = judged
+        listener = self._listener
+        if listener is not None:
+            listener(judged)
 
-        `first` are the pairs to prefetch in this process if that has not started yet. A
-        RaterError (no SoundFont, no fluidsynth) is kept in `error` for the UI to show, and
-        re-raised so a non-UI caller sees it too.
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Blocking: judge every sample (its reading + checks). Run it in a thread.
+
+        A RaterError is kept in `error` for the UI to show, and re-raised so a non-UI
+        caller sees it too.
         """
-        self.prefetch(first, stop)
         stream: Iterator[Judged] = iter(self._judge(self.order))
         try:
             for judged in stream:
@@ -159,62 +179,31 @@ class Judging:
                 close()
             self.done.set()
 
-    def start(self, first: Sequence[Pair] = ()) -> threading.Thread:
+    def start(self) -> threading.Thread:
         """`run` on a daemon thread, for callers without a worker framework."""
-        thread = threading.Thread(target=self._run_quietly, args=(first,), daemon=True)
+        thread = threading.Thread(target=self._run_quietly, daemon=True)
         thread.name = "judging"
         thread.start()
         return thread
 
-    def _run_quietly(self, first: Sequence[Pair]) -> None:
+    def _run_quietly(self) -> None:
         try:
-            self.run(first=first)
+            self.run()
         except RaterError:
             pass  # kept in `error` for whoever looks
 
     def _pipeline(self, samples: Sequence[Sample]) -> Iterable[Judged]:
-
+        # text samples get the text checks only: here, as fast as a process would take to start
+        workers = 0 if samples and samples[0].kind == "text" else None
         return pipeline.judge_stream(
-            samples, self._render, self._checks, warn=self.warn, lost=self.lose
+            samples,
+            self.render,
+            self.checks,
+            workers,
+            warn=self.warn,
+            lost=self.lose,
+            nice=JUDGING_NICE,
         )
-
-    # -- the first pairs, in this process -------------------------------------------------
-
-    def prefetch(self, pairs: Sequence[Pair], stop: threading.Event | None = None) -> None:
-        """Start judging `pairs` in this process now (once, real pipeline only)."""
-        if not self._inline or self._prefetching or not pairs:
-            return
-        self._prefetching = True
-        thread = threading.Thread(target=self._judge_first, args=(list(pairs), stop), daemon=True)
-        thread.name = "first-pair"
-        thread.start()
-
-    def _judge_first(self, pairs: list[Pair], stop: threading.Event | None) -> None:
-        """Judge the pairs' samples in order; stop once one pair is good (it can be shown)."""
-
-        store = Store(self._render, warn=self.warn)  # into the cache, like the pool's renders
-        for pair in pairs:
-            good = True
-            for sample in (pair.a, pair.b):
-                if stop is not None and stop.is_set():
-                    return
-                known = self.judged_of(sample.id)
-                if known is None:
-                    verdict = checks.text_verdict(sample, self._checks)
-                    if len(sample.text) > INLINE_MAX_CHARS:
-                        return  # no time limit off the main thread: long ones go to the pool
-                    if verdict.ok and sample.kind != "text":
-                        try:
-                            result = store.render_one(sample)
-                        except (RaterError, *MACHINE_ERRORS):
-                            return  # the pool reports setup problems (and a machine failing)
-                        known = Judged(sample, result, checks.judge(sample, result, self._checks))
-                    else:
-                        known = Judged(sample, None, verdict)
-                    self.add(known)
-                good = good and known.verdict.ok
-            if good:
-                return
 
 
 def pair_order(samples: Sequence[Sample], source: PairSource) -> list[Sample]:

@@ -5,8 +5,11 @@ rules that matter for the data (every decision on disk before the next pair appe
 pairs auto-rated and never shown; undo takes back exactly the last decision; resume skips
 decided pairs) live here and are tested without a terminal.
 
-Rendering runs beside the person (`rater.rating.judging`): `advance` never waits for it, it
-says WAITING and the caller asks again when another sample is judged (`events.watch`).
+Judging runs beside the person (`rater.rating.judging`: each sample's reading, no audio),
+and so does the making of the clips about to be played (`rater.rating.clips`): `advance`
+never waits for either, it says WAITING and the caller asks again when another sample is
+judged or clip made (`events.watch`). A pair is shown once both clips are made; a clip that
+turns out silent is a late verdict, and its pair is auto-rated like any with a broken sample.
 The pairing strategy's idle work (features, refits, the next batch) is a job the caller runs
 off its own thread (`idle_job` / `finish_job`); until it is in, pairs come from the last fit.
 
@@ -37,6 +40,7 @@ from rater.core.records import Judged, Pair, Rating, Sample
 from rater.core.rules import broken_ids, pairing_fields
 from rater.core.settings import RateSettings
 from rater.rating import outcome, pairing
+from rater.rating.clips import Clips, Maker
 from rater.rating.events import Events, SessionJudging
 from rater.rating.journal import Journal
 from rater.rating.judging import JudgeFn, Judging, pair_order
@@ -49,6 +53,7 @@ if TYPE_CHECKING:
     from rater.rating.store.team_session import TeamJournal
 
 Clock = Callable[[], float]
+CLIPS_AHEAD = 2  # pairs whose clips are made while the one on screen plays
 
 
 class State(StrEnum):
@@ -81,13 +86,15 @@ class Session(SessionJudging):
         settings: RateSettings,
         *,
         judge: JudgeFn | None = None,
+        clip: Maker | None = None,
         clock: Clock = time.monotonic,
         defer_refit: bool = False,
         wrap_source: Callable[[PairSource], PairSource] | None = None,
     ) -> None:
-        """`wrap_source`: the pairs come through this (a team project's leases or claims,
-        `rating.store.team_session`) instead of straight from `settings.pairing`'s
-        strategy."""
+        """`judge`: instead of the real pipeline (tests, benches), the whole of it unless
+        `clip` (the clip maker) is given too. `wrap_source`: the pairs come through this (a
+        team project's leases or claims, `rating.store.team_session`) instead of straight
+        from `settings.pairing`'s strategy."""
         self.samples = list(samples)
         self.by_id = {s.id: s for s in self.samples}
         self.journal = journal
@@ -95,10 +102,10 @@ class Session(SessionJudging):
         self.rater = settings.rater
         self.clock = clock
         self.started = clock()
-        history = journal.follow()  # records without tokens or texts: ids, outcome, reasons
-        self.resumed = len(history)
+        history = journal.history()  # what the journal's records say (its side index)
+        self.resumed = history.lines
         self.tally = Tally(self.rater, history)  # the journal's decisions, yours among them
-        self.excluded: set[str] = broken_ids(history)  # samples with their automatic record
+        self.excluded: set[str] = set(history.broken)  # samples with their automatic record
         try:
             self.source = pairing.source(
                 settings.pairing,
@@ -120,6 +127,7 @@ class Session(SessionJudging):
         self.source = with_rechecks(self.source, self.samples, history, settings, self.verdict_of)
         self.order = pair_order(self.samples, self.source)
         self.judging = Judging(self.order, settings.render, settings.checks, judge)
+        self.clips = Clips(self.judging, clip) if judge is None or clip is not None else None
         self.events = Events(self.judging)
         self._stamp = pairing_fields(settings.pairing)  # every record says how it was paired
         self._all_ready = False  # every sample was handed to the source as judged
@@ -157,8 +165,10 @@ class Session(SessionJudging):
         self.source.settle()
 
     def close(self) -> None:
-        """The sitting is over: the pairing's child process (if any) stops."""
+        """The sitting is over: the pairing's child process (if any) stops, no more clips."""
         self.source.close()
+        if self.clips is not None:
+            self.clips.close()
 
     # -- moving through pairs -------------------------------------------------------------
 
@@ -206,9 +216,20 @@ class Session(SessionJudging):
                 raise
             if rated:
                 continue
+            if not self.heard_ready(pair):  # its clips are being made
+                self._queue.appendleft(pair)
+                self.want_clips([pair, *self._ahead()])
+                self.state = State.WAITING
+                return self.state
             self.current = pair
             self.state = State.SHOWING
+            self.want_clips(self._ahead())  # made while this pair plays
             return self.state
+
+    def _ahead(self) -> list[Pair]:
+        """The pairs after the next one, whose clips are made while it plays."""
+        queued = list(self._queue)[1:] if self.current is None else list(self._queue)
+        return (queued + self.source.upcoming(CLIPS_AHEAD))[:CLIPS_AHEAD]
 
     def _decided_elsewhere(self, pair: Pair) -> bool:
         return self.journal.is_decided((pair.a.id, pair.b.id))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rater.core.records import Rating
 from rater.core.rules import decisions
+from rater.rating.history import History
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,12 @@ class Counters:
 class Tally:
     """The journal's decisions as this sitting knows them (see the module docstring)."""
 
-    def __init__(self, rater: str, history: Sequence[Rating] = ()) -> None:
+    def __init__(self, rater: str, history: History | None = None) -> None:
         self.rater = rater
         self.decisions = self.people = self.mine = 0
-        self.add(history)
+        if history is not None:
+            self.decisions, self.people = history.decisions, history.people
+            self.mine = history.raters[rater]
 
     def add(self, records: Sequence[Rating]) -> None:
         """Decisions appended to the journal (by anyone)."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rater.analysis.live import LiveStats
 from rater.core.records import Rating
+from rater.rating.history import History
 
 if TYPE_CHECKING:
     from rater.rating.journal import Journal
@@ -26,6 +27,11 @@ class WatchedJournal:
     def __init__(self, journal: Journal | TeamJournal, live: LiveStats) -> None:
         self.journal = journal
         self.live = live
+
+    def history(self) -> History:
+        history = self.journal.history()
+        self.live.add_later(history.records)  # read when the stats screen first counts
+        return history
 
     def follow(self) -> list[Rating]:
         history = self.journal.follow()

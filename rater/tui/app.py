@@ -7,9 +7,9 @@ runs in the player's own thread. A decision is written (fsync'd) by `Session.dec
 the next pair is drawn; that write takes milliseconds, so it runs on the loop, which also
 guarantees the ordering.
 
-There is one wake-up path: every judged sample is announced by the session's events (from
-the pool's thread or the in-process first-pair renderer) as a `SampleJudged` message; a
-waiting screen advances on those, never by polling. The 0.1 s timer only moves the play
+There is one wake-up path: every judged sample, and every clip made, is announced by the
+session's events (from the pool's thread or the clip maker's) as a `SampleJudged` message;
+a waiting screen advances on those, never by polling. The 0.1 s timer only moves the play
 position display. One timer is armed on failure only: an automatic record that could not
 be written (disk full) is retried every `actions.WRITE_RETRY_SECONDS` until it is.
 
@@ -149,6 +149,7 @@ class RaterApp(Workers, Actions):
         self.session.events.watch(
             lambda sample_id: self.post_message(SampleJudged(sample_id)),
             lambda _: self.post_message(JudgingWarning()),
+            lambda error: self.post_message(JudgingFailed(error)),
         )
         if self.session.events.warnings:  # from the first-pair renders, before the screen
             self.post_message(JudgingWarning())

@@ -71,8 +71,7 @@ def make_app(
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
         start_resource_tracker()  # render processes and the stats screen's child need it
-        if kind != "text":
-            session.prefetch_first()  # overlaps the first renders with the app's start-up
+        session.prefetch_first()  # overlaps the first readings and clips with the start-up
     except BaseException:
         lock.release()
         raise

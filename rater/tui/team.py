@@ -80,8 +80,7 @@ def make_team_app(
         if player is None:
             player = ScheduledPlayer(notice="") if kind == "text" else make_player(settings.silent)
         start_resource_tracker()  # render processes and the stats screen's child need it
-        if kind != "text":
-            session.prefetch_first()
+        session.prefetch_first()
     except BaseException:
         lock.release()
         raise

@@ -73,17 +73,22 @@ def test_a_worker_killed_twice_is_a_machine_failure_never_cached(
 
 
 def long_tune() -> str:
-    """A good tune of 1,400 distinct bars at the fastest playable tempo: a 180 s clip of
-    it is seconds of work (a worker is caught busy)."""
+    """A good tune of 900 distinct bars of triplets, chords and broken rhythm at the fastest
+    playable tempo, 17,000 characters: reading it (as `autorate` judges) takes ~0.25 s of
+    CPU, so a worker is caught busy on it."""
     rng = random.Random(22)
-    bars = ["".join(rng.choice("CDEFGABcdefgab") for _ in range(8)) for _ in range(1400)]
+
+    def notes(n: int) -> str:
+        return "".join(rng.choice("CDEFGABcdefgab") for _ in range(n))
+
+    bars = [f"(3{notes(3)} [{notes(3)}]>{rng.choice('cdefg')} {notes(2)}" for _ in range(900)]
     body = "\n".join(" | ".join(bars[i : i + 8]) + " |" for i in range(0, len(bars), 8))
     return "X:1\nT:Long\nM:4/4\nL:1/8\nQ:1/4=2000\nK:C\n" + body + "\n"
 
 
 @pytest.mark.slow
 def test_autorate_writes_no_verdict_when_the_machine_kills_a_render(tmp_path: Path) -> None:
-    """The reported case end to end: `rater autorate` while the render worker of a good tune
+    """The reported case end to end: `rater autorate` while the worker reading a good tune
     is killed twice writes nothing about its pair (on the old code: `crashed`, a false
     verdict) and says why in one line; nothing about it is cached."""
     samples = tmp_path / "s.abc"
@@ -99,7 +104,7 @@ def test_autorate_writes_no_verdict_when_the_machine_kills_a_render(tmp_path: Pa
         stderr=subprocess.PIPE,
         text=True,
     )
-    with Killer(child.pid, 2) as killer:
+    with Killer(child.pid, 2, busy=0.1) as killer:  # a fresh worker has used ~0.02 s
         out, err = child.communicate(timeout=300)
     records = journal.read_text().splitlines() if journal.exists() else []
     assert records == [], records  # no "crashed" (or any) verdict on the pair

@@ -95,7 +95,8 @@ class PreferenceModel:
         cov_m, var_t = self.covariance
         root = np.linalg.cholesky(cov_m + 1e-12 * np.eye(M))
         music_part = sp.csr_matrix(x[:, :M].toarray() @ root)
-        text_part = x[:, M:] @ sp.diags(np.sqrt(var_t))
+        text_part = sp.csr_matrix(x[:, M:], copy=True)  # each column scaled: O(entries)
+        text_part.data *= np.sqrt(var_t)[text_part.indices]
         return sp.hstack([music_part, text_part], format="csr")
 
     def variance(self, diff: Any) -> np.ndarray:

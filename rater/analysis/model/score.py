@@ -8,9 +8,10 @@ play. Samples are judged on their reading, without audio (no silence check).
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from rater.analysis import samplesfile
 from rater.analysis.model.preference import PreferenceModel
@@ -61,25 +62,67 @@ def prior_means(
     return {s.id: float(v) for s, v in zip(samples, scores, strict=True)}
 
 
-def rank_samples(
-    model: PreferenceModel,
-    samples: Sequence[Sample],
-    renders: Mapping[str, Render],
-    settings: CheckSettings,
-    workers: int = FitSettings.workers,
-) -> list[Scored]:
-    """Every sample with its score and verdict: usable ones best first, then broken ones.
-    `renders`: each sample's clip as read without audio (`rater.audio.render.parse_one`)."""
-    scores = scores_of(model, samples, workers).tolist()
-    scored = [
-        Scored(s, float(x), verdict(s, renders.get(s.id), settings))
-        for s, x in zip(samples, scores, strict=True)
-    ]
-    scored.sort(key=lambda r: (not r.verdict.ok, -r.score, r.sample.id))
-    return scored
+class Ranking:
+    """What `rater model score` keeps of each sample as the scores stream in
+    (`rater.rating.scoring`): its id, score, verdict's reasons and source, compactly (a
+    million samples take ~100 MB), and the texts of only the best `keep` samples of each
+    kind (usable, broken): what `--out` writes and the table shows.
+
+    The order is the ranking's: usable samples best first, then broken ones, ties by id.
+    """
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.ids: list[str] = []
+        self.scores = array("d")
+        self.broken = array("b")
+        self.reasons: list[tuple[str, ...]] = []
+        self.sources: list[str] = []
+        self._shared: dict[Any, Any] = {}  # one object per distinct reasons / source
+        self._best: list[Scored] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, row: Scored) -> None:
+        self.ids.append(row.sample.id)
+        self.scores.append(row.score)
+        self.broken.append(not row.verdict.ok)
+        self.reasons.append(self._shared.setdefault(row.verdict.reasons, row.verdict.reasons))
+        self.sources.append(self._shared.setdefault(row.sample.source, row.sample.source))
+        self._best.append(row)
+        if len(self._best) > 4 * self.keep + 64:
+            self._trim()
+
+    def best(self) -> list[Scored]:
+        """The best `keep` usable samples then the best `keep` broken ones, texts and all."""
+        self._trim()
+        return self._best
+
+    def rows(self) -> Iterator[Scored]:
+        """Every sample in ranking order (without its text: for the CSV)."""
+        import numpy as np
+
+        ids = np.array(self.ids)
+        scores = np.frombuffer(self.scores, dtype=np.float64)
+        for k in np.lexsort((ids, -scores, np.frombuffer(self.broken, dtype=np.int8))):
+            k = int(k)
+            reasons = self.reasons[k]
+            sample = Sample(self.ids[k], "", self.sources[k], 0)
+            ok = not self.broken[k]
+            yield Scored(sample, float(scores[k]), Verdict(self.ids[k], ok, reasons))
+
+    def _trim(self) -> None:
+        self._best.sort(key=_rank)
+        usable = [r for r in self._best if r.verdict.ok][: self.keep]
+        self._best = usable + [r for r in self._best if not r.verdict.ok][: self.keep]
 
 
-def write_csv(rows: Sequence[Scored], path: str) -> None:
+def _rank(r: Scored) -> tuple[bool, float, str]:
+    return (not r.verdict.ok, -r.score, r.sample.id)
+
+
+def write_csv(rows: Iterable[Scored], path: str) -> None:
     """`id,score,ok,reasons,source`, reasons joined by ';'."""
 
     def write(f: IO[str]) -> None:

@@ -11,32 +11,28 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Iterable
 
 from rater.analysis.model import learn, modelfile
 from rater.analysis.model.fit import Accuracy
 from rater.analysis.model.learn import Report
-from rater.analysis.model.score import Scored, rank_samples, write_csv, write_samples
+from rater.analysis.model.score import Ranking, Scored, write_csv, write_samples
 from rater.analysis.plot import models
-from rater.audio.render import parse_one
 from rater.cli import options, plotting
+from rater.cli.progress import Rate
 from rater.cli.sources import input_names, ratings_of, samples_of
 from rater.core import checks
+from rater.core.corpus import iter_samples
 from rater.core.errors import ModelError
 from rater.core.files import check_output
 from rater.core.printable import printable
-from rater.core.records import Render, Sample
-from rater.core.settings import TOP_ROWS, FeatureSettings, check_option
+from rater.core.records import Sample
+from rater.core.settings import TOP_ROWS, check_option
+from rater.rating.scoring import score_stream
 
 
 def run(args: argparse.Namespace) -> int:
     return _fit(args) if args.model_command == "fit" else _score(args)
-
-
-def _renders(samples: list[Sample], features: FeatureSettings) -> dict[str, Render]:
-    """Each ABC sample's clip as it would be played, read without audio: what scoring
-    judges (no notes, an unplayable tempo, too short)."""
-    settings = features.clips()
-    return {s.id: parse_one(s, settings) for s in samples}
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -125,31 +121,37 @@ def _score(args: argparse.Namespace) -> int:
     check_option("workers", args.workers)
     model = modelfile.load(args.model)
     kind = model.features.kind
-    samples = samples_of(args, kind)
-    renders = _renders(samples, model.features) if kind == "abc" else {}
+    if args.samples:  # a stream: one file's texts at a time
+        samples: Iterable[Sample] = iter_samples(args.samples, kind, args.text_field)
+    else:
+        samples = samples_of(args, kind)
     settings = checks.default_settings(args.blacklist, model.features.dialect)
-    rows = rank_samples(model, samples, renders, settings, args.workers)
+    shown = args.top or TOP_ROWS
+    ranking = Ranking(keep=max(shown, args.top or 0))
+    with Rate("scored", shown=True) as rate:
+        for row in rate.count(score_stream(samples, model, settings, args.workers)):
+            ranking.add(row)
     if args.csv:
-        write_csv(rows, args.csv)
+        write_csv(ranking.rows(), args.csv)
+    best = ranking.best()
     if args.out:
-        best = [r for r in rows if r.verdict.ok][: args.top]
-        write_samples(best, args.out, kind)
-    _print_table(rows, args.top or TOP_ROWS)
-    ok = sum(1 for r in rows if r.verdict.ok)
+        write_samples([r for r in best if r.verdict.ok][: args.top], args.out, kind)
+    _print_table(best, shown, len(ranking))
+    ok = len(ranking) - sum(ranking.broken)
     print(
-        f"{len(rows)} samples scored ({ok} ok, {len(rows) - ok} broken, ranked last); "
+        f"{len(ranking)} samples scored ({ok} ok, {len(ranking) - ok} broken, ranked last); "
         f"csv: {args.csv or '-'}"
         + (f"; best {min(args.top, ok)} written to {args.out}" if args.out else "")
     )
     return 0
 
 
-def _print_table(rows: list[Scored], top: int) -> None:
+def _print_table(rows: list[Scored], top: int, total: int) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"model scores (top {min(top, len(rows))} of {len(rows)})")
+    table = Table(title=f"model scores (top {min(top, total)} of {total})")
     for name in ("#", "id", "title", "score", "verdict", "source"):
         table.add_column(name, no_wrap=name in ("id", "score"))
     for k, r in enumerate(rows[:top], 1):

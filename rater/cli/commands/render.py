@@ -44,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("rendering", total=len(samples))
-        stream = judge_stream(samples, render_settings, check_settings, lost=machine_failed)
+        stream = judge_stream(
+            samples, render_settings, check_settings, lost=machine_failed, audio=True
+        )
         for judged in stream:
             progress.advance(task)
             if judged.render is not None:

@@ -14,6 +14,7 @@ from typing import Protocol
 from rater.core.errors import PairingError
 from rater.core.records import Rating, Sample
 from rater.core.settings import PairingSettings, RenderSettings
+from rater.rating.history import History
 from rater.rating.pairing.active import ActiveSource
 from rater.rating.pairing.base import PairSource
 from rater.rating.pairing.model import ModelSource
@@ -37,7 +38,7 @@ class SourceFactory(Protocol):
         self,
         samples: Sequence[Sample],
         settings: PairingSettings,
-        history: Sequence[Rating],
+        history: History,
         *,
         defer_refit: bool,
         wait_for_ready: bool,
@@ -56,7 +57,7 @@ class Strategy:
 
 
 def _halves(
-    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: object
+    samples: Sequence[Sample], settings: PairingSettings, history: History, **_: object
 ) -> PairSource:
     pairs = halves(samples, settings.seed)
     return ScheduleSource(pairs, history, exclude_known_broken=False, limit=None)
@@ -65,7 +66,7 @@ def _halves(
 def _active(
     samples: Sequence[Sample],
     settings: PairingSettings,
-    history: Sequence[Rating],
+    history: History,
     *,
     defer_refit: bool,
     wait_for_ready: bool,
@@ -74,7 +75,7 @@ def _active(
     return ActiveSource(
         samples,
         settings.seed,
-        history,
+        history.records(),  # it fits on every decision
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
     )
@@ -83,7 +84,7 @@ def _active(
 def _model(
     samples: Sequence[Sample],
     settings: PairingSettings,
-    history: Sequence[Rating],
+    history: History,
     *,
     defer_refit: bool,
     wait_for_ready: bool,
@@ -93,7 +94,7 @@ def _model(
     return ModelSource(
         samples,
         settings.seed,
-        history,
+        history.records(),  # it fits on every decision
         render=render,
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
@@ -104,7 +105,7 @@ def _model(
 def _top(
     samples: Sequence[Sample],
     settings: PairingSettings,
-    history: Sequence[Rating],
+    history: History,
     *,
     defer_refit: bool,
     wait_for_ready: bool,
@@ -114,7 +115,7 @@ def _top(
     return TopSource(
         samples,
         settings.seed,
-        history,
+        history.records(),  # it fits on every decision
         best=settings.best,
         until=settings.until,
         render=render,
@@ -125,13 +126,13 @@ def _top(
 
 
 def _ab(
-    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: object
+    samples: Sequence[Sample], settings: PairingSettings, history: History, **_: object
 ) -> PairSource:
     return ScheduleSource(ab_pairs(samples, settings.seed), history)
 
 
 def _prefix(
-    samples: Sequence[Sample], settings: PairingSettings, history: Sequence[Rating], **_: object
+    samples: Sequence[Sample], settings: PairingSettings, history: History, **_: object
 ) -> PairSource:
     return ScheduleSource(prefix_pairs(samples, settings.seed, settings.prefix_chars), history)
 
@@ -152,14 +153,15 @@ STRATEGIES: dict[str, Strategy] = {
 def source(
     settings: PairingSettings,
     samples: Sequence[Sample],
-    history: Sequence[Rating] = (),
+    history: History | Sequence[Rating] = (),
     *,
     defer_refit: bool = False,
     wait_for_ready: bool = False,
     render: RenderSettings | None = None,
     offload: bool = False,
 ) -> PairSource:
-    """The pair source of `settings.strategy`. `defer_refit`: the caller runs the idle work
+    """The pair source of `settings.strategy`. `history`: the journal so far
+    (`Journal.history`), or its records; `defer_refit`: the caller runs the idle work
     (`prepare` / `adopt`, or `settle`); `wait_for_ready`: the caller calls `mark_ready(ids)`
     as samples are judged (strategies that choose freely then pair only judged samples, see
     ActiveSource); `render`: the session's render settings (the `model` strategy reads the
@@ -172,7 +174,7 @@ def source(
     return strategy.make(
         samples,
         settings,
-        history,
+        History.of(history),
         defer_refit=defer_refit,
         wait_for_ready=wait_for_ready,
         render=render,

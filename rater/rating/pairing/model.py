@@ -373,7 +373,10 @@ def _choose(
     import numpy as np
 
     index = np.array(rows[: x.shape[0]], dtype=np.int64)
-    local = {int(k): r for r, k in enumerate(index)}
-    decided = {frozenset((local[i], local[j])) for i, j in edges if i in local and j in local}
+    local = np.full(len(usable), -1, dtype=np.int64)  # sample -> its row (no dict of 50,000)
+    local[index] = np.arange(len(index))
+    pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    both = local[pairs]
+    decided = {frozenset(map(int, p)) for p in both[(both >= 0).all(axis=1)]}
     chosen = choose_pairs(model, x, n, count[index], decided, seed=seed, usable=usable[index])
     return [(int(index[a]), int(index[b])) for a, b in chosen]

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from rater.core import bpe
 from rater.core.records import Pair, Rating, Sample, Verdict
-from rater.core.rules import decisions, recheck_of
+from rater.core.rules import decisions
 from rater.core.settings import RateSettings
+from rater.rating.history import Choice, History, choice_of
 from rater.rating.pairing.base import PairSource, Wrapper
 
 RECHECK_GAP = 3  # decisions between a decision and its re-check, so it is not recognised
@@ -38,7 +39,7 @@ class RecheckSource(Wrapper):
         self,
         inner: PairSource,
         samples: Sequence[Sample],
-        history: Sequence[Rating],
+        history: History | Sequence[Rating],
         *,
         rater: str,
         rate: float,
@@ -51,34 +52,28 @@ class RecheckSource(Wrapper):
         self.usable = usable  # sample judged and good: a broken one is never re-asked
         self._by_id = {s.id: s for s in samples}
         self._rng = random.Random(f"recheck {seed}")
-        self._seen = 0  # decisions of this rater so far (history, then this session)
-        # (when, decision id, record) of decisions that may be re-checked, oldest first
-        self._pool: list[tuple[int, str, Rating]] = []
-        self._asked: set[str] = set()
-        for group in decisions(history):
-            done = recheck_of(group[0])
-            if done is not None:
-                self._asked.add(done)
-        self._add(history, past=True)
+        known = History.of(history)
+        self._asked: set[str] = set(known.asked)
+        self._seen = known.raters[rater]  # decisions of this rater so far (then this session)
+        # (when, decision) of decisions that may be re-checked, oldest first
+        self._pool: list[tuple[int, Choice]] = [
+            (-RECHECK_GAP, c) for c in known.choices.get(rater, ()) if self._fits(c)
+        ]
 
     # -- the candidates -------------------------------------------------------------------
 
-    def _add(self, ratings: Sequence[Rating], past: bool = False) -> None:
+    def _fits(self, c: Choice) -> bool:
+        return c.decision not in self._asked and c.a in self._by_id and c.b in self._by_id
+
+    def _add(self, ratings: Sequence[Rating]) -> None:
         for group in decisions(ratings):
             r = group[0]
             if r.rater != self.rater or r.broken:
                 continue
             self._seen += 1
-            decision = r.extra.get("decision")
-            if (
-                recheck_of(r) is None
-                and isinstance(decision, str)
-                and decision not in self._asked
-                and r.ids[0] in self._by_id
-                and r.ids[1] in self._by_id
-            ):
-                when = -RECHECK_GAP if past else self._seen
-                self._pool.append((when, decision, r))
+            choice = choice_of(r)
+            if choice is not None and self._fits(choice):
+                self._pool.append((self._seen, choice))
 
     def _pick(self) -> Pair | None:
         """A re-check, or None (the coin said no, or nothing is due). O(1) per call however
@@ -88,20 +83,20 @@ class RecheckSource(Wrapper):
             return None
         for _ in range(PICK_TRIES):  # samples not judged (good) yet wait for a later draw
             k = self._rng.randrange(due)
-            _, decision, r = self._pool[k]
-            if all(self.usable(i) for i in r.ids):
+            _, c = self._pool[k]
+            if self.usable(c.a) and self.usable(c.b):
                 break
         else:
             return None
         del self._pool[k]
-        self._asked.add(decision)
-        query = bpe.decode(r.query) if r.query else ""
+        self._asked.add(c.decision)
+        query = bpe.decode(list(c.query)) if c.query else ""
         return Pair(
-            a=self._by_id[r.ids[1]],
-            b=self._by_id[r.ids[0]],
+            a=self._by_id[c.b],
+            b=self._by_id[c.a],
             query=query,
-            swapped=not r.extra.get("swapped", False),
-            recheck_of=decision,
+            swapped=not c.swapped,
+            recheck_of=c.decision,
         )
 
     # -- PairSource -----------------------------------------------------------------------
@@ -119,14 +114,14 @@ class RecheckSource(Wrapper):
 
     def forget(self, decision_ids: Iterable[str | None]) -> None:
         gone = list(decision_ids)
-        self._pool = [c for c in self._pool if c[1] not in gone]
+        self._pool = [c for c in self._pool if c[1].decision not in gone]
         self.inner.forget(gone)
 
 
 def with_rechecks(
     source: PairSource,
     samples: Sequence[Sample],
-    history: Sequence[Rating],
+    history: History | Sequence[Rating],
     settings: RateSettings,
     verdict_of: Callable[[str], Verdict | None],
 ) -> PairSource:

@@ -19,8 +19,8 @@ from itertools import islice
 from rater.core import bpe
 from rater.core.errors import PairingError
 from rater.core.records import Pair, Rating, Sample
-from rater.core.rules import broken_ids, decided_pairs
 from rater.core.settings import PairingSettings
+from rater.rating.history import History
 from rater.rating.pairing.base import PairSource
 
 SCHEDULE_LIMIT = 20_000  # pairs a fixed schedule holds at once; more than anyone rates per run
@@ -48,13 +48,13 @@ class ScheduleSource(PairSource):
     def __init__(
         self,
         schedule: Iterable[Pair],
-        history: Sequence[Rating],
+        history: History | Sequence[Rating],
         *,
         exclude_known_broken: bool = True,
         limit: int | None = SCHEDULE_LIMIT,
     ) -> None:
-        done = decided_pairs(history)
-        undecided = (p for p in schedule if frozenset((p.a.id, p.b.id)) not in done)
+        known = History.of(history)
+        undecided = (p for p in schedule if not known.decided((p.a.id, p.b.id)))
         self._pairs = list(islice(undecided, limit))
         self._next = 0
         self._excluded: set[str] = set()
@@ -62,7 +62,7 @@ class ScheduleSource(PairSource):
         self._dead_ahead = 0
         self._where: dict[str, list[int]] | None = None  # sample id -> its pairs, built lazily
         if exclude_known_broken:
-            for sample_id in broken_ids(history):
+            for sample_id in known.broken:
                 self.exclude(sample_id)
 
     @property

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 
 from rater.core.errors import JournalError, OfflineError
 from rater.core.records import Pair, Rating, Sample
+from rater.rating.history import History
 from rater.rating.pairing.base import PairSource, Wrapper
 from rater.rating.store.client import TeamClient
 from rater.rating.store.team import TeamStore
@@ -134,6 +135,10 @@ class TeamJournal:
     def follow(self) -> list[Rating]:
         """Every decision of the project so far (without tokens): the session's history."""
         return self.client.read()
+
+    def history(self) -> History:
+        """What the project's decisions so far tell a session (`rating.history`)."""
+        return History.of(self.client.read())
 
     def news(self) -> list[Rating]:
         """Decisions written since the last look (other raters'; one's own are skipped)."""
